@@ -1,0 +1,19 @@
+#!/bin/bash
+# Builds the tcm-rs kernel modules against the pinned kernel (release or
+# debug variant), out of the source tree, and prints the output directory.
+# Warnings are errors. CLIPPY=1 builds through clippy-driver into a
+# separate directory, with clippy's warnings as errors too.
+#
+#   scripts/modules-build.sh [release|debug]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+variant=${1:-release}
+kdir=$("$TCM_ROOT/scripts/kernel-build.sh" "$variant")
+out=$TCM_CACHE/modules/$(basename "$kdir")${CLIPPY:+-clippy}
+mkdir -p "$out"
+
+log "building modules for $variant kernel${CLIPPY:+ with clippy}"
+make -C "$kdir" M="$TCM_ROOT" MO="$out" -j"$(nproc)" \
+	KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings ${CLIPPY:+CLIPPY=1} modules >&2
+echo "$out"

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Every test tier of tcm-rs, in order; `make test` runs them all.
+#
+#   scripts/test.sh [static] [host] [modules] [vm]
+#
+#   static   rustfmt on every crate; clippy -D warnings on the host crates
+#   host     cargo test (unit and property tests of the shared protocol code)
+#   modules  the kernel modules build with no warnings against the release
+#            and debug kernels, and clippy-clean (make CLIPPY=1)
+#   vm       the VM suite (KUnit, configfs, real clients) on the debug kernel
+#            (lockdep, kmemleak, SLUB debugging) and on the release kernel,
+#            and the harness's own self-test
+#
+# Every step runs even when an earlier one failed; the closing line counts them.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$TCM_ROOT"
+
+tiers=("$@")
+[ ${#tiers[@]} -gt 0 ] || tiers=(static host modules vm)
+
+passed=0 failed=0 failed_steps=()
+step() {
+	local what=$1; shift
+	log "$what"
+	local t0=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		log "$what: ok ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1)) failed_steps+=("$what")
+		log "$what: FAILED ($((SECONDS - t0)) s)"
+	fi
+}
+
+kernel_rust_files() { git ls-files -- 'target_core/*.rs' 'backstores/*.rs' 'fabrics/*.rs'; }
+
+for tier in "${tiers[@]}"; do
+	case $tier in
+	static)
+		step "rustfmt (host crates)" cargo fmt --all --check
+		step "rustfmt (kernel crates)" rustfmt --check --edition 2021 $(kernel_rust_files)
+		step "clippy (host crates)" cargo clippy --workspace --all-targets --quiet -- -D warnings
+		;;
+	host)
+		step "cargo test" cargo test --workspace --quiet
+		;;
+	modules)
+		step "modules, release kernel, no warnings" scripts/modules-build.sh release
+		step "modules, debug kernel, no warnings" scripts/modules-build.sh debug
+		step "modules, clippy clean" env CLIPPY=1 scripts/modules-build.sh release
+		;;
+	vm)
+		step "VM suite, debug kernel" tests/vm/run --debug-kernel tests/vm/all.sh
+		step "VM suite, release kernel" tests/vm/run tests/vm/all.sh
+		step "VM harness self-test" tests/vm/selftest.sh
+		;;
+	*) die "unknown tier '$tier' (static, host, modules, vm)" ;;
+	esac
+done
+
+[ $failed = 0 ] || log "failed: ${failed_steps[*]}"
+echo "steps: $passed passed, $failed failed"
+[ $failed = 0 ]

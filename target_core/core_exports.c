@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C ABI that tcm_rs_core exports to fabric and backstore modules.
+ *
+ * The functions are written in Rust (`#[no_mangle] extern "C"`, see abi.rs);
+ * this file declares them for C and exports them, since EXPORT_SYMBOL_GPL is
+ * a C macro. Every export is versioned through tcm_rs_core_abi_version(): a
+ * module built against another major version refuses to load.
+ */
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/types.h>
+
+u32 tcm_rs_core_abi_version(void);
+EXPORT_SYMBOL_GPL(tcm_rs_core_abi_version);

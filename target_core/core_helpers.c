@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers of tcm_rs_core; see core_helpers.h.
+ */
+#include <linux/net.h>
+#include <linux/stddef.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include "core_helpers.h"
+
+unsigned int tcm_rs_scsi_bufflen(struct scsi_cmnd *cmd)
+{
+	return scsi_bufflen(cmd);
+}
+
+struct scatterlist *tcm_rs_scsi_sglist(struct scsi_cmnd *cmd)
+{
+	return scsi_sglist(cmd);
+}
+
+unsigned int tcm_rs_scsi_sg_count(struct scsi_cmnd *cmd)
+{
+	return scsi_sg_count(cmd);
+}
+
+void tcm_rs_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid)
+{
+	scsi_set_resid(cmd, resid);
+}
+
+unsigned int tcm_rs_scsi_get_resid(struct scsi_cmnd *cmd)
+{
+	return scsi_get_resid(cmd);
+}
+
+void *tcm_rs_scsi_cmd_priv(struct scsi_cmnd *cmd)
+{
+	return scsi_cmd_priv(cmd);
+}
+
+size_t tcm_rs_c_layout(enum tcm_rs_layout_item item)
+{
+	switch (item) {
+	case TCM_RS_SIZEOF_SCSI_CMND:
+		return sizeof(struct scsi_cmnd);
+	case TCM_RS_SIZEOF_SCSI_HOST:
+		return sizeof(struct Scsi_Host);
+	case TCM_RS_SIZEOF_SCSI_HOST_TEMPLATE:
+		return sizeof(struct scsi_host_template);
+	case TCM_RS_SIZEOF_SCSI_DEVICE:
+		return sizeof(struct scsi_device);
+	case TCM_RS_SIZEOF_SOCKET:
+		return sizeof(struct socket);
+	case TCM_RS_OFFSETOF_SCSI_CMND_CMND:
+		return offsetof(struct scsi_cmnd, cmnd);
+	case TCM_RS_OFFSETOF_SCSI_CMND_SDB:
+		return offsetof(struct scsi_cmnd, sdb);
+	case TCM_RS_OFFSETOF_SCSI_CMND_SENSE_BUFFER:
+		return offsetof(struct scsi_cmnd, sense_buffer);
+	case TCM_RS_OFFSETOF_SCSI_CMND_RESULT:
+		return offsetof(struct scsi_cmnd, result);
+	case TCM_RS_OFFSETOF_SCSI_HOST_CAN_QUEUE:
+		return offsetof(struct Scsi_Host, can_queue);
+	case TCM_RS_OFFSETOF_SCSI_HOST_TEMPLATE_QUEUECOMMAND:
+		return offsetof(struct scsi_host_template, queuecommand);
+	case TCM_RS_OFFSETOF_SOCKET_SK:
+		return offsetof(struct socket, sk);
+	case TCM_RS_LAYOUT_ITEMS:
+		break;
+	}
+	return 0;
+}

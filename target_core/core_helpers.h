@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers of tcm_rs_core: static inline functions and macros of the SCSI
+ * and socket headers, given a symbol so that Rust can call them, plus the C
+ * compiler's view of the layouts that Rust uses (checked by the KUnit suite,
+ * because bindgen computes layouts with libclang while the kernel was
+ * compiled by GCC).
+ */
+#ifndef TCM_RS_CORE_HELPERS_H
+#define TCM_RS_CORE_HELPERS_H
+
+#include <linux/types.h>
+
+struct scsi_cmnd;
+struct scatterlist;
+
+unsigned int tcm_rs_scsi_bufflen(struct scsi_cmnd *cmd);
+struct scatterlist *tcm_rs_scsi_sglist(struct scsi_cmnd *cmd);
+unsigned int tcm_rs_scsi_sg_count(struct scsi_cmnd *cmd);
+void tcm_rs_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
+unsigned int tcm_rs_scsi_get_resid(struct scsi_cmnd *cmd);
+void *tcm_rs_scsi_cmd_priv(struct scsi_cmnd *cmd);
+
+/* Layout of a C type as GCC sees it: identifies a type or a field. */
+enum tcm_rs_layout_item {
+	TCM_RS_SIZEOF_SCSI_CMND,
+	TCM_RS_SIZEOF_SCSI_HOST,
+	TCM_RS_SIZEOF_SCSI_HOST_TEMPLATE,
+	TCM_RS_SIZEOF_SCSI_DEVICE,
+	TCM_RS_SIZEOF_SOCKET,
+	TCM_RS_OFFSETOF_SCSI_CMND_CMND,
+	TCM_RS_OFFSETOF_SCSI_CMND_SDB,
+	TCM_RS_OFFSETOF_SCSI_CMND_SENSE_BUFFER,
+	TCM_RS_OFFSETOF_SCSI_CMND_RESULT,
+	TCM_RS_OFFSETOF_SCSI_HOST_CAN_QUEUE,
+	TCM_RS_OFFSETOF_SCSI_HOST_TEMPLATE_QUEUECOMMAND,
+	TCM_RS_OFFSETOF_SOCKET_SK,
+	TCM_RS_LAYOUT_ITEMS,
+};
+
+/* Returns the size or offset named by @item, or 0 for an unknown item. */
+size_t tcm_rs_c_layout(enum tcm_rs_layout_item item);
+
+#endif /* TCM_RS_CORE_HELPERS_H */

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Runs every test in tests/vm/tests/ (or the ones named) in this guest, one
+# after another, and prints one line per test and a closing count.
+#
+#   tests/vm/run tests/vm/all.sh [NAME...]
+cd "$(dirname "$0")/tests" || exit 1
+if [ $# -gt 0 ]; then tests=("${@/%/.sh}"); else tests=(*.sh); fi
+
+passed=0 failed=0 failed_names=()
+for t in "${tests[@]}"; do
+	name=${t%.sh}
+	echo "tcm-rs-test-start: $name" >/dev/kmsg
+	echo "=== $name"
+	if TCM_TEST=$name bash -e "./$t"; then
+		echo "--- PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "--- FAIL $name"
+		failed=$((failed + 1)) failed_names+=("$name")
+	fi
+done
+[ $failed = 0 ] || echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,58 @@
+# Helpers for VM test scripts. Source it: `. "$TCM_ROOT/tests/vm/lib.sh"`.
+# Each check prints what it checked; a failed check exits the test non-zero.
+
+CONFIGFS=/sys/kernel/config
+TARGET=$CONFIGFS/target
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# expect DESCRIPTION COMMAND...: the command must succeed.
+expect() {
+	local what=$1; shift
+	"$@" || fail "$what (command: $*)"
+	pass "$what"
+}
+
+# expect_errno ERRNO DESCRIPTION COMMAND...: the command must fail, and its
+# error message (strerror, as coreutils prints it) must name ERRNO.
+expect_errno() {
+	local errno=$1 what=$2 out; shift 2
+	if out=$("$@" 2>&1); then fail "$what: succeeded, expected $errno"; fi
+	case $out in
+	*"$(errno_text "$errno")"*) pass "$what ($errno)" ;;
+	*) fail "$what: expected $errno, got: $out" ;;
+	esac
+}
+
+errno_text() {
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	EEXIST) echo "File exists" ;;
+	ENOENT) echo "No such file or directory" ;;
+	ENOMEM) echo "Cannot allocate memory" ;;
+	EPERM) echo "Operation not permitted" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Kernel log lines since this test started (tests run in sequence in one
+# guest; all.sh marks each start in the log).
+test_dmesg() { dmesg | sed -n "/tcm-rs-test-start: ${TCM_TEST:-}\$/,\$p"; }
+
+# kunit_passed SUITE: the suite ran (at module load) and every case passed.
+kunit_passed() {
+	local log; log=$(test_dmesg)
+	grep -qE "\] ok [0-9]+ $1\$" <<<"$log" ||
+		fail "KUnit suite $1 did not pass: $(grep -E "$1|not ok" <<<"$log" | tail -n 5)"
+	pass "KUnit suite $1 passed"
+}
+
+# targetcli-fb asks D-Bus for tcmu-runner handlers: it needs a system bus.
+start_dbus() {
+	[ -S /run/dbus/system_bus_socket ] && return 0
+	mkdir -p /run/dbus
+	dbus-daemon --system --fork || fail "cannot start dbus-daemon"
+}
+export TARGETCLI_HOME=${TARGETCLI_HOME:-/tmp/targetcli-home}
