@@ -28,6 +28,15 @@ if [ -f "$out/.tcm-built" ]; then
 	exit 0
 fi
 
+# One build of a given kernel at a time; a second caller waits for the first.
+mkdir -p "$TCM_CACHE/kbuild"
+exec 9>"$TCM_CACHE/kbuild/.$key.lock"
+flock 9
+if [ -f "$out/.tcm-built" ]; then
+	echo "$out"
+	exit 0
+fi
+
 log "building kernel $key (several minutes the first time)"
 mkdir -p "$out"
 kmake() { make -C "$src" O="$out" LLVM= CC=gcc "$@"; }

@@ -12,6 +12,8 @@ variant=${1:-release}
 kdir=$("$TCM_ROOT/scripts/kernel-build.sh" "$variant")
 out=$TCM_CACHE/modules/$(basename "$kdir")${CLIPPY:+-clippy}
 mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
 
 log "building modules for $variant kernel${CLIPPY:+ with clippy}"
 make -C "$kdir" M="$TCM_ROOT" MO="$out" -j"$(nproc)" \
