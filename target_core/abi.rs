@@ -12,6 +12,6 @@ pub(crate) const ABI_MINOR: u16 = 1;
 /// The ABI version as `major << 16 | minor`. A module checks the major part
 /// before it registers anything with the core.
 #[no_mangle]
-pub extern "C" fn tcm_rs_core_abi_version() -> u32 {
+pub(crate) extern "C" fn tcm_rs_core_abi_version() -> u32 {
     (u32::from(ABI_MAJOR) << 16) | u32::from(ABI_MINOR)
 }

@@ -5,7 +5,8 @@
 //! bindings/bindings_helper.h. Safe wrappers over them live in the modules
 //! that use them; nothing outside this crate sees these items.
 
-#![allow(
+// Generated code: the same lint exceptions as the kernel's own bindings.
+#[allow(
     dead_code,
     non_camel_case_types,
     non_upper_case_globals,
@@ -13,18 +14,23 @@
     improper_ctypes,
     unreachable_pub,
     unsafe_op_in_unsafe_fn,
+    unnecessary_transmutes,
     clippy::all,
-    clippy::undocumented_unsafe_blocks
+    clippy::undocumented_unsafe_blocks,
+    clippy::as_underscore,
+    clippy::cast_lossless,
+    clippy::ptr_as_ptr,
+    clippy::ref_as_ptr
 )]
+mod raw {
+    include!(concat!(env!("TCM_RS_OBJ"), "/bindings/bindings_generated.rs"));
+}
 
-include!(concat!(
-    env!("TCM_RS_OBJ"),
-    "/bindings/bindings_generated.rs"
-));
+pub(crate) use raw::*;
 
 /// Bindgen computes layouts with libclang; the kernel was compiled with GCC.
 /// These tests ask the C compiler for sizes and offsets and compare.
-#[kunit_tests(tcm_rs_core_bindings)]
+#[kernel::prelude::kunit_tests(tcm_rs_core_bindings)]
 mod tests {
     use super::*;
     use core::mem::{offset_of, size_of};

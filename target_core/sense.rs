@@ -3,13 +3,15 @@
 //! Sense data: the shared code in proto/src/sense.rs, compiled into the
 //! module, checked here against the kernel's own C encoder.
 
+// The shared file is a library API: each module that compiles it uses part.
+#[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/sense.rs"]
 mod proto_sense;
 
 #[allow(unused_imports)]
 pub(crate) use proto_sense::*;
 
-#[kunit_tests(tcm_rs_core_sense)]
+#[kernel::prelude::kunit_tests(tcm_rs_core_sense)]
 mod tests {
     use super::*;
     use crate::bindings;

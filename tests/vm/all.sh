@@ -11,7 +11,12 @@ for t in "${tests[@]}"; do
 	name=${t%.sh}
 	echo "tcm-rs-test-start: $name" >/dev/kmsg
 	echo "=== $name"
-	if TCM_TEST=$name bash -e "./$t"; then
+	TCM_TEST=$name bash -e "./$t"
+	rc=$?
+	# A test leaves the guest as it found it; what it left fails it, and is
+	# removed so that the next test starts clean.
+	../cleanup.sh || rc=1
+	if [ $rc = 0 ]; then
 		echo "--- PASS $name"
 		passed=$((passed + 1))
 	else

@@ -56,3 +56,19 @@ start_dbus() {
 	dbus-daemon --system --fork || fail "cannot start dbus-daemon"
 }
 export TARGETCLI_HOME=${TARGETCLI_HOME:-/tmp/targetcli-home}
+
+# Unloads in-tree LIO after a test: removes the fabric directories (each holds
+# a reference on its fabric module) and then the modules. The configuration
+# itself must already be cleared.
+lio_unload() {
+	local f m
+	for f in "$TARGET"/*/; do
+		f=${f%/}
+		case ${f##*/} in core) continue ;; esac
+		rmdir "$f" || return 1
+	done
+	for m in tcm_loop iscsi_target_mod target_core_pscsi target_core_file \
+		target_core_iblock target_core_mod; do
+		if lsmod | grep -q "^$m "; then modprobe -r "$m" || return 1; fi
+	done
+}

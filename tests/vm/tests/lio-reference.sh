@@ -11,8 +11,8 @@ expect "targetcli-fb maps the LUN" targetcli /loopback/naa.5001405000000001/luns
 sleep 1
 dev=$(lsscsi | awk '/LIO-ORG/ && /rd0/ {print $NF; exit}')
 expect "the LUN is a SCSI disk ($dev)" test -b "$dev"
-expect "sg_inq reads its INQUIRY data" sh -c "sg_inq $dev | grep -q 'LIO-ORG'"
-expect "a pattern written with dd reads back" sh -c "
+expect "sg_inq reads its INQUIRY data" bash -c "sg_inq $dev | grep -q 'LIO-ORG'"
+expect "a pattern written with dd reads back" bash -c "
 	head -c 1M /dev/urandom >/tmp/pattern &&
 	dd if=/tmp/pattern of=$dev bs=64k oflag=direct status=none &&
 	cmp <(dd if=$dev bs=64k count=16 iflag=direct status=none) /tmp/pattern"
@@ -21,4 +21,4 @@ expect "targetcli-fb saves the configuration" targetcli saveconfig /tmp/lio.json
 expect "the saved file has the LUN" grep -q '"name": "rd0"' /tmp/lio.json
 expect "targetcli-fb clears the configuration" targetcli clearconfig confirm=true
 expect "the LIO tree is empty" test -z "$(ls $TARGET/core | grep -v alua)"
-expect "LIO unloads" modprobe -r tcm_loop target_core_mod
+expect "LIO unloads" lio_unload
