@@ -16,6 +16,6 @@ exec 9>"$out/.lock"
 flock 9
 
 log "building modules for $variant kernel${CLIPPY:+ with clippy}"
-make -C "$kdir" M="$TCM_ROOT" MO="$out" -j"$(nproc)" \
+make -s --no-print-directory -C "$kdir" M="$TCM_ROOT" MO="$out" -j"$(nproc)" \
 	KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings ${CLIPPY:+CLIPPY=1} modules >&2
 echo "$out"

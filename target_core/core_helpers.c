@@ -2,8 +2,11 @@
 /*
  * C helpers of tcm_rs_core; see core_helpers.h.
  */
+#include <linux/configfs.h>
+#include <linux/namei.h>
 #include <linux/net.h>
 #include <linux/stddef.h>
+#include <linux/utsname.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
@@ -38,6 +41,39 @@ unsigned int tcm_rs_scsi_get_resid(struct scsi_cmnd *cmd)
 void *tcm_rs_scsi_cmd_priv(struct scsi_cmnd *cmd)
 {
 	return scsi_cmd_priv(cmd);
+}
+
+void tcm_rs_configfs_add_default_group(struct config_group *new_group,
+				       struct config_group *group)
+{
+	configfs_add_default_group(new_group, group);
+}
+
+int tcm_rs_path_is_dir(const char *name)
+{
+	struct path path;
+	int ret;
+
+	ret = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+	if (ret)
+		return ret;
+	path_put(&path);
+	return 0;
+}
+
+const char *tcm_rs_uts_sysname(void)
+{
+	return utsname()->sysname;
+}
+
+const char *tcm_rs_uts_machine(void)
+{
+	return utsname()->machine;
+}
+
+const char *tcm_rs_uts_release(void)
+{
+	return utsname()->release;
 }
 
 size_t tcm_rs_c_layout(enum tcm_rs_layout_item item)

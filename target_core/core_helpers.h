@@ -9,10 +9,14 @@
 #ifndef TCM_RS_CORE_HELPERS_H
 #define TCM_RS_CORE_HELPERS_H
 
+/*
+ * Full declarations, not forward ones: a type first declared here would be
+ * generated as a second, opaque type next to the kernel's own.
+ */
+#include <linux/configfs.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
-
-struct scsi_cmnd;
-struct scatterlist;
+#include <scsi/scsi_cmnd.h>
 
 unsigned int tcm_rs_scsi_bufflen(struct scsi_cmnd *cmd);
 struct scatterlist *tcm_rs_scsi_sglist(struct scsi_cmnd *cmd);
@@ -20,6 +24,18 @@ unsigned int tcm_rs_scsi_sg_count(struct scsi_cmnd *cmd);
 void tcm_rs_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 unsigned int tcm_rs_scsi_get_resid(struct scsi_cmnd *cmd);
 void *tcm_rs_scsi_cmd_priv(struct scsi_cmnd *cmd);
+
+/* configfs_add_default_group() is static inline. */
+void tcm_rs_configfs_add_default_group(struct config_group *new_group,
+				       struct config_group *group);
+
+/* 0 if @name is an existing directory (symlinks followed), else -errno. */
+int tcm_rs_path_is_dir(const char *name);
+
+/* Fields of the caller's utsname(), which the target's version string shows. */
+const char *tcm_rs_uts_sysname(void);
+const char *tcm_rs_uts_machine(void);
+const char *tcm_rs_uts_release(void);
 
 /* Layout of a C type as GCC sees it: identifies a type or a field. */
 enum tcm_rs_layout_item {

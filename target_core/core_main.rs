@@ -2,16 +2,22 @@
 
 //! tcm_rs_core: the tcm-rs SCSI target core.
 //!
-//! This is the start of the core: the module, its exported C ABI, the
-//! bindings it generates for the SCSI and socket headers, and the shared
-//! protocol code compiled in from `proto/`. The configfs tree, the fabric
-//! and backstore SDKs and the SCSI engine grow from here.
+//! The module registers the configfs tree that LIO's user space drives
+//! (/sys/kernel/config/target), exports the versioned C ABI that fabric and
+//! backstore modules use, and carries the bindings it generates for the SCSI
+//! and socket headers and the shared protocol code compiled in from
+//! `proto/`.
 
 use kernel::prelude::*;
 
 mod abi;
 mod bindings;
+mod configfs;
+mod lu_groups;
+mod root;
 mod sense;
+mod sys;
+mod text;
 
 module! {
     type: TargetCore,
@@ -21,21 +27,35 @@ module! {
     license: "GPL v2",
 }
 
-struct TargetCore;
+#[pin_data(PinnedDrop)]
+struct TargetCore {
+    #[pin]
+    tree: configfs::Subsystem<root::TargetRoot>,
+}
 
-impl kernel::Module for TargetCore {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!(
-            "tcm-rs target core loaded (ABI {}.{})\n",
-            abi::ABI_MAJOR,
-            abi::ABI_MINOR
-        );
-        Ok(TargetCore)
+impl kernel::InPlaceModule for TargetCore {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let tree = root::TargetRoot::new();
+        try_pin_init!(Self {
+            tree <- {
+                let (root, core) = tree?;
+                configfs::Subsystem::new(c"target", root, core)
+            },
+        })
+        .pin_chain(|_| {
+            pr_info!(
+                "tcm-rs target core loaded (ABI {}.{})\n",
+                abi::ABI_MAJOR,
+                abi::ABI_MINOR
+            );
+            Ok(())
+        })
     }
 }
 
-impl Drop for TargetCore {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for TargetCore {
+    fn drop(self: Pin<&mut Self>) {
         pr_info!("tcm-rs target core unloaded\n");
     }
 }

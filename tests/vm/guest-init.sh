@@ -33,7 +33,7 @@ cd "$TCM_ROOT"
 if [ "${1:-}" = --shell ]; then
 	echo "tcm-rs guest: $TCM_VARIANT kernel $TCM_KREL; modules in /lib/modules/$TCM_KREL/extra"
 	echo "repository at $TCM_ROOT; 'modprobe tcm_rs_core' loads the core"
-	exec bash -i
+	exec bash --rcfile "$TCM_ROOT/tests/vm/guest-bashrc" -i
 fi
 
 bash "$@"

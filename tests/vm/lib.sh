@@ -33,6 +33,7 @@ errno_text() {
 	ENOENT) echo "No such file or directory" ;;
 	ENOMEM) echo "Cannot allocate memory" ;;
 	EPERM) echo "Operation not permitted" ;;
+	ENOTDIR) echo "Not a directory" ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Parsing of values written to configfs attributes, with the kernel's own
+//! conventions (`kstrtoul` and friends) so that what LIO accepts, we accept.
+//!
+//! Compiled both in the kernel modules and on the host: `core` only.
+
+/// Why a written value was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Nothing but (at most) a newline was written.
+    Empty,
+    /// A character that is not a digit of the number's base, or text after
+    /// the number.
+    NotANumber,
+    /// The number does not fit in the target type.
+    OutOfRange,
+}
+
+/// The written text without the one trailing newline that `echo` adds.
+pub fn strip_newline(input: &[u8]) -> &[u8] {
+    match input {
+        [rest @ .., b'\n'] => rest,
+        _ => input,
+    }
+}
+
+/// Parses an unsigned number as `kstrtoull(s, 0, ..)` does: an optional
+/// `+`, then `0x`/`0X` for hexadecimal, a leading `0` for octal, decimal
+/// otherwise, and at most one trailing newline.
+pub fn parse_u64(input: &[u8]) -> Result<u64, ParseError> {
+    let s = strip_newline(input);
+    let s = s.strip_prefix(b"+").unwrap_or(s);
+    if s.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let (radix, digits) = match s {
+        [b'0', b'x' | b'X', rest @ ..] => (16, rest),
+        [b'0', rest @ ..] if !rest.is_empty() => (8, rest),
+        _ => (10, s),
+    };
+    if digits.is_empty() {
+        return Err(ParseError::NotANumber);
+    }
+    let mut value: u64 = 0;
+    for &c in digits {
+        let d = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'a'..=b'f' => u64::from(c - b'a' + 10),
+            b'A'..=b'F' => u64::from(c - b'A' + 10),
+            _ => return Err(ParseError::NotANumber),
+        };
+        if d >= radix {
+            return Err(ParseError::NotANumber);
+        }
+        value = value
+            .checked_mul(radix)
+            .and_then(|v| v.checked_add(d))
+            .ok_or(ParseError::OutOfRange)?;
+    }
+    Ok(value)
+}
+
+/// [`parse_u64`] limited to `max`.
+pub fn parse_u64_max(input: &[u8], max: u64) -> Result<u64, ParseError> {
+    match parse_u64(input)? {
+        v if v <= max => Ok(v),
+        _ => Err(ParseError::OutOfRange),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bases_like_kstrtoull() {
+        assert_eq!(parse_u64(b"42\n"), Ok(42));
+        assert_eq!(parse_u64(b"+42"), Ok(42));
+        assert_eq!(parse_u64(b"0x1F"), Ok(31));
+        assert_eq!(parse_u64(b"0X1f\n"), Ok(31));
+        assert_eq!(parse_u64(b"017"), Ok(15));
+        assert_eq!(parse_u64(b"0"), Ok(0));
+        assert_eq!(parse_u64(b"18446744073709551615"), Ok(u64::MAX));
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(parse_u64(b""), Err(ParseError::Empty));
+        assert_eq!(parse_u64(b"\n"), Err(ParseError::Empty));
+        assert_eq!(parse_u64(b"+"), Err(ParseError::Empty));
+        assert_eq!(parse_u64(b"0x"), Err(ParseError::NotANumber));
+        assert_eq!(parse_u64(b"08"), Err(ParseError::NotANumber));
+        assert_eq!(parse_u64(b"12 "), Err(ParseError::NotANumber));
+        assert_eq!(parse_u64(b"-1"), Err(ParseError::NotANumber));
+        assert_eq!(parse_u64(b"1\n\n"), Err(ParseError::NotANumber));
+        assert_eq!(parse_u64(b"18446744073709551616"), Err(ParseError::OutOfRange));
+        assert_eq!(parse_u64_max(b"65536", 0xffff), Err(ParseError::OutOfRange));
+        assert_eq!(parse_u64_max(b"0xffff", 0xffff), Ok(0xffff));
+    }
+
+    #[test]
+    fn strip_one_newline_only() {
+        assert_eq!(strip_newline(b"a\n"), b"a");
+        assert_eq!(strip_newline(b"a\n\n"), b"a\n");
+        assert_eq!(strip_newline(b"a"), b"a");
+        assert_eq!(strip_newline(b""), b"");
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The root of the tree, /sys/kernel/config/target, and `core/`.
+//!
+//! ```text
+//! target/  version dbroot
+//!   core/                 backstore HBAs (with the backstore SDK)
+//!     alua/lu_gps/        ALUA logical unit groups (lu_groups.rs)
+//! ```
+
+use kernel::prelude::*;
+use kernel::str::CString;
+use kernel::sync::{new_mutex, Arc, Mutex};
+
+use crate::configfs::{configfs_node_type, NewNode, Page};
+use crate::lu_groups::{AluaDir, LuGroups};
+use crate::text;
+
+/// The version LIO reports; tools compare against it.
+const TARGET_CORE_VERSION: &str = "v5.0";
+/// Where persistent state (APTPL reservations, ALUA metadata) goes, if the
+/// preferred directory does not exist.
+const DBROOT_DEFAULT: &CStr = c"/var/target";
+/// The preferred place, used when it exists when the core loads.
+const DBROOT_PREFERRED: &CStr = c"/etc/target";
+/// The longest dbroot path, NUL excluded (LIO's DB_ROOT_LEN - 1).
+const DBROOT_MAX: usize = 4095;
+
+/// `target/`: the subsystem root.
+pub(crate) struct TargetRoot {
+    dbroot: Arc<Mutex<CString>>,
+}
+
+configfs_node_type! {
+    TargetRoot {
+        root: true,
+        children: false,
+        attrs: [
+            version: ro(TargetRoot::show_version),
+            dbroot: rw(TargetRoot::show_dbroot, TargetRoot::store_dbroot),
+        ],
+    }
+}
+
+impl TargetRoot {
+    /// The root and its default groups, ready to register.
+    pub(crate) fn new() -> Result<(Self, NewNode<CoreDir>)> {
+        let initial = if crate::sys::path_is_dir(DBROOT_PREFERRED).is_ok() {
+            DBROOT_PREFERRED
+        } else {
+            DBROOT_DEFAULT
+        };
+        let dbroot = Arc::pin_init(new_mutex!(CString::try_from(initial)?), GFP_KERNEL)?;
+        let core = CoreDir::new()?;
+        Ok((Self { dbroot }, core))
+    }
+
+    fn show_version(&self, page: &mut Page<'_>) -> Result {
+        let uts = crate::sys::uts();
+        page.emit(fmt!(
+            "Target Engine Core ConfigFS Infrastructure {} on {}/{} on {}\n",
+            TARGET_CORE_VERSION,
+            uts.sysname,
+            uts.machine,
+            uts.release
+        ))
+    }
+
+    fn show_dbroot(&self, page: &mut Page<'_>) -> Result {
+        let dbroot = self.dbroot.lock();
+        page.emit(fmt!("{}\n", dbroot.to_str().map_err(|_| EINVAL)?))
+    }
+
+    /// A new dbroot must be an existing directory. (Once devices keep state
+    /// there, it will also refuse to change while any device exists.)
+    fn store_dbroot(&self, input: &[u8]) -> Result {
+        let path = text::strip_newline(input);
+        if path.is_empty() {
+            pr_err!("dbroot: empty path\n");
+            return Err(EINVAL);
+        }
+        if path.len() > DBROOT_MAX {
+            pr_err!("dbroot: path of {} bytes exceeds {}\n", path.len(), DBROOT_MAX);
+            return Err(EINVAL);
+        }
+        let mut owned = KVec::with_capacity(path.len() + 1, GFP_KERNEL)?;
+        owned.extend_from_slice(path, GFP_KERNEL)?;
+        owned.push(0, GFP_KERNEL)?;
+        let Ok(cpath) = CStr::from_bytes_with_nul(&owned) else {
+            pr_err!("dbroot: path contains a NUL byte\n");
+            return Err(EINVAL);
+        };
+        // The lookup's own error (ENOENT, ENOTDIR, ...) goes back, as LIO's.
+        if let Err(e) = crate::sys::path_is_dir(cpath) {
+            pr_err!("dbroot: cannot use {:?}: not an existing directory\n", cpath);
+            return Err(e);
+        }
+        let new = CString::try_from(cpath)?;
+        *self.dbroot.lock() = new;
+        Ok(())
+    }
+}
+
+/// `core/`: backstore HBAs and the ALUA groups.
+pub(crate) struct CoreDir;
+
+configfs_node_type! {
+    CoreDir {
+        children: false,
+        attrs: [],
+    }
+}
+
+impl CoreDir {
+    fn new() -> Result<NewNode<CoreDir>> {
+        let lu_groups = LuGroups::new()?;
+        NewNode::new(c"core", CoreDir)?.with_default(AluaDir::new(lu_groups)?)
+    }
+}

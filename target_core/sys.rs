@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the C helpers for kernel services the core uses
+//! outside SCSI: path lookup and the system's name.
+
+use kernel::prelude::*;
+
+use crate::bindings;
+
+/// `Ok` if `path` names an existing directory (symlinks followed), else the
+/// lookup's error (ENOENT, ENOTDIR, EACCES, ...).
+pub(crate) fn path_is_dir(path: &CStr) -> Result {
+    // SAFETY: `path` is a NUL-terminated string valid for the call.
+    kernel::error::to_result(unsafe { bindings::tcm_rs_path_is_dir(path.as_char_ptr()) })
+}
+
+/// The parts of the caller's utsname() the version string shows.
+pub(crate) struct Uts {
+    pub(crate) sysname: &'static CStr,
+    pub(crate) machine: &'static CStr,
+    pub(crate) release: &'static CStr,
+}
+
+/// The caller's system name, machine and release.
+pub(crate) fn uts() -> Uts {
+    // SAFETY: The helpers return NUL-terminated fields of the caller's UTS
+    // namespace. Only the nodename and domainname ever change; these three
+    // are fixed for the life of the namespace, which outlives the reader.
+    unsafe {
+        Uts {
+            sysname: CStr::from_char_ptr(bindings::tcm_rs_uts_sysname()),
+            machine: CStr::from_char_ptr(bindings::tcm_rs_uts_machine()),
+            release: CStr::from_char_ptr(bindings::tcm_rs_uts_release()),
+        }
+    }
+}
