@@ -49,6 +49,7 @@ pub(crate) use subsystem::Subsystem;
 pub(crate) struct Node<T> {
     #[pin]
     group: Opaque<bindings::config_group>,
+    #[pin]
     data: T,
 }
 
@@ -132,26 +133,27 @@ pub(crate) struct NewNode<T: NodeType> {
 impl<T: NodeType> NewNode<T> {
     /// Builds a node called `name` that holds `data`.
     pub(crate) fn new(name: &CStr, data: T) -> Result<Self> {
-        let node = Arc::pin_init(
+        Self::from_arc(Arc::pin_init(
             try_pin_init!(Node {
-                group <- Opaque::ffi_init(|slot: *mut bindings::config_group| {
-                    // SAFETY: `slot` is valid for writes; configfs expects a
-                    // zeroed group before initialisation.
-                    unsafe { ptr::write_bytes(slot, 0, 1) };
-                    // SAFETY: `slot` is a zeroed group; configfs copies `name`
-                    // (short names inline, long ones allocated).
-                    unsafe {
-                        bindings::config_group_init_type_name(
-                            slot,
-                            name.as_char_ptr(),
-                            T::ITEM_TYPE.as_ptr(),
-                        )
-                    };
-                }),
+                group <- group_init::<T>(name),
                 data,
             }),
             GFP_KERNEL,
-        )?;
+        )?)
+    }
+
+    /// Builds a node called `name` whose data is pinned (holds locks).
+    pub(crate) fn new_pinned(name: &CStr, data: impl PinInit<T, Error>) -> Result<Self> {
+        Self::from_arc(Arc::pin_init(
+            try_pin_init!(Node {
+                group <- group_init::<T>(name),
+                data <- data,
+            }),
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn from_arc(node: Arc<Node<T>>) -> Result<Self> {
         // `config_group_init_type_name` may have failed to allocate a long
         // name; configfs reports that only as a NULL name.
         if node.item().name_ptr().is_null() {
@@ -209,6 +211,20 @@ impl<T: NodeType> Drop for NewNode<T> {
         // SAFETY: The item is initialised with one reference, ours.
         unsafe { bindings::config_item_put(&raw mut (*group).cg_item) };
     }
+}
+
+/// Initialises the group of a node of type `T` called `name`.
+fn group_init<T: NodeType>(name: &CStr) -> impl PinInit<Opaque<bindings::config_group>> + '_ {
+    Opaque::ffi_init(move |slot: *mut bindings::config_group| {
+        // SAFETY: `slot` is valid for writes; configfs expects a zeroed
+        // group before initialisation.
+        unsafe { ptr::write_bytes(slot, 0, 1) };
+        // SAFETY: `slot` is a zeroed group; configfs copies `name` (short
+        // names inline, long ones allocated).
+        unsafe {
+            bindings::config_group_init_type_name(slot, name.as_char_ptr(), T::ITEM_TYPE.as_ptr())
+        };
+    })
 }
 
 /// A default group built but not yet attached to its parent.

@@ -13,3 +13,9 @@
 
 u32 tcm_rs_core_abi_version(void);
 EXPORT_SYMBOL_GPL(tcm_rs_core_abi_version);
+
+struct tcm_rs_backstore_ops;
+int tcm_rs_register_backstore(const struct tcm_rs_backstore_ops *ops);
+void tcm_rs_unregister_backstore(const struct tcm_rs_backstore_ops *ops);
+EXPORT_SYMBOL_GPL(tcm_rs_register_backstore);
+EXPORT_SYMBOL_GPL(tcm_rs_unregister_backstore);

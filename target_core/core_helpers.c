@@ -3,6 +3,8 @@
  * C helpers of tcm_rs_core; see core_helpers.h.
  */
 #include <linux/configfs.h>
+#include <linux/kmod.h>
+#include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/net.h>
 #include <linux/stddef.h>
@@ -74,6 +76,16 @@ const char *tcm_rs_uts_machine(void)
 const char *tcm_rs_uts_release(void)
 {
 	return utsname()->release;
+}
+
+int tcm_rs_request_backstore(const char *name)
+{
+	return request_module("tcm_rs_backstore_%s", name);
+}
+
+bool tcm_rs_try_module_get(struct module *module)
+{
+	return try_module_get(module);
 }
 
 size_t tcm_rs_c_layout(enum tcm_rs_layout_item item)

@@ -14,6 +14,7 @@
  * generated as a second, opaque type next to the kernel's own.
  */
 #include <linux/configfs.h>
+#include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <scsi/scsi_cmnd.h>
@@ -36,6 +37,12 @@ int tcm_rs_path_is_dir(const char *name);
 const char *tcm_rs_uts_sysname(void);
 const char *tcm_rs_uts_machine(void);
 const char *tcm_rs_uts_release(void);
+
+/* Loads the module of backstore @name (alias tcm_rs_backstore_<name>). */
+int tcm_rs_request_backstore(const char *name);
+
+/* try_module_get() is static inline. */
+bool tcm_rs_try_module_get(struct module *module);
 
 /* Layout of a C type as GCC sees it: identifies a type or a field. */
 enum tcm_rs_layout_item {

@@ -11,8 +11,11 @@
 use kernel::prelude::*;
 
 mod abi;
+mod backstores;
 mod bindings;
 mod configfs;
+mod device;
+mod hba;
 mod lu_groups;
 mod root;
 mod sense;
@@ -35,6 +38,7 @@ struct TargetCore {
 
 impl kernel::InPlaceModule for TargetCore {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        backstores::init();
         let tree = root::TargetRoot::new();
         try_pin_init!(Self {
             tree <- {

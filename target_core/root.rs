@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! target/  version dbroot
-//!   core/                 backstore HBAs (with the backstore SDK)
+//!   core/<backstore>_<N>/ HBAs and their devices (hba.rs, device.rs)
 //!     alua/lu_gps/        ALUA logical unit groups (lu_groups.rs)
 //! ```
 
@@ -12,12 +12,13 @@ use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
-use crate::configfs::{configfs_node_type, NewNode, Page};
+use crate::configfs::{configfs_node_type, Children, NewNode, Page};
+use crate::hba::Hba;
 use crate::lu_groups::{AluaDir, LuGroups};
 use crate::text;
 
 /// The version LIO reports; tools compare against it.
-const TARGET_CORE_VERSION: &str = "v5.0";
+pub(crate) const TARGET_CORE_VERSION: &str = "v5.0";
 /// Where persistent state (APTPL reservations, ALUA metadata) goes, if the
 /// preferred directory does not exist.
 const DBROOT_DEFAULT: &CStr = c"/var/target";
@@ -83,19 +84,16 @@ impl TargetRoot {
             pr_err!("dbroot: path of {} bytes exceeds {}\n", path.len(), DBROOT_MAX);
             return Err(EINVAL);
         }
-        let mut owned = KVec::with_capacity(path.len() + 1, GFP_KERNEL)?;
-        owned.extend_from_slice(path, GFP_KERNEL)?;
-        owned.push(0, GFP_KERNEL)?;
-        let Ok(cpath) = CStr::from_bytes_with_nul(&owned) else {
-            pr_err!("dbroot: path contains a NUL byte\n");
-            return Err(EINVAL);
-        };
+        let new = crate::sys::cstring(path).inspect_err(|&e| {
+            if e == EINVAL {
+                pr_err!("dbroot: path contains a NUL byte\n");
+            }
+        })?;
         // The lookup's own error (ENOENT, ENOTDIR, ...) goes back, as LIO's.
-        if let Err(e) = crate::sys::path_is_dir(cpath) {
-            pr_err!("dbroot: cannot use {:?}: not an existing directory\n", cpath);
+        if let Err(e) = crate::sys::path_is_dir(&new) {
+            pr_err!("dbroot: cannot use {:?}: not an existing directory\n", &*new);
             return Err(e);
         }
-        let new = CString::try_from(cpath)?;
         *self.dbroot.lock() = new;
         Ok(())
     }
@@ -106,8 +104,16 @@ pub(crate) struct CoreDir;
 
 configfs_node_type! {
     CoreDir {
-        children: false,
+        children: true,
         attrs: [],
+    }
+}
+
+impl Children for CoreDir {
+    type Child = Hba;
+
+    fn make_child(&self, name: &CStr) -> Result<NewNode<Hba>> {
+        Hba::new(name)
     }
 }
 

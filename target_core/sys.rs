@@ -4,6 +4,7 @@
 //! outside SCSI: path lookup and the system's name.
 
 use kernel::prelude::*;
+use kernel::str::CString;
 
 use crate::bindings;
 
@@ -33,4 +34,16 @@ pub(crate) fn uts() -> Uts {
             release: CStr::from_char_ptr(bindings::tcm_rs_uts_release()),
         }
     }
+}
+
+/// `bytes` as a C string; EINVAL if they contain a NUL byte.
+pub(crate) fn cstring(bytes: &[u8]) -> Result<CString> {
+    if bytes.contains(&0) {
+        return Err(EINVAL);
+    }
+    let mut owned = KVec::with_capacity(bytes.len() + 1, GFP_KERNEL)?;
+    owned.extend_from_slice(bytes, GFP_KERNEL)?;
+    owned.push(0, GFP_KERNEL)?;
+    let cstr = CStr::from_bytes_with_nul(&owned).map_err(|_| EINVAL)?;
+    Ok(CString::try_from(cstr)?)
 }

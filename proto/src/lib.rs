@@ -10,5 +10,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+extern crate std;
+
+pub mod control;
 pub mod sense;
 pub mod text;

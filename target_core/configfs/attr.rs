@@ -92,6 +92,21 @@ impl Page<'_> {
         self.len
     }
 
+    /// The unwritten rest of the page, for a writer outside Rust's
+    /// formatting (a backstore's `show_params`); follow with `advance`.
+    pub(crate) fn rest(&mut self) -> &mut [u8] {
+        &mut self.buf[self.len..]
+    }
+
+    /// Counts `n` bytes written into [`Page::rest`].
+    pub(crate) fn advance(&mut self, n: usize) -> Result {
+        if n > self.buf.len() - self.len {
+            return Err(EOVERFLOW);
+        }
+        self.len += n;
+        Ok(())
+    }
+
     /// Appends formatted text; `Err(EOVERFLOW)` if it does not fit.
     pub(crate) fn emit(&mut self, args: fmt::Arguments<'_>) -> Result {
         fmt::Write::write_fmt(self, args).map_err(|_| EOVERFLOW)

@@ -34,6 +34,7 @@ errno_text() {
 	ENOMEM) echo "Cannot allocate memory" ;;
 	EPERM) echo "Operation not permitted" ;;
 	ENOTDIR) echo "Not a directory" ;;
+	ENOTEMPTY) echo "Directory not empty" ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The safe SDK for backstore modules.
+//!
+//! A backstore implements [`Backstore`] and keeps a [`Registration`] in its
+//! module for as long as it is loaded:
+//!
+//! ```ignore
+//! #[pin_data]
+//! struct RdModule { registration: Registration<RamDisk> }
+//! ```
+//!
+//! The SDK turns the trait into the C table of sdk/backstore_abi.rs, so a
+//! backstore never touches the ABI itself. Compile this file into the
+//! module with `#[path]`.
+
+use core::marker::PhantomData;
+
+use kernel::ffi::{c_char, c_int, c_void};
+use kernel::prelude::*;
+
+#[path = "backstore_abi.rs"]
+mod abi;
+
+pub(crate) use abi::DeviceGeometry;
+use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR};
+
+extern "C" {
+    fn tcm_rs_register_backstore(ops: *const BackstoreOps) -> c_int;
+    fn tcm_rs_unregister_backstore(ops: *const BackstoreOps);
+}
+
+/// A kind of backing store for devices (ramdisk, file, block device).
+pub(crate) trait Backstore: 'static {
+    /// The name in HBA directory names: `core/<NAME>_<N>/`.
+    const NAME: &'static CStr;
+    /// The state of one device.
+    type Device: Send + Sync;
+
+    /// Makes the state of the device called `name` (`mkdir`).
+    fn alloc_device(name: &CStr) -> Result<Self::Device>;
+    /// Applies a write to the device's `control`. Only while the device
+    /// is disabled; a refused write must change nothing.
+    fn set_params(dev: &mut Self::Device, control: &[u8]) -> Result;
+    /// Formats the backstore's part of the device's `info`.
+    fn show_params(dev: &Self::Device, out: &mut InfoWriter<'_>) -> Result;
+    /// Enables the device: allocates what it needs, returns its geometry.
+    /// Called once; on error the device must be as it was.
+    fn enable(dev: &mut Self::Device) -> Result<DeviceGeometry>;
+}
+
+/// The buffer `show_params` writes into.
+pub(crate) struct InfoWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl InfoWriter<'_> {
+    /// Appends formatted text; `Err(EOVERFLOW)` if it does not fit.
+    pub(crate) fn emit(&mut self, args: core::fmt::Arguments<'_>) -> Result {
+        core::fmt::Write::write_fmt(self, args).map_err(|_| EOVERFLOW)
+    }
+}
+
+impl core::fmt::Write for InfoWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The C table of backstore `B`, and its trampolines.
+struct Table<B: Backstore>(PhantomData<B>);
+
+impl<B: Backstore> Table<B> {
+    const OPS: BackstoreOps = BackstoreOps {
+        abi_major: BACKSTORE_ABI_MAJOR,
+        abi_minor: BACKSTORE_ABI_MINOR,
+        name: kernel::str::as_char_ptr_in_const_context(B::NAME),
+        owner: kernel::module::this_module::<crate::LocalModule>()
+            .as_ptr()
+            .cast(),
+        alloc_device: Self::alloc_device,
+        set_params: Self::set_params,
+        show_params: Self::show_params,
+        enable: Self::enable,
+        free_device: Self::free_device,
+    };
+
+    /// # Safety
+    ///
+    /// `name` must be a NUL-terminated string valid for the call.
+    unsafe extern "C" fn alloc_device(name: *const c_char) -> *mut c_void {
+        // SAFETY: By the safety requirement.
+        let name = unsafe { CStr::from_char_ptr(name) };
+        match B::alloc_device(name).and_then(|d| Ok(KBox::new(d, GFP_KERNEL)?)) {
+            Ok(dev) => KBox::into_raw(dev).cast(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` must come from `alloc_device` and not be freed.
+    unsafe fn device<'a>(dev: *mut c_void) -> &'a B::Device {
+        // SAFETY: By the safety requirement, `dev` is a live `KBox<Device>`.
+        unsafe { &*dev.cast::<B::Device>() }
+    }
+
+    /// # Safety
+    ///
+    /// As for `device`, and no other reference to the device may exist for
+    /// `'a`: the ABI has the core serialise `set_params`, `show_params` and
+    /// `enable` under the device's lock and make no other call before the
+    /// device is enabled, after which `set_params` and `enable` never come.
+    unsafe fn device_mut<'a>(dev: *mut c_void) -> &'a mut B::Device {
+        // SAFETY: By the safety requirement.
+        unsafe { &mut *dev.cast::<B::Device>() }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`; `buf` readable for `len` bytes.
+    unsafe extern "C" fn set_params(dev: *mut c_void, buf: *const u8, len: usize) -> c_int {
+        // SAFETY: By the safety requirement (and the ABI's serialisation).
+        let (dev, input) = unsafe { (Self::device_mut(dev), core::slice::from_raw_parts(buf, len)) };
+        match B::set_params(dev, input) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`; `buf` writable for `len` bytes.
+    unsafe extern "C" fn show_params(dev: *mut c_void, buf: *mut u8, len: usize) -> isize {
+        // SAFETY: By the safety requirement.
+        let (dev, buf) = unsafe { (Self::device(dev), core::slice::from_raw_parts_mut(buf, len)) };
+        let mut out = InfoWriter { buf, len: 0 };
+        match B::show_params(dev, &mut out) {
+            // At most `len`, a page.
+            Ok(()) => out.len as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`; `geometry` writable.
+    unsafe extern "C" fn enable(dev: *mut c_void, geometry: *mut DeviceGeometry) -> c_int {
+        // SAFETY: By the safety requirement (and the ABI's serialisation).
+        let dev = unsafe { Self::device_mut(dev) };
+        match B::enable(dev) {
+            Ok(g) => {
+                // SAFETY: By the safety requirement.
+                unsafe { geometry.write(g) };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` must come from `alloc_device`; it is not used again.
+    unsafe extern "C" fn free_device(dev: *mut c_void) {
+        // SAFETY: By the safety requirement, this gives back the box leaked in
+        // `alloc_device`, once.
+        drop(unsafe { KBox::from_raw(dev.cast::<B::Device>()) });
+    }
+}
+
+/// Backstore `B`, registered with the core while this value lives.
+pub(crate) struct Registration<B: Backstore> {
+    /// The table the core holds: the same address must go back to it.
+    ops: &'static BackstoreOps,
+    _b: PhantomData<B>,
+}
+
+impl<B: Backstore> Registration<B> {
+    /// Registers `B`; fails if the core refuses (a name already taken, or
+    /// another ABI version).
+    pub(crate) fn new() -> Result<Self> {
+        let ops: &'static BackstoreOps = &Table::<B>::OPS;
+        // SAFETY: The table is static and stays valid while registered (it
+        // is in this module, which unregisters before it goes).
+        kernel::error::to_result(unsafe { tcm_rs_register_backstore(ops) })?;
+        Ok(Self {
+            ops,
+            _b: PhantomData,
+        })
+    }
+}
+
+impl<B: Backstore> Drop for Registration<B> {
+    fn drop(&mut self) {
+        // SAFETY: Registered in `new`.
+        unsafe { tcm_rs_unregister_backstore(self.ops) };
+    }
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C ABI between tcm_rs_core and backstore modules.
+//!
+//! Compiled into the core and into every backstore module (with `#[path]`),
+//! so both sides agree on the layout by construction. A backstore fills a
+//! [`BackstoreOps`] table (the safe SDK in sdk/backstore.rs does it) and
+//! registers it with `tcm_rs_register_backstore()`, exported by the core.
+//!
+//! Versioning: `abi_major` must equal the core's major version; a table
+//! from another major version is refused at registration.
+
+use kernel::ffi::{c_char, c_int, c_void};
+
+// The functions the core exports for this ABI are declared for backstores
+// in sdk/backstore.rs and defined in target_core/backstores.rs.
+
+/// The ABI major version this file describes.
+pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
+/// The ABI minor version this file describes.
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 1;
+
+/// What a device looks like once enabled.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DeviceGeometry {
+    /// Logical block size in bytes.
+    pub(crate) block_size: u32,
+    /// Number of logical blocks.
+    pub(crate) blocks: u64,
+    /// The most blocks one command may move (`hw_max_sectors`).
+    pub(crate) max_sectors: u32,
+}
+
+/// A backstore's operations. Every pointer is valid while the backstore is
+/// registered; the core pins `owner` while any device of the backstore
+/// exists.
+///
+/// The core calls `set_params`, `show_params` and `enable` for a device one
+/// at a time (under the device's lock), makes no other call on a device
+/// before it is enabled, and never calls `set_params` or `enable` after.
+#[repr(C)]
+pub(crate) struct BackstoreOps {
+    pub(crate) abi_major: u16,
+    pub(crate) abi_minor: u16,
+    /// The backstore's name in HBA directory names (`rd_mcp`, `fileio`).
+    pub(crate) name: *const c_char,
+    /// The backstore's module (a `struct module *`; `void *` here because
+    /// Rust cannot pass `struct module` itself through FFI checks).
+    pub(crate) owner: *mut c_void,
+    /// Makes the state of a new device called `name`; returns it, or an
+    /// `ERR_PTR`.
+    pub(crate) alloc_device: unsafe extern "C" fn(name: *const c_char) -> *mut c_void,
+    /// Applies a `control` write of `len` bytes; 0 or -errno. Called only
+    /// while the device is disabled.
+    pub(crate) set_params: unsafe extern "C" fn(dev: *mut c_void, buf: *const u8, len: usize) -> c_int,
+    /// Writes the backstore's part of the device's `info` into `buf`
+    /// (`len` bytes); returns the length written or -errno.
+    pub(crate) show_params: unsafe extern "C" fn(dev: *mut c_void, buf: *mut u8, len: usize) -> isize,
+    /// Enables the device: allocates what it needs and fills `geometry`;
+    /// 0 or -errno (the device stays disabled and unchanged on error).
+    pub(crate) enable: unsafe extern "C" fn(dev: *mut c_void, geometry: *mut DeviceGeometry) -> c_int,
+    /// Frees the device's state. Called once, when the device goes.
+    pub(crate) free_device: unsafe extern "C" fn(dev: *mut c_void),
+}
+
+// SAFETY: The table is immutable once registered; its pointers are to
+// static data and functions.
+unsafe impl Sync for BackstoreOps {}
