@@ -8,6 +8,9 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+# The body is a function so that bash has read all of it before it runs:
+# editing this file during a run cannot change the run.
+main() {
 variant=${1:-release}
 fragments=("$TCM_ROOT/tests/kernel/base.config")
 case $variant in
@@ -66,3 +69,6 @@ kmake -j"$(nproc)" -s bzImage modules >&2
 kmake -s modules_install INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod >&2
 touch "$out/.tcm-built"
 echo "$out"
+}
+main "$@"
+exit $?

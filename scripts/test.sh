@@ -16,6 +16,9 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$TCM_ROOT"
 
+# The body is a function so that bash has read all of it before it runs:
+# editing this file during a run cannot change the run.
+main() {
 tiers=("$@")
 [ ${#tiers[@]} -gt 0 ] || tiers=(static host modules vm)
 
@@ -33,7 +36,7 @@ step() {
 	fi
 }
 
-kernel_rust_files() { git ls-files -- 'target_core/*.rs' 'backstores/*.rs' 'fabrics/*.rs'; }
+kernel_rust_files() { git ls-files -- 'target_core/*.rs' 'backstores/*.rs' 'fabrics/*.rs' 'sdk/*.rs'; }
 
 for tier in "${tiers[@]}"; do
 	case $tier in
@@ -62,3 +65,6 @@ done
 [ $failed = 0 ] || log "failed: ${failed_steps[*]}"
 echo "steps: $passed passed, $failed failed"
 [ $failed = 0 ]
+}
+main "$@"
+exit $?

@@ -126,7 +126,8 @@ impl<B: Backstore> Table<B> {
     /// `dev` as for `device`; `buf` readable for `len` bytes.
     unsafe extern "C" fn set_params(dev: *mut c_void, buf: *const u8, len: usize) -> c_int {
         // SAFETY: By the safety requirement (and the ABI's serialisation).
-        let (dev, input) = unsafe { (Self::device_mut(dev), core::slice::from_raw_parts(buf, len)) };
+        let (dev, input) =
+            unsafe { (Self::device_mut(dev), core::slice::from_raw_parts(buf, len)) };
         match B::set_params(dev, input) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),

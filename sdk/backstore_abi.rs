@@ -53,13 +53,16 @@ pub(crate) struct BackstoreOps {
     pub(crate) alloc_device: unsafe extern "C" fn(name: *const c_char) -> *mut c_void,
     /// Applies a `control` write of `len` bytes; 0 or -errno. Called only
     /// while the device is disabled.
-    pub(crate) set_params: unsafe extern "C" fn(dev: *mut c_void, buf: *const u8, len: usize) -> c_int,
+    pub(crate) set_params:
+        unsafe extern "C" fn(dev: *mut c_void, buf: *const u8, len: usize) -> c_int,
     /// Writes the backstore's part of the device's `info` into `buf`
     /// (`len` bytes); returns the length written or -errno.
-    pub(crate) show_params: unsafe extern "C" fn(dev: *mut c_void, buf: *mut u8, len: usize) -> isize,
+    pub(crate) show_params:
+        unsafe extern "C" fn(dev: *mut c_void, buf: *mut u8, len: usize) -> isize,
     /// Enables the device: allocates what it needs and fills `geometry`;
     /// 0 or -errno (the device stays disabled and unchanged on error).
-    pub(crate) enable: unsafe extern "C" fn(dev: *mut c_void, geometry: *mut DeviceGeometry) -> c_int,
+    pub(crate) enable:
+        unsafe extern "C" fn(dev: *mut c_void, geometry: *mut DeviceGeometry) -> c_int,
     /// Frees the device's state. Called once, when the device goes.
     pub(crate) free_device: unsafe extern "C" fn(dev: *mut c_void),
 }

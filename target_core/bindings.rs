@@ -23,7 +23,10 @@
     clippy::ref_as_ptr
 )]
 mod raw {
-    include!(concat!(env!("TCM_RS_OBJ"), "/bindings/bindings_generated.rs"));
+    include!(concat!(
+        env!("TCM_RS_OBJ"),
+        "/bindings/bindings_generated.rs"
+    ));
 }
 
 pub(crate) use raw::*;

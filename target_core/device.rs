@@ -95,7 +95,8 @@ impl Device {
         }
         // SAFETY: `state` is valid (type invariant); `input` is readable for
         // its length. The config lock serialises this with `enable`.
-        let ret = unsafe { (self.backend.ops().set_params)(self.state, input.as_ptr(), input.len()) };
+        let ret =
+            unsafe { (self.backend.ops().set_params)(self.state, input.as_ptr(), input.len()) };
         kernel::error::to_result(ret)
     }
 
@@ -137,7 +138,8 @@ impl Device {
         let rest = page.rest();
         // SAFETY: `state` is valid (type invariant); `rest` is writable for
         // its length.
-        let n = unsafe { (self.backend.ops().show_params)(self.state, rest.as_mut_ptr(), rest.len()) };
+        let n =
+            unsafe { (self.backend.ops().show_params)(self.state, rest.as_mut_ptr(), rest.len()) };
         if n < 0 {
             return Err(Error::from_errno(n as i32));
         }
@@ -193,7 +195,12 @@ fn show_path(page: &mut Page<'_>, value: Option<&CStr>) -> Result {
 fn parse_path(what: &CStr, input: &[u8]) -> Result<CString> {
     let value = text::strip_newline(input);
     if value.len() > PATH_MAX_LEN {
-        pr_err!("{:?}: {} bytes is longer than {}\n", what, value.len(), PATH_MAX_LEN);
+        pr_err!(
+            "{:?}: {} bytes is longer than {}\n",
+            what,
+            value.len(),
+            PATH_MAX_LEN
+        );
         return Err(EINVAL);
     }
     if value.contains(&b'\n') {

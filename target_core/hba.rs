@@ -76,7 +76,10 @@ impl Hba {
 
     /// Pass-through mode exists for pscsi only, which is not here yet.
     fn store_mode(&self, _input: &[u8]) -> Result {
-        pr_err!("hba_mode: backstore {} has no pass-through mode\n", self.backend.name());
+        pr_err!(
+            "hba_mode: backstore {} has no pass-through mode\n",
+            self.backend.name()
+        );
         Err(EINVAL)
     }
 }

@@ -40,7 +40,11 @@ impl LuGroups {
     }
 
     fn id_of(&self, group: u64) -> Option<u16> {
-        self.ids.lock().iter().find(|(g, _)| *g == group).map(|(_, id)| *id)
+        self.ids
+            .lock()
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, id)| *id)
     }
 }
 

@@ -81,7 +81,11 @@ impl TargetRoot {
             return Err(EINVAL);
         }
         if path.len() > DBROOT_MAX {
-            pr_err!("dbroot: path of {} bytes exceeds {}\n", path.len(), DBROOT_MAX);
+            pr_err!(
+                "dbroot: path of {} bytes exceeds {}\n",
+                path.len(),
+                DBROOT_MAX
+            );
             return Err(EINVAL);
         }
         let new = crate::sys::cstring(path).inspect_err(|&e| {
@@ -91,7 +95,10 @@ impl TargetRoot {
         })?;
         // The lookup's own error (ENOENT, ENOTDIR, ...) goes back, as LIO's.
         if let Err(e) = crate::sys::path_is_dir(&new) {
-            pr_err!("dbroot: cannot use {:?}: not an existing directory\n", &*new);
+            pr_err!(
+                "dbroot: cannot use {:?}: not an existing directory\n",
+                &*new
+            );
             return Err(e);
         }
         *self.dbroot.lock() = new;

@@ -85,7 +85,10 @@ impl Backstore for RamDisk {
         let (mut page_count, mut nullio) = (dev.page_count, dev.nullio);
         for item in control::items(input) {
             match item {
-                control::ControlItem::Pair { key: b"rd_pages", value } => {
+                control::ControlItem::Pair {
+                    key: b"rd_pages",
+                    value,
+                } => {
                     page_count = match text::parse_u64_max(value, u64::from(u32::MAX)) {
                         // At most u32::MAX.
                         Ok(n) if n > 0 => n as u32,
@@ -95,7 +98,10 @@ impl Backstore for RamDisk {
                         }
                     };
                 }
-                control::ControlItem::Pair { key: b"rd_nullio", value } => {
+                control::ControlItem::Pair {
+                    key: b"rd_nullio",
+                    value,
+                } => {
                     nullio = match text::parse_u64(value) {
                         Ok(0) => false,
                         Ok(1) => true,

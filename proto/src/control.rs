@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn pairs_in_order() {
         let v: Vec<_> = items(b"fd_dev_name=/tmp/a,fd_dev_size=4096\n").collect();
-        assert_eq!(v, [pair("fd_dev_name", "/tmp/a"), pair("fd_dev_size", "4096")]);
+        assert_eq!(
+            v,
+            [pair("fd_dev_name", "/tmp/a"), pair("fd_dev_size", "4096")]
+        );
     }
 
     #[test]

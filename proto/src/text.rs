@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(parse_u64(b"12 "), Err(ParseError::NotANumber));
         assert_eq!(parse_u64(b"-1"), Err(ParseError::NotANumber));
         assert_eq!(parse_u64(b"1\n\n"), Err(ParseError::NotANumber));
-        assert_eq!(parse_u64(b"18446744073709551616"), Err(ParseError::OutOfRange));
+        assert_eq!(
+            parse_u64(b"18446744073709551616"),
+            Err(ParseError::OutOfRange)
+        );
         assert_eq!(parse_u64_max(b"65536", 0xffff), Err(ParseError::OutOfRange));
         assert_eq!(parse_u64_max(b"0xffff", 0xffff), Ok(0xffff));
     }

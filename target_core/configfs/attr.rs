@@ -54,7 +54,10 @@ unsafe impl<const M: usize> Sync for AttributeTable<M> {}
 impl<const M: usize> AttributeTable<M> {
     /// A table of the `N` attributes in `attrs`; `M` must be `N + 1`.
     pub(crate) const fn new<const N: usize>(attrs: &'static [Attribute; N]) -> Self {
-        assert!(M == N + 1, "an attribute table has room for its NULL terminator");
+        assert!(
+            M == N + 1,
+            "an attribute table has room for its NULL terminator"
+        );
         let mut table = [ptr::null_mut(); M];
         let mut i = 0;
         while i < N {

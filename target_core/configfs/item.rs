@@ -5,7 +5,6 @@
 use kernel::bindings;
 use kernel::types::Opaque;
 
-
 /// A live configfs item (a directory of the tree).
 ///
 /// # Invariants

@@ -39,7 +39,12 @@ impl<T: NodeType> Subsystem<T> {
         data: T,
         default: NewNode<U>,
     ) -> impl PinInit<Self, Error> {
-        const { assert!(T::ROOT, "a subsystem's root type is declared with `root: true`") };
+        const {
+            assert!(
+                T::ROOT,
+                "a subsystem's root type is declared with `root: true`"
+            )
+        };
         try_pin_init!(Self {
             subsys <- Opaque::ffi_init(|slot: *mut bindings::configfs_subsystem| {
                 // SAFETY: `slot` is valid for writes; configfs expects a zeroed
