@@ -1,6 +1,7 @@
 # The reference that tcm-rs is diffed and benchmarked against works in the
 # guest: in-tree LIO driven by Debian's targetcli-fb, a ramdisk LUN over
 # tcm_loop that the SCSI mid-layer turns into a disk that takes real I/O.
+# vm-kernels: release
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 start_dbus
