@@ -15,8 +15,11 @@ mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/confi
 # The pinned kernel's modules (LIO, scsi_debug, null_blk, ...) and ours, in a
 # writable /lib/modules so that modprobe and the kernel's request_module()
 # find them by name.
-mount -t tmpfs tmpfs /lib/modules
-cp -a "$TCM_KDIR/modroot/lib/modules/$TCM_KREL" /lib/modules/
+# An overlay, not a copy: the kernel's modules stay on the 9p share.
+mkdir -p /run/tcm-mods
+mount -t tmpfs tmpfs /run/tcm-mods
+mkdir -p /run/tcm-mods/upper /run/tcm-mods/work
+mount -t overlay overlay -o "lowerdir=$TCM_KDIR/modroot/lib/modules,upperdir=/run/tcm-mods/upper,workdir=/run/tcm-mods/work" /lib/modules
 mkdir -p "/lib/modules/$TCM_KREL/extra"
 find "$TCM_MDIR" -name '*.ko' -exec cp {} "/lib/modules/$TCM_KREL/extra/" \;
 depmod -a "$TCM_KREL"
