@@ -431,19 +431,7 @@ macro_rules! configfs_node_type {
         Attribute::new(
             $crate::configfs::attr::c_name!($name),
             0o444,
-            Some({
-                /// # Safety
-                ///
-                /// Called by configfs for an item of this type with a page.
-                unsafe extern "C" fn show(
-                    item: *mut ::kernel::bindings::config_item,
-                    page: *mut ::kernel::ffi::c_char,
-                ) -> isize {
-                    // SAFETY: By the safety requirement.
-                    unsafe { $crate::configfs::attr::show::<$ty>(item, page, $show) }
-                }
-                show
-            }),
+            Some($crate::configfs::configfs_node_type!(@show $ty, $show)),
             None,
         )
     };
@@ -451,34 +439,8 @@ macro_rules! configfs_node_type {
         Attribute::new(
             $crate::configfs::attr::c_name!($name),
             0o644,
-            Some({
-                /// # Safety
-                ///
-                /// Called by configfs for an item of this type with a page.
-                unsafe extern "C" fn show(
-                    item: *mut ::kernel::bindings::config_item,
-                    page: *mut ::kernel::ffi::c_char,
-                ) -> isize {
-                    // SAFETY: By the safety requirement.
-                    unsafe { $crate::configfs::attr::show::<$ty>(item, page, $show) }
-                }
-                show
-            }),
-            Some({
-                /// # Safety
-                ///
-                /// Called by configfs for an item of this type with the
-                /// bytes written.
-                unsafe extern "C" fn store(
-                    item: *mut ::kernel::bindings::config_item,
-                    page: *const ::kernel::ffi::c_char,
-                    len: usize,
-                ) -> isize {
-                    // SAFETY: By the safety requirement.
-                    unsafe { $crate::configfs::attr::store::<$ty>(item, page, len, $store) }
-                }
-                store
-            }),
+            Some($crate::configfs::configfs_node_type!(@show $ty, $show)),
+            Some($crate::configfs::configfs_node_type!(@store $ty, $store)),
         )
     };
     (@attr $ty:ty, $name:ident, wo, $store:path) => {
@@ -486,22 +448,38 @@ macro_rules! configfs_node_type {
             $crate::configfs::attr::c_name!($name),
             0o200,
             None,
-            Some({
-                /// # Safety
-                ///
-                /// Called by configfs for an item of this type with the
-                /// bytes written.
-                unsafe extern "C" fn store(
-                    item: *mut ::kernel::bindings::config_item,
-                    page: *const ::kernel::ffi::c_char,
-                    len: usize,
-                ) -> isize {
-                    // SAFETY: By the safety requirement.
-                    unsafe { $crate::configfs::attr::store::<$ty>(item, page, len, $store) }
-                }
-                store
-            }),
+            Some($crate::configfs::configfs_node_type!(@store $ty, $store)),
         )
     };
+    // The C callback for a show handler: a function of its own per
+    // attribute, since configfs does not say which attribute it calls.
+    (@show $ty:ty, $show:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs for an item of this type with a page.
+        unsafe extern "C" fn show(
+            item: *mut ::kernel::bindings::config_item,
+            page: *mut ::kernel::ffi::c_char,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::configfs::attr::show::<$ty>(item, page, $show) }
+        }
+        show
+    }};
+    (@store $ty:ty, $store:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs for an item of this type with the bytes
+        /// written.
+        unsafe extern "C" fn store(
+            item: *mut ::kernel::bindings::config_item,
+            page: *const ::kernel::ffi::c_char,
+            len: usize,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::configfs::attr::store::<$ty>(item, page, len, $store) }
+        }
+        store
+    }};
 }
 pub(crate) use configfs_node_type;
