@@ -34,6 +34,10 @@ extern "C" {
 pub(crate) trait Backstore: 'static {
     /// The name in HBA directory names: `core/<NAME>_<N>/`.
     const NAME: &'static CStr;
+    /// The default INQUIRY product identification (at most 16 characters).
+    const PRODUCT: &'static CStr;
+    /// The default INQUIRY product revision (at most 4 characters).
+    const REVISION: &'static CStr;
     /// The state of one device.
     type Device: Send + Sync;
 
@@ -80,6 +84,8 @@ impl<B: Backstore> Table<B> {
         abi_major: BACKSTORE_ABI_MAJOR,
         abi_minor: BACKSTORE_ABI_MINOR,
         name: kernel::str::as_char_ptr_in_const_context(B::NAME),
+        product: kernel::str::as_char_ptr_in_const_context(B::PRODUCT),
+        revision: kernel::str::as_char_ptr_in_const_context(B::REVISION),
         owner: kernel::module::this_module::<crate::LocalModule>()
             .as_ptr()
             .cast(),

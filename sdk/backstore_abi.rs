@@ -45,6 +45,10 @@ pub(crate) struct BackstoreOps {
     pub(crate) abi_minor: u16,
     /// The backstore's name in HBA directory names (`rd_mcp`, `fileio`).
     pub(crate) name: *const c_char,
+    /// The product identification and revision a device of this backstore
+    /// reports until `wwn/` changes them (`RAMDISK-MCP`, `4.0`).
+    pub(crate) product: *const c_char,
+    pub(crate) revision: *const c_char,
     /// The backstore's module (a `struct module *`; `void *` here because
     /// Rust cannot pass `struct module` itself through FFI checks).
     pub(crate) owner: *mut c_void,

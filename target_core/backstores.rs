@@ -108,6 +108,18 @@ impl Backend {
     pub(crate) fn name(&self) -> &CStr {
         self.ops.name()
     }
+
+    /// The default INQUIRY product identification of its devices.
+    pub(crate) fn product(&self) -> &CStr {
+        // SAFETY: A static NUL-terminated string of the table.
+        unsafe { CStr::from_char_ptr(self.ops.get().product) }
+    }
+
+    /// The default INQUIRY product revision of its devices.
+    pub(crate) fn revision(&self) -> &CStr {
+        // SAFETY: A static NUL-terminated string of the table.
+        unsafe { CStr::from_char_ptr(self.ops.get().revision) }
+    }
 }
 
 impl Drop for Backend {

@@ -142,17 +142,6 @@ impl<T: NodeType> NewNode<T> {
         )?)
     }
 
-    /// Builds a node called `name` whose data is pinned (holds locks).
-    pub(crate) fn new_pinned(name: &CStr, data: impl PinInit<T, Error>) -> Result<Self> {
-        Self::from_arc(Arc::pin_init(
-            try_pin_init!(Node {
-                group <- group_init::<T>(name),
-                data <- data,
-            }),
-            GFP_KERNEL,
-        )?)
-    }
-
     fn from_arc(node: Arc<Node<T>>) -> Result<Self> {
         // `config_group_init_type_name` may have failed to allocate a long
         // name; configfs reports that only as a NULL name.

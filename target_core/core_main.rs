@@ -16,6 +16,7 @@ mod bindings;
 mod configfs;
 mod device;
 mod hba;
+mod inquiry;
 mod lu_groups;
 mod root;
 mod sense;

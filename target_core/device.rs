@@ -11,11 +11,12 @@
 use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{new_mutex, Mutex};
+use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::backstores::abi::DeviceGeometry;
 use crate::backstores::Backend;
 use crate::configfs::{configfs_node_type, NewNode, Page};
+use crate::inquiry;
 use crate::text;
 
 /// The longest alias or udev_path, as in LIO (512 bytes with the NUL).
@@ -27,16 +28,55 @@ struct Config {
     geometry: Option<DeviceGeometry>,
     alias: Option<CString>,
     udev_path: Option<CString>,
+    /// What INQUIRY reports: `wwn/`.
+    wwn: Wwn,
 }
 
-/// One device.
+/// The identification a device reports (`wwn/`).
+struct Wwn {
+    vendor: Text<{ inquiry::VENDOR_LEN }>,
+    product: Text<{ inquiry::PRODUCT_LEN }>,
+    revision: Text<{ inquiry::REVISION_LEN }>,
+    /// The IEEE company ID (OUI), 24 bits.
+    company_id: u32,
+    unit_serial: Text<{ inquiry::UNIT_SERIAL_BUF - 1 }>,
+    pd_text_id_info: Text<{ inquiry::PD_TEXT_ID_INFO_BUF - 1 }>,
+}
+
+/// LIO's IEEE company ID, which LIO-compatible targets report by default.
+const DEFAULT_COMPANY_ID: u32 = 0x001405;
+/// The vendor identification LIO reports by default.
+const DEFAULT_VENDOR: &[u8] = b"LIO-ORG";
+
+/// A short string of at most `N` bytes, kept inline.
+#[derive(Clone, Copy)]
+struct Text<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Text<N> {
+    /// `value`, cut to `N` bytes (callers check lengths before).
+    fn new(value: &[u8]) -> Self {
+        let len = value.len().min(N);
+        let mut buf = [0; N];
+        buf[..len].copy_from_slice(&value[..len]);
+        Self { buf, len }
+    }
+
+    fn as_str(&self) -> Result<&str> {
+        core::str::from_utf8(&self.buf[..self.len]).map_err(|_| EINVAL)
+    }
+}
+
+/// One device, shared by its directory and its default groups.
 ///
 /// # Invariants
 ///
 /// `state` is the backstore's state of this device, from `alloc_device`,
 /// valid until freed in `drop`.
 #[pin_data(PinnedDrop)]
-pub(crate) struct Device {
+pub(crate) struct DeviceState {
     backend: Backend,
     state: *mut c_void,
     #[pin]
@@ -45,10 +85,34 @@ pub(crate) struct Device {
 
 // SAFETY: `state` is owned by the device and the backstore's device type is
 // `Send + Sync` (a bound of the backstore SDK); the rest is `Send + Sync`.
-unsafe impl Send for Device {}
+unsafe impl Send for DeviceState {}
 // SAFETY: As above; the backstore's calls on `state` are serialised by
-// `config` where the SDK asks for it.
-unsafe impl Sync for Device {}
+// `config` as the ABI asks.
+unsafe impl Sync for DeviceState {}
+
+/// `core/<hba>/<device>/`.
+pub(crate) struct Device {
+    dev: Arc<DeviceState>,
+}
+
+/// `core/<hba>/<device>/wwn/`.
+pub(crate) struct DeviceWwn {
+    dev: Arc<DeviceState>,
+}
+
+configfs_node_type! {
+    DeviceWwn {
+        children: false,
+        attrs: [
+            company_id: rw(DeviceWwn::show_company_id, DeviceWwn::store_company_id),
+            pd_text_id_info: rw(DeviceWwn::show_pd_text_id_info, DeviceWwn::store_pd_text_id_info),
+            product_id: rw(DeviceWwn::show_product_id, DeviceWwn::store_product_id),
+            revision: rw(DeviceWwn::show_revision, DeviceWwn::store_revision),
+            vendor_id: rw(DeviceWwn::show_vendor_id, DeviceWwn::store_vendor_id),
+            vpd_unit_serial: rw(DeviceWwn::show_unit_serial, DeviceWwn::store_unit_serial),
+        ],
+    }
+}
 
 configfs_node_type! {
     Device {
@@ -66,42 +130,54 @@ configfs_node_type! {
 impl Device {
     /// Makes the device `name` of backstore `backend`.
     pub(crate) fn new(backend: Backend, name: &CStr) -> Result<NewNode<Device>> {
+        let wwn = Wwn {
+            vendor: Text::new(DEFAULT_VENDOR),
+            product: Text::new(backend.product().to_bytes()),
+            revision: Text::new(backend.revision().to_bytes()),
+            company_id: DEFAULT_COMPANY_ID,
+            unit_serial: Text::new(b""),
+            pd_text_id_info: Text::new(b""),
+        };
         // SAFETY: The table's functions are valid while `backend` pins it.
         // The result is a pointer or an ERR_PTR, as the ABI says.
         let state = kernel::error::from_err_ptr(unsafe {
             (backend.ops().alloc_device)(name.as_char_ptr())
         })?;
-        // INVARIANT: `state` came from `alloc_device`; if building the node
+        // INVARIANT: `state` came from `alloc_device`; if anything below
         // fails, the partly built device is dropped, which frees it.
-        NewNode::new_pinned(
-            name,
-            try_pin_init!(Device {
+        let dev = Arc::pin_init(
+            try_pin_init!(DeviceState {
                 backend,
                 state,
                 config <- new_mutex!(Config {
                     geometry: None,
                     alias: None,
                     udev_path: None,
+                    wwn,
                 }),
             }),
-        )
+            GFP_KERNEL,
+        )?;
+        let wwn = NewNode::new(c"wwn", DeviceWwn { dev: dev.clone() })?;
+        NewNode::new(name, Device { dev })?.with_default(wwn)
     }
 
     fn store_control(&self, input: &[u8]) -> Result {
-        let config = self.config.lock();
+        let config = self.dev.config.lock();
         if config.geometry.is_some() {
             pr_err!("control: the device is enabled; parameters are fixed\n");
             return Err(EBUSY);
         }
         // SAFETY: `state` is valid (type invariant); `input` is readable for
         // its length. The config lock serialises this with `enable`.
-        let ret =
-            unsafe { (self.backend.ops().set_params)(self.state, input.as_ptr(), input.len()) };
+        let ret = unsafe {
+            (self.dev.backend.ops().set_params)(self.dev.state, input.as_ptr(), input.len())
+        };
         kernel::error::to_result(ret)
     }
 
     fn show_enable(&self, page: &mut Page<'_>) -> Result {
-        let enabled = self.config.lock().geometry.is_some();
+        let enabled = self.dev.config.lock().geometry.is_some();
         page.emit(fmt!("{}\n", u8::from(enabled)))
     }
 
@@ -110,14 +186,14 @@ impl Device {
             pr_err!("enable: the only valid value is 1\n");
             return Err(EINVAL);
         }
-        let mut config = self.config.lock();
+        let mut config = self.dev.config.lock();
         if config.geometry.is_some() {
             pr_err!("enable: the device is already enabled\n");
             return Err(EEXIST);
         }
         let mut geometry = DeviceGeometry::default();
         // SAFETY: `state` is valid (type invariant); `geometry` is writable.
-        let ret = unsafe { (self.backend.ops().enable)(self.state, &mut geometry) };
+        let ret = unsafe { (self.dev.backend.ops().enable)(self.dev.state, &mut geometry) };
         kernel::error::to_result(ret)?;
         config.geometry = Some(geometry);
         Ok(())
@@ -125,7 +201,7 @@ impl Device {
 
     fn show_info(&self, page: &mut Page<'_>) -> Result {
         // Held across `show_params`: the ABI serialises it with `enable`.
-        let config = self.config.lock();
+        let config = self.dev.config.lock();
         let (block_size, max_sectors) = config
             .geometry
             .map_or((0, 0), |g| (g.block_size, aligned_max_sectors(&g)));
@@ -138,8 +214,9 @@ impl Device {
         let rest = page.rest();
         // SAFETY: `state` is valid (type invariant); `rest` is writable for
         // its length.
-        let n =
-            unsafe { (self.backend.ops().show_params)(self.state, rest.as_mut_ptr(), rest.len()) };
+        let n = unsafe {
+            (self.dev.backend.ops().show_params)(self.dev.state, rest.as_mut_ptr(), rest.len())
+        };
         if n < 0 {
             return Err(Error::from_errno(n as i32));
         }
@@ -148,26 +225,132 @@ impl Device {
     }
 
     fn show_alias(&self, page: &mut Page<'_>) -> Result {
-        show_path(page, self.config.lock().alias.as_deref())
+        show_path(page, self.dev.config.lock().alias.as_deref())
     }
 
     fn store_alias(&self, input: &[u8]) -> Result {
-        self.config.lock().alias = Some(parse_path(c"alias", input)?);
+        self.dev.config.lock().alias = Some(parse_path(c"alias", input)?);
         Ok(())
     }
 
     fn show_udev_path(&self, page: &mut Page<'_>) -> Result {
-        show_path(page, self.config.lock().udev_path.as_deref())
+        show_path(page, self.dev.config.lock().udev_path.as_deref())
     }
 
     fn store_udev_path(&self, input: &[u8]) -> Result {
-        self.config.lock().udev_path = Some(parse_path(c"udev_path", input)?);
+        self.dev.config.lock().udev_path = Some(parse_path(c"udev_path", input)?);
         Ok(())
     }
 }
 
+impl DeviceWwn {
+    fn show_vendor_id(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.vendor.as_str()?))
+    }
+
+    fn store_vendor_id(&self, input: &[u8]) -> Result {
+        let value = identification(c"vendor_id", input, inquiry::VENDOR_LEN)?;
+        self.dev.config.lock().wwn.vendor = Text::new(value);
+        Ok(())
+    }
+
+    fn show_product_id(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.product.as_str()?))
+    }
+
+    fn store_product_id(&self, input: &[u8]) -> Result {
+        let value = identification(c"product_id", input, inquiry::PRODUCT_LEN)?;
+        self.dev.config.lock().wwn.product = Text::new(value);
+        Ok(())
+    }
+
+    fn show_revision(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.revision.as_str()?))
+    }
+
+    fn store_revision(&self, input: &[u8]) -> Result {
+        let value = identification(c"revision", input, inquiry::REVISION_LEN)?;
+        self.dev.config.lock().wwn.revision = Text::new(value);
+        Ok(())
+    }
+
+    fn show_company_id(&self, page: &mut Page<'_>) -> Result {
+        // C's "%#08x": 0x and six digits, 0x00140 5 style.
+        page.emit(fmt!("{:#08x}\n", self.dev.config.lock().wwn.company_id))
+    }
+
+    fn store_company_id(&self, input: &[u8]) -> Result {
+        let id = match text::parse_u64(input) {
+            Ok(id) if id < 0x100_0000 => id as u32,
+            Ok(_) => {
+                pr_err!("company_id: an IEEE company ID has 24 bits\n");
+                return Err(EOVERFLOW);
+            }
+            Err(_) => {
+                pr_err!("company_id: not a number\n");
+                return Err(EINVAL);
+            }
+        };
+        self.dev.config.lock().wwn.company_id = id;
+        Ok(())
+    }
+
+    fn show_unit_serial(&self, page: &mut Page<'_>) -> Result {
+        let config = self.dev.config.lock();
+        page.emit(fmt!(
+            "T10 VPD Unit Serial Number: {}\n",
+            config.wwn.unit_serial.as_str()?
+        ))
+    }
+
+    fn store_unit_serial(&self, input: &[u8]) -> Result {
+        let value = inquiry::unit_serial(input).map_err(|_| {
+            pr_err!(
+                "vpd_unit_serial: longer than {} bytes\n",
+                inquiry::UNIT_SERIAL_BUF - 1
+            );
+            EOVERFLOW
+        })?;
+        self.dev.config.lock().wwn.unit_serial = Text::new(value);
+        Ok(())
+    }
+}
+
+impl DeviceWwn {
+    fn show_pd_text_id_info(&self, page: &mut Page<'_>) -> Result {
+        let config = self.dev.config.lock();
+        page.emit(fmt!("{}\n", config.wwn.pd_text_id_info.as_str()?))
+    }
+
+    fn store_pd_text_id_info(&self, input: &[u8]) -> Result {
+        let value = inquiry::pd_text_id_info(input).map_err(|_| {
+            pr_err!(
+                "pd_text_id_info: {} bytes at most\n",
+                inquiry::PD_TEXT_ID_INFO_BUF - 1
+            );
+            EOVERFLOW
+        })?;
+        self.dev.config.lock().wwn.pd_text_id_info = Text::new(value);
+        Ok(())
+    }
+}
+
+/// A vendor, product or revision write, checked; the reason goes to the log.
+fn identification<'a>(what: &CStr, input: &'a [u8], max: usize) -> Result<&'a [u8]> {
+    inquiry::identification(input, max).map_err(|e| match e {
+        inquiry::FieldError::TooLong => {
+            pr_err!("{:?}: longer than {} characters\n", what, max);
+            EOVERFLOW
+        }
+        inquiry::FieldError::NotPrintable => {
+            pr_err!("{:?}: only printable ASCII characters\n", what);
+            EINVAL
+        }
+    })
+}
+
 #[pinned_drop]
-impl PinnedDrop for Device {
+impl PinnedDrop for DeviceState {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: `state` came from `alloc_device` and is freed once, here.
         unsafe { (self.backend.ops().free_device)(self.state) };

@@ -68,6 +68,8 @@ struct RdDevice {
 
 impl Backstore for RamDisk {
     const NAME: &'static CStr = c"rd_mcp";
+    const PRODUCT: &'static CStr = c"RAMDISK-MCP";
+    const REVISION: &'static CStr = c"4.0";
     type Device = RdDevice;
 
     fn alloc_device(_name: &CStr) -> Result<RdDevice> {

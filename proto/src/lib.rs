@@ -14,5 +14,6 @@
 extern crate std;
 
 pub mod control;
+pub mod inquiry;
 pub mod sense;
 pub mod text;

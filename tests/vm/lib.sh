@@ -35,6 +35,7 @@ errno_text() {
 	EPERM) echo "Operation not permitted" ;;
 	ENOTDIR) echo "Not a directory" ;;
 	ENOTEMPTY) echo "Directory not empty" ;;
+	EOVERFLOW) echo "Value too large for defined data type" ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -19,13 +19,32 @@ exercise() {
 	expect "alias is empty, then set" bash -c "test -z \"\$(cat $dev/alias)\" && echo my-disk >$dev/alias && test \"\$(cat $dev/alias)\" = my-disk"
 	expect "udev_path is set" bash -c "echo /dev/fake >$dev/udev_path && test \"\$(cat $dev/udev_path)\" = /dev/fake"
 	expect_errno ENOTEMPTY "an HBA with devices cannot be removed" rmdir $hba
+	local wwn=$dev/wwn defaults
+	defaults=$(cd $wwn && for f in vendor_id product_id revision company_id vpd_unit_serial pd_text_id_info; do echo "$f=$(cat $f)"; done)
+	expect "vpd_unit_serial takes a serial (as rtslib writes it)" bash -c "echo 5ae0ab8c-7d3e-4b3c-9d0e-6f7a8b9c0d1e >$wwn/vpd_unit_serial"
+	expect "vendor_id takes 8 characters" bash -c "echo TCMRSORG >$wwn/vendor_id"
+	expect_errno EOVERFLOW "vendor_id refuses 9" bash -c "echo TCMRSORG9 >$wwn/vendor_id"
+	expect_errno EINVAL "vendor_id refuses a non-printable byte" bash -c "printf 'AB\\001\\n' >$wwn/vendor_id"
+	expect "product_id takes 16 characters" bash -c "echo 0123456789abcdef >$wwn/product_id"
+	expect_errno EOVERFLOW "product_id refuses 17" bash -c "echo 0123456789abcdefg >$wwn/product_id"
+	expect "revision takes 4 characters" bash -c "echo 9.99 >$wwn/revision"
+	expect_errno EOVERFLOW "revision refuses 5" bash -c "echo 9.999 >$wwn/revision"
+	expect "company_id takes 24 bits" bash -c "echo 0xabcdef >$wwn/company_id"
+	expect_errno EOVERFLOW "company_id refuses 25 bits" bash -c "echo 0x1000000 >$wwn/company_id"
+	expect "pd_text_id_info takes text" bash -c "echo 'rack 4, slot 2' >$wwn/pd_text_id_info"
+	expect_errno EOVERFLOW "pd_text_id_info refuses 256 bytes" bash -c "head -c 256 /dev/zero | tr '\\0' x >$wwn/pd_text_id_info"
 	{
 		echo "hba_info: $(cat $hba/hba_info)"
 		echo "hba_mode: $(cat $hba/hba_mode)"
 		echo "info: $(cat $dev/info | tr -s ' ')"
 		# Entries that come with the SCSI engine and ALUA are left out until
 		# then: action alua attrib pr statistics wwn lba_map alua_lu_gp.
-		echo "device entries: $(ls $dev | grep -vE '^(action|alua|attrib|pr|statistics|wwn|lba_map|alua_lu_gp)$' | tr '\n' ' ')"
+		echo "device entries: $(ls $dev | grep -vE '^(action|alua|attrib|pr|statistics|lba_map|alua_lu_gp)$' | tr '\n' ' ')"
+		# vpd_protocol_identifier and vpd_assoc_* describe LUN exports:
+		# they come with LUNs.
+		echo "wwn entries: $(ls $wwn | grep -vE '^vpd_(protocol_identifier|assoc_.*)$' | tr '\n' ' ')"
+		echo "wwn defaults: $(echo $defaults)"
+		echo "wwn now: $(cd $wwn && for f in vendor_id product_id revision company_id vpd_unit_serial pd_text_id_info; do printf '%s=%s ' $f "$(cat $f)"; done)"
 	} >"/tmp/rd.$1"
 	cat "/tmp/rd.$1"
 	expect "rmdir the device" rmdir $dev
