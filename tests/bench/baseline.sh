@@ -46,7 +46,7 @@ targetcli /loopback create naa.5001405000000b01 >/dev/null
 targetcli /loopback/naa.5001405000000b01/luns create /backstores/ramdisk/bench >/dev/null
 measure lio_loop_rd_mcp "$(wait_disk LIO-ORG)"
 targetcli clearconfig confirm=true >/dev/null
-modprobe -r tcm_loop target_core_mod
+lio_unload || fail "LIO did not unload"
 
 printf '[%s]\n' "$(IFS=,; echo "${results[*]}")" >"$TCM_RUN/bench.json"
 echo "figures: $TCM_RUN/bench.json"

@@ -1,0 +1,521 @@
+//! The targetcli view of the configfs tree: nodes with names, summaries
+//! and kinds (for path resolution and `ls`), built from one reading of the
+//! live tree, and its text rendering.
+
+use serde::Serialize;
+
+use crate::backstore::StorageObjectInfo;
+use crate::config::{Backend, Plugin, TpgConfig};
+use crate::error::Result;
+use crate::fabric::{Fabric, FABRICS};
+use crate::root::{Root, SoRef, TargetRef, TpgRef};
+use crate::size::human;
+
+/// What a node stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum NodeKind {
+    Root,
+    Backstores,
+    Backstore(Plugin),
+    StorageObject(SoRef),
+    Alua(SoRef),
+    AluaGroup(SoRef, String),
+    Fabric(&'static Fabric),
+    /// A target; for fabrics with a single TPG it also stands for TPG 1.
+    Target(TargetRef),
+    Tpg(TpgRef),
+    Luns(TpgRef),
+    Lun(TpgRef, u32),
+    Acls(TpgRef),
+    Acl(TpgRef, String),
+    MappedLun(TpgRef, String, u32),
+    Portals(TpgRef),
+    Portal(TpgRef, String, u16),
+}
+
+/// One node of the view.
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    /// Its name in paths.
+    pub name: String,
+    /// What `ls` shows in brackets.
+    pub summary: String,
+    /// Healthy (true), broken (false) or neither.
+    pub ok: Option<bool>,
+    /// Children, sorted by name as targetcli shows them.
+    pub children: Vec<Node>,
+    /// What it stands for.
+    #[serde(skip)]
+    pub kind: NodeKind,
+}
+
+impl Node {
+    fn new(name: impl Into<String>, summary: impl Into<String>, kind: NodeKind) -> Node {
+        Node {
+            name: name.into(),
+            summary: summary.into(),
+            ok: None,
+            children: Vec::new(),
+            kind,
+        }
+    }
+
+    fn with(mut self, mut children: Vec<Node>) -> Node {
+        children.sort_by_key(|c| natural_key(&c.name));
+        self.children = children;
+        self
+    }
+
+    /// The node at `path` (absolute, or relative to this node when it is
+    /// the root), with its canonical path.
+    pub fn find(&self, path: &str) -> Option<(&Node, String)> {
+        let mut node = self;
+        let mut canon = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            node = node.children.iter().find(|c| c.name == part)?;
+            canon.push('/');
+            canon.push_str(&node.name);
+        }
+        if canon.is_empty() {
+            canon.push('/');
+        }
+        Some((node, canon))
+    }
+
+    /// Renders the subtree as `ls` does, `depth` levels deep (None: all).
+    pub fn render(&self, depth: Option<usize>, width: usize) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, "", "  ", depth, width);
+        out
+    }
+
+    /// `line` prefixes this node's line; `base` its children's lines.
+    fn render_into(
+        &self,
+        out: &mut String,
+        line: &str,
+        base: &str,
+        depth: Option<usize>,
+        width: usize,
+    ) {
+        let summary = if self.summary.is_empty() {
+            match self.ok {
+                Some(true) => "OK".to_string(),
+                Some(false) => "ERROR".to_string(),
+                None => "...".to_string(),
+            }
+        } else {
+            self.summary.clone()
+        };
+        let head = format!("{line}o- {} ", self.name);
+        let tail = format!(" [{summary}]");
+        let dots = width
+            .saturating_sub(head.chars().count() + tail.chars().count())
+            .max(1);
+        out.push_str(&format!("{head}{}{tail}\n", ".".repeat(dots)));
+        if depth == Some(0) {
+            return;
+        }
+        let last = self.children.len().saturating_sub(1);
+        for (i, c) in self.children.iter().enumerate() {
+            let next = format!("{base}{}", if i < last { "| " } else { "  " });
+            c.render_into(out, base, &next, depth.map(|d| d - 1), width);
+        }
+    }
+}
+
+/// Sorts "lun10" after "lun2", as people expect.
+fn natural_key(s: &str) -> (String, u64) {
+    let digits: String = s.chars().rev().take_while(|c| c.is_ascii_digit()).collect();
+    let num: String = digits.chars().rev().collect();
+    (
+        s[..s.len() - num.len()].to_string(),
+        num.parse().unwrap_or(0),
+    )
+}
+
+const ALUA_STATES: [(i64, &str); 7] = [
+    (0, "Active/optimized"),
+    (1, "Active/non-optimized"),
+    (2, "Standby"),
+    (3, "Unavailable"),
+    (4, "LBA Dependent"),
+    (14, "Offline"),
+    (15, "Transitioning"),
+];
+
+fn so_summary(so: &StorageObjectInfo) -> String {
+    let size = so.size.map(human).unwrap_or_else(|| "?".into());
+    let wb = |b: bool| if b { "write-back" } else { "write-thru" };
+    match &so.config.backend {
+        Backend::Ramdisk { nullio, .. } => {
+            format!(
+                "{}({size}) {}",
+                if *nullio { "nullio " } else { "" },
+                so.status
+            )
+        }
+        Backend::Fileio { write_back, .. } => {
+            format!(
+                "{} ({size}) {} {}",
+                so.udev_path,
+                wb(*write_back),
+                so.status
+            )
+        }
+        Backend::Block {
+            readonly,
+            write_back,
+            ..
+        } => format!(
+            "{} ({size}) {}{} {}",
+            so.udev_path,
+            if *readonly { "ro " } else { "" },
+            wb(*write_back),
+            so.status
+        ),
+        Backend::Pscsi { .. } => format!("{} {}", so.udev_path, so.status),
+        Backend::User { config, .. } => {
+            let c = config
+                .as_deref()
+                .map(|c| c.split_once('/').map(|x| x.1).unwrap_or(c).to_string())
+                .unwrap_or_else(|| "(no config)".into());
+            format!("{c} ({size}) {}", so.status)
+        }
+    }
+}
+
+fn so_node(so: &StorageObjectInfo) -> Node {
+    let r = so.so_ref();
+    let groups: Vec<Node> = so
+        .config
+        .alua_tpgs
+        .iter()
+        .map(|g| {
+            let state = ALUA_STATES
+                .iter()
+                .find(|(n, _)| *n == g.alua_access_state)
+                .map(|(_, s)| *s)
+                .unwrap_or("?");
+            Node::new(
+                &g.name,
+                format!("ALUA state: {state}"),
+                NodeKind::AluaGroup(r.clone(), g.name.clone()),
+            )
+        })
+        .collect();
+    let alua = Node::new(
+        "alua",
+        format!("ALUA Groups: {}", groups.len()),
+        NodeKind::Alua(r.clone()),
+    )
+    .with(groups);
+    let mut n =
+        Node::new(&so.config.name, so_summary(so), NodeKind::StorageObject(r)).with(vec![alua]);
+    n.ok = Some(true);
+    n
+}
+
+fn tpg_summary(fabric: &Fabric, tpg: &TpgConfig, nexus: Option<String>) -> (String, Option<bool>) {
+    let mut msg = Vec::new();
+    if let Some(n) = nexus {
+        msg.push(n);
+    }
+    if !tpg.enable {
+        return ("disabled".into(), Some(false));
+    }
+    let attr = |n: &str| tpg.attributes.get(n).and_then(|v| v.as_i64()).unwrap_or(0) != 0;
+    let mut ok = None;
+    if fabric.acls {
+        msg.push(
+            if attr("generate_node_acls") {
+                "gen-acls"
+            } else {
+                "no-gen-acls"
+            }
+            .into(),
+        );
+        if fabric.auth {
+            if !attr("authentication") {
+                msg.push("no-auth".into());
+                if attr("generate_node_acls") {
+                    ok = Some(true);
+                }
+            } else if !attr("generate_node_acls") {
+                msg.push("auth per-acl".into());
+            } else {
+                msg.push("tpg-auth".into());
+                ok = Some(tpg.chap.chap_userid.is_some() && tpg.chap.chap_password.is_some());
+            }
+        }
+    }
+    (msg.join(", "), ok)
+}
+
+fn tpg_children(
+    root: &Root,
+    tpg: &TpgRef,
+    cfg: &TpgConfig,
+    sos: &[StorageObjectInfo],
+) -> Vec<Node> {
+    let fabric = tpg.target.fabric;
+    let mut out = Vec::new();
+    let luns: Vec<Node> = cfg
+        .luns
+        .iter()
+        .map(|l| {
+            let so = SoRef::from_backstore_path(&l.storage_object);
+            let info = so
+                .as_ref()
+                .and_then(|s| sos.iter().find(|i| &i.so_ref() == s));
+            let mut d = l
+                .storage_object
+                .trim_start_matches("/backstores/")
+                .to_string();
+            if let Some(i) = info.filter(|i| !i.udev_path.is_empty()) {
+                d.push_str(&format!(" ({})", i.udev_path));
+            }
+            d.push_str(&format!(
+                " ({})",
+                l.alua_tg_pt_gp_name.as_deref().unwrap_or("None")
+            ));
+            let mut n = Node::new(
+                format!("lun{}", l.index),
+                d,
+                NodeKind::Lun(tpg.clone(), l.index),
+            );
+            n.ok = Some(info.is_some());
+            n
+        })
+        .collect();
+    out.push(
+        Node::new(
+            "luns",
+            format!("LUNs: {}", luns.len()),
+            NodeKind::Luns(tpg.clone()),
+        )
+        .with(luns),
+    );
+    if fabric.acls {
+        let acls: Vec<Node> = cfg
+            .node_acls
+            .iter()
+            .map(|a| {
+                let mluns: Vec<Node> = a
+                    .mapped_luns
+                    .iter()
+                    .map(|m| {
+                        let target = cfg.luns.iter().find(|l| l.index == m.tpg_lun);
+                        let d = match target {
+                            Some(l) => format!(
+                                "lun{} {} ({})",
+                                m.tpg_lun,
+                                l.storage_object.trim_start_matches("/backstores/"),
+                                if m.write_protect { "ro" } else { "rw" }
+                            ),
+                            None => "BROKEN LUN LINK".into(),
+                        };
+                        let mut n = Node::new(
+                            format!("mapped_lun{}", m.index),
+                            d,
+                            NodeKind::MappedLun(tpg.clone(), a.node_wwn.clone(), m.index),
+                        );
+                        n.ok = Some(target.is_some());
+                        n
+                    })
+                    .collect();
+                let mut msg = Vec::new();
+                let attr =
+                    |n: &str| cfg.attributes.get(n).and_then(|v| v.as_i64()).unwrap_or(0) != 0;
+                if fabric.auth && attr("authentication") {
+                    if attr("generate_node_acls") {
+                        msg.push("auth via tpg".to_string());
+                    } else if a.chap.chap_mutual_userid.is_some() {
+                        msg.push("mutual auth".into());
+                    } else {
+                        msg.push("1-way auth".into());
+                    }
+                }
+                msg.push(format!("Mapped LUNs: {}", mluns.len()));
+                Node::new(
+                    &a.node_wwn,
+                    msg.join(", "),
+                    NodeKind::Acl(tpg.clone(), a.node_wwn.clone()),
+                )
+                .with(mluns)
+            })
+            .collect();
+        out.push(
+            Node::new(
+                "acls",
+                format!("ACLs: {}", acls.len()),
+                NodeKind::Acls(tpg.clone()),
+            )
+            .with(acls),
+        );
+    }
+    if fabric.nps {
+        let portals: Vec<Node> = cfg
+            .portals
+            .iter()
+            .map(|p| {
+                let mut n = Node::new(
+                    format!("{}:{}", p.ip_address, p.port),
+                    if p.iser {
+                        "iser"
+                    } else if p.offload {
+                        "offload"
+                    } else {
+                        ""
+                    },
+                    NodeKind::Portal(tpg.clone(), p.ip_address.clone(), p.port),
+                );
+                n.ok = Some(true);
+                n
+            })
+            .collect();
+        out.push(
+            Node::new(
+                "portals",
+                format!("Portals: {}", portals.len()),
+                NodeKind::Portals(tpg.clone()),
+            )
+            .with(portals),
+        );
+    }
+    let _ = root;
+    out
+}
+
+/// Reads the live tree into the targetcli view.
+pub fn build(root: &Root) -> Result<Node> {
+    let sos = root.storage_objects()?;
+    let backstores: Vec<Node> = Plugin::ALL
+        .iter()
+        .filter(|p| **p != Plugin::User || sos.iter().any(|s| s.config.backend.plugin() == **p))
+        .map(|p| {
+            let children: Vec<Node> = sos
+                .iter()
+                .filter(|s| s.config.backend.plugin() == *p)
+                .map(so_node)
+                .collect();
+            Node::new(
+                p.name(),
+                format!("Storage Objects: {}", children.len()),
+                NodeKind::Backstore(*p),
+            )
+            .with(children)
+        })
+        .collect();
+    let mut top = vec![Node::new("backstores", "...", NodeKind::Backstores).with(backstores)];
+    for fabric in FABRICS {
+        let shown_always = matches!(fabric.name, "iscsi" | "loopback" | "vhost" | "xen-pvscsi");
+        if !shown_always && !root.fabric_path(fabric).is_dir() {
+            continue;
+        }
+        let mut targets = Vec::new();
+        for t in root.targets_of_fabric(fabric) {
+            let cfg = root.target(&t)?;
+            let node = if fabric.tpgts {
+                let tpgs: Vec<Node> = cfg
+                    .tpgs
+                    .iter()
+                    .map(|tc| {
+                        let tpg = TpgRef {
+                            target: t.clone(),
+                            tag: tc.tag,
+                        };
+                        let (s, ok) = tpg_summary(fabric, tc, root.tpg_nexus(&tpg));
+                        let mut n =
+                            Node::new(format!("tpg{}", tc.tag), s, NodeKind::Tpg(tpg.clone()))
+                                .with(tpg_children(root, &tpg, tc, &sos));
+                        n.ok = ok;
+                        n
+                    })
+                    .collect();
+                Node::new(
+                    &t.wwn,
+                    format!("TPGs: {}", tpgs.len()),
+                    NodeKind::Target(t.clone()),
+                )
+                .with(tpgs)
+            } else {
+                let tpg = TpgRef {
+                    target: t.clone(),
+                    tag: cfg.tpgs.first().map(|x| x.tag).unwrap_or(1),
+                };
+                match cfg.tpgs.first() {
+                    Some(tc) => {
+                        let (s, ok) = tpg_summary(fabric, tc, root.tpg_nexus(&tpg));
+                        let mut n = Node::new(&t.wwn, s, NodeKind::Target(t.clone()))
+                            .with(tpg_children(root, &tpg, tc, &sos));
+                        n.ok = ok;
+                        n
+                    }
+                    None => Node::new(&t.wwn, "no TPG", NodeKind::Target(t.clone())),
+                }
+            };
+            targets.push(node);
+        }
+        top.push(
+            Node::new(
+                fabric.name,
+                format!("Targets: {}", targets.len()),
+                NodeKind::Fabric(fabric),
+            )
+            .with(targets),
+        );
+    }
+    Ok(Node::new("/", "...", NodeKind::Root).with(top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Node {
+        let a = Node::new("a", "A: 1", NodeKind::Backstores).with(vec![
+            Node::new("lun10", "x", NodeKind::Backstores),
+            Node::new("lun2", "y", NodeKind::Backstores),
+        ]);
+        Node::new("/", "...", NodeKind::Root)
+            .with(vec![a, Node::new("b", "", NodeKind::Backstores)])
+    }
+
+    #[test]
+    fn finds_paths() {
+        let t = sample();
+        let (n, canon) = t.find("/a//lun2/").unwrap();
+        assert_eq!((n.name.as_str(), canon.as_str()), ("lun2", "/a/lun2"));
+        assert_eq!(t.find("/").unwrap().1, "/");
+        assert!(t.find("/a/lun3").is_none());
+    }
+
+    #[test]
+    fn renders_like_targetcli() {
+        let out = sample().render(None, 40);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("o- / ....") && lines[0].ends_with(". [...]"),
+            "{out}"
+        );
+        assert!(
+            lines[1].starts_with("  o- a ....") && lines[1].ends_with(". [A: 1]"),
+            "{out}"
+        );
+        // a has a sibling after it: its children hang on a bar.
+        assert!(lines[2].starts_with("  | o- lun2 "), "{out}");
+        assert!(
+            lines[4].starts_with("  o- b ") && lines[4].ends_with(" [...]"),
+            "{out}"
+        );
+        // Natural order: lun2 before lun10.
+        assert!(
+            lines[2].contains("lun2") && lines[3].contains("lun10"),
+            "{out}"
+        );
+        assert!(lines.iter().all(|l| l.chars().count() == 40), "{out}");
+        assert_eq!(sample().render(Some(0), 40).lines().count(), 1);
+    }
+}
