@@ -15,15 +15,21 @@ show cat $TARGET/dbroot
 
 step "A ramdisk, the way targetcli makes one; the backstore module loads on demand"
 show mkdir -p $TARGET/core/rd_mcp_0/demo
+
+step "Bad input is refused with a reason (in the kernel log), and changes nothing"
+show "echo rd_pages=lots >$TARGET/core/rd_mcp_0/demo/control || true"
+show "dmesg | grep rd_mcp: | tail -n 1"
+show "grep PAGES $TARGET/core/rd_mcp_0/demo/info"
+
+step "Configure and enable it"
 show "echo rd_pages=2048 >$TARGET/core/rd_mcp_0/demo/control"
 show "echo 1 >$TARGET/core/rd_mcp_0/demo/enable"
 show cat $TARGET/core/rd_mcp_0/hba_info
 show cat $TARGET/core/rd_mcp_0/demo/info
 show "lsmod | grep tcm_rs"
 
-step "Bad input is refused with a reason, and changes nothing"
-show "echo rd_pages=lots >$TARGET/core/rd_mcp_0/demo/control || true"
-show "dmesg | grep rd_mcp: | tail -n 1"
+step "An enabled device's parameters are fixed"
+show "echo rd_pages=8 >$TARGET/core/rd_mcp_0/demo/control || true"
 
 step "The tree"
 show "find $TARGET | sort"

@@ -42,7 +42,14 @@ errno_text() {
 
 # Kernel log lines since this test started (tests run in sequence in one
 # guest; all.sh marks each start in the log).
-test_dmesg() { dmesg | sed -n "/tcm-rs-test-start: ${TCM_TEST:-}\$/,\$p"; }
+# Outside all.sh (make run, a one-off script) that is the whole log.
+test_dmesg() {
+	if [ -n "${TCM_TEST:-}" ]; then
+		dmesg | sed -n "/tcm-rs-test-start: $TCM_TEST\$/,\$p"
+	else
+		dmesg
+	fi
+}
 
 # kunit_passed SUITE: the suite ran (at module load) and every case passed.
 kunit_passed() {
