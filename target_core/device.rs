@@ -275,7 +275,7 @@ impl DeviceWwn {
     }
 
     fn show_company_id(&self, page: &mut Page<'_>) -> Result {
-        // C's "%#08x": 0x and six digits, 0x00140 5 style.
+        // As C's "%#08x": `0x` and six digits (0x001405).
         page.emit(fmt!("{:#08x}\n", self.dev.config.lock().wwn.company_id))
     }
 

@@ -6,7 +6,7 @@
 use crate::cfs;
 use crate::path;
 use crate::prefs::{self, PrefType};
-use crate::shell::{create_params, delete_params, node_dir, Shell, VERBS};
+use crate::shell::{create_params, delete_params, node_dir, Shell, RESTORECONFIG_PARAMS, VERBS};
 use crate::tree::{self, Node, NodeKind};
 
 /// One way to complete the word under the cursor.
@@ -152,18 +152,7 @@ impl At<'_> {
                 c
             }
             "saveconfig" => keys(&["savefile"], args, partial),
-            "restoreconfig" => keys(
-                &[
-                    "savefile",
-                    "clear_existing",
-                    "diff",
-                    "target",
-                    "storage_object",
-                    "progress",
-                ],
-                args,
-                partial,
-            ),
+            "restoreconfig" => keys(RESTORECONFIG_PARAMS, args, partial),
             "clearconfig" => keys(&["confirm"], args, partial),
             _ => Vec::new(),
         }

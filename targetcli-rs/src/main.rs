@@ -137,43 +137,39 @@ fn run_batch(sh: &mut Shell, file: &str, json: bool) -> ExitCode {
             }
         }
     };
-    for (n, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                report(&Error::io("read", file, e), json);
-                return ExitCode::FAILURE;
-            }
-        };
-        match sh.run_line(&line) {
-            Ok(o) => {
-                print(&o, json);
-                if o.exit {
-                    break;
-                }
-            }
-            Err(e) => {
-                eprintln!("{file}:{}: {}", n + 1, line.trim());
-                report(&e, json);
-                return ExitCode::FAILURE;
-            }
-        }
+    match run_lines(sh, reader, file, true, json) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
-    ExitCode::SUCCESS
 }
 
 /// Commands from standard input that is not a terminal, one a line, as
 /// targetcli-fb reads them: no prompt, an error does not stop the rest,
 /// and the end of input leaves the shell as `exit` does.
 fn read_stdin(sh: &mut Shell, json: bool) -> ExitCode {
-    for line in std::io::stdin().lock().lines() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                report(&Error::io("read", "standard input", e), json);
-                return ExitCode::FAILURE;
-            }
-        };
+    let stdin = std::io::stdin().lock();
+    if let Err(code) = run_lines(sh, stdin, "standard input", false, json) {
+        return code;
+    }
+    output::leave(sh, json, is_root(), ExitCode::SUCCESS)
+}
+
+/// Runs commands from `input`, one a line, until its end or `exit`. With
+/// `stop_on_error` (batch files), the first failing command stops the run
+/// and is named by `source:line`; otherwise an error is reported and the
+/// next line runs, as targetcli-fb does with piped input.
+fn run_lines(
+    sh: &mut Shell,
+    input: impl BufRead,
+    source: &str,
+    stop_on_error: bool,
+    json: bool,
+) -> Result<(), ExitCode> {
+    for (n, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| {
+            report(&Error::io("read", source, e), json);
+            ExitCode::FAILURE
+        })?;
         match sh.run_line(&line) {
             Ok(o) => {
                 print(&o, json);
@@ -181,8 +177,13 @@ fn read_stdin(sh: &mut Shell, json: bool) -> ExitCode {
                     break;
                 }
             }
+            Err(e) if stop_on_error => {
+                eprintln!("{source}:{}: {}", n + 1, line.trim());
+                report(&e, json);
+                return Err(ExitCode::FAILURE);
+            }
             Err(e) => report(&e, json),
         }
     }
-    output::leave(sh, json, is_root(), ExitCode::SUCCESS)
+    Ok(())
 }

@@ -56,6 +56,17 @@ impl Outcome {
 }
 
 /// The verbs, for help and completion.
+/// The parameters of `restoreconfig`, in targetcli-fb's order (shared with
+/// completion).
+pub const RESTORECONFIG_PARAMS: &[&str] = &[
+    "savefile",
+    "clear_existing",
+    "diff",
+    "target",
+    "storage_object",
+    "progress",
+];
+
 pub const VERBS: &[&str] = &[
     "ls",
     "cd",
@@ -498,17 +509,7 @@ impl Shell {
     }
 
     fn restoreconfig(&mut self, cmd: &Command) -> Result<Outcome> {
-        let p = Params::bind(
-            cmd,
-            &[
-                "savefile",
-                "clear_existing",
-                "diff",
-                "target",
-                "storage_object",
-                "progress",
-            ],
-        )?;
+        let p = Params::bind(cmd, RESTORECONFIG_PARAMS)?;
         let file = p
             .get("savefile")
             .map(PathBuf::from)
