@@ -26,16 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	as_root apt-get update -qq
 	# Only the system's own suites are enabled here, so nothing is upgraded
 	# from a newer suite. --no-install-recommends keeps QEMU's GUI out.
-	install() {
+	apt_install() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends "${missing[@]}" >"$TCM_CACHE/apt-install.log" 2>&1
 	}
 	mkdir -p "$TCM_CACHE"
 	# A package script that fails once (seen with debconf on a fresh
 	# machine) is retried after letting dpkg finish what it started.
-	if ! install; then
+	if ! apt_install; then
 		as_root dpkg --configure -a >>"$TCM_CACHE/apt-install.log" 2>&1 || true
-		install || { tail -n 30 "$TCM_CACHE/apt-install.log"; die "apt-get install failed"; }
+		apt_install || { tail -n 30 "$TCM_CACHE/apt-install.log"; die "apt-get install failed"; }
 	fi
 	# Package scripts may start daemons the host does not want running.
 	for svc in iscsid open-iscsi target tgt; do

@@ -31,11 +31,9 @@ use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 pub(crate) mod attr;
-mod item;
 mod subsystem;
 
 pub(crate) use attr::{Attribute, AttributeTable, Page};
-pub(crate) use item::Item;
 pub(crate) use subsystem::Subsystem;
 
 /// Data shown as a configfs directory.
@@ -49,7 +47,6 @@ pub(crate) use subsystem::Subsystem;
 pub(crate) struct Node<T> {
     #[pin]
     group: Opaque<bindings::config_group>,
-    #[pin]
     data: T,
 }
 
@@ -74,11 +71,11 @@ impl<T: NodeType> Node<T> {
         self.group.get()
     }
 
-    /// The node's configfs item.
-    pub(crate) fn item(&self) -> &Item {
-        // SAFETY: `group` is initialised (type invariant) and lives as long as
-        // `self`.
-        unsafe { Item::from_raw(&raw mut (*self.group.get()).cg_item) }
+    /// Whether configfs has a name for the node: it allocates long names,
+    /// and reports a failed allocation only as a NULL name.
+    fn has_name(&self) -> bool {
+        // SAFETY: `group` is initialised (type invariant).
+        !unsafe { (*self.group.get()).cg_item.ci_name }.is_null()
     }
 
     /// Recovers the node from its configfs group.
@@ -145,7 +142,7 @@ impl<T: NodeType> NewNode<T> {
     fn from_arc(node: Arc<Node<T>>) -> Result<Self> {
         // `config_group_init_type_name` may have failed to allocate a long
         // name; configfs reports that only as a NULL name.
-        if node.item().name_ptr().is_null() {
+        if !node.has_name() {
             return Err(ENOMEM);
         }
         Ok(Self {

@@ -244,33 +244,48 @@ impl Device {
 }
 
 impl DeviceWwn {
+    /// Shows one of the text fields of `wwn/`.
+    fn show_text<const N: usize>(
+        &self,
+        page: &mut Page<'_>,
+        field: fn(&Wwn) -> &Text<N>,
+    ) -> Result {
+        let config = self.dev.config.lock();
+        page.emit(fmt!("{}\n", field(&config.wwn).as_str()?))
+    }
+
+    /// Replaces one of the text fields of `wwn/` with a checked value.
+    fn set_text<const N: usize>(&self, value: &[u8], field: fn(&mut Wwn) -> &mut Text<N>) {
+        *field(&mut self.dev.config.lock().wwn) = Text::new(value);
+    }
+
     fn show_vendor_id(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.vendor.as_str()?))
+        self.show_text(page, |w| &w.vendor)
     }
 
     fn store_vendor_id(&self, input: &[u8]) -> Result {
         let value = identification(c"vendor_id", input, inquiry::VENDOR_LEN)?;
-        self.dev.config.lock().wwn.vendor = Text::new(value);
+        self.set_text(value, |w| &mut w.vendor);
         Ok(())
     }
 
     fn show_product_id(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.product.as_str()?))
+        self.show_text(page, |w| &w.product)
     }
 
     fn store_product_id(&self, input: &[u8]) -> Result {
         let value = identification(c"product_id", input, inquiry::PRODUCT_LEN)?;
-        self.dev.config.lock().wwn.product = Text::new(value);
+        self.set_text(value, |w| &mut w.product);
         Ok(())
     }
 
     fn show_revision(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.config.lock().wwn.revision.as_str()?))
+        self.show_text(page, |w| &w.revision)
     }
 
     fn store_revision(&self, input: &[u8]) -> Result {
         let value = identification(c"revision", input, inquiry::REVISION_LEN)?;
-        self.dev.config.lock().wwn.revision = Text::new(value);
+        self.set_text(value, |w| &mut w.revision);
         Ok(())
     }
 
@@ -297,40 +312,35 @@ impl DeviceWwn {
 
     fn show_unit_serial(&self, page: &mut Page<'_>) -> Result {
         let config = self.dev.config.lock();
-        page.emit(fmt!(
-            "T10 VPD Unit Serial Number: {}\n",
-            config.wwn.unit_serial.as_str()?
-        ))
+        let serial = config.wwn.unit_serial.as_str()?;
+        page.emit(fmt!("T10 VPD Unit Serial Number: {}\n", serial))
     }
 
     fn store_unit_serial(&self, input: &[u8]) -> Result {
         let value = inquiry::unit_serial(input).map_err(|_| {
             pr_err!(
-                "vpd_unit_serial: longer than {} bytes\n",
+                "vpd_unit_serial: at most {} bytes\n",
                 inquiry::UNIT_SERIAL_BUF - 1
             );
             EOVERFLOW
         })?;
-        self.dev.config.lock().wwn.unit_serial = Text::new(value);
+        self.set_text(value, |w| &mut w.unit_serial);
         Ok(())
     }
-}
 
-impl DeviceWwn {
     fn show_pd_text_id_info(&self, page: &mut Page<'_>) -> Result {
-        let config = self.dev.config.lock();
-        page.emit(fmt!("{}\n", config.wwn.pd_text_id_info.as_str()?))
+        self.show_text(page, |w| &w.pd_text_id_info)
     }
 
     fn store_pd_text_id_info(&self, input: &[u8]) -> Result {
         let value = inquiry::pd_text_id_info(input).map_err(|_| {
             pr_err!(
-                "pd_text_id_info: {} bytes at most\n",
+                "pd_text_id_info: at most {} bytes\n",
                 inquiry::PD_TEXT_ID_INFO_BUF - 1
             );
             EOVERFLOW
         })?;
-        self.dev.config.lock().wwn.pd_text_id_info = Text::new(value);
+        self.set_text(value, |w| &mut w.pd_text_id_info);
         Ok(())
     }
 }

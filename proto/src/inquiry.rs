@@ -62,24 +62,23 @@ pub fn identification(input: &[u8], max: usize) -> Result<&[u8], FieldError> {
 /// A unit serial number: the write must fit LIO's buffer with its NUL; the
 /// value is the write trimmed.
 pub fn unit_serial(input: &[u8]) -> Result<&[u8], FieldError> {
-    if input.len() >= UNIT_SERIAL_BUF {
-        return Err(FieldError::TooLong);
-    }
-    let value = trim(input);
-    if value.contains(&0) {
-        return Err(FieldError::NotPrintable);
-    }
-    Ok(value)
+    bounded_text(input, UNIT_SERIAL_BUF - 1, UNIT_SERIAL_BUF - 1)
 }
 
 /// The peripheral device text identification: as LIO, the write may be
 /// at most two bytes longer than the buffer's text before it is trimmed.
 pub fn pd_text_id_info(input: &[u8]) -> Result<&[u8], FieldError> {
-    if input.len() >= PD_TEXT_ID_INFO_BUF + 2 {
+    bounded_text(input, PD_TEXT_ID_INFO_BUF + 1, PD_TEXT_ID_INFO_BUF - 1)
+}
+
+/// Free text: at most `max_write` bytes written, at most `max_value` once
+/// trimmed, and no NUL.
+fn bounded_text(input: &[u8], max_write: usize, max_value: usize) -> Result<&[u8], FieldError> {
+    if input.len() > max_write {
         return Err(FieldError::TooLong);
     }
     let value = trim(input);
-    if value.len() >= PD_TEXT_ID_INFO_BUF {
+    if value.len() > max_value {
         return Err(FieldError::TooLong);
     }
     if value.contains(&0) {
