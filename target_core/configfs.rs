@@ -11,11 +11,14 @@
 //!   configfs owns one reference and drops it in the item's `release`;
 //! - a node's type ([`NodeType`], written with [`configfs_node_type!`]) is
 //!   its attributes and its operations: children made by `mkdir`
-//!   ([`Children`]);
+//!   ([`Children`]) and symlinks it accepts ([`Links`]);
+//! - a type is static (one item type for all its nodes, [`StaticNodeType`])
+//!   or built at run time ([`DynItemType`]), for nodes whose attributes come
+//!   from another module (a fabric's);
 //! - default groups are attached while a node is built ([`NewNode`]), before
 //!   configfs can see it, so a node never appears half-built;
-//! - symlinks between nodes and pinning (`configfs_depend_item`) come with
-//!   the first nodes that need them (LUNs and mapped LUNs).
+//! - a link target is downcast with a type check ([`Item::downcast`]);
+//!   configfs itself refuses `rmdir` of a link target with -EBUSY.
 //!
 //! Attribute handlers parse and format through [`Page`] and return
 //! `Result`; an error reaches user space as the errno of the `write(2)` or
@@ -31,16 +34,20 @@ use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 pub(crate) mod attr;
+mod dynamic;
+mod item;
 mod subsystem;
 
 pub(crate) use attr::{Attribute, AttributeTable, Page};
+pub(crate) use dynamic::{cookie_of_item, Cookie, DynItemType, DynamicNodeType};
+pub(crate) use item::Item;
 pub(crate) use subsystem::Subsystem;
 
 /// Data shown as a configfs directory.
 ///
 /// # Invariants
 ///
-/// `group` is initialised with [`NodeType::ITEM_TYPE`] of `T`; once the node
+/// `group` is initialised with the item type of `data`; once the node
 /// is handed to configfs, configfs owns one reference to the [`Arc`] that
 /// holds it and gives it back in `release`.
 #[pin_data]
@@ -71,11 +78,11 @@ impl<T: NodeType> Node<T> {
         self.group.get()
     }
 
-    /// Whether configfs has a name for the node: it allocates long names,
-    /// and reports a failed allocation only as a NULL name.
-    fn has_name(&self) -> bool {
-        // SAFETY: `group` is initialised (type invariant).
-        !unsafe { (*self.group.get()).cg_item.ci_name }.is_null()
+    /// The node's configfs item: its name and its place in the tree.
+    pub(crate) fn item(&self) -> &Item {
+        // SAFETY: `group` is initialised (type invariant) and lives as long as
+        // `self`.
+        unsafe { Item::from_raw(&raw mut (*self.group.get()).cg_item) }
     }
 
     /// Recovers the node from its configfs group.
@@ -91,15 +98,38 @@ impl<T: NodeType> Node<T> {
     }
 }
 
-/// A node's static type: its attributes and its configfs operations.
+/// A node's type: its attributes and its configfs operations.
 ///
 /// Implement it with [`configfs_node_type!`].
-pub(crate) trait NodeType: Send + Sync + Sized + 'static {
-    /// The configfs item type of nodes of this type.
-    const ITEM_TYPE: &'static ItemType<Self>;
+///
+/// # Safety
+///
+/// `item_type` returns an item type made for `Self` (its operations are
+/// [`Ops<Self>`]), valid as long as the node that returned it.
+pub(crate) unsafe trait NodeType: Send + Sync + Sized + 'static {
     /// True for the root of a [`Subsystem`], whose group lives in the
     /// subsystem rather than in a [`Node`].
     const ROOT: bool = false;
+
+    /// The configfs item type of this node.
+    fn item_type(&self) -> *const bindings::config_item_type;
+}
+
+/// Node types with one item type for all their nodes, known at compile
+/// time: links to them can be type-checked ([`Item::downcast`]).
+pub(crate) trait StaticNodeType: NodeType {
+    /// The configfs item type of every node of this type.
+    const ITEM_TYPE: &'static ItemType<Self>;
+}
+
+/// Nodes that accept symlinks (`ln -s TARGET NODE/NAME`).
+pub(crate) trait Links: NodeType {
+    /// Accepts or refuses a link from this node to `target`. An error
+    /// reaches user space as the errno of `symlink(2)`.
+    fn allow_link(&self, target: &Item) -> Result;
+
+    /// Called when a link to `target` that `allow_link` accepted goes away.
+    fn drop_link(&self, target: &Item);
 }
 
 /// Nodes that make children on `mkdir` and drop them on `rmdir`.
@@ -130,19 +160,17 @@ pub(crate) struct NewNode<T: NodeType> {
 impl<T: NodeType> NewNode<T> {
     /// Builds a node called `name` that holds `data`.
     pub(crate) fn new(name: &CStr, data: T) -> Result<Self> {
-        Self::from_arc(Arc::pin_init(
+        let item_type = data.item_type();
+        let node = Arc::pin_init(
             try_pin_init!(Node {
-                group <- group_init::<T>(name),
+                group <- group_init(name, item_type),
                 data,
             }),
             GFP_KERNEL,
-        )?)
-    }
-
-    fn from_arc(node: Arc<Node<T>>) -> Result<Self> {
+        )?;
         // `config_group_init_type_name` may have failed to allocate a long
         // name; configfs reports that only as a NULL name.
-        if !node.has_name() {
+        if node.item().name_ptr().is_null() {
             return Err(ENOMEM);
         }
         Ok(Self {
@@ -199,17 +227,19 @@ impl<T: NodeType> Drop for NewNode<T> {
     }
 }
 
-/// Initialises the group of a node of type `T` called `name`.
-fn group_init<T: NodeType>(name: &CStr) -> impl PinInit<Opaque<bindings::config_group>> + '_ {
+/// Initialises the group of a node called `name` with `item_type`.
+fn group_init(
+    name: &CStr,
+    item_type: *const bindings::config_item_type,
+) -> impl PinInit<Opaque<bindings::config_group>> + '_ {
     Opaque::ffi_init(move |slot: *mut bindings::config_group| {
         // SAFETY: `slot` is valid for writes; configfs expects a zeroed
         // group before initialisation.
         unsafe { ptr::write_bytes(slot, 0, 1) };
         // SAFETY: `slot` is a zeroed group; configfs copies `name` (short
-        // names inline, long ones allocated).
-        unsafe {
-            bindings::config_group_init_type_name(slot, name.as_char_ptr(), T::ITEM_TYPE.as_ptr())
-        };
+        // names inline, long ones allocated) and keeps `item_type`, which
+        // outlives the node (`NodeType`'s contract).
+        unsafe { bindings::config_group_init_type_name(slot, name.as_char_ptr(), item_type) };
     })
 }
 
@@ -266,7 +296,7 @@ impl<T: NodeType> ItemType<T> {
         }
     }
 
-    fn as_ptr(&'static self) -> *const bindings::config_item_type {
+    pub(crate) fn as_ptr(&'static self) -> *const bindings::config_item_type {
         self.item_type.get()
     }
 }
@@ -310,12 +340,57 @@ impl<T: NodeType> Ops<T> {
         drop(unsafe { Arc::from_raw(node) });
     }
 
-    /// Item operations of a node type.
-    pub(crate) const ITEM_OPS: bindings::configfs_item_operations =
-        bindings::configfs_item_operations {
+    /// Item operations of a type without links.
+    pub(crate) const ITEM_OPS: &'static bindings::configfs_item_operations =
+        &bindings::configfs_item_operations {
             release: if T::ROOT { None } else { Some(Self::release) },
             allow_link: None,
             drop_link: None,
+        };
+}
+
+impl<T: Links> Ops<T> {
+    /// # Safety
+    ///
+    /// Called by configfs only, with `src` an item of type `T` and `target`
+    /// a live item.
+    unsafe extern "C" fn allow_link(
+        src: *mut bindings::config_item,
+        target: *mut bindings::config_item,
+    ) -> kernel::ffi::c_int {
+        // SAFETY: Every item is the `cg_item` of a group.
+        let group = unsafe { kernel::container_of!(src, bindings::config_group, cg_item) };
+        // SAFETY: By the safety requirement.
+        let this = unsafe { data_of::<T>(group) };
+        // SAFETY: configfs holds `target` for the duration of the call.
+        let target = unsafe { Item::from_raw(target) };
+        match this.allow_link(target) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `allow_link`.
+    unsafe extern "C" fn drop_link(
+        src: *mut bindings::config_item,
+        target: *mut bindings::config_item,
+    ) {
+        // SAFETY: Every item is the `cg_item` of a group.
+        let group = unsafe { kernel::container_of!(src, bindings::config_group, cg_item) };
+        // SAFETY: By the safety requirement.
+        let this = unsafe { data_of::<T>(group) };
+        // SAFETY: configfs holds `target` for the duration of the call.
+        this.drop_link(unsafe { Item::from_raw(target) });
+    }
+
+    /// Item operations of a type with links.
+    pub(crate) const ITEM_OPS_LINKS: &'static bindings::configfs_item_operations =
+        &bindings::configfs_item_operations {
+            release: if T::ROOT { None } else { Some(Self::release) },
+            allow_link: Some(Self::allow_link),
+            drop_link: Some(Self::drop_link),
         };
 }
 
@@ -359,8 +434,8 @@ impl<T: Children> Ops<T> {
     }
 
     /// Group operations of a type with children.
-    pub(crate) const GROUP_OPS: bindings::configfs_group_operations =
-        bindings::configfs_group_operations {
+    pub(crate) const GROUP_OPS: &'static bindings::configfs_group_operations =
+        &bindings::configfs_group_operations {
             make_item: None,
             make_group: Some(Self::make_group),
             disconnect_notify: None,
@@ -370,8 +445,10 @@ impl<T: Children> Ops<T> {
         };
 }
 
-/// Declares the configfs type of a node: its attributes and whether it
-/// implements [`Children`].
+/// Declares the configfs type of a node: its attributes and which of
+/// [`Children`] and [`Links`] it implements (`links:` may be left out when
+/// false). `dynamic Type { ... }` declares the core's part of a type whose
+/// item types are built at run time ([`DynItemType`]).
 ///
 /// ```ignore
 /// configfs_node_type! {
@@ -389,11 +466,14 @@ macro_rules! configfs_node_type {
         $ty:ty {
             $(root: $root:literal,)?
             children: $children:tt,
+            $(links: $links:tt,)?
             attrs: [ $($name:ident : $kind:ident ( $($f:path),+ ) ),* $(,)? ] $(,)?
         }
     ) => {
         const _: () = {
-            use $crate::configfs::{Attribute, AttributeTable, ItemType, NodeType, Ops};
+            use $crate::configfs::{
+                Attribute, AttributeTable, ItemType, NodeType, Ops, StaticNodeType,
+            };
             const N: usize = 0 $(+ { let _ = stringify!($name); 1 })*;
             static ATTRS: [Attribute; N] = [
                 $( $crate::configfs::configfs_node_type!(@attr $ty, $name, $kind, $($f),+) ),*
@@ -402,17 +482,50 @@ macro_rules! configfs_node_type {
             static TYPE: ItemType<$ty> = ItemType::new(
                 ::kernel::module::this_module::<crate::LocalModule>(),
                 $crate::configfs::configfs_node_type!(@group_ops $ty, $children),
-                &Ops::<$ty>::ITEM_OPS,
+                $crate::configfs::configfs_node_type!(@item_ops $ty, $($links)?),
                 TABLE.as_ptr(),
             );
-            impl NodeType for $ty {
-                const ITEM_TYPE: &'static ItemType<Self> = &TYPE;
+            // SAFETY: `TYPE` is made for this type and is static.
+            unsafe impl NodeType for $ty {
                 $(const ROOT: bool = $root;)?
+                fn item_type(&self) -> *const ::kernel::bindings::config_item_type {
+                    TYPE.as_ptr()
+                }
+            }
+            impl StaticNodeType for $ty {
+                const ITEM_TYPE: &'static ItemType<Self> = &TYPE;
             }
         };
     };
-    (@group_ops $ty:ty, true) => { Some(&Ops::<$ty>::GROUP_OPS) };
+    // A type whose item types are built at run time (`DynItemType`): the
+    // core's attributes here, another module's appended to them.
+    (
+        dynamic $ty:ty {
+            children: $children:tt,
+            links: $links:tt,
+            attrs: [ $($name:ident : $kind:ident ( $($f:path),+ ) ),* $(,)? ] $(,)?
+        }
+    ) => {
+        const _: () = {
+            use $crate::configfs::{Attribute, DynamicNodeType, Ops};
+            const N: usize = 0 $(+ { let _ = stringify!($name); 1 })*;
+            static ATTRS: [Attribute; N] = [
+                $( $crate::configfs::configfs_node_type!(@attr $ty, $name, $kind, $($f),+) ),*
+            ];
+            impl DynamicNodeType for $ty {
+                const CORE_ATTRS: &'static [Attribute] = &ATTRS;
+                const GROUP_OPS: Option<&'static ::kernel::bindings::configfs_group_operations> =
+                    $crate::configfs::configfs_node_type!(@group_ops $ty, $children);
+                const ITEM_OPS: &'static ::kernel::bindings::configfs_item_operations =
+                    $crate::configfs::configfs_node_type!(@item_ops $ty, $links);
+            }
+        };
+    };
+    (@group_ops $ty:ty, true) => { Some(Ops::<$ty>::GROUP_OPS) };
     (@group_ops $ty:ty, false) => { None };
+    (@item_ops $ty:ty, true) => { Ops::<$ty>::ITEM_OPS_LINKS };
+    (@item_ops $ty:ty, false) => { Ops::<$ty>::ITEM_OPS };
+    (@item_ops $ty:ty,) => { Ops::<$ty>::ITEM_OPS };
     (@attr $ty:ty, $name:ident, ro, $show:path) => {
         Attribute::new(
             $crate::configfs::attr::c_name!($name),

@@ -19,3 +19,18 @@ int tcm_rs_register_backstore(const struct tcm_rs_backstore_ops *ops);
 void tcm_rs_unregister_backstore(const struct tcm_rs_backstore_ops *ops);
 EXPORT_SYMBOL_GPL(tcm_rs_register_backstore);
 EXPORT_SYMBOL_GPL(tcm_rs_unregister_backstore);
+
+struct config_item;
+struct tcm_rs_fabric_ops;
+int tcm_rs_register_fabric(const struct tcm_rs_fabric_ops *ops);
+void tcm_rs_unregister_fabric(const struct tcm_rs_fabric_ops *ops);
+void *tcm_rs_fabric_item_cookie(struct config_item *item);
+void *tcm_rs_session_register(void *core_tpg, const char *initiator);
+void tcm_rs_session_deregister(void *core_tpg, void *session);
+const char *tcm_rs_session_initiator(void *session);
+EXPORT_SYMBOL_GPL(tcm_rs_register_fabric);
+EXPORT_SYMBOL_GPL(tcm_rs_unregister_fabric);
+EXPORT_SYMBOL_GPL(tcm_rs_fabric_item_cookie);
+EXPORT_SYMBOL_GPL(tcm_rs_session_register);
+EXPORT_SYMBOL_GPL(tcm_rs_session_deregister);
+EXPORT_SYMBOL_GPL(tcm_rs_session_initiator);

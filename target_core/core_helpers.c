@@ -83,6 +83,11 @@ int tcm_rs_request_backstore(const char *name)
 	return request_module("tcm_rs_backstore_%s", name);
 }
 
+int tcm_rs_request_fabric(const char *name)
+{
+	return request_module("tcm_rs_fabric_%s", name);
+}
+
 bool tcm_rs_try_module_get(struct module *module)
 {
 	return try_module_get(module);

@@ -41,6 +41,9 @@ const char *tcm_rs_uts_release(void);
 /* Loads the module of backstore @name (alias tcm_rs_backstore_<name>). */
 int tcm_rs_request_backstore(const char *name);
 
+/* Loads the module of fabric @name (alias tcm_rs_fabric_<name>). */
+int tcm_rs_request_fabric(const char *name);
+
 /* try_module_get() is static inline. */
 bool tcm_rs_try_module_get(struct module *module);
 

@@ -11,17 +11,24 @@
 use kernel::prelude::*;
 
 mod abi;
+mod acl;
 mod backstores;
 mod bindings;
 mod configfs;
 mod device;
+mod fabric;
+mod fabric_object;
 mod hba;
 mod inquiry;
 mod lu_groups;
+mod lun;
+mod registry;
 mod root;
 mod sense;
+mod session;
 mod sys;
 mod text;
+mod tpg;
 
 module! {
     type: TargetCore,
@@ -40,6 +47,7 @@ struct TargetCore {
 impl kernel::InPlaceModule for TargetCore {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         backstores::init();
+        fabric::init();
         let tree = root::TargetRoot::new();
         try_pin_init!(Self {
             tree <- {

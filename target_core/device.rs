@@ -8,6 +8,8 @@
 //! SCSI-visible parts (attrib/, wwn/, pr/, alua/, statistics/) come with
 //! the engine.
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::str::CString;
@@ -81,6 +83,8 @@ pub(crate) struct DeviceState {
     state: *mut c_void,
     #[pin]
     config: Mutex<Config>,
+    /// LUNs exporting the device ([`DeviceExport`]).
+    exports: AtomicU32,
 }
 
 // SAFETY: `state` is owned by the device and the backstore's device type is
@@ -155,6 +159,7 @@ impl Device {
                     udev_path: None,
                     wwn,
                 }),
+                exports: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )?;
@@ -205,9 +210,15 @@ impl Device {
         let (block_size, max_sectors) = config
             .geometry
             .map_or((0, 0), |g| (g.block_size, aligned_max_sectors(&g)));
-        // ACTIVATED means exported through a LUN, which needs the engine.
+        // ACTIVATED means exported through a LUN.
+        let status = if self.dev.exports.load(Ordering::Relaxed) > 0 {
+            "ACTIVATED"
+        } else {
+            "DEACTIVATED"
+        };
         page.emit(fmt!(
-            "Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: {}  HwMaxSectors: {}\n        ",
+            "Status: {}  Max Queue Depth: 0  SectorSize: {}  HwMaxSectors: {}\n        ",
+            status,
             block_size,
             max_sectors
         ))?;
@@ -401,4 +412,29 @@ fn parse_path(what: &CStr, input: &[u8]) -> Result<CString> {
         return Err(EINVAL);
     }
     crate::sys::cstring(value)
+}
+
+/// A LUN's export of a device: counted while it lives.
+pub(crate) struct DeviceExport {
+    dev: Arc<DeviceState>,
+}
+
+impl Device {
+    /// Exports the device through a LUN; only an enabled device can be.
+    pub(crate) fn export(&self) -> Result<DeviceExport> {
+        // The lock orders this against `enable`.
+        if self.dev.config.lock().geometry.is_none() {
+            return Err(ENODEV);
+        }
+        self.dev.exports.fetch_add(1, Ordering::Relaxed);
+        Ok(DeviceExport {
+            dev: self.dev.clone(),
+        })
+    }
+}
+
+impl Drop for DeviceExport {
+    fn drop(&mut self) {
+        self.dev.exports.fetch_sub(1, Ordering::Relaxed);
+    }
 }

@@ -6,6 +6,7 @@
 //! target/  version dbroot
 //!   core/<backstore>_<N>/ HBAs and their devices (hba.rs, device.rs)
 //!     alua/lu_gps/        ALUA logical unit groups (lu_groups.rs)
+//!   <fabric>/             fabrics, their WWNs and TPGs (fabric.rs, tpg.rs)
 //! ```
 
 use kernel::prelude::*;
@@ -13,6 +14,7 @@ use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
+use crate::fabric::FabricRoot;
 use crate::hba::Hba;
 use crate::lu_groups::{AluaDir, LuGroups};
 use crate::text;
@@ -35,7 +37,7 @@ pub(crate) struct TargetRoot {
 configfs_node_type! {
     TargetRoot {
         root: true,
-        children: false,
+        children: true,
         attrs: [
             version: ro(TargetRoot::show_version),
             dbroot: rw(TargetRoot::show_dbroot, TargetRoot::store_dbroot),
@@ -103,6 +105,15 @@ impl TargetRoot {
         }
         *self.dbroot.lock() = new;
         Ok(())
+    }
+}
+
+impl Children for TargetRoot {
+    type Child = FabricRoot;
+
+    /// `mkdir target/<fabric>`.
+    fn make_child(&self, name: &CStr) -> Result<NewNode<FabricRoot>> {
+        FabricRoot::new(name)
     }
 }
 

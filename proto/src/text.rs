@@ -39,6 +39,22 @@ pub fn parse_u64(input: &[u8]) -> Result<u64, ParseError> {
         [b'0', rest @ ..] if !rest.is_empty() => (8, rest),
         _ => (10, s),
     };
+    digits_value(digits, radix)
+}
+
+/// Parses a decimal number as `kstrtoull(s, 10, ..)` does: an optional
+/// `+`, decimal digits, and at most one trailing newline.
+pub fn parse_decimal_u64(input: &[u8]) -> Result<u64, ParseError> {
+    let s = strip_newline(input);
+    let s = s.strip_prefix(b"+").unwrap_or(s);
+    if s.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    digits_value(s, 10)
+}
+
+/// The value of `digits` in `radix`.
+fn digits_value(digits: &[u8], radix: u64) -> Result<u64, ParseError> {
     if digits.is_empty() {
         return Err(ParseError::NotANumber);
     }
@@ -100,6 +116,19 @@ mod tests {
         );
         assert_eq!(parse_u64_max(b"65536", 0xffff), Err(ParseError::OutOfRange));
         assert_eq!(parse_u64_max(b"0xffff", 0xffff), Ok(0xffff));
+    }
+
+    #[test]
+    fn decimal_only() {
+        assert_eq!(parse_decimal_u64(b"010\n"), Ok(10));
+        assert_eq!(parse_decimal_u64(b"+7"), Ok(7));
+        assert_eq!(parse_decimal_u64(b"0x10"), Err(ParseError::NotANumber));
+        assert_eq!(parse_decimal_u64(b""), Err(ParseError::Empty));
+        assert_eq!(parse_decimal_u64(b"1a"), Err(ParseError::NotANumber));
+        assert_eq!(
+            parse_decimal_u64(b"18446744073709551616"),
+            Err(ParseError::OutOfRange)
+        );
     }
 
     #[test]

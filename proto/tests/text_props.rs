@@ -20,6 +20,12 @@ proptest! {
     fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..32)) {
         let _ = parse_u64(&bytes);
         let _ = parse_u64_max(&bytes, 0xffff);
+        let _ = parse_decimal_u64(&bytes);
+    }
+
+    #[test]
+    fn decimal_round_trips(v in any::<u64>()) {
+        prop_assert_eq!(parse_decimal_u64(v.to_string().as_bytes()), Ok(v));
     }
 
     #[test]

@@ -3,11 +3,9 @@
 //! configfs attributes: the C tables built by `configfs_node_type!`, and the
 //! show and store paths that call a node's handlers.
 
-use core::fmt;
 use core::ptr;
 
 use kernel::bindings;
-use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
 use super::{data_of, NodeType};
@@ -27,6 +25,12 @@ pub(crate) type StoreFn =
     unsafe extern "C" fn(*mut bindings::config_item, *const kernel::ffi::c_char, usize) -> isize;
 
 impl Attribute {
+    /// The C attribute, for an attribute table built at run time.
+    pub(crate) fn as_ptr(&'static self) -> *mut bindings::configfs_attribute {
+        // configfs never writes through it.
+        ptr::from_ref(&self.0).cast_mut()
+    }
+
     pub(crate) const fn new(
         name: &'static CStr,
         mode: u16,
@@ -82,23 +86,17 @@ macro_rules! c_name {
 }
 pub(crate) use c_name;
 
-/// The page an attribute's value is formatted into (`show`). Writes past
-/// the page's end are refused, never truncated silently.
-pub(crate) struct Page<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
+#[path = "../../sdk/page.rs"]
+mod page;
+
+pub(crate) use page::Page;
 
 impl Page<'_> {
-    /// The bytes written so far.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     /// The unwritten rest of the page, for a writer outside Rust's
     /// formatting (a backstore's `show_params`); follow with `advance`.
     pub(crate) fn rest(&mut self) -> &mut [u8] {
-        &mut self.buf[self.len..]
+        // `len` never passes the end; an empty rest if it ever did.
+        self.buf.get_mut(self.len..).unwrap_or_default()
     }
 
     /// Counts `n` bytes written into [`Page::rest`].
@@ -107,21 +105,6 @@ impl Page<'_> {
             return Err(EOVERFLOW);
         }
         self.len += n;
-        Ok(())
-    }
-
-    /// Appends formatted text; `Err(EOVERFLOW)` if it does not fit.
-    pub(crate) fn emit(&mut self, args: fmt::Arguments<'_>) -> Result {
-        fmt::Write::write_fmt(self, args).map_err(|_| EOVERFLOW)
-    }
-}
-
-impl fmt::Write for Page<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
         Ok(())
     }
 }
@@ -143,8 +126,7 @@ pub(crate) unsafe fn show<T: NodeType>(
     let this = unsafe { data_of::<T>(group) };
     // SAFETY: By the safety requirement `page` is PAGE_SIZE writable bytes,
     // used only for the duration of this call.
-    let buf = unsafe { core::slice::from_raw_parts_mut(page.cast::<u8>(), PAGE_SIZE) };
-    let mut out = Page { buf, len: 0 };
+    let mut out = unsafe { Page::from_raw(page) };
     match handler(this, &mut out) {
         // A page is at most PAGE_SIZE bytes, far below isize::MAX.
         Ok(()) => out.len() as isize,

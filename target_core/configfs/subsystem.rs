@@ -15,7 +15,7 @@ use super::{NewNode, NodeType};
 ///
 /// # Invariants
 ///
-/// `subsys` is initialised with `T::ITEM_TYPE` as the root's type; it is
+/// `subsys` is initialised with the item type of `data` as the root's; it is
 /// registered with configfs exactly when `registered` is true.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Subsystem<T: NodeType> {
@@ -45,8 +45,9 @@ impl<T: NodeType> Subsystem<T> {
                 "a subsystem's root type is declared with `root: true`"
             )
         };
+        let item_type = data.item_type();
         try_pin_init!(Self {
-            subsys <- Opaque::ffi_init(|slot: *mut bindings::configfs_subsystem| {
+            subsys <- Opaque::ffi_init(move |slot: *mut bindings::configfs_subsystem| {
                 // SAFETY: `slot` is valid for writes; configfs expects a zeroed
                 // subsystem before initialisation.
                 unsafe { ptr::write_bytes(slot, 0, 1) };
@@ -55,7 +56,7 @@ impl<T: NodeType> Subsystem<T> {
                     bindings::config_group_init_type_name(
                         &raw mut (*slot).su_group,
                         name.as_char_ptr(),
-                        T::ITEM_TYPE.as_ptr(),
+                        item_type,
                     )
                 };
                 // SAFETY: `su_mutex` is valid for initialisation.

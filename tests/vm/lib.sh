@@ -36,6 +36,10 @@ errno_text() {
 	ENOTDIR) echo "Not a directory" ;;
 	ENOTEMPTY) echo "Directory not empty" ;;
 	EOVERFLOW) echo "Value too large for defined data type" ;;
+	ENODEV) echo "No such device" ;;
+	EFAULT) echo "Bad address" ;;
+	ERANGE) echo "Numerical result out of range" ;;
+	ENOSYS) echo "Function not implemented" ;;
 	*) echo "$1" ;;
 	esac
 }

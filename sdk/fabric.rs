@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The safe SDK for fabric modules.
+//!
+//! A fabric implements [`Fabric`] and keeps a [`Registration`] in its module
+//! for as long as it is loaded. The core owns the configfs tree below
+//! `target/<NAME>/` and calls the fabric to make and drop its state of each
+//! WWN and TPG; the fabric adds attributes of its own to the core's
+//! directories with [`fabric_attrs!`]. Compile this file into the module
+//! with `#[path]`; see fabrics/loopback for a complete fabric.
+
+use core::marker::PhantomData;
+use core::ptr;
+
+use kernel::ffi::{c_char, c_int, c_void};
+use kernel::prelude::*;
+
+#[path = "fabric_abi.rs"]
+mod abi;
+#[path = "page.rs"]
+mod page;
+
+pub(crate) use abi::{AttrList, FabricAttrs};
+use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
+pub(crate) use page::Page;
+
+// The table and the item are passed as `void *`: their types reach
+// `struct module`, which Rust does not consider FFI-safe.
+extern "C" {
+    fn tcm_rs_register_fabric(ops: *const c_void) -> c_int;
+    fn tcm_rs_unregister_fabric(ops: *const c_void);
+    fn tcm_rs_fabric_item_cookie(item: *mut c_void) -> *mut c_void;
+    fn tcm_rs_session_register(core_tpg: *mut c_void, initiator: *const c_char) -> *mut c_void;
+    fn tcm_rs_session_deregister(core_tpg: *mut c_void, session: *mut c_void);
+    fn tcm_rs_session_initiator(session: *mut c_void) -> *const c_char;
+}
+
+/// A SCSI transport: loopback, iSCSI, FC, ...
+pub(crate) trait Fabric: 'static {
+    /// The directory name: `target/<NAME>/`.
+    const NAME: &'static CStr;
+    /// The attributes the fabric adds (see [`FabricAttrs`]; the handlers of
+    /// the TPG lists get `&Self::Tpg`).
+    const ATTRS: FabricAttrs;
+    /// The fabric's state of a WWN (`target/<NAME>/<wwn>/`).
+    type Wwn: Send + Sync;
+    /// The fabric's state of a TPG (`<wwn>/tpgt_<N>/`).
+    type Tpg: Send + Sync;
+
+    /// `mkdir` of a WWN: checks the name for the fabric (-EINVAL if it is
+    /// not a WWN the fabric can serve).
+    fn make_wwn(name: &CStr) -> Result<Self::Wwn>;
+    /// `mkdir` of `tpgt_<tag>`: `core` is the core's side of the TPG, for
+    /// sessions. Dropping the returned value ends the TPG's sessions.
+    fn make_tpg(wwn: &Self::Wwn, tag: u16, core: CoreTpg) -> Result<Self::Tpg>;
+}
+
+/// The core's side of a TPG, owned by the fabric's TPG: sessions are
+/// registered through it and end when it is dropped.
+///
+/// # Invariants
+///
+/// `handle` is the core's handle of a live TPG; the core keeps it valid
+/// until the fabric's TPG (which owns this value) is dropped. Every entry
+/// of `sessions` is a registered session of that TPG.
+pub(crate) struct CoreTpg {
+    handle: *mut c_void,
+    sessions: KVec<*mut c_void>,
+}
+
+// SAFETY: The handle is usable from any thread; the core locks its TPG.
+unsafe impl Send for CoreTpg {}
+// SAFETY: As above; `&self` methods only read.
+unsafe impl Sync for CoreTpg {}
+
+/// A session registered through [`CoreTpg::add_session`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionId(*mut c_void);
+
+// SAFETY: An opaque identifier.
+unsafe impl Send for SessionId {}
+// SAFETY: As above.
+unsafe impl Sync for SessionId {}
+
+impl CoreTpg {
+    /// Registers an I_T nexus with the initiator port `initiator`.
+    pub(crate) fn add_session(&mut self, initiator: &CStr) -> Result<SessionId> {
+        self.sessions.reserve(1, GFP_KERNEL)?;
+        // SAFETY: `handle` is live (type invariant); `initiator` is a
+        // NUL-terminated string.
+        let session = kernel::error::from_err_ptr(unsafe {
+            tcm_rs_session_register(self.handle, initiator.as_char_ptr())
+        })?;
+        // Cannot fail: space was reserved above.
+        let _ = self.sessions.push(session, GFP_NOWAIT);
+        Ok(SessionId(session))
+    }
+
+    /// Ends a session.
+    pub(crate) fn remove_session(&mut self, id: SessionId) {
+        let before = self.sessions.len();
+        self.sessions.retain(|s| *s != id.0);
+        if self.sessions.len() != before {
+            // SAFETY: `id` was registered with this TPG and is removed from
+            // the list above, so it is deregistered once.
+            unsafe { tcm_rs_session_deregister(self.handle, id.0) };
+        }
+    }
+
+    /// The initiator port name of one of this TPG's sessions.
+    pub(crate) fn initiator(&self, id: SessionId) -> Option<&CStr> {
+        if !self.sessions.contains(&id.0) {
+            return None;
+        }
+        // SAFETY: A registered session (checked above); its name lives as
+        // long as the session, which `&self` keeps registered.
+        Some(unsafe { CStr::from_char_ptr(tcm_rs_session_initiator(id.0)) })
+    }
+}
+
+impl Drop for CoreTpg {
+    fn drop(&mut self) {
+        for session in self.sessions.drain_all() {
+            // SAFETY: Registered with this TPG (type invariant) and taken out
+            // of the list, so deregistered once.
+            unsafe { tcm_rs_session_deregister(self.handle, session) };
+        }
+    }
+}
+
+/// The C table of fabric `F`, and its trampolines.
+struct Table<F: Fabric>(PhantomData<F>);
+
+impl<F: Fabric> Table<F> {
+    const OPS: FabricOps = FabricOps {
+        abi_major: FABRIC_ABI_MAJOR,
+        abi_minor: FABRIC_ABI_MINOR,
+        name: kernel::str::as_char_ptr_in_const_context(F::NAME),
+        owner: kernel::module::this_module::<crate::LocalModule>()
+            .as_ptr()
+            .cast(),
+        make_wwn: Self::make_wwn,
+        drop_wwn: Self::drop_box::<F::Wwn>,
+        make_tpg: Self::make_tpg,
+        drop_tpg: Self::drop_box::<F::Tpg>,
+        make_np: None,
+        drop_np: None,
+        attrs: F::ATTRS,
+    };
+
+    /// # Safety
+    ///
+    /// `name` must be a NUL-terminated string valid for the call.
+    unsafe extern "C" fn make_wwn(name: *const c_char) -> *mut c_void {
+        // SAFETY: By the safety requirement.
+        let name = unsafe { CStr::from_char_ptr(name) };
+        into_cookie(F::make_wwn(name))
+    }
+
+    /// # Safety
+    ///
+    /// `wwn` must come from `make_wwn` and not be dropped; `core_tpg` is the
+    /// core's live handle of the new TPG.
+    unsafe extern "C" fn make_tpg(wwn: *mut c_void, tag: u16, core_tpg: *mut c_void) -> *mut c_void {
+        // SAFETY: By the safety requirement, `wwn` is a live `KBox<F::Wwn>`.
+        let wwn = unsafe { &*wwn.cast::<F::Wwn>() };
+        // INVARIANT: The core keeps `core_tpg` valid until `drop_tpg` of the
+        // TPG that owns it returns.
+        let core = CoreTpg {
+            handle: core_tpg,
+            sessions: KVec::new(),
+        };
+        into_cookie(F::make_tpg(wwn, tag, core))
+    }
+
+    /// # Safety
+    ///
+    /// `state` must come from `into_cookie::<T>` and is not used again.
+    unsafe extern "C" fn drop_box<T>(state: *mut c_void) {
+        // SAFETY: By the safety requirement, this gives back the box leaked
+        // in `into_cookie`, once.
+        drop(unsafe { KBox::from_raw(state.cast::<T>()) });
+    }
+}
+
+/// A made object as the core keeps it: a leaked box, or an `ERR_PTR`.
+fn into_cookie<T>(made: Result<T>) -> *mut c_void {
+    match made.and_then(|v| Ok(KBox::new(v, GFP_KERNEL)?)) {
+        Ok(b) => KBox::into_raw(b).cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// Runs a `show` handler of a fabric attribute whose cookie is a `T`.
+///
+/// # Safety
+///
+/// Called from a configfs `show` callback with its arguments, for an
+/// attribute in a list whose cookie is a `T` (sdk/fabric_abi.rs).
+pub(crate) unsafe fn show<T>(
+    item: *mut kernel::bindings::config_item,
+    page: *mut c_char,
+    handler: fn(&T, &mut Page<'_>) -> Result,
+) -> isize {
+    // SAFETY: By the safety requirement the cookie is a live `T` for the
+    // duration of the call.
+    let this = unsafe { &*tcm_rs_fabric_item_cookie(item.cast()).cast::<T>() };
+    // SAFETY: configfs passes a page of PAGE_SIZE bytes.
+    let mut out = unsafe { Page::from_raw(page) };
+    match handler(this, &mut out) {
+        // At most PAGE_SIZE.
+        Ok(()) => out.len() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Runs a `show` handler of a fabric attribute that needs no object (the
+/// fabric's own directory).
+///
+/// # Safety
+///
+/// Called from a configfs `show` callback with its page.
+pub(crate) unsafe fn show_global(page: *mut c_char, handler: fn(&mut Page<'_>) -> Result) -> isize {
+    // SAFETY: configfs passes a page of PAGE_SIZE bytes.
+    let mut out = unsafe { Page::from_raw(page) };
+    match handler(&mut out) {
+        // At most PAGE_SIZE.
+        Ok(()) => out.len() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Runs a `store` handler of a fabric attribute whose cookie is a `T`.
+///
+/// # Safety
+///
+/// As for [`show`], from a `store` callback: `buf` readable for `len`.
+pub(crate) unsafe fn store<T>(
+    item: *mut kernel::bindings::config_item,
+    buf: *const c_char,
+    len: usize,
+    handler: fn(&T, &[u8]) -> Result,
+) -> isize {
+    // SAFETY: By the safety requirement.
+    let (this, input) = unsafe {
+        (
+            &*tcm_rs_fabric_item_cookie(item.cast()).cast::<T>(),
+            core::slice::from_raw_parts(buf.cast::<u8>(), len),
+        )
+    };
+    match handler(this, input) {
+        // configfs never passes more than a page.
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// A fabric's attribute list: `N` attributes and the NULL terminator.
+pub(crate) struct AttrTable<const N: usize> {
+    attrs: [kernel::bindings::configfs_attribute; N],
+}
+
+/// The pointers configfs walks: built once, in a static.
+pub(crate) struct AttrPtrs<const M: usize>(pub(crate) [*mut kernel::bindings::configfs_attribute; M]);
+
+// SAFETY: configfs only reads these tables; they are built at compile time.
+unsafe impl<const N: usize> Sync for AttrTable<N> {}
+// SAFETY: As above.
+unsafe impl<const M: usize> Sync for AttrPtrs<M> {}
+
+impl<const N: usize> AttrTable<N> {
+    #[doc(hidden)]
+    pub(crate) const fn new(attrs: [kernel::bindings::configfs_attribute; N]) -> Self {
+        Self { attrs }
+    }
+
+    /// The NULL-terminated pointer array for `table`; `M` must be `N + 1`.
+    #[doc(hidden)]
+    pub(crate) const fn pointers<const M: usize>(table: &'static Self) -> AttrPtrs<M> {
+        assert!(M == N + 1, "room for the NULL terminator");
+        let mut ptrs = [core::ptr::null_mut(); M];
+        let mut i = 0;
+        while i < N {
+            // configfs never writes through these pointers.
+            ptrs[i] = core::ptr::from_ref(&table.attrs[i]).cast_mut();
+            i += 1;
+        }
+        AttrPtrs(ptrs)
+    }
+}
+
+impl<const M: usize> AttrPtrs<M> {
+    /// The list as the ABI wants it.
+    pub(crate) const fn list(&'static self) -> AttrList {
+        self.0.as_ptr()
+    }
+}
+
+/// A configfs attribute of a fabric.
+#[doc(hidden)]
+pub(crate) const fn attribute(
+    name: &'static CStr,
+    mode: u16,
+    show: Option<unsafe extern "C" fn(*mut kernel::bindings::config_item, *mut c_char) -> isize>,
+    store: Option<
+        unsafe extern "C" fn(*mut kernel::bindings::config_item, *const c_char, usize) -> isize,
+    >,
+) -> kernel::bindings::configfs_attribute {
+    kernel::bindings::configfs_attribute {
+        ca_name: kernel::str::as_char_ptr_in_const_context(name),
+        // configfs pins the module through the item type's owner.
+        ca_owner: core::ptr::null_mut(),
+        ca_mode: mode,
+        show,
+        store,
+    }
+}
+
+/// Declares a static attribute list of a fabric.
+///
+/// ```ignore
+/// fabric_attrs! {
+///     TPG_ATTRS for LoopTpg: [
+///         nexus: rw(LoopTpg::show_nexus, LoopTpg::store_nexus),
+///     ]
+/// }
+/// fabric_attrs! {
+///     FABRIC_ATTRS global: [ version: ro(show_version) ]
+/// }
+/// ```
+///
+/// `for T` lists get the object the directory shows (`&T`); `global`
+/// lists, in directories that show no object, get nothing. Use
+/// `NAME.list()` in [`Fabric::ATTRS`].
+macro_rules! fabric_attrs {
+    ($list:ident for $ty:ty : [ $($name:ident : $kind:ident ( $($f:path),+ ) ),* $(,)? ]) => {
+        $crate::sdk::fabric_attrs!(@table $list, $ty, [ $($name : $kind ( $($f),+ )),* ]);
+    };
+    ($list:ident global : [ $($name:ident : $kind:ident ( $($f:path),+ ) ),* $(,)? ]) => {
+        $crate::sdk::fabric_attrs!(@table $list, global, [ $($name : $kind ( $($f),+ )),* ]);
+    };
+    (@table $list:ident, $ty:tt, [ $($name:ident : $kind:ident ( $($f:path),+ ) ),* ]) => {
+        static $list: $crate::sdk::AttrPtrs<{ 0 $(+ { let _ = stringify!($name); 1 })* + 1 }> = {
+            const N: usize = 0 $(+ { let _ = stringify!($name); 1 })*;
+            static TABLE: $crate::sdk::AttrTable<N> = $crate::sdk::AttrTable::new([
+                $( $crate::sdk::fabric_attrs!(@attr $ty, $name, $kind, $($f),+) ),*
+            ]);
+            $crate::sdk::AttrTable::pointers(&TABLE)
+        };
+    };
+    (@attr $ty:tt, $name:ident, ro, $show:path) => {
+        $crate::sdk::attribute(
+            ::kernel::c_str!(::core::stringify!($name)), 0o444,
+            Some($crate::sdk::fabric_attrs!(@show $ty, $show)), None,
+        )
+    };
+    (@attr $ty:tt, $name:ident, rw, $show:path, $store:path) => {
+        $crate::sdk::attribute(
+            ::kernel::c_str!(::core::stringify!($name)), 0o644,
+            Some($crate::sdk::fabric_attrs!(@show $ty, $show)),
+            Some($crate::sdk::fabric_attrs!(@store $ty, $store)),
+        )
+    };
+    (@show global, $show:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs with a page.
+        unsafe extern "C" fn show(
+            _item: *mut ::kernel::bindings::config_item,
+            page: *mut ::kernel::ffi::c_char,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::sdk::show_global(page, $show) }
+        }
+        show
+    }};
+    (@show $ty:ty, $show:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs for a directory whose cookie is this type.
+        unsafe extern "C" fn show(
+            item: *mut ::kernel::bindings::config_item,
+            page: *mut ::kernel::ffi::c_char,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::sdk::show::<$ty>(item, page, $show) }
+        }
+        show
+    }};
+    (@store $ty:ty, $store:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs for a directory whose cookie is this type,
+        /// with the bytes written.
+        unsafe extern "C" fn store(
+            item: *mut ::kernel::bindings::config_item,
+            buf: *const ::kernel::ffi::c_char,
+            len: usize,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::sdk::store::<$ty>(item, buf, len, $store) }
+        }
+        store
+    }};
+}
+pub(crate) use fabric_attrs;
+
+/// Fabric `F`, registered with the core while this value lives.
+pub(crate) struct Registration<F: Fabric> {
+    /// The table the core holds: the same address must go back to it.
+    ops: &'static FabricOps,
+    _f: PhantomData<F>,
+}
+
+impl<F: Fabric> Registration<F> {
+    /// Registers `F`; fails if the core refuses (a name already taken, or
+    /// another ABI version).
+    pub(crate) fn new() -> Result<Self> {
+        let ops: &'static FabricOps = &Table::<F>::OPS;
+        // SAFETY: The table is static and stays valid while registered (it
+        // is in this module, which unregisters before it goes).
+        kernel::error::to_result(unsafe { tcm_rs_register_fabric(ptr::from_ref(ops).cast()) })?;
+        Ok(Self {
+            ops,
+            _f: PhantomData,
+        })
+    }
+}
+
+impl<F: Fabric> Drop for Registration<F> {
+    fn drop(&mut self) {
+        // SAFETY: Registered in `new`.
+        unsafe { tcm_rs_unregister_fabric(ptr::from_ref(self.ops).cast()) };
+    }
+}

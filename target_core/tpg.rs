@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! WWNs and target portal groups of a fabric:
+//!
+//! ```text
+//! target/<fabric>/<wwn>/            fabric_statistics/ param/
+//!   tpgt_<N>/  rtpi + the fabric's attributes
+//!     lun/ (lun.rs)  acls/ (acl.rs)  np/  attrib/  auth/  param/
+//! ```
+
+use kernel::ffi::c_void;
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, Arc, Mutex};
+
+use crate::acl::AclDir;
+use crate::configfs::{configfs_node_type, Children, Cookie, NewNode, NodeType, Page};
+use crate::fabric::FabricShared;
+use crate::fabric_object::FabricObject;
+use crate::lun::LunDir;
+use crate::session::Session;
+use crate::text;
+
+/// `<fabric>/<wwn>/`: one target name (an IQN, a WWPN, ...).
+pub(crate) struct Wwn {
+    // Freed before `fabric` lets the module go.
+    state: FabricObject,
+    fabric: Arc<FabricShared>,
+}
+
+configfs_node_type! {
+    Wwn {
+        children: true,
+        attrs: [],
+    }
+}
+
+/// An empty directory that LIO has and tools expect (`fabric_statistics/`,
+/// a WWN's `param/`); nothing in it yet.
+pub(crate) struct EmptyGroup;
+
+configfs_node_type! {
+    EmptyGroup {
+        children: false,
+        attrs: [],
+    }
+}
+
+impl Wwn {
+    /// `mkdir <fabric>/<name>`: the fabric checks the name.
+    pub(crate) fn new(fabric: Arc<FabricShared>, name: &CStr) -> Result<NewNode<Wwn>> {
+        // SAFETY: The table's functions are valid while `fabric` pins the
+        // module; `name` is a NUL-terminated string.
+        let cookie = unsafe { (fabric.ops().make_wwn)(name.as_char_ptr()) };
+        // SAFETY: `make_wwn` returns state that `drop_wwn` frees; the node
+        // holds `fabric`, which pins the module.
+        let state = unsafe { FabricObject::new(cookie, fabric.ops().drop_wwn) }.inspect_err(|e| {
+            pr_err!(
+                "{:?}/{:?}: refused by the fabric ({:?})\n",
+                fabric.name(),
+                name,
+                e
+            )
+        })?;
+        NewNode::new(name, Wwn { state, fabric })?
+            .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?
+            .with_default(NewNode::new(c"param", EmptyGroup)?)
+    }
+
+    /// Frees the fabric's state at `rmdir`.
+    pub(crate) fn release_fabric_state(&self) {
+        self.state.release();
+    }
+}
+
+impl Children for Wwn {
+    type Child = Tpg;
+
+    fn make_child(&self, name: &CStr) -> Result<NewNode<Tpg>> {
+        let Some(tag) = name
+            .to_bytes()
+            .strip_prefix(b"tpgt_")
+            .and_then(|n| text::parse_decimal_u64(n).ok())
+            .and_then(|n| u16::try_from(n).ok())
+        else {
+            pr_err!("{:?}: a TPG is tpgt_<N>, N from 0 to 65535\n", name);
+            return Err(EINVAL);
+        };
+        Tpg::new(self.fabric.clone(), self.state.cookie(), tag, name)
+    }
+
+    fn drop_child(&self, child: &Tpg) {
+        child.state.obj.release();
+    }
+}
+
+/// A TPG, shared by its directory, its default groups, LUNs and sessions.
+#[pin_data]
+pub(crate) struct TpgState {
+    // Freed before `fabric` lets the module go.
+    obj: FabricObject,
+    fabric: Arc<FabricShared>,
+    /// The relative target port identifier; 0 until set.
+    #[pin]
+    rtpi: Mutex<u16>,
+    /// The I_T nexuses the fabric has registered.
+    #[pin]
+    pub(crate) sessions: Mutex<KVec<Arc<Session>>>,
+}
+
+/// `<wwn>/tpgt_<N>/`.
+pub(crate) struct Tpg {
+    state: Arc<TpgState>,
+}
+
+configfs_node_type! {
+    dynamic Tpg {
+        children: false,
+        links: false,
+        attrs: [
+            rtpi: rw(Tpg::show_rtpi, Tpg::store_rtpi),
+        ],
+    }
+}
+
+// SAFETY: The type is built for `Tpg` and lives in the fabric's types,
+// which `state.fabric` holds.
+unsafe impl NodeType for Tpg {
+    fn item_type(&self) -> *const kernel::bindings::config_item_type {
+        self.state.fabric.types().tpg.as_ptr()
+    }
+}
+
+impl Cookie for Tpg {
+    fn cookie(&self) -> *mut c_void {
+        self.state.obj.cookie()
+    }
+}
+
+impl Tpg {
+    fn new(
+        fabric: Arc<FabricShared>,
+        wwn: *mut c_void,
+        tag: u16,
+        name: &CStr,
+    ) -> Result<NewNode<Tpg>> {
+        // The core's handle goes to the fabric before the TPG is complete:
+        // allocate first, then let the fabric make its part.
+        let drop_tpg = fabric.ops().drop_tpg;
+        let make_tpg = fabric.ops().make_tpg;
+        let state = Arc::pin_init(
+            try_pin_init!(TpgState {
+                obj: FabricObject::empty(drop_tpg),
+                fabric,
+                rtpi <- new_mutex!(0),
+                sessions <- new_mutex!(KVec::new()),
+            }),
+            GFP_KERNEL,
+        )?;
+        let handle = Arc::as_ptr(&state).cast_mut().cast::<c_void>();
+        // SAFETY: `wwn` is the fabric's live WWN state (its directory is the
+        // parent of this one); `handle` stays valid until `drop_tpg`
+        // returns, since the TPG's nodes hold `state`.
+        let cookie = unsafe { make_tpg(wwn, tag, handle) };
+        // SAFETY: `make_tpg` returns state that `drop_tpg` frees.
+        unsafe { state.obj.set(cookie) }.inspect_err(|e| {
+            pr_err!("{:?}: refused by the fabric ({:?})\n", name, e)
+        })?;
+        NewNode::new(name, Tpg { state: state.clone() })?
+            .with_default(LunDir::new(state.clone())?)?
+            .with_default(NewNode::new(c"np", NpDir { tpg: state.clone() })?)?
+            .with_default(AclDir::new(state.clone())?)?
+            .with_default(NewNode::new(c"attrib", TpgAttrib { tpg: state.clone() })?)?
+            .with_default(NewNode::new(c"auth", TpgAuth { tpg: state.clone() })?)?
+            .with_default(NewNode::new(c"param", TpgParam { tpg: state })?)
+    }
+
+    fn show_rtpi(&self, page: &mut Page<'_>) -> Result {
+        // As the kernel's "%#x", which writes 0 as "0x0".
+        page.emit(fmt!("{:#x}\n", *self.state.rtpi.lock()))
+    }
+
+    fn store_rtpi(&self, input: &[u8]) -> Result {
+        let rtpi = match text::parse_u64(input) {
+            Ok(v @ 1..=0xffff) => v as u16,
+            _ => {
+                pr_err!("rtpi: a relative target port identifier is 1 to 65535\n");
+                return Err(EINVAL);
+            }
+        };
+        *self.state.rtpi.lock() = rtpi;
+        Ok(())
+    }
+}
+
+/// Declares a TPG's `attrib/`, `auth/` or `param/`: a directory of the
+/// fabric's attributes about the TPG.
+macro_rules! tpg_group {
+    ($name:ident, $field:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub(crate) struct $name {
+            tpg: Arc<TpgState>,
+        }
+
+        configfs_node_type! {
+            dynamic $name {
+                children: false,
+                links: false,
+                attrs: [],
+            }
+        }
+
+        // SAFETY: The type is built for this node type and lives in the
+        // fabric's types, which `tpg.fabric` holds.
+        unsafe impl NodeType for $name {
+            fn item_type(&self) -> *const kernel::bindings::config_item_type {
+                self.tpg.fabric.types().$field.as_ptr()
+            }
+        }
+
+        impl Cookie for $name {
+            fn cookie(&self) -> *mut c_void {
+                self.tpg.obj.cookie()
+            }
+        }
+    };
+}
+
+tpg_group!(TpgAttrib, tpg_attrib, "`tpgt_<N>/attrib/`: the fabric's TPG settings.");
+tpg_group!(TpgAuth, tpg_auth, "`tpgt_<N>/auth/`: the TPG's authentication.");
+tpg_group!(TpgParam, tpg_param, "`tpgt_<N>/param/`: the fabric's protocol parameters.");
+
+impl TpgState {
+    /// The fabric this TPG belongs to.
+    pub(crate) fn fabric(&self) -> &FabricShared {
+        &self.fabric
+    }
+}
+
+/// `tpgt_<N>/np/`: network portals, for fabrics that have them.
+pub(crate) struct NpDir {
+    tpg: Arc<TpgState>,
+}
+
+configfs_node_type! {
+    NpDir {
+        children: true,
+        attrs: [],
+    }
+}
+
+impl Children for NpDir {
+    type Child = Np;
+
+    fn make_child(&self, name: &CStr) -> Result<NewNode<Np>> {
+        let ops = self.tpg.fabric.ops();
+        let (Some(make), Some(drop_np)) = (ops.make_np, ops.drop_np) else {
+            pr_err!(
+                "np/{:?}: fabric {:?} has no network portals\n",
+                name,
+                self.tpg.fabric.name()
+            );
+            return Err(ENOSYS);
+        };
+        // SAFETY: The TPG's fabric state is live while its directory is;
+        // `name` is a NUL-terminated string.
+        let cookie = unsafe { make(self.tpg.obj.cookie(), name.as_char_ptr()) };
+        // SAFETY: `make_np` returns state that `drop_np` frees; the node
+        // holds the TPG, which pins the fabric's module.
+        let state = unsafe { FabricObject::new(cookie, drop_np) }?;
+        NewNode::new(
+            name,
+            Np {
+                state,
+                tpg: self.tpg.clone(),
+            },
+        )
+    }
+
+    fn drop_child(&self, child: &Np) {
+        child.state.release();
+    }
+}
+
+/// `np/<portal>/`: one network portal; its attributes are the fabric's.
+pub(crate) struct Np {
+    state: FabricObject,
+    tpg: Arc<TpgState>,
+}
+
+configfs_node_type! {
+    dynamic Np {
+        children: false,
+        links: false,
+        attrs: [],
+    }
+}
+
+// SAFETY: The type is built for `Np` and lives in the fabric's types, which
+// `tpg.fabric` holds.
+unsafe impl NodeType for Np {
+    fn item_type(&self) -> *const kernel::bindings::config_item_type {
+        self.tpg.fabric.types().np.as_ptr()
+    }
+}
+
+impl Cookie for Np {
+    fn cookie(&self) -> *mut c_void {
+        self.state.cookie()
+    }
+}

@@ -1,0 +1,126 @@
+# The generic fabric tree with the loopback fabric: WWNs, TPGs, the nexus,
+# LUNs linked to devices, ACLs with mapped LUNs, every bad input we know,
+# and teardown in two orders. The same steps run against LIO (tcm_loop)
+# and tcm-rs (tcm_rs_loop, loaded on demand); the trees, values and error
+# codes are compared.
+. "$TCM_ROOT/tests/vm/lib.sh"
+
+# The loopback tree with each readable attribute's value. Entries tcm-rs
+# does not have yet are left out (Documentation/lio-differences.md):
+# LUN ALUA attributes and statistics, the TPG's `address` (needs the SCSI
+# host of the data path), the WWN's param/ attributes.
+snapshot() {
+	(cd $TARGET && find loopback | sort | while read -r p; do
+		case $p in
+		*/statistics/*|*/alua_tg_pt_*|*/address|*/naa.*/param/*|loopback/version) continue ;;
+		esac
+		if [ -L "$p" ]; then
+			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
+		elif [ -f "$p" ] && [ -r "$p" ]; then
+			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | tr '\n' '|')"
+		else
+			printf '%s\n' "$p"
+		fi
+	done)
+}
+
+exercise() {
+	local F=$TARGET/loopback dev=$TARGET/core/rd_mcp_1/rd0 off=$TARGET/core/rd_mcp_1/off
+	local W=$F/naa.5001405000000001 T A
+	T=$W/tpgt_1
+	A=$T/acls/naa.5001405000000003
+	mkdir -p $dev $off
+	echo rd_pages=64 >$dev/control && echo 1 >$dev/enable
+
+	expect_errno EINVAL "mkdir of an unknown fabric" mkdir $TARGET/nosuchfabric
+	expect "mkdir loopback" mkdir $F
+	expect "loopback has discovery_auth/" test -d $F/discovery_auth
+	expect_errno EINVAL "a loopback WWN needs a naa., fc. or iqn. prefix" mkdir $F/bogus.123
+	expect "mkdir a WWN" mkdir $W
+	expect "an fc. WWN and an iqn. WWN" mkdir $F/fc.21000024ff000001 $F/iqn.2003-01.org.example:t1
+	expect "remove them" rmdir $F/fc.21000024ff000001 $F/iqn.2003-01.org.example:t1
+	expect_errno EINVAL "tpgt_ with no number" mkdir $W/tpgt_
+	expect_errno EINVAL "a negative tpgt" mkdir $W/tpgt_-1
+	expect_errno EINVAL "a huge tpgt" mkdir $W/tpgt_99999999999
+	expect_errno EINVAL "tpgt beyond loopback's 32" mkdir $W/tpgt_32
+	expect_errno EINVAL "a TPG must be tpgt_N" mkdir $W/tpg1
+	expect "mkdir tpgt_1" mkdir $T
+	expect "a TPG has lun/ acls/ np/ attrib/ auth/ param/" bash -c "cd $T && test -d lun -a -d acls -a -d np -a -d attrib -a -d auth -a -d param"
+	expect_errno ENODEV "no nexus yet" cat $T/nexus
+	expect_errno EINVAL "a nexus of another protocol" bash -c "echo iqn.2003-01.org.example:i1 >$T/nexus"
+	expect_errno EINVAL "a nexus with no prefix" bash -c "echo 12345 >$T/nexus"
+	expect "make the nexus" bash -c "echo naa.5001405000000002 >$T/nexus"
+	expect "the nexus reads back" test "$(cat $T/nexus)" = naa.5001405000000002
+	expect_errno EEXIST "a second nexus" bash -c "echo naa.5001405000000009 >$T/nexus"
+	expect_errno EINVAL "transport_status takes online or offline" bash -c "echo sideways >$T/transport_status"
+	expect "transport_status offline and online" bash -c "echo offline >$T/transport_status && test \$(cat $T/transport_status) = offline && echo online >$T/transport_status"
+	expect_errno EINVAL "fabric_prot_type takes 0, 1 or 3" bash -c "echo 2 >$T/attrib/fabric_prot_type"
+	expect "fabric_prot_type 3" bash -c "echo 3 >$T/attrib/fabric_prot_type && echo 0 >$T/attrib/fabric_prot_type"
+	expect_errno EINVAL "rtpi 0" bash -c "echo 0 >$T/rtpi"
+	expect_errno ENOSYS "loopback has no network portals" mkdir $T/np/127.0.0.1:3260
+
+	expect_errno EINVAL "lun_ with no number" mkdir $T/lun/lun_
+	expect_errno EINVAL "lun_ with garbage" mkdir $T/lun/lun_x
+	expect_errno ERANGE "a LUN number beyond 64 bits" mkdir $T/lun/lun_99999999999999999999999
+	expect_errno EINVAL "a LUN must be lun_N" mkdir $T/lun/l0
+	expect "mkdir lun_0 and lun_1" mkdir $T/lun/lun_0 $T/lun/lun_1
+	expect_errno EFAULT "a LUN links to devices only" ln -s $TARGET/core/rd_mcp_1 $T/lun/lun_1/x
+	expect_errno ENODEV "a LUN links to enabled devices only" ln -s $off $T/lun/lun_1/x
+	expect "link lun_0 to the device" ln -s $dev $T/lun/lun_0/disk
+	expect_errno EEXIST "one device per LUN" ln -s $dev $T/lun/lun_0/again
+	expect "the device is exported" grep -q 'Status: ACTIVATED' $dev/info
+	expect_errno EBUSY "a device a LUN links to cannot be removed" rmdir $dev
+
+	expect "mkdir an ACL" mkdir $A
+	expect "an ACL has attrib/ auth/ param/ fabric_statistics/" bash -c "cd $A && test -d attrib -a -d auth -a -d param -a -d fabric_statistics"
+	expect_errno EINVAL "a mapped LUN must be lun_N" mkdir $A/map0
+	expect "mkdir mapped lun_5" mkdir $A/lun_5
+	expect "write_protect is empty before the link" test -z "$(cat $A/lun_5/write_protect)"
+	expect_errno EFAULT "a mapped LUN links to LUNs only" ln -s $dev $A/lun_5/x
+	expect_errno EINVAL "a mapped LUN links to a LUN with a device" ln -s $T/lun/lun_1 $A/lun_5/x
+	expect "map lun_0 as lun_5" ln -s $T/lun/lun_0 $A/lun_5/map
+	expect "write_protect defaults to 0" test "$(cat $A/lun_5/write_protect)" = 0
+	expect "write_protect 1" bash -c "echo 1 >$A/lun_5/write_protect && test \$(cat $A/lun_5/write_protect) = 1"
+	expect_errno EINVAL "write_protect 2" bash -c "echo 2 >$A/lun_5/write_protect"
+	expect_errno EBUSY "a LUN an ACL maps cannot be removed" rmdir $T/lun/lun_0
+	expect_errno ENOTEMPTY "a TPG with LUNs cannot be removed" rmdir $T
+
+	snapshot >/tmp/fabric.$1
+	cat /tmp/fabric.$1
+
+	if [ "$2" = forward ]; then
+		expect "unmap, rmdir mapped LUN and ACL" bash -c "rm $A/lun_5/map && rmdir $A/lun_5 $A"
+		expect "unlink and rmdir the LUNs" bash -c "rm $T/lun/lun_0/disk && rmdir $T/lun/lun_0 $T/lun/lun_1"
+		expect "end the nexus" bash -c "echo NULL >$T/nexus"
+		expect_errno ENODEV "no nexus to end" bash -c "echo NULL >$T/nexus"
+	else
+		# Inner objects first where configfs insists, the nexus left to
+		# the TPG's removal.
+		expect "unlink the LUN under the mapping" rm $T/lun/lun_0/disk
+		expect "the device is no longer exported" grep -q 'Status: DEACTIVATED' $dev/info
+		expect "unmap" rm $A/lun_5/map
+		expect "rmdir LUNs, then the mapped LUN and the ACL" rmdir $T/lun/lun_0 $T/lun/lun_1 $A/lun_5 $A
+	fi
+	expect "rmdir the TPG and the WWN" rmdir $T $W
+	expect "rmdir the devices and the HBA" rmdir $dev $off $TARGET/core/rd_mcp_1
+}
+
+echo "--- LIO (target_core_mod, tcm_loop)"
+expect "LIO loads" modprobe target_core_mod
+exercise lio forward
+expect "LIO unloads" lio_unload
+
+for order in forward reverse; do
+	echo "--- tcm-rs (tcm_rs_core, tcm_rs_loop), $order teardown"
+	expect "tcm_rs_core loads" modprobe tcm_rs_core
+	exercise tcm $order
+	expect "the loopback fabric was loaded on demand" test -e /sys/module/tcm_rs_loop
+	expect "the fabric cannot unload while loopback/ exists" bash -c "! modprobe -r tcm_rs_loop 2>/dev/null"
+	expect "rmdir loopback" rmdir $TARGET/loopback
+	expect "the fabric, backstore and core unload" modprobe -r tcm_rs_loop tcm_rs_rd tcm_rs_core
+done
+
+if ! diff -u /tmp/fabric.lio /tmp/fabric.tcm; then
+	fail "tcm-rs differs from LIO (above)"
+fi
+pass "the loopback tree, values and error codes are LIO's"
