@@ -92,3 +92,62 @@ impl Drop for FabricObject {
         self.release();
     }
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_fabric_object)]
+mod tests {
+    use super::*;
+    use core::sync::atomic::AtomicUsize;
+
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    static mut STATE: u8 = 0;
+
+    /// # Safety
+    ///
+    /// Any pointer; only counted.
+    unsafe extern "C" fn count_drop(_state: *mut c_void) {
+        DROPS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn state() -> *mut c_void {
+        (&raw mut STATE).cast()
+    }
+
+    #[test]
+    fn released_exactly_once() -> Result {
+        let before = DROPS.load(Ordering::Relaxed);
+        // SAFETY: `count_drop` accepts any pointer.
+        let obj = unsafe { FabricObject::new(state(), count_drop) }?;
+        assert_eq!(obj.cookie(), state());
+        obj.release();
+        assert!(obj.cookie().is_null());
+        obj.release();
+        drop(obj);
+        assert_eq!(DROPS.load(Ordering::Relaxed), before + 1);
+        Ok(())
+    }
+
+    #[test]
+    fn abandoned_objects_are_freed() -> Result {
+        let before = DROPS.load(Ordering::Relaxed);
+        // SAFETY: As above.
+        drop(unsafe { FabricObject::new(state(), count_drop) }?);
+        assert_eq!(DROPS.load(Ordering::Relaxed), before + 1);
+        Ok(())
+    }
+
+    #[test]
+    fn errors_pass_through() {
+        let before = DROPS.load(Ordering::Relaxed);
+        // SAFETY: An ERR_PTR is never freed.
+        let made = unsafe { FabricObject::new(EINVAL.to_ptr(), count_drop) };
+        assert!(matches!(made, Err(e) if e == EINVAL));
+        // SAFETY: NULL is refused, never freed.
+        let made = unsafe { FabricObject::new(core::ptr::null_mut(), count_drop) };
+        assert!(made.is_err());
+        let obj = FabricObject::empty(count_drop);
+        // SAFETY: As above.
+        assert!(unsafe { obj.set(ENOSPC.to_ptr()) }.is_err());
+        drop(obj);
+        assert_eq!(DROPS.load(Ordering::Relaxed), before);
+    }
+}

@@ -160,3 +160,80 @@ impl<T: Table> Drop for Pinned<T> {
         unsafe { kernel::bindings::module_put(self.ops.get().owner().cast()) };
     }
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_registry)]
+mod tests {
+    use super::*;
+
+    /// A table of this module, as a backstore or fabric would register.
+    struct TestOps {
+        abi: (u16, u16),
+        name: &'static CStr,
+    }
+
+    impl Table for TestOps {
+        const KIND: &'static str = "test";
+        const ABI: (u16, u16) = (3, 2);
+
+        fn abi(&self) -> (u16, u16) {
+            self.abi
+        }
+
+        fn name_ptr(&self) -> *const c_char {
+            self.name.as_char_ptr()
+        }
+
+        fn owner(&self) -> *mut c_void {
+            kernel::module::this_module::<crate::LocalModule>()
+                .as_ptr()
+                .cast()
+        }
+    }
+
+    const A: TestOps = TestOps {
+        abi: (3, 2),
+        name: c"a",
+    };
+    const A_AGAIN: TestOps = TestOps {
+        abi: (3, 1),
+        name: c"a",
+    };
+    const OTHER_MAJOR: TestOps = TestOps {
+        abi: (2, 0),
+        name: c"b",
+    };
+    const NEWER_MINOR: TestOps = TestOps {
+        abi: (3, 3),
+        name: c"c",
+    };
+
+    #[test]
+    fn versions_and_names_are_checked() {
+        let mut list = List::<TestOps>::new();
+        // SAFETY: Every table is static and outlives `list`.
+        unsafe {
+            assert_eq!(register(&mut list, &A), 0);
+            assert_eq!(register(&mut list, &A_AGAIN), EEXIST.to_errno());
+            assert_eq!(register(&mut list, &OTHER_MAJOR), EINVAL.to_errno());
+            assert_eq!(register(&mut list, &NEWER_MINOR), EINVAL.to_errno());
+            assert_eq!(register(&mut list, core::ptr::null()), EINVAL.to_errno());
+        }
+        assert_eq!(list.len(), 1);
+        unregister(&mut list, &A);
+        assert_eq!(list.len(), 0);
+    }
+
+    #[test]
+    fn found_tables_pin_their_module() {
+        let mut list = List::<TestOps>::new();
+        // SAFETY: The table is static and outlives `list`.
+        assert_eq!(unsafe { register(&mut list, &A) }, 0);
+        assert!(Pinned::find(&list, c"nosuch").is_none());
+        let found = Pinned::find(&list, c"a");
+        assert!(found.is_some());
+        if let Some(found) = found {
+            assert_eq!(found.name(), c"a");
+            assert!(found.try_clone().is_ok());
+        }
+    }
+}

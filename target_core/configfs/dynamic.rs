@@ -148,3 +148,39 @@ pub(crate) unsafe fn cookie_of_item(item: *mut bindings::config_item) -> *mut c_
     // was made for (invariant of `DynItemType`).
     unsafe { ((*raw).cookie_of)(group) }
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_configfs)]
+mod tests {
+    use super::*;
+    use crate::tpg::Tpg;
+
+    static EXTRA: [Attribute; 2] = [
+        Attribute::new(c"one", 0o444, None, None),
+        Attribute::new(c"two", 0o444, None, None),
+    ];
+
+    /// The item type lists the core's attributes, then the other module's,
+    /// then the terminator; with no list, the core's alone.
+    #[test]
+    fn attributes_are_joined() -> Result {
+        let extra: [*mut bindings::configfs_attribute; 3] =
+            [EXTRA[0].as_ptr(), EXTRA[1].as_ptr(), ptr::null_mut()];
+        let owner = kernel::module::this_module::<crate::LocalModule>().as_ptr();
+        // SAFETY: This module is live; `extra` is NULL-terminated and lives
+        // as long as `joined`.
+        let joined = unsafe { DynItemType::<Tpg>::new(owner, extra.as_ptr()) }?;
+        // SAFETY: As above, with no list.
+        let alone = unsafe { DynItemType::<Tpg>::new(owner, ptr::null()) }?;
+        let core = <Tpg as DynamicNodeType>::CORE_ATTRS.len();
+        // SAFETY: `ct_attrs` is the NULL-terminated array built above.
+        unsafe {
+            let attrs = (*joined.as_ptr()).ct_attrs;
+            assert_eq!(*attrs.add(core), extra[0]);
+            assert_eq!(*attrs.add(core + 1), extra[1]);
+            assert!((*attrs.add(core + 2)).is_null());
+            assert!((*(*alone.as_ptr()).ct_attrs.add(core)).is_null());
+            assert_eq!((*joined.as_ptr()).ct_owner, owner);
+        }
+        Ok(())
+    }
+}

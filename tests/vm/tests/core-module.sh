@@ -13,3 +13,7 @@ done
 expect "load message names the ABI" grep -q 'tcm_rs_core: tcm-rs target core loaded (ABI 0.1)' <<<"$(test_dmesg)"
 kunit_passed tcm_rs_core_bindings
 kunit_passed tcm_rs_core_sense
+kunit_passed tcm_rs_core_registry
+kunit_passed tcm_rs_core_fabric_object
+kunit_passed tcm_rs_core_lun
+kunit_passed tcm_rs_core_configfs

@@ -1,0 +1,53 @@
+# Debian's targetcli-fb and rtslib-fb, unmodified, against tcm-rs: ramdisk
+# backstores, a loopback target with LUNs; saveconfig, clearconfig and
+# restoreconfig give back the same tree. The same commands run against LIO,
+# and the two saved configurations must match (less what is random per
+# creation: serial numbers and the loopback nexus).
+# vm-kernels: release
+. "$TCM_ROOT/tests/vm/lib.sh"
+
+start_dbus
+work=$(mktemp -d /tmp/targetcli-fb-tcm.XXXXXX)
+LOOP=naa.5001405000000001
+
+# A saved configuration without what is random per creation.
+normalise() {
+	jq -S 'del(.storage_objects[].wwn)
+		| (.targets[]? |= (.tpgs[]? |= del(.nexus)))' "$1"
+}
+
+build_and_round_trip() {
+	local core=$1
+	expect "$core: targetcli-fb creates ramdisks" bash -c \
+		"targetcli /backstores/ramdisk create name=rd0 size=1M >/dev/null && targetcli /backstores/ramdisk create name=rd1 size=2M nullio=true >/dev/null"
+	expect "$core: targetcli-fb creates a loopback target" bash -c "targetcli /loopback create $LOOP >/dev/null"
+	expect "$core: targetcli-fb maps two LUNs" bash -c \
+		"targetcli /loopback/$LOOP/luns create /backstores/ramdisk/rd0 >/dev/null && targetcli /loopback/$LOOP/luns create /backstores/ramdisk/rd1 >/dev/null"
+	expect "$core: the loopback TPG has a nexus" test -n "$(cat $TARGET/loopback/$LOOP/tpgt_1/nexus)"
+	expect "$core: saveconfig" targetcli saveconfig "$work/$core-1.json"
+	expect "$core: clearconfig" bash -c "targetcli clearconfig confirm=True >/dev/null"
+	expect "$core: the tree is empty" test -z "$(ls $TARGET/loopback 2>/dev/null | grep -v discovery_auth)"
+	expect "$core: restoreconfig" bash -c "targetcli restoreconfig $work/$core-1.json >/dev/null"
+	expect "$core: saveconfig again" targetcli saveconfig "$work/$core-2.json"
+	if ! diff -u <(normalise "$work/$core-1.json") <(normalise "$work/$core-2.json"); then
+		fail "$core: the restored tree saves differently (above)"
+	fi
+	pass "$core: the round trip gives back the same configuration"
+	expect "$core: clearconfig" bash -c "targetcli clearconfig confirm=True >/dev/null"
+	rmdir $TARGET/loopback
+}
+
+echo "--- LIO"
+expect "LIO loads" modprobe target_core_mod
+build_and_round_trip lio
+expect "LIO unloads" lio_unload
+
+echo "--- tcm-rs"
+expect "tcm_rs_core loads" modprobe tcm_rs_core
+build_and_round_trip tcm
+expect "the modules unload" modprobe -r tcm_rs_loop tcm_rs_rd tcm_rs_core
+
+if ! diff -u <(normalise "$work/lio-1.json") <(normalise "$work/tcm-1.json"); then
+	fail "tcm-rs's configuration saves differently from LIO's (above)"
+fi
+pass "targetcli-fb saves the same configuration from both cores"
