@@ -26,7 +26,7 @@ build_and_round_trip() {
 	expect "$core: the loopback TPG has a nexus" test -n "$(cat $TARGET/loopback/$LOOP/tpgt_1/nexus)"
 	expect "$core: saveconfig" targetcli saveconfig "$work/$core-1.json"
 	expect "$core: clearconfig" bash -c "targetcli clearconfig confirm=True >/dev/null"
-	expect "$core: the tree is empty" test -z "$(ls $TARGET/loopback 2>/dev/null | grep -v discovery_auth)"
+	expect "$core: the tree is empty" test -z "$(find $TARGET/loopback $TARGET/core -mindepth 1 -maxdepth 1 -type d ! -name discovery_auth ! -name alua 2>/dev/null)"
 	expect "$core: restoreconfig" bash -c "targetcli restoreconfig $work/$core-1.json >/dev/null"
 	expect "$core: saveconfig again" targetcli saveconfig "$work/$core-2.json"
 	if ! diff -u <(normalise "$work/$core-1.json") <(normalise "$work/$core-2.json"); then
