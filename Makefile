@@ -14,7 +14,9 @@
 SHELL := /bin/bash
 VARIANT ?= release
 export TCM_CACHE ?= $(HOME)/.cache/tcm-rs
-export CARGO_TARGET_DIR ?= $(TCM_CACHE)/cargo-target
+# One cargo target directory per checkout (as for the modules): checkouts
+# that share one see each other's builds as up to date.
+export CARGO_TARGET_DIR ?= $(TCM_CACHE)/cargo-target-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)
 
 .PHONY: help setup kernel modules run test bench vm-shell check host-test vm-test
 
@@ -37,7 +39,7 @@ test: setup
 	@scripts/test.sh
 
 bench: setup
-	@tests/vm/run tests/bench/baseline.sh
+	@tests/vm/run tests/bench/all.sh
 
 vm-shell: setup
 	@tests/vm/run $(if $(filter debug,$(VARIANT)),--debug-kernel) --shell

@@ -6,6 +6,10 @@
 
 TCM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TCM_CACHE=${TCM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcm-rs}
+# Per-checkout build directories (modules, cargo) are named by this hash of
+# the checkout's path, so that checkouts sharing the cache never mix.
+TCM_TREE=$(printf %s "$TCM_ROOT" | sha256sum | cut -c1-8)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$TCM_CACHE/cargo-target-$TCM_TREE}
 
 # The pinned kernel: Debian's linux-source package from this suite.
 KERNEL_SERIES=7.3

@@ -12,8 +12,7 @@ variant=${1:-release}
 kdir=$("$TCM_ROOT/scripts/kernel-build.sh" "$variant")
 # One output directory per checkout, so that two checkouts (a CI clone, a
 # helper's worktree) never build into each other's objects.
-tree=$(printf %s "$TCM_ROOT" | sha256sum | cut -c1-8)
-out=$TCM_CACHE/modules/$(basename "$kdir")-$tree${CLIPPY:+-clippy}
+out=$TCM_CACHE/modules/$(basename "$kdir")-$TCM_TREE${CLIPPY:+-clippy}
 mkdir -p "$out"
 exec 9>"$out/.lock"
 flock 9

@@ -161,7 +161,11 @@ impl<F: Fabric> Table<F> {
     ///
     /// `wwn` must come from `make_wwn` and not be dropped; `core_tpg` is the
     /// core's live handle of the new TPG.
-    unsafe extern "C" fn make_tpg(wwn: *mut c_void, tag: u16, core_tpg: *mut c_void) -> *mut c_void {
+    unsafe extern "C" fn make_tpg(
+        wwn: *mut c_void,
+        tag: u16,
+        core_tpg: *mut c_void,
+    ) -> *mut c_void {
         // SAFETY: By the safety requirement, `wwn` is a live `KBox<F::Wwn>`.
         let wwn = unsafe { &*wwn.cast::<F::Wwn>() };
         // INVARIANT: The core keeps `core_tpg` valid until `drop_tpg` of the
@@ -261,7 +265,9 @@ pub(crate) struct AttrTable<const N: usize> {
 }
 
 /// The pointers configfs walks: built once, in a static.
-pub(crate) struct AttrPtrs<const M: usize>(pub(crate) [*mut kernel::bindings::configfs_attribute; M]);
+pub(crate) struct AttrPtrs<const M: usize>(
+    pub(crate) [*mut kernel::bindings::configfs_attribute; M],
+);
 
 // SAFETY: configfs only reads these tables; they are built at compile time.
 unsafe impl<const N: usize> Sync for AttrTable<N> {}

@@ -93,7 +93,12 @@ macro_rules! acl_node {
     };
 }
 
-acl_node!(Acl, acl, true, "`acls/<initiator>/`: one initiator's access.");
+acl_node!(
+    Acl,
+    acl,
+    true,
+    "`acls/<initiator>/`: one initiator's access."
+);
 acl_node!(AclAttrib, acl_attrib, false, "`acls/<initiator>/attrib/`.");
 acl_node!(AclAuth, acl_auth, false, "`acls/<initiator>/auth/`.");
 acl_node!(AclParam, acl_param, false, "`acls/<initiator>/param/`.");

@@ -43,7 +43,11 @@ pub(crate) fn parse_lun_name(what: &str, name: &CStr) -> Result<u64> {
         return Err(EINVAL);
     };
     text::parse_u64(number).map_err(|e| {
-        pr_err!("{}: {:?} is not lun_<N> with N a 64-bit number\n", what, name);
+        pr_err!(
+            "{}: {:?} is not lun_<N> with N a 64-bit number\n",
+            what,
+            name
+        );
         if e == text::ParseError::OutOfRange {
             ERANGE
         } else {

@@ -53,14 +53,15 @@ impl Wwn {
         let cookie = unsafe { (fabric.ops().make_wwn)(name.as_char_ptr()) };
         // SAFETY: `make_wwn` returns state that `drop_wwn` frees; the node
         // holds `fabric`, which pins the module.
-        let state = unsafe { FabricObject::new(cookie, fabric.ops().drop_wwn) }.inspect_err(|e| {
-            pr_err!(
-                "{:?}/{:?}: refused by the fabric ({:?})\n",
-                fabric.name(),
-                name,
-                e
-            )
-        })?;
+        let state =
+            unsafe { FabricObject::new(cookie, fabric.ops().drop_wwn) }.inspect_err(|e| {
+                pr_err!(
+                    "{:?}/{:?}: refused by the fabric ({:?})\n",
+                    fabric.name(),
+                    name,
+                    e
+                )
+            })?;
         NewNode::new(name, Wwn { state, fabric })?
             .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?
             .with_default(NewNode::new(c"param", EmptyGroup)?)
@@ -162,16 +163,20 @@ impl Tpg {
         // returns, since the TPG's nodes hold `state`.
         let cookie = unsafe { make_tpg(wwn, tag, handle) };
         // SAFETY: `make_tpg` returns state that `drop_tpg` frees.
-        unsafe { state.obj.set(cookie) }.inspect_err(|e| {
-            pr_err!("{:?}: refused by the fabric ({:?})\n", name, e)
-        })?;
-        NewNode::new(name, Tpg { state: state.clone() })?
-            .with_default(LunDir::new(state.clone())?)?
-            .with_default(NewNode::new(c"np", NpDir { tpg: state.clone() })?)?
-            .with_default(AclDir::new(state.clone())?)?
-            .with_default(NewNode::new(c"attrib", TpgAttrib { tpg: state.clone() })?)?
-            .with_default(NewNode::new(c"auth", TpgAuth { tpg: state.clone() })?)?
-            .with_default(NewNode::new(c"param", TpgParam { tpg: state })?)
+        unsafe { state.obj.set(cookie) }
+            .inspect_err(|e| pr_err!("{:?}: refused by the fabric ({:?})\n", name, e))?;
+        NewNode::new(
+            name,
+            Tpg {
+                state: state.clone(),
+            },
+        )?
+        .with_default(LunDir::new(state.clone())?)?
+        .with_default(NewNode::new(c"np", NpDir { tpg: state.clone() })?)?
+        .with_default(AclDir::new(state.clone())?)?
+        .with_default(NewNode::new(c"attrib", TpgAttrib { tpg: state.clone() })?)?
+        .with_default(NewNode::new(c"auth", TpgAuth { tpg: state.clone() })?)?
+        .with_default(NewNode::new(c"param", TpgParam { tpg: state })?)
     }
 
     fn show_rtpi(&self, page: &mut Page<'_>) -> Result {
@@ -225,9 +230,21 @@ macro_rules! tpg_group {
     };
 }
 
-tpg_group!(TpgAttrib, tpg_attrib, "`tpgt_<N>/attrib/`: the fabric's TPG settings.");
-tpg_group!(TpgAuth, tpg_auth, "`tpgt_<N>/auth/`: the TPG's authentication.");
-tpg_group!(TpgParam, tpg_param, "`tpgt_<N>/param/`: the fabric's protocol parameters.");
+tpg_group!(
+    TpgAttrib,
+    tpg_attrib,
+    "`tpgt_<N>/attrib/`: the fabric's TPG settings."
+);
+tpg_group!(
+    TpgAuth,
+    tpg_auth,
+    "`tpgt_<N>/auth/`: the TPG's authentication."
+);
+tpg_group!(
+    TpgParam,
+    tpg_param,
+    "`tpgt_<N>/param/`: the fabric's protocol parameters."
+);
 
 impl TpgState {
     /// The fabric this TPG belongs to.

@@ -144,14 +144,14 @@ impl Fabric for Loopback {
 
     fn make_wwn(name: &CStr) -> Result<LoopWwn> {
         let Some((protocol, _)) = Protocol::of(name.to_bytes()) else {
-            pr_err!(
-                "loopback: {:?} needs a naa., fc. or iqn. prefix\n",
-                name
-            );
+            pr_err!("loopback: {:?} needs a naa., fc. or iqn. prefix\n", name);
             return Err(EINVAL);
         };
         if name.to_bytes().len() >= WWN_ADDR_LEN {
-            pr_err!("loopback: a port name is shorter than {} bytes\n", WWN_ADDR_LEN);
+            pr_err!(
+                "loopback: a port name is shorter than {} bytes\n",
+                WWN_ADDR_LEN
+            );
             return Err(EINVAL);
         }
         Ok(LoopWwn { protocol })
@@ -159,7 +159,11 @@ impl Fabric for Loopback {
 
     fn make_tpg(wwn: &LoopWwn, tag: u16, core: CoreTpg) -> Result<LoopTpg> {
         if tag >= TPGS_PER_WWN {
-            pr_err!("loopback: tpgt_{} is beyond tpgt_{}\n", tag, TPGS_PER_WWN - 1);
+            pr_err!(
+                "loopback: tpgt_{} is beyond tpgt_{}\n",
+                tag,
+                TPGS_PER_WWN - 1
+            );
             return Err(EINVAL);
         }
         Ok(LoopTpg {
@@ -180,7 +184,10 @@ impl Fabric for Loopback {
 impl LoopTpg {
     fn show_nexus(&self, page: &mut Page<'_>) -> Result {
         let state = self.state.lock();
-        let initiator = state.nexus.and_then(|id| state.core.initiator(id)).ok_or(ENODEV)?;
+        let initiator = state
+            .nexus
+            .and_then(|id| state.core.initiator(id))
+            .ok_or(ENODEV)?;
         page.emit(fmt!("{}\n", initiator.to_str().map_err(|_| EINVAL)?))
     }
 
@@ -193,7 +200,10 @@ impl LoopTpg {
             return Ok(());
         }
         if value.len() >= WWN_ADDR_LEN {
-            pr_err!("nexus: a port name is shorter than {} bytes\n", WWN_ADDR_LEN);
+            pr_err!(
+                "nexus: a port name is shorter than {} bytes\n",
+                WWN_ADDR_LEN
+            );
             return Err(EINVAL);
         }
         let Some((protocol, port)) = Protocol::of(value) else {

@@ -98,7 +98,8 @@ impl<T: DynamicNodeType> DynItemType<T> {
                 item_type: bindings::config_item_type {
                     ct_owner: owner,
                     ct_item_ops: ptr::from_ref(T::ITEM_OPS).cast_mut(),
-                    ct_group_ops: T::GROUP_OPS.map_or(ptr::null_mut(), |o| ptr::from_ref(o).cast_mut()),
+                    ct_group_ops: T::GROUP_OPS
+                        .map_or(ptr::null_mut(), |o| ptr::from_ref(o).cast_mut()),
                     ct_attrs: attrs.as_mut_ptr(),
                     ct_bin_attrs: ptr::null_mut(),
                 },
@@ -139,9 +140,7 @@ impl<T: DynamicNodeType> DynItemType<T> {
 pub(crate) unsafe fn cookie_of_item(item: *mut bindings::config_item) -> *mut c_void {
     // SAFETY: By the safety requirement the item's type is the `item_type`
     // field of a `RawDynType`, which outlives the item.
-    let raw = unsafe {
-        kernel::container_of!((*item).ci_type.cast_mut(), RawDynType, item_type)
-    };
+    let raw = unsafe { kernel::container_of!((*item).ci_type.cast_mut(), RawDynType, item_type) };
     // SAFETY: Every item is the `cg_item` of a group.
     let group = unsafe { kernel::container_of!(item, bindings::config_group, cg_item) };
     // SAFETY: `cookie_of` reads the cookie of the node type this item type
