@@ -13,7 +13,11 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod cdb;
 pub mod control;
 pub mod inquiry;
+pub mod mode;
+pub mod report_luns;
 pub mod sense;
 pub mod text;
+pub mod vpd;
