@@ -1109,3 +1109,457 @@ fn maintenance_in(c: &Cdb) -> Result<Parts, CdbError> {
         _ => Err(CdbError::invalid_field(1, Some(4))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sense::SenseFormat;
+
+    const LIO: DecodeOptions = DecodeOptions::LIO_DEFAULT;
+
+    fn ok(cdb: &[u8]) -> Decoded {
+        match decode(cdb, &LIO) {
+            Ok(d) => d,
+            Err(e) => panic!("{cdb:02x?} refused: {e:?}"),
+        }
+    }
+
+    fn bad_field(cdb: &[u8], opts: &DecodeOptions, byte: u16, bit: u8) {
+        assert_eq!(
+            decode(cdb, opts),
+            Err(CdbError::invalid_field(byte, Some(bit))),
+            "{cdb:02x?}"
+        );
+    }
+
+    #[test]
+    fn cdb_lengths_by_group() {
+        assert_eq!(cdb_len(0x00), Some(6));
+        assert_eq!(cdb_len(0x28), Some(10));
+        assert_eq!(cdb_len(0x5a), Some(10));
+        assert_eq!(cdb_len(0x7f), None);
+        assert_eq!(cdb_len(0x88), Some(16));
+        assert_eq!(cdb_len(0xa0), Some(12));
+        assert_eq!(cdb_len(0xc0), None);
+        assert_eq!(cdb_len(0xff), None);
+    }
+
+    #[test]
+    fn read_10() {
+        let d = ok(&[0x28, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x08, 0x00]);
+        assert_eq!(d.cdb_len, 10);
+        assert_eq!(d.direction, DataDirection::FromDevice);
+        assert_eq!(d.length, DataLength::Blocks(8));
+        assert_eq!(d.length.bytes(512), 4096);
+        assert_eq!(d.lba_range(), Some((0x1000, 8)));
+        let Command::Read(rw) = d.command else {
+            panic!("{d:?}")
+        };
+        assert!(!rw.fua && !rw.dpo);
+    }
+
+    #[test]
+    fn read_6_zero_means_256_and_lba_is_21_bits() {
+        let d = ok(&[0x08, 0x1f, 0xff, 0xff, 0x00, 0x00]);
+        assert_eq!(d.lba_range(), Some((0x1f_ffff, 256)));
+        assert_eq!(d.length, DataLength::Blocks(256));
+        // LUN bits of SCSI-2 (byte 1 bits 7-5) are reserved.
+        bad_field(&[0x08, 0x20, 0, 0, 1, 0], &LIO, 1, 5);
+    }
+
+    #[test]
+    fn write_16_fua_dpo() {
+        let mut c = [0u8; 16];
+        c[0] = 0x8a;
+        c[1] = 0x18;
+        c[2..10].copy_from_slice(&0x0102_0304_0506_0708u64.to_be_bytes());
+        c[10..14].copy_from_slice(&7u32.to_be_bytes());
+        c[14] = 0x05;
+        let d = ok(&c);
+        assert_eq!(d.direction, DataDirection::ToDevice);
+        assert_eq!(
+            d.command,
+            Command::Write(Rw {
+                lba: 0x0102_0304_0506_0708,
+                blocks: 7,
+                dpo: true,
+                fua: true,
+                protect: 0,
+                group: 5,
+                bytchk: 0,
+            })
+        );
+        // Without DPOFUA, as LIO's sbc_check_dpofua: DPO first.
+        let no = DecodeOptions {
+            dpofua: false,
+            ..LIO
+        };
+        bad_field(&c, &no, 1, 4);
+        c[1] = 0x08;
+        bad_field(&c, &no, 1, 3);
+        // WRPROTECT without protection information.
+        c[1] = 0x20;
+        bad_field(&c, &LIO, 1, 7);
+        // Byte 1 bit 2 is reserved in WRITE.
+        c[1] = 0x04;
+        bad_field(&c, &LIO, 1, 2);
+    }
+
+    #[test]
+    fn zero_length_transfer_has_no_data() {
+        let d = ok(&[0x2a, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(d.direction, DataDirection::None);
+        assert_eq!(d.length, DataLength::Bytes(0));
+        assert_eq!(d.lba_range(), Some((1, 0)));
+    }
+
+    #[test]
+    fn control_byte() {
+        bad_field(&[0x00, 0, 0, 0, 0, 0x04], &LIO, 5, 2); // NACA
+        bad_field(&[0x00, 0, 0, 0, 0, 0x01], &LIO, 5, 0); // LINK
+                                                          // Vendor-specific bits are ignored.
+        assert!(decode(&[0x00, 0, 0, 0, 0, 0xc0], &LIO).is_ok());
+        bad_field(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0x04], &LIO, 9, 2);
+    }
+
+    #[test]
+    fn unsupported_and_short() {
+        assert_eq!(
+            decode(&[0x02, 0, 0, 0, 0, 0], &LIO),
+            Err(CdbError::invalid_opcode())
+        );
+        assert_eq!(decode(&[0x7f; 32], &LIO), Err(CdbError::invalid_opcode()));
+        assert_eq!(decode(&[], &LIO), Err(CdbError::invalid_opcode()));
+        assert_eq!(
+            decode(&[0x28, 0, 0], &LIO),
+            Err(CdbError::invalid_field(0, None))
+        );
+        // Extra bytes past the CDB (a 16-byte fabric buffer) are ignored.
+        let mut c = [0xeeu8; 16];
+        c[..6].copy_from_slice(&[0x00, 0, 0, 0, 0, 0]);
+        assert_eq!(ok(&c).command, Command::TestUnitReady);
+    }
+
+    #[test]
+    fn inquiry() {
+        let d = ok(&[0x12, 0x01, 0x83, 0x01, 0x00, 0x00]);
+        assert_eq!(
+            d.command,
+            Command::Inquiry {
+                evpd: true,
+                page_code: 0x83,
+                alloc_len: 256
+            }
+        );
+        assert!(d.implicit_head_of_queue());
+        assert_eq!(d.length, DataLength::Bytes(256));
+        // As LIO: EVPD=0 with a page code.
+        bad_field(&[0x12, 0x00, 0x80, 0x00, 0xff, 0x00], &LIO, 2, 7);
+        // CMDDT.
+        bad_field(&[0x12, 0x02, 0x00, 0x00, 0xff, 0x00], &LIO, 1, 1);
+        // Allocation length 0: no data, no error.
+        assert_eq!(ok(&[0x12, 0, 0, 0, 0, 0]).direction, DataDirection::None);
+    }
+
+    #[test]
+    fn request_sense_and_tur() {
+        let d = ok(&[0x03, 0x01, 0, 0, 252, 0]);
+        assert_eq!(
+            d.command,
+            Command::RequestSense {
+                desc: true,
+                alloc_len: 252
+            }
+        );
+        bad_field(&[0x03, 0, 0, 1, 18, 0], &LIO, 3, 0);
+        bad_field(&[0x00, 0, 0x80, 0, 0, 0], &LIO, 2, 7);
+    }
+
+    #[test]
+    fn report_luns() {
+        let d = ok(&[0xa0, 0, 0x02, 0, 0, 0, 0, 0, 0x10, 0, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::ReportLuns {
+                select_report: 2,
+                alloc_len: 4096
+            }
+        );
+        assert!(d.implicit_head_of_queue());
+        bad_field(&[0xa0, 0, 0x03, 0, 0, 0, 0, 0, 0x10, 0, 0, 0], &LIO, 2, 7);
+        bad_field(&[0xa0, 0, 0x00, 0, 0, 0, 0, 0, 0, 3, 0, 0], &LIO, 6, 7);
+    }
+
+    #[test]
+    fn mode_sense_and_select() {
+        let d = ok(&[0x5a, 0x18, 0xbf, 0xff, 0, 0, 0, 0x02, 0x00, 0]);
+        assert_eq!(
+            d.command,
+            Command::ModeSense {
+                ten: true,
+                dbd: true,
+                llbaa: true,
+                pc: PageControl::Default,
+                page: 0x3f,
+                subpage: 0xff,
+                alloc_len: 512
+            }
+        );
+        // LLBAA is reserved in MODE SENSE(6).
+        bad_field(&[0x1a, 0x10, 0x3f, 0, 0xff, 0], &LIO, 1, 4);
+        let d = ok(&[0x15, 0x10, 0, 0, 24, 0]);
+        assert_eq!(
+            d.command,
+            Command::ModeSelect {
+                ten: false,
+                pf: true,
+                param_len: 24
+            }
+        );
+        assert_eq!(d.direction, DataDirection::ToDevice);
+        bad_field(&[0x15, 0x11, 0, 0, 24, 0], &LIO, 1, 0); // SP
+        bad_field(&[0x55, 0x00, 0, 0, 0, 0, 0, 0, 24, 0], &LIO, 1, 4); // PF=0
+                                                                       // PF=0 with nothing to interpret is accepted (LIO).
+        assert!(decode(&[0x55, 0, 0, 0, 0, 0, 0, 0, 0, 0], &LIO).is_ok());
+    }
+
+    #[test]
+    fn maintenance_in() {
+        let d = ok(&[0xa3, 0x0c, 0x82, 0x28, 0, 0, 0, 0, 0x02, 0, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::ReportSupportedOpcodes {
+                rctd: true,
+                options: 2,
+                requested_opcode: 0x28,
+                requested_sa: 0,
+                alloc_len: 512
+            }
+        );
+        bad_field(&[0xa3, 0x0c, 0x04, 0, 0, 0, 0, 0, 2, 0, 0, 0], &LIO, 2, 2);
+        let d = ok(&[0xa3, 0x0d, 0x80, 0, 0, 0, 0, 0, 0, 16, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::ReportSupportedTmfs {
+                repd: true,
+                alloc_len: 16
+            }
+        );
+        let d = ok(&[0xa3, 0x2a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::ReportTargetPortGroups {
+                format: 1,
+                alloc_len: 256
+            }
+        );
+        bad_field(&[0xa3, 0x05, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], &LIO, 1, 4);
+    }
+
+    #[test]
+    fn persistent_reserve_and_reserve() {
+        let d = ok(&[0x5e, 0x01, 0, 0, 0, 0, 0, 0x20, 0x00, 0]);
+        assert_eq!(
+            d.command,
+            Command::PersistentReserveIn {
+                service_action: 1,
+                alloc_len: 0x2000
+            }
+        );
+        let d = ok(&[0x5f, 0x06, 0x05, 0, 0, 0, 0, 0, 24, 0]);
+        assert_eq!(
+            d.command,
+            Command::PersistentReserveOut {
+                service_action: 6,
+                scope: 0,
+                pr_type: 5,
+                param_len: 24
+            }
+        );
+        assert_eq!(d.length, DataLength::Bytes(24));
+        let d = ok(&[0x16, 0, 0, 0, 0, 0]);
+        assert!(matches!(d.command, Command::Reserve { ten: false, .. }));
+        let d = ok(&[0x57, 0x10, 0, 0x07, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::Release {
+                ten: true,
+                third_party: true,
+                third_party_id: 7,
+                param_len: 0
+            }
+        );
+        bad_field(&[0x56, 0x02, 0, 0, 0, 0, 0, 0, 8, 0], &LIO, 1, 1); // LONGID
+    }
+
+    #[test]
+    fn verify_and_write_and_verify() {
+        let d = ok(&[0x2f, 0x00, 0, 0, 0, 9, 0, 0, 4, 0]);
+        assert_eq!(d.direction, DataDirection::None);
+        let d = ok(&[0x2f, 0x02, 0, 0, 0, 9, 0, 0, 4, 0]);
+        assert_eq!(d.length, DataLength::Blocks(4));
+        let d = ok(&[0x2f, 0x06, 0, 0, 0, 9, 0, 0, 4, 0]);
+        assert_eq!(d.length, DataLength::Blocks(1));
+        bad_field(&[0x2f, 0x04, 0, 0, 0, 9, 0, 0, 4, 0], &LIO, 1, 2);
+        bad_field(&[0x2f, 0x08, 0, 0, 0, 9, 0, 0, 4, 0], &LIO, 1, 3);
+        let d = ok(&[0x2e, 0x12, 0, 0, 0, 9, 0, 0, 4, 0]);
+        let Command::WriteAndVerify(rw) = d.command else {
+            panic!()
+        };
+        assert!(rw.dpo && rw.bytchk == 1);
+        assert_eq!(d.length, DataLength::Blocks(4));
+    }
+
+    #[test]
+    fn synchronize_cache() {
+        let d = ok(&[0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            d.command,
+            Command::SynchronizeCache {
+                lba: 0,
+                blocks: 0,
+                immed: true
+            }
+        );
+        assert_eq!(d.direction, DataDirection::None);
+        // SYNC_NV (obsolete) ignored; bit 3 reserved.
+        assert!(decode(&[0x35, 0x04, 0, 0, 0, 0, 0, 0, 0, 0], &LIO).is_ok());
+        bad_field(&[0x35, 0x08, 0, 0, 0, 0, 0, 0, 0, 0], &LIO, 1, 3);
+        let mut c = [0u8; 16];
+        c[0] = 0x91;
+        c[9] = 5;
+        c[13] = 2;
+        assert_eq!(ok(&c).lba_range(), Some((5, 2)));
+    }
+
+    #[test]
+    fn read_capacity() {
+        let d = ok(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(d.length, DataLength::Bytes(8));
+        // SBC-2 / LIO: PMI=0 with an LBA.
+        bad_field(&[0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0], &LIO, 2, 7);
+        assert!(decode(&[0x25, 0, 0, 0, 0, 1, 0, 0, 1, 0], &LIO).is_ok());
+        let mut c = [0u8; 16];
+        c[0] = 0x9e;
+        c[1] = 0x10;
+        c[13] = 32;
+        let d = ok(&c);
+        assert_eq!(
+            d.command,
+            Command::ReadCapacity16 {
+                lba: 0,
+                pmi: false,
+                alloc_len: 32
+            }
+        );
+        c[1] = 0x12;
+        c[13] = 24;
+        assert!(matches!(ok(&c).command, Command::GetLbaStatus { .. }));
+        c[1] = 0x11;
+        bad_field(&c, &LIO, 1, 4);
+    }
+
+    #[test]
+    fn unmap() {
+        let d = ok(&[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0]);
+        assert_eq!(
+            d.command,
+            Command::Unmap {
+                anchor: false,
+                group: 0,
+                param_len: 24
+            }
+        );
+        assert_eq!(d.direction, DataDirection::ToDevice);
+        bad_field(&[0x42, 1, 0, 0, 0, 0, 0, 0, 24, 0], &LIO, 1, 0);
+        bad_field(&[0x42, 0, 0, 0, 1, 0, 0, 0, 24, 0], &LIO, 4, 0);
+    }
+
+    #[test]
+    fn write_same() {
+        let mut c = [0u8; 16];
+        c[0] = 0x93;
+        c[1] = 0x08;
+        c[9] = 0x10;
+        c[13] = 0x20;
+        let d = ok(&c);
+        assert_eq!(
+            d.command,
+            Command::WriteSame {
+                lba: 0x10,
+                blocks: 0x20,
+                unmap: true,
+                anchor: false,
+                ndob: false,
+                protect: 0,
+                group: 0
+            }
+        );
+        assert_eq!(d.length, DataLength::Blocks(1));
+        c[1] = 0x09;
+        bad_field(&c, &LIO, 1, 0); // NDOB unsupported
+        let ndob = DecodeOptions { ndob: true, ..LIO };
+        assert_eq!(
+            decode(&c, &ndob).map(|d| d.direction),
+            Ok(DataDirection::None)
+        );
+        c[1] = 0x18;
+        bad_field(&c, &LIO, 1, 4); // ANCHOR
+        c[1] = 0x02;
+        bad_field(&c, &LIO, 1, 1); // LBDATA
+        c[1] = 0;
+        c[13] = 0;
+        bad_field(&c, &LIO, 10, 7); // WSNZ
+        bad_field(&[0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0], &LIO, 7, 7);
+        bad_field(&[0x41, 1, 0, 0, 0, 0, 0, 0, 1, 0], &ndob, 1, 0);
+    }
+
+    #[test]
+    fn compare_and_write() {
+        let mut c = [0u8; 16];
+        c[0] = 0x89;
+        c[9] = 3;
+        c[13] = 1;
+        let d = ok(&c);
+        assert_eq!(d.length, DataLength::Blocks(2));
+        assert_eq!(d.lba_range(), Some((3, 1)));
+        c[13] = 2;
+        bad_field(&c, &LIO, 13, 7);
+        c[13] = 0;
+        assert_eq!(ok(&c).direction, DataDirection::None);
+        let off = DecodeOptions {
+            max_compare_and_write: 0,
+            ..LIO
+        };
+        assert_eq!(decode(&c, &off), Err(CdbError::invalid_opcode()));
+    }
+
+    #[test]
+    fn range() {
+        assert_eq!(check_range(0, 8, 8), Ok(()));
+        assert_eq!(check_range(1, 8, 8), Err(CdbError::lba_out_of_range()));
+        assert_eq!(check_range(8, 0, 8), Ok(()));
+        assert_eq!(check_range(9, 0, 8), Err(CdbError::lba_out_of_range()));
+        assert_eq!(
+            check_range(u64::MAX, 1, u64::MAX),
+            Err(CdbError::lba_out_of_range())
+        );
+    }
+
+    #[test]
+    fn error_sense_bytes() {
+        let mut buf = [0u8; 18];
+        let e = CdbError::invalid_field(2, Some(7));
+        assert_eq!(e.sense().encode(SenseFormat::Fixed, &mut buf), Ok(18));
+        assert_eq!(buf[2], 0x05);
+        assert_eq!(buf[12..14], [0x24, 0x00]);
+        assert_eq!(buf[15..18], [0xcf, 0x00, 0x02]);
+        let e = CdbError::invalid_param(0x10, None);
+        e.sense().encode(SenseFormat::Fixed, &mut buf).unwrap();
+        assert_eq!(buf[12..14], [0x26, 0x00]);
+        assert_eq!(buf[15..18], [0x80, 0x00, 0x10]);
+        let e = CdbError::lba_out_of_range();
+        e.sense().encode(SenseFormat::Fixed, &mut buf).unwrap();
+        assert_eq!(buf[12..18], [0x21, 0, 0, 0, 0, 0]);
+    }
+}

@@ -411,3 +411,276 @@ fn check_block_descriptor(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// LIO's defaults for a 1 GiB fileio disk: write cache on, FUA on,
+    /// emulate_tas on, emulate_rest_reord off, UA_INTLCK_CTRL 0.
+    const LIO: ModeParams = ModeParams {
+        device_type: 0,
+        write_protect: false,
+        dpofua: true,
+        blocks: 0x1f_ffff,
+        block_size: 512,
+        wce: true,
+        d_sense: false,
+        restricted_reordering: false,
+        ua_intlck_ctrl: 0,
+        tas: true,
+        ato: false,
+    };
+
+    fn sense(
+        ten: bool,
+        dbd: bool,
+        pc: PageControl,
+        page: u8,
+        subpage: u8,
+        m: &ModeParams,
+    ) -> Vec<u8> {
+        let q = ModeSense {
+            ten,
+            dbd,
+            llbaa: ten,
+            pc,
+            page,
+            subpage,
+        };
+        let mut big = [0u8; 512];
+        let n = encode_mode_sense(&q, m, &mut big).unwrap();
+        for cut in 0..n {
+            let mut short = std::vec![0x5au8; cut];
+            assert_eq!(encode_mode_sense(&q, m, &mut short), Ok(n));
+            assert_eq!(short[..], big[..cut]);
+        }
+        big[..n].to_vec()
+    }
+
+    const RW_RECOVERY: [u8; 12] = [0x01, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const CACHING: [u8; 20] = [
+        0x08, 0x12, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    const CONTROL: [u8; 12] = [0x0a, 0x0a, 0x02, 0x10, 0x00, 0x40, 0, 0, 0xff, 0xff, 0, 30];
+    const IEC: [u8; 12] = [0x1c, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    #[test]
+    fn mode_sense_6_all_pages_as_lio() {
+        let got = sense(false, false, PageControl::Current, 0x3f, 0, &LIO);
+        let mut want = std::vec![67, 0x00, 0x10, 8, 0x00, 0x1f, 0xff, 0xff, 0, 0, 0x02, 0x00];
+        want.extend_from_slice(&RW_RECOVERY);
+        want.extend_from_slice(&CACHING);
+        want.extend_from_slice(&CONTROL);
+        want.extend_from_slice(&IEC);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn mode_sense_10_one_page_no_block_descriptor() {
+        let got = sense(true, true, PageControl::Current, 0x08, 0, &LIO);
+        let mut want = std::vec![0, 26, 0, 0x10, 0, 0, 0, 0];
+        want.extend_from_slice(&CACHING);
+        assert_eq!(got, want);
+        // Read-only LUN, no FUA, write cache off, descriptor sense,
+        // restricted reordering, UA interlock 2, no TAS.
+        let m = ModeParams {
+            write_protect: true,
+            dpofua: false,
+            wce: false,
+            d_sense: true,
+            restricted_reordering: true,
+            ua_intlck_ctrl: 2,
+            tas: false,
+            ato: true,
+            ..LIO
+        };
+        let got = sense(false, true, PageControl::Current, 0x0a, 0, &m);
+        assert_eq!(got[..4], [15, 0, 0x80, 0]);
+        assert_eq!(
+            got[4..],
+            [0x0a, 0x0a, 0x06, 0x00, 0x20, 0x80, 0, 0, 0xff, 0xff, 0, 30]
+        );
+        let got = sense(false, true, PageControl::Current, 0x08, 0, &m);
+        assert_eq!(got[6], 0x00);
+    }
+
+    #[test]
+    fn long_lba_block_descriptor() {
+        let m = ModeParams {
+            blocks: 0x1_0000_0000,
+            block_size: 4096,
+            ..LIO
+        };
+        let got = sense(true, false, PageControl::Current, 0x01, 0, &m);
+        assert_eq!(got[..8], [0, 34, 0, 0x10, 0x01, 0, 0, 16]);
+        assert_eq!(
+            got[8..24],
+            [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]
+        );
+        assert_eq!(got[24..], RW_RECOVERY);
+        // Short descriptors say 0xffffffff blocks.
+        let got = sense(false, false, PageControl::Current, 0x01, 0, &m);
+        assert_eq!(got[3..12], [8, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x10, 0]);
+        // With LLBAA but a small disk: the short descriptor (as LIO).
+        let got = sense(true, false, PageControl::Current, 0x01, 0, &LIO);
+        assert_eq!(
+            got[..16],
+            [0, 26, 0, 0x10, 0, 0, 0, 8, 0, 0x1f, 0xff, 0xff, 0, 0, 2, 0]
+        );
+    }
+
+    #[test]
+    fn subpages_changeable_and_saved() {
+        let got = sense(true, true, PageControl::Current, 0x3f, 0xff, &LIO);
+        assert_eq!(got.len(), 8 + 12 + 20 + 12 + 32 + 12);
+        assert_eq!(got[52..56], [0x4a, 0x01, 0x00, 0x1c]);
+        let got = sense(false, true, PageControl::Current, 0x0a, 0x01, &LIO);
+        assert_eq!(got.len(), 4 + 32);
+        let got = sense(false, true, PageControl::Changeable, 0x3f, 0, &LIO);
+        let mut want = std::vec![59, 0, 0x10, 0];
+        want.extend_from_slice(&RW_RECOVERY);
+        want.extend_from_slice(&[0x08, 0x12, 0x04]);
+        want.resize(4 + 12 + 20, 0);
+        want.extend_from_slice(&[0x0a, 0x0a]);
+        want.resize(4 + 12 + 20 + 12, 0);
+        want.extend_from_slice(&IEC);
+        assert_eq!(got, want);
+        let q = ModeSense {
+            ten: false,
+            dbd: false,
+            llbaa: false,
+            pc: PageControl::Saved,
+            page: 0x08,
+            subpage: 0,
+        };
+        let e = encode_mode_sense(&q, &LIO, &mut [0; 64]).unwrap_err();
+        assert_eq!((e.asc, e.ascq), (0x39, 0x00));
+        assert_eq!(e.field.map(|f| (f.byte, f.bit)), Some((2, Some(7))));
+    }
+
+    #[test]
+    fn unknown_pages() {
+        let mut q = ModeSense {
+            ten: false,
+            dbd: false,
+            llbaa: false,
+            pc: PageControl::Current,
+            page: 0x03,
+            subpage: 0,
+        };
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            encode_mode_sense(&q, &LIO, &mut buf),
+            Err(CdbError::invalid_field(2, Some(5)))
+        );
+        q.page = 0x0a;
+        q.subpage = 0x02;
+        assert_eq!(
+            encode_mode_sense(&q, &LIO, &mut buf),
+            Err(CdbError::invalid_field(3, Some(7)))
+        );
+        q.page = 0x3f;
+        q.subpage = 0x01;
+        assert_eq!(
+            encode_mode_sense(&q, &LIO, &mut buf),
+            Err(CdbError::invalid_field(3, Some(7)))
+        );
+    }
+
+    #[test]
+    fn mode_select_caching_wce() {
+        // What sdparm --clear=WCE sends: MODE SENSE data back, WCE clear.
+        let mut data = sense(false, false, PageControl::Current, 0x08, 0, &LIO);
+        data[0] = 0;
+        data[12 + 2] &= !0x04;
+        assert_eq!(
+            parse_mode_select(false, &data, &LIO),
+            Ok(ModeChanges { wce: Some(false) })
+        );
+        // Other pages, unchanged, change nothing.
+        let data = sense(true, false, PageControl::Current, 0x3f, 0xff, &LIO);
+        assert_eq!(
+            parse_mode_select(true, &data, &LIO),
+            Ok(ModeChanges { wce: Some(true) })
+        );
+        let data = sense(true, true, PageControl::Current, 0x0a, 0, &LIO);
+        assert_eq!(
+            parse_mode_select(true, &data, &LIO),
+            Ok(ModeChanges::default())
+        );
+        assert_eq!(
+            parse_mode_select(true, &[], &LIO),
+            Ok(ModeChanges::default())
+        );
+    }
+
+    #[test]
+    fn mode_select_refusals() {
+        let base = sense(false, false, PageControl::Current, 0x08, 0, &LIO);
+        // DRA (byte 12 of the page, at 12 + 12) is not changeable.
+        let mut d = base.clone();
+        d[24] = 0;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(24, Some(5)))
+        );
+        // A wrong page length.
+        let mut d = base.clone();
+        d[13] = 0x0a;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(13, Some(7)))
+        );
+        // Cut short inside the page.
+        assert_eq!(
+            parse_mode_select(false, &base[..20], &LIO),
+            Err(CdbError::param_list_length())
+        );
+        assert_eq!(
+            parse_mode_select(true, &base[..5], &LIO),
+            Err(CdbError::param_list_length())
+        );
+        // An unknown page.
+        let mut d = base.clone();
+        d[12] = 0x03;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(12, Some(5)))
+        );
+        // Another block length; a different number of blocks; 0 blocks
+        // is "no change".
+        let mut d = base.clone();
+        d[10] = 0x10;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(9, Some(7)))
+        );
+        let mut d = base.clone();
+        d[4] = 1;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(4, Some(7)))
+        );
+        let mut d = base.clone();
+        d[4..8].fill(0);
+        assert!(parse_mode_select(false, &d, &LIO).is_ok());
+        // A block descriptor length that is not 0 or 8.
+        let mut d = base.clone();
+        d[3] = 4;
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(3, Some(7)))
+        );
+        // The control extension subpage under the wrong header format.
+        let mut d = sense(false, true, PageControl::Current, 0x0a, 1, &LIO);
+        d[0] = 0;
+        assert!(parse_mode_select(false, &d, &LIO).is_ok());
+        d[4 + 4] = 0x04; // TCMOS is not changeable
+        assert_eq!(
+            parse_mode_select(false, &d, &LIO),
+            Err(CdbError::invalid_param(8, Some(2)))
+        );
+    }
+}

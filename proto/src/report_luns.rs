@@ -129,3 +129,90 @@ where
     }
     at
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn report(luns: &[u64], select: u8, lun0: Lun0, format: LunFormat) -> Vec<u8> {
+        let mut big = [0u8; 256];
+        let n = encode_report_luns(luns.iter().copied(), select, lun0, format, &mut big);
+        for cut in 0..n {
+            let mut short = std::vec![0x77u8; cut];
+            let m = encode_report_luns(luns.iter().copied(), select, lun0, format, &mut short);
+            assert_eq!(m, n);
+            assert_eq!(short[..], big[..cut]);
+        }
+        big[..n].to_vec()
+    }
+
+    #[test]
+    fn lun_encoding_as_linux() {
+        assert_eq!(int_to_scsilun(0), [0; 8]);
+        assert_eq!(int_to_scsilun(5), [0, 5, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(int_to_scsilun(256), [1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(int_to_scsilun(0x4001), [0x40, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            int_to_scsilun(0x0102_0304_0506_0708),
+            [0x07, 0x08, 0x05, 0x06, 0x03, 0x04, 0x01, 0x02]
+        );
+        for lun in [
+            0,
+            1,
+            255,
+            256,
+            0x3fff,
+            0x4001,
+            u64::MAX,
+            0x0102_0304_0506_0708,
+        ] {
+            assert_eq!(scsilun_to_int(&int_to_scsilun(lun)), lun);
+        }
+        assert_eq!(encode_lun(7, LunFormat::Flat), int_to_scsilun(7));
+        assert_eq!(encode_lun(256, LunFormat::Flat)[..2], [0x41, 0x00]);
+        assert_eq!(encode_lun(0x3fff, LunFormat::Flat)[..2], [0x7f, 0xff]);
+        assert_eq!(encode_lun(0x4000, LunFormat::Flat)[..2], [0x40, 0x00]);
+    }
+
+    #[test]
+    fn lio_reports_lun_0_when_nothing_is_mapped() {
+        let got = report(&[], 0, Lun0::IfEmpty, LunFormat::Linux);
+        assert_eq!(got, [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(report(&[], 0, Lun0::Never, LunFormat::Linux), [0; 8]);
+        let got = report(&[3, 1], 0, Lun0::IfEmpty, LunFormat::Linux);
+        assert_eq!(got.len(), 24);
+        assert_eq!(got[..8], [0, 0, 0, 16, 0, 0, 0, 0]);
+        assert_eq!(got[8..10], [0, 3]);
+        assert_eq!(got[16..18], [0, 1]);
+    }
+
+    #[test]
+    fn lun_0_if_absent_and_select_report() {
+        let got = report(&[2, 300], 2, Lun0::IfAbsent, LunFormat::Flat);
+        assert_eq!(got.len(), 32);
+        assert_eq!(got[3], 24);
+        assert_eq!(got[8..16], [0; 8]);
+        assert_eq!(got[16..18], [0, 2]);
+        assert_eq!(got[24..26], [0x41, 0x2c]);
+        let got = report(&[0, 2], 0, Lun0::IfAbsent, LunFormat::Linux);
+        assert_eq!(got.len(), 24);
+        // Well-known LUNs only: we have none.
+        assert_eq!(report(&[0, 2], 1, Lun0::IfAbsent, LunFormat::Linux), [0; 8]);
+    }
+
+    #[test]
+    fn list_length_counts_what_does_not_fit() {
+        let luns: Vec<u64> = (0..40).collect();
+        let mut out = [0u8; 16];
+        let n = encode_report_luns(
+            luns.iter().copied(),
+            0,
+            Lun0::IfEmpty,
+            LunFormat::Linux,
+            &mut out,
+        );
+        assert_eq!(n, 8 + 40 * 8);
+        assert_eq!(out[..8], [0, 0, 0x01, 0x40, 0, 0, 0, 0]);
+    }
+}

@@ -273,8 +273,9 @@ pub struct DeviceIdentification<'a> {
     pub tpgt: u16,
 }
 
-/// The longest SCSI name string designator (SPC-4 7.8.6.11).
-const SCSI_NAME_MAX: usize = 256;
+/// The longest SCSI name string designator we build: SPC-4 7.8.6.11 allows
+/// 256, but the DESIGNATOR LENGTH is one byte, so 252 (a multiple of 4).
+const SCSI_NAME_MAX: usize = 252;
 
 /// VPD page 83h: NAA, T10 vendor id, relative target port, target port
 /// group, logical unit group, and the target port and target device SCSI
@@ -354,9 +355,11 @@ pub fn encode_device_identification(p: &DeviceIdentification<'_>, out: &mut [u8]
 }
 
 /// A SCSI name string designator holding `a` then `b`, NUL terminated and
-/// NUL padded to a multiple of 4, at most 256 bytes. LIO caps the length
-/// at 256 but writes the whole name, past the designator and without its
-/// NUL, when it is longer; we cut the name to 255 bytes and keep the NUL.
+/// NUL padded to a multiple of 4, at most 252 bytes. LIO caps the length
+/// at 256, which its length byte stores as 0, and writes the whole name,
+/// past the designator and without its NUL, when it is longer; we cut the
+/// name to 251 bytes and keep the NUL. (iSCSI names are at most 223 bytes,
+/// so this only matters for made-up names.)
 fn scsi_name(w: &mut W<'_>, proto: u8, assoc_type: u8, a: &[u8], b: &[u8]) {
     let text = (a.len() + b.len()).min(SCSI_NAME_MAX - 1);
     let len = (text + 1 + 3) & !3;
@@ -523,4 +526,279 @@ pub fn encode_provisioning(p: &Provisioning, out: &mut [u8]) -> usize {
     let mut w = W::new(out);
     w.bytes(&[p.peripheral, 0xb2, 0x00, 0x04, 0x00, b5, 0x00, 0x00]);
     w.pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// Encodes with a large buffer, and checks that every shorter buffer
+    /// gets the same prefix and the same returned length.
+    fn full(enc: impl Fn(&mut [u8]) -> usize) -> Vec<u8> {
+        let mut big = [0u8; 1024];
+        let n = enc(&mut big);
+        for cut in 0..n {
+            let mut short = std::vec![0xa5u8; cut];
+            assert_eq!(enc(&mut short), n);
+            assert_eq!(short[..], big[..cut]);
+        }
+        big[..n].to_vec()
+    }
+
+    #[test]
+    fn standard_inquiry_as_lio_for_a_fileio_lun_on_loopback() {
+        let p = StandardInquiry {
+            peripheral: 0x00,
+            removable: false,
+            sccs: true,
+            tpgs: 0,
+            three_pc: true,
+            protect: false,
+            multip: false,
+            vendor: b"LIO-ORG\0",
+            product: b"FILEIO",
+            revision: b"4.0",
+            protocol_id: protocol::SAS,
+        };
+        let got = full(|o| encode_standard(&p, o));
+        let mut want = std::vec![0x00, 0x00, 0x06, 0x02, 91, 0x88, 0x00, 0x02];
+        want.extend_from_slice(b"LIO-ORG FILEIO          4.0 ");
+        want.resize(58, 0);
+        want.extend_from_slice(&[0x00, 0xa0, 0x0c, 0x60, 0x04, 0x60, 0x04, 0xc0]);
+        want.resize(96, 0);
+        assert_eq!(got, want);
+
+        // ALUA explicit+implicit, not a disk: no SBC-3 descriptor.
+        let p = StandardInquiry {
+            peripheral: 0x05,
+            tpgs: 3,
+            protocol_id: protocol::ISCSI,
+            vendor: b"0123456789",
+            ..p
+        };
+        let got = full(|o| encode_standard(&p, o));
+        assert_eq!(got[5], 0xb8);
+        assert_eq!(&got[8..16], b"01234567");
+        assert_eq!(got[60..66], [0x09, 0x60, 0x04, 0x60, 0, 0]);
+    }
+
+    #[test]
+    fn supported_pages_and_serial() {
+        let got = full(|o| encode_supported_pages(0, &SUPPORTED_PAGES, o));
+        assert_eq!(got, [0, 0, 0, 7, 0x00, 0x80, 0x83, 0x86, 0xb0, 0xb1, 0xb2]);
+        assert_eq!(full(|o| encode_supported_pages(0, &[], o)), [0, 0, 0, 0]);
+        let got = full(|o| encode_unit_serial(0, Some(b"abc\0junk"), o));
+        assert_eq!(got, [0, 0x80, 0, 4, b'a', b'b', b'c', 0]);
+        assert_eq!(full(|o| encode_unit_serial(0, None, o)), [0, 0x80, 0, 0]);
+    }
+
+    #[test]
+    fn naa_like_lio() {
+        // LIO's default company id and a serial as LIO generates one (a
+        // UUID): naa.6001405 followed by the serial's hex digits.
+        let d = naa_6h(LIO_COMPANY_ID, b"1d5fa8d4-9a8d-4a2a-b5ad-0c2a0c5e36f2");
+        assert_eq!(
+            d,
+            [
+                0x60, 0x01, 0x40, 0x51, 0xd5, 0xfa, 0x8d, 0x49, 0xa8, 0xd4, 0xa2, 0xab, 0x5a, 0xd0,
+                0xc2, 0xa0
+            ]
+        );
+        assert_eq!(
+            naa_6h(0xabcdef, b"xyz"),
+            [0x6a, 0xbc, 0xde, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn device_identification() {
+        let p = DeviceIdentification {
+            peripheral: 0,
+            unit_serial: Some(b"abc"),
+            company_id: LIO_COMPANY_ID,
+            vendor: b"LIO-ORG",
+            product: b"P",
+            protocol_id: protocol::SAS,
+            rtpi: 1,
+            target_port_group: Some(0),
+            lu_group: None,
+            target_name: b"naa.5001405",
+            tpgt: 1,
+        };
+        let got = full(|o| encode_device_identification(&p, o));
+        let mut want = std::vec![0x00, 0x83, 0x00, 98];
+        want.extend_from_slice(&[0x01, 0x03, 0x00, 0x10, 0x60, 0x01, 0x40, 0x5a, 0xbc]);
+        want.resize(4 + 20, 0);
+        want.extend_from_slice(&[0x02, 0x01, 0x00, 14]);
+        want.extend_from_slice(b"LIO-ORG P:abc\0");
+        want.extend_from_slice(&[0x61, 0x94, 0, 4, 0, 0, 0, 1]);
+        want.extend_from_slice(&[0x61, 0x95, 0, 4, 0, 0, 0, 0]);
+        want.extend_from_slice(&[0x63, 0x98, 0, 24]);
+        want.extend_from_slice(b"naa.5001405,t,0x0001\0\0\0\0");
+        want.extend_from_slice(&[0x63, 0xa8, 0, 12]);
+        want.extend_from_slice(b"naa.5001405\0");
+        assert_eq!(got, want);
+
+        // No serial: no NAA, the vendor alone; a LU group; tpgt in hex.
+        let p = DeviceIdentification {
+            unit_serial: None,
+            target_port_group: None,
+            lu_group: Some(0x1234),
+            protocol_id: protocol::ISCSI,
+            target_name: b"iqn.x",
+            tpgt: 0xbeef,
+            ..p
+        };
+        let got = full(|o| encode_device_identification(&p, o));
+        assert_eq!(got[4..17], *b"\x02\x01\x00\x09LIO-ORG \0");
+        assert_eq!(got[17..25], [0x51, 0x94, 0, 4, 0, 0, 0, 1]);
+        assert_eq!(got[25..33], [0x01, 0x06, 0, 4, 0, 0, 0x12, 0x34]);
+        assert_eq!(got[33..37], [0x53, 0x98, 0, 16]);
+        assert_eq!(got[37..53], *b"iqn.x,t,0xbeef\0\0");
+        assert_eq!(got[53..57], [0x53, 0xa8, 0, 8]);
+        assert_eq!(got.len(), 65);
+        assert_eq!(got[2..4], [0, 61]);
+    }
+
+    #[test]
+    fn device_identification_limits() {
+        // The longest serial and product LIO accepts: the T10 vendor id
+        // designator is cut to 255 bytes instead of overflowing its length.
+        let serial = [b'7'; 253];
+        let name = [b'n'; 300];
+        let p = DeviceIdentification {
+            peripheral: 0,
+            unit_serial: Some(&serial),
+            company_id: LIO_COMPANY_ID,
+            vendor: b"V",
+            product: b"0123456789abcdef",
+            protocol_id: protocol::FCP,
+            rtpi: 2,
+            target_port_group: None,
+            lu_group: None,
+            target_name: &name,
+            tpgt: 0,
+        };
+        let got = full(|o| encode_device_identification(&p, o));
+        assert_eq!(got[24 + 3], 255);
+        let t10_end = 24 + 4 + 255;
+        assert_eq!(got[t10_end - 1], 0);
+        let name_at = t10_end + 8;
+        assert_eq!(got[name_at + 3], 252);
+        assert_eq!(got[name_at + 4 + 250], b'n');
+        assert_eq!(got[name_at + 4 + 251], 0);
+        let total = u16::from_be_bytes([got[2], got[3]]) as usize + 4;
+        assert_eq!(total, got.len());
+    }
+
+    #[test]
+    fn extended_inquiry() {
+        let p = ExtendedInquiry {
+            peripheral: 0,
+            protection_type: 0,
+            write_cache: true,
+            referrals: false,
+        };
+        let got = full(|o| encode_extended_inquiry(&p, o));
+        assert_eq!(got.len(), 64);
+        assert_eq!(got[..10], [0, 0x86, 0, 0x3c, 0, 0x07, 0x01, 0, 0, 0]);
+        let p = ExtendedInquiry {
+            protection_type: 1,
+            write_cache: false,
+            referrals: true,
+            ..p
+        };
+        let got = full(|o| encode_extended_inquiry(&p, o));
+        assert_eq!(got[4..9], [0x1d, 0x07, 0x00, 0, 0x10]);
+        let p = ExtendedInquiry {
+            protection_type: 3,
+            ..p
+        };
+        assert_eq!(full(|o| encode_extended_inquiry(&p, o))[4], 0x1c);
+    }
+
+    #[test]
+    fn block_limits() {
+        // A fileio LUN on LIO's defaults: hw_max_sectors 16384 of 512,
+        // optimal_sectors 16384, no thin provisioning.
+        let mut p = BlockLimits {
+            peripheral: 0,
+            max_compare_and_write: 1,
+            optimal_transfer_granularity: 1,
+            max_transfer_length: 16384,
+            optimal_transfer_length: 16384,
+            unmap: None,
+            atomic: None,
+        };
+        let got = full(|o| encode_block_limits(&p, o));
+        assert_eq!(
+            got,
+            [0, 0xb0, 0, 12, 0x01, 0x01, 0, 1, 0, 0, 0x40, 0, 0, 0, 0x40, 0]
+        );
+        p.unmap = Some(UnmapLimits {
+            max_unmap_lba_count: 0x2000,
+            max_unmap_block_desc_count: 1,
+            unmap_granularity: 8,
+            unmap_granularity_alignment: 4,
+            max_write_same_len: 0xffff,
+        });
+        let got = full(|o| encode_block_limits(&p, o));
+        assert_eq!(got.len(), 44);
+        assert_eq!(got[2..4], [0, 40]);
+        assert_eq!(got[16..20], [0; 4]);
+        assert_eq!(got[20..24], [0, 0, 0x20, 0]);
+        assert_eq!(got[24..28], [0, 0, 0, 1]);
+        assert_eq!(got[28..32], [0, 0, 0, 8]);
+        assert_eq!(got[32..36], [0x80, 0, 0, 4]);
+        assert_eq!(got[36..44], [0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+        // Atomic limits without thin provisioning: LIO still gives 64
+        // bytes with the unmap fields zero.
+        p.unmap = None;
+        p.atomic = Some(AtomicLimits {
+            max_len: 1,
+            alignment: 2,
+            granularity: 3,
+            max_with_boundary: 4,
+            max_boundary: 5,
+        });
+        let got = full(|o| encode_block_limits(&p, o));
+        assert_eq!(got.len(), 64);
+        assert_eq!(got[2..4], [0, 60]);
+        assert!(got[16..44].iter().all(|&b| b == 0));
+        assert_eq!(
+            got[44..64],
+            [0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]
+        );
+    }
+
+    #[test]
+    fn characteristics_and_provisioning() {
+        let got = full(|o| encode_block_device_characteristics(0, true, o));
+        assert_eq!(got.len(), 64);
+        assert_eq!(got[..6], [0, 0xb1, 0, 0x3c, 0, 1]);
+        assert_eq!(
+            full(|o| encode_block_device_characteristics(0, false, o))[5],
+            0
+        );
+        let p = Provisioning {
+            peripheral: 0,
+            unmap: true,
+            write_same_unmap: true,
+            unmap_zeroes_data: true,
+        };
+        assert_eq!(
+            full(|o| encode_provisioning(&p, o)),
+            [0, 0xb2, 0, 4, 0, 0xe4, 0, 0]
+        );
+        let p = Provisioning {
+            unmap: false,
+            write_same_unmap: false,
+            ..p
+        };
+        assert_eq!(
+            full(|o| encode_provisioning(&p, o)),
+            [0, 0xb2, 0, 4, 0, 0, 0, 0]
+        );
+    }
 }
