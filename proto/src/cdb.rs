@@ -470,7 +470,7 @@ impl Cdb {
         u32::from_be_bytes([self.u8(i), self.u8(i + 1), self.u8(i + 2), self.u8(i + 3)])
     }
     fn be64(&self, i: usize) -> u64 {
-        (self.be32(i) as u64) << 32 | self.be32(i + 4) as u64
+        u64::from(self.be32(i)) << 32 | u64::from(self.be32(i + 4))
     }
     fn bit(&self, i: usize, bit: u8) -> bool {
         self.u8(i) & (1 << (bit & 7)) != 0
