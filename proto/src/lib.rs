@@ -18,6 +18,7 @@ pub mod control;
 pub mod inquiry;
 pub mod mode;
 pub mod report_luns;
+pub mod sbc;
 pub mod sense;
 pub mod text;
 pub mod vpd;

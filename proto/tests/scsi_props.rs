@@ -343,3 +343,53 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn unmap_list_never_panics_and_ranges_fit(
+        data in prop::collection::vec(any::<u8>(), 0..120),
+        max_lba in any::<u32>(),
+        max_desc in 0u32..8,
+        capacity in any::<u64>(),
+    ) {
+        use tcm_proto::sbc::*;
+        let lim = UnmapCheck {
+            max_unmap_lba_count: max_lba,
+            max_unmap_block_desc_count: max_desc,
+            capacity,
+        };
+        match parse_unmap(&data, &lim) {
+            Ok(ranges) => {
+                let mut n = 0;
+                for (lba, blocks) in ranges {
+                    n += 1;
+                    prop_assert!(blocks != 0 && blocks <= max_lba);
+                    prop_assert!(check_range(lba, blocks, capacity).is_ok());
+                }
+                prop_assert!(n <= max_desc);
+            }
+            Err(e) => {
+                if let Some(f) = e.field {
+                    prop_assert!(usize::from(f.byte) < data.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn capacity_data_truncates(
+        last_lba in any::<u64>(),
+        block_size in any::<u32>(),
+        flags in any::<(u8, u8, u16, bool, bool)>(),
+        cut in 0usize..40,
+        fill in any::<u8>(),
+    ) {
+        use tcm_proto::sbc::*;
+        truncates(|o| encode_read_capacity_10(last_lba, block_size, o), cut, fill)?;
+        let (prot_type, lbppbe, lowest_aligned_lba, lbpme, lbprz) = flags;
+        let c = Capacity16 { last_lba, block_size, prot_type, lbppbe, lowest_aligned_lba, lbpme, lbprz };
+        truncates(|o| encode_read_capacity_16(&c, o), cut, fill)?;
+        let s = LbaStatus { lba: last_lba, blocks: block_size, status: ProvisioningStatus::Mapped };
+        truncates(|o| encode_lba_status(core::iter::repeat_n(s, usize::from(lbppbe % 4)), o), cut, fill)?;
+    }
+}
