@@ -285,18 +285,16 @@ pub enum Command {
         pr_type: u8,
         param_len: u32,
     },
-    /// RESERVE(6) or RESERVE(10).
+    /// RESERVE(6) or RESERVE(10) (SPC-2); third-party reservations are
+    /// refused.
     Reserve {
         ten: bool,
-        third_party: bool,
-        third_party_id: u8,
         param_len: u16,
     },
-    /// RELEASE(6) or RELEASE(10).
+    /// RELEASE(6) or RELEASE(10) (SPC-2); third-party reservations are
+    /// refused.
     Release {
         ten: bool,
-        third_party: bool,
-        third_party_id: u8,
         param_len: u16,
     },
     Read(Rw),
@@ -719,21 +717,19 @@ fn decode_command(c: &Cdb, opts: &DecodeOptions) -> Result<Parts, CdbError> {
         }
         RESERVE_6 | RELEASE_6 => {
             // Bytes 1-4 are obsolete (SPC-2 third-party and extent
-            // reservations); the engine refuses nothing there, as LIO.
-            let cmd = reserve_release(c.u8(0) == RESERVE_6, false, false, 0, 0);
+            // reservations) and ignored, as LIO.
+            let cmd = reserve_release(c.u8(0) == RESERVE_6, false, 0);
             with(cmd, NONE)
         }
         RESERVE_10 | RELEASE_10 => {
-            // Byte 1: 3RDPTY (bit 4), LONGID (bit 1), bit 0 obsolete.
-            c.reserved(1, 0xec)?;
-            if c.bit(1, 1) {
-                // LONGID: an 8-byte third-party id in the parameter list,
-                // not supported.
-                return Err(CdbError::invalid_field(1, Some(1)));
-            }
+            // Byte 1: 3RDPTY (bit 4) and LONGID (bit 1) ask for a
+            // third-party reservation, not supported; bit 0 is obsolete.
+            // Byte 2 is obsolete and byte 3 the THIRD-PARTY DEVICE ID,
+            // meaningless without 3RDPTY: both ignored.
+            c.reserved(1, 0xfe)?;
             c.reserved_bytes(4, 7)?;
             let param_len = c.be16(7);
-            let cmd = reserve_release(c.u8(0) == RESERVE_10, true, c.bit(1, 4), c.u8(3), param_len);
+            let cmd = reserve_release(c.u8(0) == RESERVE_10, true, param_len);
             with(cmd, data_out(param_len.into()))
         }
         READ_6 | WRITE_6 => {
@@ -887,27 +883,11 @@ fn decode_command(c: &Cdb, opts: &DecodeOptions) -> Result<Parts, CdbError> {
     }
 }
 
-fn reserve_release(
-    reserve: bool,
-    ten: bool,
-    third_party: bool,
-    third_party_id: u8,
-    param_len: u16,
-) -> Command {
+fn reserve_release(reserve: bool, ten: bool, param_len: u16) -> Command {
     if reserve {
-        Command::Reserve {
-            ten,
-            third_party,
-            third_party_id,
-            param_len,
-        }
+        Command::Reserve { ten, param_len }
     } else {
-        Command::Release {
-            ten,
-            third_party,
-            third_party_id,
-            param_len,
-        }
+        Command::Release { ten, param_len }
     }
 }
 
@@ -1379,16 +1359,15 @@ mod tests {
         assert_eq!(d.length, DataLength::Bytes(24));
         let d = ok(&[0x16, 0, 0, 0, 0, 0]);
         assert!(matches!(d.command, Command::Reserve { ten: false, .. }));
-        let d = ok(&[0x57, 0x10, 0, 0x07, 0, 0, 0, 0, 0, 0]);
+        let d = ok(&[0x57, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(
             d.command,
             Command::Release {
                 ten: true,
-                third_party: true,
-                third_party_id: 7,
                 param_len: 0
             }
         );
+        bad_field(&[0x57, 0x10, 0, 7, 0, 0, 0, 0, 0, 0], &LIO, 1, 4); // 3RDPTY
         bad_field(&[0x56, 0x02, 0, 0, 0, 0, 0, 0, 8, 0], &LIO, 1, 1); // LONGID
     }
 

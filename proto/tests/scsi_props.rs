@@ -393,3 +393,43 @@ proptest! {
         truncates(|o| encode_lba_status(core::iter::repeat_n(s, usize::from(lbppbe % 4)), o), cut, fill)?;
     }
 }
+
+proptest! {
+    #[test]
+    fn rsoc_encoders_truncate(
+        flags in any::<(bool, bool, bool, bool, bool, bool, bool, bool)>(),
+        caw in 0u8..3,
+        options in 0u8..8,
+        opcode in any::<u8>(),
+        sa in any::<u16>(),
+        rctd in any::<bool>(),
+        cut in 0usize..1200,
+        fill in any::<u8>(),
+    ) {
+        use tcm_proto::rsoc::*;
+        let (a, b, c, d, e, f, g, h) = flags;
+        let set = CommandSet {
+            decode: DecodeOptions { dpofua: a, protection: b, anchor: c, ndob: d, max_compare_and_write: caw },
+            unmap: e,
+            write_same_unmap: f,
+            reservations: g,
+            rsoc: h,
+            report_target_port_groups: a,
+        };
+        truncates(|o| encode_all_commands(&set, rctd, o), cut, fill)?;
+        let mut big = [0u8; 64];
+        if let Ok(n) = encode_one_command(&set, options, opcode, sa, rctd, &mut big) {
+            truncates(|o| encode_one_command(&set, options, opcode, sa, rctd, o).unwrap(), cut, fill)?;
+            // A supported command's usage data starts with its opcode and
+            // its CDB length is the decoder's.
+            if big[1] & 7 == 3 {
+                prop_assert_eq!(big[4], opcode);
+                let len = usize::from(u16::from_be_bytes([big[2], big[3]]));
+                prop_assert_eq!(Some(len), cdb_len(opcode));
+                prop_assert_eq!(n, 4 + len + if rctd { 12 } else { 0 });
+            }
+        }
+        let t = SupportedTmfs { abort_task: a, lun_reset: b, i_t_nexus_reset: c, ..SupportedTmfs::default() };
+        truncates(|o| encode_supported_tmfs(&t, rctd, o), cut, fill)?;
+    }
+}

@@ -4,7 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tcm_proto::cdb::DecodeOptions;
 use tcm_proto::report_luns::*;
+use tcm_proto::rsoc::*;
+use tcm_proto::sbc::*;
 use tcm_proto::vpd::*;
 
 fn check(enc: impl Fn(&mut [u8]) -> usize, cut: usize) {
@@ -106,4 +109,52 @@ fuzz_target!(|data: &[u8]| {
         |o| encode_report_luns(luns.clone(), h[7], lun0, format, o),
         cut,
     );
+    let set = CommandSet {
+        decode: DecodeOptions {
+            dpofua: f & 1 != 0,
+            protection: f & 2 != 0,
+            anchor: f & 4 != 0,
+            ndob: f & 8 != 0,
+            max_compare_and_write: h[6] & 3,
+        },
+        unmap: f & 16 != 0,
+        write_same_unmap: f & 32 != 0,
+        reservations: f & 64 != 0,
+        rsoc: f & 128 != 0,
+        report_target_port_groups: h[5] & 1 != 0,
+    };
+    let rctd = h[5] & 2 != 0;
+    check(|o| encode_all_commands(&set, rctd, o), cut);
+    let mut one = [0u8; 64];
+    let sa = u16::from_be_bytes([h[9], h[10]]);
+    if encode_one_command(&set, h[8] & 7, h[7], sa, rctd, &mut one).is_ok() {
+        check(
+            |o| encode_one_command(&set, h[8] & 7, h[7], sa, rctd, o).unwrap(),
+            cut,
+        );
+    }
+    let tmfs = SupportedTmfs {
+        abort_task: f & 1 != 0,
+        lun_reset: f & 2 != 0,
+        ..SupportedTmfs::default()
+    };
+    check(|o| encode_supported_tmfs(&tmfs, rctd, o), cut);
+    let last_lba = u64::from_be_bytes([h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11]]);
+    check(|o| encode_read_capacity_10(last_lba, u32::from(h[3]), o), cut);
+    let cap = Capacity16 {
+        last_lba,
+        block_size: u32::from(h[4]),
+        prot_type: h[5],
+        lbppbe: h[6],
+        lowest_aligned_lba: u16::from_be_bytes([h[7], h[8]]),
+        lbpme: f & 1 != 0,
+        lbprz: f & 2 != 0,
+    };
+    check(|o| encode_read_capacity_16(&cap, o), cut);
+    let statuses = text.chunks_exact(2).take(100).map(|c| LbaStatus {
+        lba: u64::from(c[0]),
+        blocks: u32::from(c[1]),
+        status: ProvisioningStatus::Deallocated,
+    });
+    check(|o| encode_lba_status(statuses.clone(), o), cut);
 });
