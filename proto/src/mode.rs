@@ -170,18 +170,23 @@ pub struct ModeSense {
 /// SAVING PARAMETERS NOT SUPPORTED pointing at the PC field (LIO answers
 /// with the current values). An unknown page or subpage is INVALID FIELD
 /// IN CDB pointing at the page code (byte 2) or subpage code (byte 3).
+/// Page 3Fh asks for every page (subpage 00h) or every page and subpage
+/// (FFh); subpage FFh of another page for that page and its subpages. LIO
+/// knows no subpages and refuses the latter.
 pub fn encode_mode_sense(q: &ModeSense, m: &ModeParams, out: &mut [u8]) -> Result<usize, CdbError> {
     if q.pc == PageControl::Saved {
         return Err(CdbError::saving_not_supported(2, Some(7)));
     }
     let all = q.page == 0x3f;
+    let known_page = PAGES.iter().any(|&(p, _)| p == q.page);
+    // Subpage FFh of a page: the page and all its subpages (SPC-4 6.14).
+    let every_subpage = q.subpage == 0xff && known_page;
     if all {
         if q.subpage != 0x00 && q.subpage != 0xff {
             return Err(CdbError::invalid_field(3, Some(7)));
         }
-    } else if page_len(q.page, q.subpage).is_none() {
+    } else if page_len(q.page, q.subpage).is_none() && !every_subpage {
         // The page code when no page has it, else the subpage code.
-        let known_page = PAGES.iter().any(|&(p, _)| p == q.page);
         return Err(if known_page && q.subpage != 0 {
             CdbError::invalid_field(3, Some(7))
         } else {
@@ -231,7 +236,7 @@ pub fn encode_mode_sense(q: &ModeSense, m: &ModeParams, out: &mut [u8]) -> Resul
             // 3Fh/00h: every page's subpage 00h; 3Fh/FFh: everything.
             sub == 0 || q.subpage == 0xff
         } else {
-            pg == q.page && sub == q.subpage
+            pg == q.page && (every_subpage || sub == q.subpage)
         };
         if !wanted {
             continue;
@@ -538,6 +543,11 @@ mod tests {
         assert_eq!(got[52..56], [0x4a, 0x01, 0x00, 0x1c]);
         let got = sense(false, true, PageControl::Current, 0x0a, 0x01, &LIO);
         assert_eq!(got.len(), 4 + 32);
+        let got = sense(false, true, PageControl::Current, 0x0a, 0xff, &LIO);
+        assert_eq!(got.len(), 4 + 12 + 32);
+        assert_eq!(got[4..16], CONTROL);
+        let got = sense(false, true, PageControl::Current, 0x08, 0xff, &LIO);
+        assert_eq!(got[4..], CACHING);
         let got = sense(false, true, PageControl::Changeable, 0x3f, 0, &LIO);
         let mut want = std::vec![59, 0, 0x10, 0];
         want.extend_from_slice(&RW_RECOVERY);

@@ -120,6 +120,10 @@ pub const fn transport_version(protocol_id: u8) -> u16 {
 /// length 91).
 pub const STANDARD_LEN: usize = 96;
 
+/// The longest unit serial number (LIO's INQUIRY_VPD_SERIAL_LEN less its
+/// NUL).
+const MAX_SERIAL: usize = 253;
+
 /// Inputs of the standard INQUIRY data.
 #[derive(Clone, Copy, Debug)]
 pub struct StandardInquiry<'a> {
@@ -192,8 +196,9 @@ pub fn encode_supported_pages(peripheral: u8, pages: &[u8], out: &mut [u8]) -> u
 }
 
 /// VPD page 80h: the unit serial number, with a NUL counted in the page
-/// length as LIO does (`None`: no serial, an empty page). A serial longer
-/// than 250 bytes is cut so that the page length fits its byte.
+/// length as LIO does (`None`: no serial, an empty page). A serial is at
+/// most 253 bytes (LIO's buffer, see [`crate::inquiry::unit_serial`]);
+/// anything longer is cut there.
 pub fn encode_unit_serial(peripheral: u8, serial: Option<&[u8]>, out: &mut [u8]) -> usize {
     let mut w = W::new(out);
     w.u8(peripheral);
@@ -201,7 +206,7 @@ pub fn encode_unit_serial(peripheral: u8, serial: Option<&[u8]>, out: &mut [u8])
     match serial {
         Some(s) => {
             let s = c_str(s);
-            let s = s.get(..250).unwrap_or(s);
+            let s = s.get(..MAX_SERIAL).unwrap_or(s);
             w.be16(s.len() as u16 + 1);
             w.bytes(s);
             w.u8(0);
@@ -591,6 +596,12 @@ mod tests {
         let got = full(|o| encode_unit_serial(0, Some(b"abc\0junk"), o));
         assert_eq!(got, [0, 0x80, 0, 4, b'a', b'b', b'c', 0]);
         assert_eq!(full(|o| encode_unit_serial(0, None, o)), [0, 0x80, 0, 0]);
+        // The longest serial LIO takes: 253 bytes and the NUL.
+        let long = [b'x'; 300];
+        let got = full(|o| encode_unit_serial(0, Some(&long[..253]), o));
+        assert_eq!(got[..4], [0, 0x80, 0, 254]);
+        assert_eq!(got.len(), 258);
+        assert_eq!(full(|o| encode_unit_serial(0, Some(&long), o)), got);
     }
 
     #[test]
