@@ -5,7 +5,29 @@
 //! Every file under `src/` is written against `core` only: no allocation, no
 //! kernel types, no panics on any input. The kernel modules compile the same
 //! files with `#[path]` (see target_core/sense.rs); on the host this crate
-//! gives them unit tests, property tests and fuzz targets.
+//! gives them unit tests, property tests and fuzz targets (proto/fuzz/).
+//!
+//! A file names its siblings as `crate::<file>` (`crate::sense`,
+//! `crate::cdb`), so the kernel crate that includes it must have modules
+//! (or re-exports) of those names at its root: cdb.rs needs `sense`;
+//! mode.rs, sbc.rs and rsoc.rs need `cdb` and `sense`; vpd.rs and
+//! report_luns.rs need nothing.
+//!
+//! The SCSI engine's part:
+//! - [`cdb`]: CDB decoding into a typed command with its data direction and
+//!   length, [`cdb::CdbError`] (sense key, ASC/ASCQ, field pointer) for a
+//!   refused CDB, and [`cdb::check_range`] for LBA ranges.
+//! - [`vpd`]: standard INQUIRY data and VPD pages 00h, 80h, 83h, 86h, B0h,
+//!   B1h, B2h.
+//! - [`mode`]: MODE SENSE data and MODE SELECT parameter list checking.
+//! - [`report_luns`]: REPORT LUNS data and the 8-byte LUN encoding.
+//! - [`rsoc`]: the supported command table, REPORT SUPPORTED OPERATION
+//!   CODES and REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS data.
+//! - [`sbc`]: READ CAPACITY(10/16) and GET LBA STATUS data, UNMAP parameter
+//!   list checking.
+//!
+//! Every encoder writes at most `out.len()` bytes (the allocation length)
+//! and returns the full length, so the engine can report the residual.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -13,7 +35,13 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod cdb;
 pub mod control;
 pub mod inquiry;
+pub mod mode;
+pub mod report_luns;
+pub mod rsoc;
+pub mod sbc;
 pub mod sense;
 pub mod text;
+pub mod vpd;
