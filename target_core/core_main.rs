@@ -11,12 +11,19 @@
 use kernel::prelude::*;
 
 mod abi;
+mod alua;
+mod attrib;
 mod backstores;
 mod bindings;
 mod configfs;
 mod device;
+mod device_alua;
+mod device_attrib;
+mod device_pr;
+mod device_stats;
 mod hba;
 mod inquiry;
+mod lba_map;
 mod lu_groups;
 mod root;
 mod sense;

@@ -13,7 +13,10 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod alua;
+pub mod attrib;
 pub mod control;
 pub mod inquiry;
+pub mod lba_map;
 pub mod sense;
 pub mod text;

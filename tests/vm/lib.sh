@@ -36,6 +36,9 @@ errno_text() {
 	ENOTDIR) echo "Not a directory" ;;
 	ENOTEMPTY) echo "Directory not empty" ;;
 	EOVERFLOW) echo "Value too large for defined data type" ;;
+	ERANGE) echo "Numerical result out of range" ;;
+	ENOSYS) echo "Function not implemented" ;;
+	ENODEV) echo "No such device" ;;
 	*) echo "$1" ;;
 	esac
 }
