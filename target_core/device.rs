@@ -336,12 +336,16 @@ impl Device {
             return Err(EEXIST);
         }
         let mut geometry = DeviceGeometry::default();
-        // Made before the backstore allocates, so that nothing can fail
-        // after it did.
+        // As in LIO, an enabled device is in `default_lu_gp`. It joins
+        // first, so that nothing can fail once the backstore has allocated.
         let path = CString::try_from(&*self.dev.path)?;
+        self.dev.lu_groups.join_default(self.dev.key, path)?;
         // SAFETY: `state` is valid (type invariant); `geometry` is writable.
         let ret = unsafe { (self.dev.backend.ops().enable)(self.dev.state, &mut geometry) };
-        kernel::error::to_result(ret)?;
+        if let Err(e) = kernel::error::to_result(ret) {
+            self.dev.lu_groups.leave(self.dev.key);
+            return Err(e);
+        }
         config.attrib.enable(attrib::Hardware {
             block_size: geometry.block_size,
             max_sectors: aligned_max_sectors(&geometry),
@@ -351,11 +355,6 @@ impl Device {
         config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
         config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
-        drop(config);
-        // As in LIO, an enabled device is in `default_lu_gp`.
-        if self.dev.lu_groups.join_default(self.dev.key, path).is_err() {
-            pr_err!("enable: out of memory joining default_lu_gp\n");
-        }
         Ok(())
     }
 

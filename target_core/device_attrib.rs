@@ -34,12 +34,13 @@ impl DeviceAttrib {
 
     fn store(&self, index: usize, input: &[u8]) -> Result {
         let spec = ATTRIBUTES.get(index).ok_or(EINVAL)?;
+        let mut config = self.dev.config.lock();
         let ctx = Context {
             exported: self.dev.is_exported(),
+            enabled: config.enabled(),
             // No backstore of ours emulates UNMAP yet.
             can_unmap: false,
         };
-        let mut config = self.dev.config.lock();
         let old = config.attrib;
         match attrib::store(spec, &mut config.attrib, input, ctx) {
             Ok(Stored::Set) => {}
@@ -94,6 +95,10 @@ fn refused(name: &str, e: StoreError) -> Error {
                 name
             );
             EINVAL
+        }
+        StoreError::NotEnabled => {
+            pr_err!("attrib/{}: the device is not enabled\n", name);
+            ENODEV
         }
         StoreError::NotSupported(why) => {
             pr_err!("attrib/{}: {}\n", name, why);

@@ -31,7 +31,8 @@ struct GroupEntry {
 
 /// A device in a group.
 struct Member {
-    group: u64,
+    /// `None` after `NULL` was written to the device's `alua_lu_gp`.
+    group: Option<u64>,
     /// The device's number (`DeviceState::key`).
     device: u64,
     /// `<hba>/<device>`, as `members` shows it.
@@ -87,7 +88,7 @@ impl LuGroups {
         reg.members.retain(|m| m.device != device);
         reg.members.push(
             Member {
-                group: DEFAULT_GROUP,
+                group: Some(DEFAULT_GROUP),
                 device,
                 path,
             },
@@ -100,33 +101,27 @@ impl LuGroups {
     /// (which must have an ID), or out of every group for `None`.
     pub(crate) fn move_to(&self, device: u64, name: Option<&[u8]>) -> Result {
         let mut reg = self.registry.lock();
-        let target = match name {
-            Some(name) => {
-                let Some(g) = reg
-                    .groups
-                    .iter()
-                    .find(|g| g.id.is_some() && g.name.to_bytes() == name)
-                else {
-                    pr_err!("alua_lu_gp: no LU group of that name with an ID\n");
-                    return Err(ENODEV);
-                };
-                Some(g.group)
-            }
-            None => None,
-        };
         let Some(pos) = reg.members.iter().position(|m| m.device == device) else {
             // Not in a group: as in LIO, a disabled device ignores this.
             return Ok(());
         };
-        match target {
-            Some(group) => {
-                if let Some(m) = reg.members.get_mut(pos) {
-                    m.group = group;
-                }
+        let Some(name) = name else {
+            if let Some(m) = reg.members.get_mut(pos) {
+                m.group = None;
             }
-            None => {
-                reg.members.remove(pos)?;
-            }
+            return Ok(());
+        };
+        let Some(group) = reg
+            .groups
+            .iter()
+            .find(|g| g.id.is_some() && g.name.to_bytes() == name)
+            .map(|g| g.group)
+        else {
+            pr_err!("alua_lu_gp: no LU group of that name with an ID\n");
+            return Err(ENODEV);
+        };
+        if let Some(m) = reg.members.get_mut(pos) {
+            m.group = Some(group);
         }
         Ok(())
     }
@@ -142,7 +137,7 @@ impl LuGroups {
         let Some(m) = reg.members.iter().find(|m| m.device == device) else {
             return Ok(None);
         };
-        let Some(g) = reg.groups.iter().find(|g| g.group == m.group) else {
+        let Some(g) = reg.groups.iter().find(|g| Some(g.group) == m.group) else {
             return Ok(None);
         };
         Ok(Some(Membership {
@@ -259,7 +254,7 @@ impl LuGroup {
 
     fn show_members(&self, page: &mut Page<'_>) -> Result {
         let reg = self.groups.registry.lock();
-        for m in reg.members.iter().filter(|m| m.group == self.group) {
+        for m in reg.members.iter().filter(|m| m.group == Some(self.group)) {
             page.emit(fmt!("{}\n", m.path.to_str().map_err(|_| EINVAL)?))?;
         }
         Ok(())
@@ -272,8 +267,8 @@ impl Drop for LuGroup {
         let mut reg = self.groups.registry.lock();
         reg.groups.retain(|g| g.group != group);
         // As in LIO, the devices of a removed group go back to the default.
-        for m in reg.members.iter_mut().filter(|m| m.group == group) {
-            m.group = DEFAULT_GROUP;
+        for m in reg.members.iter_mut().filter(|m| m.group == Some(group)) {
+            m.group = Some(DEFAULT_GROUP);
         }
     }
 }

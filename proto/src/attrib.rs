@@ -149,6 +149,8 @@ pub fn align_max_sectors(max_sectors: u32, block_size: u32, page_size: u32) -> u
 pub struct Context {
     /// Exported through at least one LUN.
     pub exported: bool,
+    /// Enabled (LIO: configured).
+    pub enabled: bool,
     /// The backstore can emulate UNMAP (LIO's `configure_unmap`).
     pub can_unmap: bool,
 }
@@ -165,6 +167,8 @@ pub enum StoreError {
     Exported,
     /// The device or its backstore cannot do it: ENOSYS.
     NotSupported(&'static str),
+    /// The write needs the device enabled: ENODEV.
+    NotEnabled,
 }
 
 impl From<ParseError> for StoreError {
@@ -422,6 +426,12 @@ pub fn store(
             if a.hw_pi_prot_type != 0 {
                 return Ok(Stored::Ignored("the hardware does DIF protection"));
             }
+            // LIO's block backstores all have DIF: type 0 is checked as a
+            // change of protection, which needs the device enabled.
+            if !ctx.enabled {
+                return Err(StoreError::NotEnabled);
+            }
+            fixed(ctx)?;
             if v != 0 {
                 return Err(StoreError::NotSupported(
                     "the backstore has no DIF protection",
@@ -597,6 +607,10 @@ mod tests {
             write(&mut a, "pi_prot_type", b"2"),
             Err(StoreError::NotSupported(_))
         ));
+        assert_eq!(
+            write(&mut a, "pi_prot_type", b"0"),
+            Err(StoreError::NotEnabled)
+        );
         assert!(matches!(
             write(&mut a, "submit_type", b"256"),
             Err(StoreError::Parse(ParseError::OutOfRange))
@@ -616,6 +630,7 @@ mod tests {
     fn exported_devices_keep_their_settings() {
         let ctx = Context {
             exported: true,
+            enabled: true,
             can_unmap: false,
         };
         let mut a = DeviceAttributes::default();

@@ -35,14 +35,25 @@ val() {
 # forks slowly.
 w() {
 	local f=$1 v=$2 err=
-	if printf '%b' "$v" >"$f" 2>/tmp/device.err; then
+	if printf '%b' "$v" 2>/tmp/device.err >"$f"; then
 		err=ok
 	else
-		IFS= read -r err </tmp/device.err
+		IFS= read -r err </tmp/device.err || true
 		err=${err##*: }
 	fi
 	val "$f"
 	echo "${f#$DEV/} <- $v: $err -> $VAL"
+}
+
+# battery FILE VALUE...: writes each value in turn; a read-only file is
+# tried once.
+battery() {
+	local f=$1 v; shift
+	case $(stat -c %A "$f") in
+	-rw*|--w*) ;;
+	*) w "$f" 1; return ;;
+	esac
+	for v in "$@"; do w "$f" "$v"; done
 }
 
 # Bad and good values that every attribute is given, in this order.
@@ -54,10 +65,8 @@ attrib_battery() {
 		case $a in
 		# LIO's rd_mcp does DIF protection and ours does not yet:
 		# only the values both refuse or accept are compared.
-		pi_prot_type)
-			for v in x '\n' -1 2 4 4294967296 0; do w $DEV/attrib/$a "$v"; done ;;
-		*)
-			for v in "${BATTERY[@]}"; do w $DEV/attrib/$a "$v"; done ;;
+		pi_prot_type) battery $DEV/attrib/$a x '\n' -1 2 4 4294967296 0 ;;
+		*) battery $DEV/attrib/$a "${BATTERY[@]}" ;;
 		esac
 	done
 }
@@ -65,10 +74,8 @@ attrib_battery() {
 alua_battery() {
 	local g=$1 a
 	for a in $(ls $g); do
-		for v in x '\n' 4294967296 99999999999999999999 65536 30001 10001 255 3 2 1 0 15 \
-			14 4; do
-			w $g/$a "$v"
-		done
+		battery $g/$a x '\n' 4294967296 99999999999999999999 65536 30001 10001 255 3 2 1 0 \
+			15 14 4
 	done
 }
 
@@ -169,6 +176,7 @@ expect "tcm_rs_core loads" modprobe tcm_rs_core
 exercise tcm
 # What LIO's rd_mcp has and ours has not: DIF protection.
 mkdir -p $DEV
+expect "enable" bash -c "echo rd_pages=8 >$DEV/control && echo 1 >$DEV/enable"
 expect_errno ENOSYS "pi_prot_type 1 needs DIF, which the ramdisk lacks" bash -c "echo 1 >$DEV/attrib/pi_prot_type"
 expect "a refused write changed nothing" test "$(cat $DEV/attrib/pi_prot_type)" = 0
 expect "rmdir" rmdir $DEV $HBA
