@@ -133,7 +133,8 @@ pub(crate) struct DeviceState {
     state: *mut c_void,
     /// The device's directory name.
     pub(crate) name: CString,
-    /// The HBA's index (the SCSI MIB's instance).
+    /// The HBA's SCSI MIB instance: as in LIO, its index plus one (LIO's
+    /// instance 1 is its internal HBA).
     pub(crate) hba_index: u32,
     /// `<hba>/<device>`, as LU group members show it.
     path: CString,
@@ -265,7 +266,7 @@ impl Device {
                 backend,
                 state,
                 name: dev_name,
-                hba_index: hba.index,
+                hba_index: hba.index.saturating_add(1),
                 path,
                 key: NEXT_DEVICE_KEY.fetch_add(1, Ordering::Relaxed),
                 lu_groups: hba.lu_groups.clone(),
@@ -459,12 +460,12 @@ impl Device {
             Ok(())
         })
         .map_err(refused)??;
-        let mut config = self.dev.config.lock();
-        config.lba_map = LbaMap {
+        self.dev.config.lock().lba_map = LbaMap {
             segment_size: size,
             segment_mult: mult,
             items,
         };
+        device_alua::lba_map_set(&self.dev);
         Ok(())
     }
 

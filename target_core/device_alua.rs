@@ -65,6 +65,14 @@ impl TgPtGroup {
     }
 }
 
+/// Marks every group of `dev` with an ID as supporting the LBA dependent
+/// state, as LIO does when the device's LBA map is written.
+pub(crate) fn lba_map_set(dev: &DeviceState) {
+    for g in dev.alua.lock().groups.iter() {
+        alua::lba_map_set(&mut g.state.lock().settings);
+    }
+}
+
 /// Gives `group` the ID `id`, or the next free one for 0, and lists it in
 /// the device's groups.
 fn set_id(dev: &DeviceState, group: &Arc<TgPtGroup>, id: u16) -> Result {

@@ -114,7 +114,9 @@ impl LuGroups {
         let Some(group) = reg
             .groups
             .iter()
-            .find(|g| g.id.is_some() && g.name.to_bytes() == name)
+            // As in LIO, `default_lu_gp` is not found by name: a device
+            // goes back to it only when its group is removed.
+            .find(|g| g.group != DEFAULT_GROUP && g.id.is_some() && g.name.to_bytes() == name)
             .map(|g| g.group)
         else {
             pr_err!("alua_lu_gp: no LU group of that name with an ID\n");

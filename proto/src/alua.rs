@@ -176,7 +176,8 @@ pub fn store(g: &mut TgPtGp, s: Setting, input: &[u8], has_id: bool) -> Result<(
             if !has_id {
                 return Err(Error::NoId);
             }
-            g.access_status = match text::parse_u64(input)? {
+            // LIO keeps the value as an int: only the low 32 bits count.
+            g.access_status = match text::parse_u64(input)? as u32 {
                 0 => STATUS_NONE,
                 1 => STATUS_ALTERED_BY_EXPLICIT_STPG,
                 2 => STATUS_ALTERED_BY_IMPLICIT_ALUA,
@@ -243,6 +244,12 @@ pub fn status_text(status: u8) -> &'static str {
     }
 }
 
+/// A device's LBA map was written: as LIO, every group then supports the
+/// LBA dependent state.
+pub fn lba_map_set(g: &mut TgPtGp) {
+    g.supported |= SUP_LBA_DEPENDENT;
+}
+
 /// The value of an `alua_support_*` flag, 0 or 1.
 pub fn supports(g: &TgPtGp, bit: u8) -> u8 {
     u8::from(g.supported & bit != 0)
@@ -294,6 +301,11 @@ mod tests {
         );
         assert!(store(&mut g, Setting::NonopDelayMsecs, b"10001", true).is_err());
         assert_eq!(g.nonop_delay_msecs, 10000);
+        assert_eq!(
+            store(&mut g, Setting::AccessStatus, b"4294967297", true),
+            Ok(())
+        );
+        assert_eq!(status_text(g.access_status), "Altered by Explicit STPG");
         assert_eq!(store(&mut g, Setting::AccessType, b"2", true), Ok(()));
         assert_eq!(access_type_text(g.access_type), "Explicit");
         assert_eq!(

@@ -14,6 +14,8 @@ dump() {
 	(cd $DEV && find . -type f | sort | while read -r f; do
 		case $f in
 		./control) echo "$f (write-only)" ;;
+		# Needs the PR engine; listed in lio-differences.md.
+		./pr/res_aptpl_metadata) ;;
 		*/creation_time) echo "$f=$(sed 's/^[0-9][0-9]*$/<number>/' "$f")" ;;
 		*) val "$f"; echo "$f=$VAL" ;;
 		esac
@@ -56,6 +58,20 @@ battery() {
 	for v in "$@"; do w "$f" "$v"; done
 }
 
+# w1 FILE VALUE: as w, in one write(2) however long VALUE is (the shell's
+# printf may write a line at a time).
+w1() {
+	local f=$1 v=$2 err=ok
+	printf '%b' "$v" >/tmp/device.value
+	if ! err=$(dd if=/tmp/device.value of="$f" bs=64k status=none 2>&1); then
+		err=${err##*: }
+	else
+		err=ok
+	fi
+	val "$f"
+	echo "${f#$DEV/} <- $v: $err -> $VAL"
+}
+
 # Bad and good values that every attribute is given, in this order.
 BATTERY=(x '\n' -1 4294967296 99999999999999999999 '\xff' on 2 0 1 512 4096)
 
@@ -88,7 +104,7 @@ exercise() {
 		attrib_battery
 		alua_battery $DEV/alua/default_tg_pt_gp
 		w $DEV/alua_lu_gp default_lu_gp
-		w $DEV/lba_map ''
+		w1 $DEV/lba_map ''
 		echo "=== after writes, disabled"
 		dump
 	} >/tmp/device.$1
@@ -111,7 +127,10 @@ exercise() {
 		echo "scsi_lu/prod with model alias: $(cat $DEV/statistics/scsi_lu/prod)"
 		w $DEV/attrib/emulate_model_alias 0
 		w $DEV/attrib/emulate_pr 0
-		for f in $DEV/pr/*; do echo "${f#$DEV/} without PR: $(tr '\n' '|' <$f)"; done
+		for f in $DEV/pr/*; do
+			case $f in */res_aptpl_metadata) continue ;; esac
+			echo "${f#$DEV/} without PR: $(tr '\n' '|' <$f)"
+		done
 		w $DEV/attrib/emulate_pr 1
 		alua_battery $DEV/alua/default_tg_pt_gp
 		echo "--- target port groups"
@@ -146,17 +165,23 @@ exercise() {
 		w $DEV/alua_lu_gp default_lu_gp
 		rmdir $TARGET/core/alua/lu_gps/lug2
 		echo "--- LBA map"
-		w $DEV/lba_map '256 2\n0 255 1:O 2:S\n\n256 511 1:A 2:U\n'
-		w $DEV/lba_map '1 1\n0 10 1:X\n'
-		w $DEV/lba_map '1 1\n0 10 1:O\n11 20 1:O 2:S\n'
-		w $DEV/lba_map '1 1\n0 10\n'
-		w $DEV/lba_map 'x\n'
-		w $DEV/lba_map '1 1\n-1 10 1:O\n'
-		w $DEV/lba_map '  7   8 junk\n 1 2 -3:U 4:O\n'
-		w $DEV/lba_map '1 1\n0 10 \n'
-		w $DEV/lba_map '\n'
-		w $DEV/lba_map '4294967297 1\n0 18446744073709551615 2147483648:O\n'
-		w $DEV/lba_map '\xff\n'
+		mkdir $DEV/alua/tg4
+		w $DEV/alua/tg4/tg_pt_gp_id 9
+		w1 $DEV/lba_map '256 2\n0 255 1:O 2:S\n\n256 511 1:A 2:U\n'
+		w1 $DEV/lba_map '1 1\n0 10 1:X\n'
+		w1 $DEV/lba_map '1 1\n0 10 1:O\n11 20 1:O 2:S\n'
+		w1 $DEV/lba_map '1 1\n0 10\n'
+		w1 $DEV/lba_map 'x\n'
+		w1 $DEV/lba_map '1 1\n-1 10 1:O\n'
+		w1 $DEV/lba_map '  7   8 junk\n 1 2 -3:U 4:O\n'
+		w1 $DEV/lba_map '1 1\n0 10 \n'
+		w1 $DEV/lba_map '\n'
+		w1 $DEV/lba_map '4294967297 1\n0 18446744073709551615 2147483648:O\n'
+		w1 $DEV/lba_map '\xff\n'
+		w1 $DEV/lba_map '256 2\n0 255 1:O 2:S\n\n256 511 1:A 2:U\n'
+		val $DEV/alua/tg4/alua_support_lba_dependent
+		echo "a group after an LBA map: $VAL"
+		rmdir $DEV/alua/tg4
 		echo "--- statistics"
 		mkdir $DEV/statistics/more 2>&1 | sed 's/.*: //'
 		echo "=== after writes, enabled"
