@@ -135,7 +135,7 @@ pub(crate) struct DeviceState {
     pub(crate) name: CString,
     /// The HBA's SCSI MIB instance: as in LIO, its index plus one (LIO's
     /// instance 1 is its internal HBA).
-    pub(crate) hba_index: u32,
+    pub(crate) hba_instance: u32,
     /// `<hba>/<device>`, as LU group members show it.
     path: CString,
     /// This device's number in the LU group registry.
@@ -266,7 +266,7 @@ impl Device {
                 backend,
                 state,
                 name: dev_name,
-                hba_index: hba.index.saturating_add(1),
+                hba_instance: hba.index.saturating_add(1),
                 path,
                 key: NEXT_DEVICE_KEY.fetch_add(1, Ordering::Relaxed),
                 lu_groups: hba.lu_groups.clone(),
@@ -512,9 +512,27 @@ impl DeviceWwn {
         page.emit(fmt!("{}\n", field(&config.wwn).as_str()?))
     }
 
-    /// Replaces one of the text fields of `wwn/` with a checked value.
-    fn set_text<const N: usize>(&self, value: &[u8], field: fn(&mut Wwn) -> &mut Text<N>) {
+    /// As LIO: what INQUIRY reports cannot change under an initiator's
+    /// multipath code while LUNs export the device.
+    fn fixed_while_exported(&self, what: &CStr) -> Result {
+        if self.dev.is_exported() {
+            pr_err!("{:?}: cannot change while LUNs export the device\n", what);
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Replaces one of the text fields of `wwn/` with a checked value,
+    /// unless the device is exported.
+    fn set_text<const N: usize>(
+        &self,
+        what: &CStr,
+        value: &[u8],
+        field: fn(&mut Wwn) -> &mut Text<N>,
+    ) -> Result {
+        self.fixed_while_exported(what)?;
         *field(&mut self.dev.config.lock().wwn) = Text::new(value);
+        Ok(())
     }
 
     fn show_vendor_id(&self, page: &mut Page<'_>) -> Result {
@@ -523,8 +541,7 @@ impl DeviceWwn {
 
     fn store_vendor_id(&self, input: &[u8]) -> Result {
         let value = identification(c"vendor_id", input, inquiry::VENDOR_LEN)?;
-        self.set_text(value, |w| &mut w.vendor);
-        Ok(())
+        self.set_text(c"vendor_id", value, |w| &mut w.vendor)
     }
 
     fn show_product_id(&self, page: &mut Page<'_>) -> Result {
@@ -533,8 +550,7 @@ impl DeviceWwn {
 
     fn store_product_id(&self, input: &[u8]) -> Result {
         let value = identification(c"product_id", input, inquiry::PRODUCT_LEN)?;
-        self.set_text(value, |w| &mut w.product);
-        Ok(())
+        self.set_text(c"product_id", value, |w| &mut w.product)
     }
 
     fn show_revision(&self, page: &mut Page<'_>) -> Result {
@@ -543,8 +559,7 @@ impl DeviceWwn {
 
     fn store_revision(&self, input: &[u8]) -> Result {
         let value = identification(c"revision", input, inquiry::REVISION_LEN)?;
-        self.set_text(value, |w| &mut w.revision);
-        Ok(())
+        self.set_text(c"revision", value, |w| &mut w.revision)
     }
 
     fn show_company_id(&self, page: &mut Page<'_>) -> Result {
@@ -553,17 +568,22 @@ impl DeviceWwn {
     }
 
     fn store_company_id(&self, input: &[u8]) -> Result {
-        let id = match text::parse_u64(input) {
-            Ok(id) if id < 0x100_0000 => id as u32,
+        let id = match text::parse_u32(input) {
+            Ok(id) if id < 0x100_0000 => id,
             Ok(_) => {
                 pr_err!("company_id: an IEEE company ID has 24 bits\n");
                 return Err(EOVERFLOW);
+            }
+            Err(text::ParseError::OutOfRange) => {
+                pr_err!("company_id: an IEEE company ID has 24 bits\n");
+                return Err(ERANGE);
             }
             Err(_) => {
                 pr_err!("company_id: not a number\n");
                 return Err(EINVAL);
             }
         };
+        self.fixed_while_exported(c"company_id")?;
         self.dev.config.lock().wwn.company_id = id;
         Ok(())
     }
@@ -582,8 +602,7 @@ impl DeviceWwn {
             );
             EOVERFLOW
         })?;
-        self.set_text(value, |w| &mut w.unit_serial);
-        Ok(())
+        self.set_text(c"vpd_unit_serial", value, |w| &mut w.unit_serial)
     }
 
     fn show_pd_text_id_info(&self, page: &mut Page<'_>) -> Result {
@@ -591,6 +610,8 @@ impl DeviceWwn {
     }
 
     fn store_pd_text_id_info(&self, input: &[u8]) -> Result {
+        // LIO checks the exports first here.
+        self.fixed_while_exported(c"pd_text_id_info")?;
         let value = inquiry::pd_text_id_info(input).map_err(|_| {
             pr_err!(
                 "pd_text_id_info: at most {} bytes\n",
@@ -598,8 +619,7 @@ impl DeviceWwn {
             );
             EOVERFLOW
         })?;
-        self.set_text(value, |w| &mut w.pd_text_id_info);
-        Ok(())
+        self.set_text(c"pd_text_id_info", value, |w| &mut w.pd_text_id_info)
     }
 }
 

@@ -41,7 +41,6 @@ impl DeviceAttrib {
             // No backstore of ours emulates UNMAP yet.
             can_unmap: false,
         };
-        let old = config.attrib;
         match attrib::store(spec, &mut config.attrib, input, ctx) {
             Ok(Stored::Set) => {}
             Ok(Stored::Ignored(why)) => {
@@ -50,14 +49,13 @@ impl DeviceAttrib {
             }
             Err(e) => return Err(refused(spec.name, e)),
         }
-        let new = config.attrib;
-        if new.queue_depth != old.queue_depth || index == QUEUE_DEPTH {
-            config.written_queue_depth = new.queue_depth;
+        if index == QUEUE_DEPTH {
+            config.written_queue_depth = config.attrib.queue_depth;
         }
-        if new.emulate_model_alias != old.emulate_model_alias || index == MODEL_ALIAS {
+        if index == MODEL_ALIAS {
             // As LIO: the product identification becomes the device's name
             // (cut to 15 characters), or goes back to the backstore's.
-            let product = if new.emulate_model_alias {
+            let product = if config.attrib.emulate_model_alias {
                 let name = self.dev.name.to_bytes();
                 name.get(..name.len().min(MODEL_ALIAS_LEN)).unwrap_or(name)
             } else {

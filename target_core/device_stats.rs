@@ -102,7 +102,7 @@ configfs_node_type! {
 
 impl ScsiDev {
     fn show_inst(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.hba_index))
+        page.emit(fmt!("{}\n", self.dev.hba_instance))
     }
 
     fn show_indx(&self, page: &mut Page<'_>) -> Result {
@@ -141,7 +141,7 @@ configfs_node_type! {
 
 impl ScsiTgtDev {
     fn show_inst(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.hba_index))
+        page.emit(fmt!("{}\n", self.dev.hba_instance))
     }
 
     fn show_indx(&self, page: &mut Page<'_>) -> Result {
@@ -211,7 +211,7 @@ configfs_node_type! {
 
 impl ScsiLu {
     fn show_inst(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.dev.hba_index))
+        page.emit(fmt!("{}\n", self.dev.hba_instance))
     }
 
     fn show_dev(&self, page: &mut Page<'_>) -> Result {

@@ -229,11 +229,6 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Whether the attribute takes writes.
-    pub fn writable(&self) -> bool {
-        self.rule != Rule::ReadOnly
-    }
-
     /// The value shown when the attribute is read (`"{}\n"`).
     pub fn show(&self, a: &DeviceAttributes) -> u32 {
         (self.get)(a)

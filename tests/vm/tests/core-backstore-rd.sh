@@ -31,6 +31,7 @@ exercise() {
 	expect_errno EOVERFLOW "revision refuses 5" bash -c "echo 9.999 >$wwn/revision"
 	expect "company_id takes 24 bits" bash -c "echo 0xabcdef >$wwn/company_id"
 	expect_errno EOVERFLOW "company_id refuses 25 bits" bash -c "echo 0x1000000 >$wwn/company_id"
+	expect_errno ERANGE "company_id refuses 33 bits (kstrtou32)" bash -c "echo 0x100000000 >$wwn/company_id"
 	expect "pd_text_id_info takes text" bash -c "echo 'rack 4, slot 2' >$wwn/pd_text_id_info"
 	expect_errno EOVERFLOW "pd_text_id_info refuses 256 bytes" bash -c "head -c 256 /dev/zero | tr '\\0' x >$wwn/pd_text_id_info"
 	{
