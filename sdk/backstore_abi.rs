@@ -18,7 +18,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 1;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 2;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -30,6 +30,11 @@ pub(crate) struct DeviceGeometry {
     pub(crate) blocks: u64,
     /// The most blocks one command may move (`hw_max_sectors`).
     pub(crate) max_sectors: u32,
+    /// The most commands the device takes at once (`hw_queue_depth`).
+    /// Since ABI 0.2; 0 from older backstores.
+    pub(crate) queue_depth: u32,
+    /// Non-zero for a device without seek time (`is_nonrot`). Since ABI 0.2.
+    pub(crate) nonrot: u8,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is

@@ -3,6 +3,7 @@
  * C helpers of tcm_rs_core; see core_helpers.h.
  */
 #include <linux/configfs.h>
+#include <linux/jiffies.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
 #include <linux/namei.h>
@@ -76,6 +77,17 @@ const char *tcm_rs_uts_machine(void)
 const char *tcm_rs_uts_release(void)
 {
 	return utsname()->release;
+}
+
+u64 tcm_rs_get_jiffies_64(void)
+{
+	return get_jiffies_64();
+}
+
+u32 tcm_rs_mib_time(u64 jiffies)
+{
+	/* INITIAL_JIFFIES is an unsigned long: the sum wraps at 64 bits. */
+	return (u32)(((u32)jiffies - INITIAL_JIFFIES) * 100 / HZ);
 }
 
 int tcm_rs_request_backstore(const char *name)

@@ -38,6 +38,14 @@ const char *tcm_rs_uts_sysname(void);
 const char *tcm_rs_uts_machine(void);
 const char *tcm_rs_uts_release(void);
 
+/* get_jiffies_64(), for the creation time of a device. */
+u64 tcm_rs_get_jiffies_64(void);
+/*
+ * A jiffies value as the SCSI MIB's scsiLuCreationTime: hundredths of a
+ * second since boot, with the arithmetic LIO uses (wrapping as it does).
+ */
+u32 tcm_rs_mib_time(u64 jiffies);
+
 /* Loads the module of backstore @name (alias tcm_rs_backstore_<name>). */
 int tcm_rs_request_backstore(const char *name);
 

@@ -4,44 +4,94 @@
 //!
 //! A device is made by `mkdir`, configured through `control` (backstore
 //! parameters such as `rd_pages=N`) while it is disabled, and enabled by
-//! writing 1 to `enable`, when the backstore allocates what it needs. The
-//! SCSI-visible parts (attrib/, wwn/, pr/, alua/, statistics/) come with
-//! the engine.
+//! writing 1 to `enable`, when the backstore allocates what it needs.
+//! Its default groups show what the SCSI engine will use: `attrib/`
+//! (device_attrib.rs), `pr/` (device_pr.rs), `alua/` (device_alua.rs),
+//! `statistics/` (device_stats.rs), `wwn/` and `action/`.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
+use crate::attrib::{self, DeviceAttributes};
 use crate::backstores::abi::DeviceGeometry;
 use crate::backstores::Backend;
 use crate::configfs::{configfs_node_type, NewNode, Page};
+use crate::device_alua::{self, AluaGroups};
+use crate::device_attrib::DeviceAttrib;
+use crate::device_pr::{DevicePr, PrState};
+use crate::device_stats::{self, DeviceStats};
 use crate::inquiry;
+use crate::lba_map;
+use crate::lu_groups::LuGroups;
 use crate::text;
+
+/// Device indexes (the SCSI MIB's), given when a device is enabled. LIO's
+/// index 0 is its internal device for the virtual LUN 0; ours is kept.
+static NEXT_DEVICE_INDEX: AtomicU32 = AtomicU32::new(1);
+/// Numbers that tell devices apart in the LU group registry.
+static NEXT_DEVICE_KEY: AtomicU64 = AtomicU64::new(0);
+/// The longest LU group name `alua_lu_gp` takes, as LIO (with the NUL).
+const LU_GROUP_NAME_BUF: usize = 256;
+
+/// What a device knows of the HBA it belongs to.
+pub(crate) struct HbaInfo<'a> {
+    pub(crate) name: &'a CStr,
+    pub(crate) index: u32,
+    pub(crate) lu_groups: &'a Arc<LuGroups>,
+}
 
 /// The longest alias or udev_path, as in LIO (512 bytes with the NUL).
 const PATH_MAX_LEN: usize = 511;
 
 /// A device's configuration, changed only under its lock.
-struct Config {
+pub(crate) struct Config {
     /// Set once the device is enabled.
     geometry: Option<DeviceGeometry>,
     alias: Option<CString>,
     udev_path: Option<CString>,
     /// What INQUIRY reports: `wwn/`.
-    wwn: Wwn,
+    pub(crate) wwn: Wwn,
+    /// The SCSI attributes: `attrib/`.
+    pub(crate) attrib: DeviceAttributes,
+    /// The SCSI MIB's device index: 0 until enabled.
+    pub(crate) index: u32,
+    /// When the device was enabled, in jiffies (0 before).
+    pub(crate) created: u64,
+    /// The value last written to `attrib/queue_depth` (LIO's
+    /// `dev->queue_depth`), which `info` shows; 0 until then.
+    pub(crate) written_queue_depth: u32,
+    /// The LBA map: `lba_map`.
+    lba_map: LbaMap,
+}
+
+/// Which target port groups reach which LBA ranges (for the LBA dependent
+/// ALUA state), as written to `lba_map`.
+struct LbaMap {
+    segment_size: u32,
+    segment_mult: u32,
+    /// Ranges, each followed by its groups; empty for no map.
+    items: KVec<lba_map::Item>,
+}
+
+impl Config {
+    /// Whether the device is enabled.
+    pub(crate) fn enabled(&self) -> bool {
+        self.geometry.is_some()
+    }
 }
 
 /// The identification a device reports (`wwn/`).
-struct Wwn {
-    vendor: Text<{ inquiry::VENDOR_LEN }>,
-    product: Text<{ inquiry::PRODUCT_LEN }>,
-    revision: Text<{ inquiry::REVISION_LEN }>,
+pub(crate) struct Wwn {
+    pub(crate) vendor: Text<{ inquiry::VENDOR_LEN }>,
+    pub(crate) product: Text<{ inquiry::PRODUCT_LEN }>,
+    pub(crate) revision: Text<{ inquiry::REVISION_LEN }>,
     /// The IEEE company ID (OUI), 24 bits.
     company_id: u32,
-    unit_serial: Text<{ inquiry::UNIT_SERIAL_BUF - 1 }>,
+    pub(crate) unit_serial: Text<{ inquiry::UNIT_SERIAL_BUF - 1 }>,
     pd_text_id_info: Text<{ inquiry::PD_TEXT_ID_INFO_BUF - 1 }>,
 }
 
@@ -52,21 +102,21 @@ const DEFAULT_VENDOR: &[u8] = b"LIO-ORG";
 
 /// A short string of at most `N` bytes, kept inline.
 #[derive(Clone, Copy)]
-struct Text<const N: usize> {
+pub(crate) struct Text<const N: usize> {
     buf: [u8; N],
     len: usize,
 }
 
 impl<const N: usize> Text<N> {
     /// `value`, cut to `N` bytes (callers check lengths before).
-    fn new(value: &[u8]) -> Self {
+    pub(crate) fn new(value: &[u8]) -> Self {
         let len = value.len().min(N);
         let mut buf = [0; N];
         buf[..len].copy_from_slice(&value[..len]);
         Self { buf, len }
     }
 
-    fn as_str(&self) -> Result<&str> {
+    pub(crate) fn as_str(&self) -> Result<&str> {
         core::str::from_utf8(&self.buf[..self.len]).map_err(|_| EINVAL)
     }
 }
@@ -81,10 +131,29 @@ impl<const N: usize> Text<N> {
 pub(crate) struct DeviceState {
     backend: Backend,
     state: *mut c_void,
+    /// The device's directory name.
+    pub(crate) name: CString,
+    /// The HBA's SCSI MIB instance: as in LIO, its index plus one (LIO's
+    /// instance 1 is its internal HBA).
+    pub(crate) hba_instance: u32,
+    /// `<hba>/<device>`, as LU group members show it.
+    path: CString,
+    /// This device's number in the LU group registry.
+    key: u64,
+    lu_groups: Arc<LuGroups>,
     #[pin]
-    config: Mutex<Config>,
-    /// LUNs exporting the device ([`DeviceExport`]).
+    pub(crate) config: Mutex<Config>,
+    /// The LUNs that export the device (LIO's `export_count`), counted by
+    /// [`DeviceExport`].
     exports: AtomicU32,
+    /// The persistent reservation state: `pr/`.
+    #[pin]
+    pub(crate) pr: Mutex<PrState>,
+    /// The target port groups: `alua/`.
+    #[pin]
+    pub(crate) alua: Mutex<AluaGroups>,
+    /// Command and task management counters: `statistics/`.
+    pub(crate) stats: DeviceStats,
 }
 
 // SAFETY: `state` is owned by the device and the backstore's device type is
@@ -93,6 +162,24 @@ unsafe impl Send for DeviceState {}
 // SAFETY: As above; the backstore's calls on `state` are serialised by
 // `config` as the ABI asks.
 unsafe impl Sync for DeviceState {}
+
+impl DeviceState {
+    /// Whether any LUN exports the device; several settings are fixed then.
+    pub(crate) fn is_exported(&self) -> bool {
+        self.export_count() != 0
+    }
+
+    /// The product identification of the backstore, which `wwn/product_id`
+    /// starts as.
+    pub(crate) fn default_product(&self) -> &[u8] {
+        self.backend.product().to_bytes()
+    }
+
+    /// The number of LUNs that export the device.
+    pub(crate) fn export_count(&self) -> u32 {
+        self.exports.load(Ordering::Relaxed)
+    }
+}
 
 /// `core/<hba>/<device>/`.
 pub(crate) struct Device {
@@ -113,8 +200,23 @@ configfs_node_type! {
             product_id: rw(DeviceWwn::show_product_id, DeviceWwn::store_product_id),
             revision: rw(DeviceWwn::show_revision, DeviceWwn::store_revision),
             vendor_id: rw(DeviceWwn::show_vendor_id, DeviceWwn::store_vendor_id),
+            vpd_assoc_logical_unit: ro(DeviceWwn::show_exports),
+            vpd_assoc_scsi_target_device: ro(DeviceWwn::show_exports),
+            vpd_assoc_target_port: ro(DeviceWwn::show_exports),
+            vpd_protocol_identifier: ro(DeviceWwn::show_exports),
             vpd_unit_serial: rw(DeviceWwn::show_unit_serial, DeviceWwn::store_unit_serial),
         ],
+    }
+}
+
+/// `core/<hba>/<device>/action/`: LIO's backstores put actions here; ours
+/// have none yet.
+pub(crate) struct DeviceAction;
+
+configfs_node_type! {
+    DeviceAction {
+        children: false,
+        attrs: [],
     }
 }
 
@@ -123,17 +225,19 @@ configfs_node_type! {
         children: false,
         attrs: [
             alias: rw(Device::show_alias, Device::store_alias),
+            alua_lu_gp: rw(Device::show_alua_lu_gp, Device::store_alua_lu_gp),
             control: wo(Device::store_control),
             enable: rw(Device::show_enable, Device::store_enable),
             info: ro(Device::show_info),
+            lba_map: rw(Device::show_lba_map, Device::store_lba_map),
             udev_path: rw(Device::show_udev_path, Device::store_udev_path),
         ],
     }
 }
 
 impl Device {
-    /// Makes the device `name` of backstore `backend`.
-    pub(crate) fn new(backend: Backend, name: &CStr) -> Result<NewNode<Device>> {
+    /// Makes the device `name` of backstore `backend` in HBA `hba`.
+    pub(crate) fn new(backend: Backend, name: &CStr, hba: HbaInfo<'_>) -> Result<NewNode<Device>> {
         let wwn = Wwn {
             vendor: Text::new(DEFAULT_VENDOR),
             product: Text::new(backend.product().to_bytes()),
@@ -142,6 +246,15 @@ impl Device {
             unit_serial: Text::new(b""),
             pd_text_id_info: Text::new(b""),
         };
+        let path = {
+            let (h, d) = (hba.name.to_bytes(), name.to_bytes());
+            let mut p = KVec::with_capacity(h.len() + d.len() + 1, GFP_KERNEL)?;
+            p.extend_from_slice(h, GFP_KERNEL)?;
+            p.push(b'/', GFP_KERNEL)?;
+            p.extend_from_slice(d, GFP_KERNEL)?;
+            crate::sys::cstring(&p)?
+        };
+        let dev_name = CString::try_from(name)?;
         // SAFETY: The table's functions are valid while `backend` pins it.
         // The result is a pointer or an ERR_PTR, as the ABI says.
         let state = kernel::error::from_err_ptr(unsafe {
@@ -153,18 +266,46 @@ impl Device {
             try_pin_init!(DeviceState {
                 backend,
                 state,
+                name: dev_name,
+                hba_instance: hba.index.saturating_add(1),
+                path,
+                key: NEXT_DEVICE_KEY.fetch_add(1, Ordering::Relaxed),
+                lu_groups: hba.lu_groups.clone(),
                 config <- new_mutex!(Config {
                     geometry: None,
                     alias: None,
                     udev_path: None,
                     wwn,
+                    attrib: DeviceAttributes::default(),
+                    index: 0,
+                    created: 0,
+                    written_queue_depth: 0,
+                    lba_map: LbaMap {
+                        segment_size: 0,
+                        segment_mult: 0,
+                        items: KVec::new(),
+                    },
                 }),
                 exports: AtomicU32::new(0),
+                pr <- new_mutex!(PrState::new()),
+                alua <- new_mutex!(AluaGroups::new()),
+                stats: DeviceStats::new(),
             }),
             GFP_KERNEL,
         )?;
         let wwn = NewNode::new(c"wwn", DeviceWwn { dev: dev.clone() })?;
-        NewNode::new(name, Device { dev })?.with_default(wwn)
+        let attrib = NewNode::new(c"attrib", DeviceAttrib::new(dev.clone()))?;
+        let pr = NewNode::new(c"pr", DevicePr::new(dev.clone()))?;
+        let alua = device_alua::new_dir(&dev)?;
+        let stats = device_stats::new_dir(&dev)?;
+        let action = NewNode::new(c"action", DeviceAction)?;
+        NewNode::new(name, Device { dev })?
+            .with_default(action)?
+            .with_default(attrib)?
+            .with_default(pr)?
+            .with_default(wwn)?
+            .with_default(alua)?
+            .with_default(stats)
     }
 
     fn store_control(&self, input: &[u8]) -> Result {
@@ -197,30 +338,65 @@ impl Device {
             return Err(EEXIST);
         }
         let mut geometry = DeviceGeometry::default();
+        // As in LIO, an enabled device is in `default_lu_gp`. It joins
+        // first, so that nothing can fail once the backstore has allocated.
+        let path = CString::try_from(&*self.dev.path)?;
+        self.dev.lu_groups.join_default(self.dev.key, path)?;
         // SAFETY: `state` is valid (type invariant); `geometry` is writable.
         let ret = unsafe { (self.dev.backend.ops().enable)(self.dev.state, &mut geometry) };
-        kernel::error::to_result(ret)?;
+        if let Err(e) = kernel::error::to_result(ret) {
+            self.dev.lu_groups.leave(self.dev.key);
+            return Err(e);
+        }
+        config.attrib.enable(attrib::Hardware {
+            block_size: geometry.block_size,
+            max_sectors: aligned_max_sectors(&geometry),
+            queue_depth: geometry.queue_depth,
+            nonrot: geometry.nonrot != 0,
+        });
+        config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
+        config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
         Ok(())
+    }
+
+    fn show_alua_lu_gp(&self, page: &mut Page<'_>) -> Result {
+        match self.dev.lu_groups.membership(self.dev.key)? {
+            Some(m) => page.emit(fmt!(
+                "LU Group Alias: {}\nLU Group ID: {}\n",
+                m.name.to_str().map_err(|_| EINVAL)?,
+                m.id
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Moves the device to the LU group named, or out of all for `NULL`.
+    fn store_alua_lu_gp(&self, input: &[u8]) -> Result {
+        if input.len() > LU_GROUP_NAME_BUF {
+            pr_err!("alua_lu_gp: the group name is too long\n");
+            return Err(EINVAL);
+        }
+        let name = inquiry::trim(input);
+        let target = if name == b"NULL" { None } else { Some(name) };
+        self.dev.lu_groups.move_to(self.dev.key, target)
     }
 
     fn show_info(&self, page: &mut Page<'_>) -> Result {
         // Held across `show_params`: the ABI serialises it with `enable`.
         let config = self.dev.config.lock();
-        let (block_size, max_sectors) = config
-            .geometry
-            .map_or((0, 0), |g| (g.block_size, aligned_max_sectors(&g)));
-        // ACTIVATED means exported through a LUN.
-        let status = if self.dev.exports.load(Ordering::Relaxed) > 0 {
-            "ACTIVATED"
-        } else {
-            "DEACTIVATED"
-        };
+        // As LIO: the working block size, the aligned hardware limit, and
+        // the queue depth last written to `attrib/queue_depth`.
         page.emit(fmt!(
-            "Status: {}  Max Queue Depth: 0  SectorSize: {}  HwMaxSectors: {}\n        ",
-            status,
-            block_size,
-            max_sectors
+            "Status: {}  Max Queue Depth: {}  SectorSize: {}  HwMaxSectors: {}\n        ",
+            if self.dev.is_exported() {
+                "ACTIVATED"
+            } else {
+                "DEACTIVATED"
+            },
+            config.written_queue_depth,
+            config.attrib.block_size,
+            config.attrib.hw_max_sectors
         ))?;
         let rest = page.rest();
         // SAFETY: `state` is valid (type invariant); `rest` is writable for
@@ -233,6 +409,65 @@ impl Device {
         }
         drop(config);
         page.advance(n as usize)
+    }
+
+    fn show_lba_map(&self, page: &mut Page<'_>) -> Result {
+        let config = self.dev.config.lock();
+        let map = &config.lba_map;
+        if map.items.is_empty() {
+            return Ok(());
+        }
+        page.emit(fmt!("{} {}\n", map.segment_size, map.segment_mult))?;
+        for (i, item) in map.items.iter().enumerate() {
+            match item {
+                lba_map::Item::Range { first, last } => {
+                    if i != 0 {
+                        page.emit(fmt!("\n"))?;
+                    }
+                    page.emit(fmt!("{} {}", first, last))?;
+                }
+                lba_map::Item::Group { id, state } => {
+                    page.emit(fmt!(" {}:{}", id, char::from(*state)))?;
+                }
+                lba_map::Item::Header { .. } => {}
+            }
+        }
+        page.emit(fmt!("\n"))
+    }
+
+    /// Replaces the LBA map; a map LIO would refuse changes nothing.
+    fn store_lba_map(&self, input: &[u8]) -> Result {
+        let refused = |e: lba_map::Error| {
+            pr_err!("lba_map: line {}: {}\n", e.line, e.reason);
+            EINVAL
+        };
+        let mut count = 0usize;
+        lba_map::parse::<Error>(input, &mut |_| {
+            count += 1;
+            Ok(())
+        })
+        .map_err(refused)??;
+        let mut items = KVec::with_capacity(count, GFP_KERNEL)?;
+        let (mut size, mut mult) = (0, 0);
+        lba_map::parse::<Error>(input, &mut |item| {
+            match item {
+                // LIO keeps both in 32 bits.
+                lba_map::Item::Header {
+                    segment_size,
+                    segment_mult,
+                } => (size, mult) = (segment_size as u32, segment_mult as u32),
+                _ => items.push(item, GFP_KERNEL)?,
+            }
+            Ok(())
+        })
+        .map_err(refused)??;
+        self.dev.config.lock().lba_map = LbaMap {
+            segment_size: size,
+            segment_mult: mult,
+            items,
+        };
+        device_alua::lba_map_set(&self.dev);
+        Ok(())
     }
 
     fn show_alias(&self, page: &mut Page<'_>) -> Result {
@@ -254,7 +489,20 @@ impl Device {
     }
 }
 
+impl Drop for Device {
+    fn drop(&mut self) {
+        self.dev.lu_groups.leave(self.dev.key);
+    }
+}
+
 impl DeviceWwn {
+    /// The VPD identifiers of the device's LUN exports, by association or
+    /// protocol. A device is exported by LUNs only; unexported, it has
+    /// none, and LIO shows nothing.
+    fn show_exports(&self, _page: &mut Page<'_>) -> Result {
+        Ok(())
+    }
+
     /// Shows one of the text fields of `wwn/`.
     fn show_text<const N: usize>(
         &self,
@@ -265,9 +513,27 @@ impl DeviceWwn {
         page.emit(fmt!("{}\n", field(&config.wwn).as_str()?))
     }
 
-    /// Replaces one of the text fields of `wwn/` with a checked value.
-    fn set_text<const N: usize>(&self, value: &[u8], field: fn(&mut Wwn) -> &mut Text<N>) {
+    /// As LIO: what INQUIRY reports cannot change under an initiator's
+    /// multipath code while LUNs export the device.
+    fn fixed_while_exported(&self, what: &CStr) -> Result {
+        if self.dev.is_exported() {
+            pr_err!("{:?}: cannot change while LUNs export the device\n", what);
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Replaces one of the text fields of `wwn/` with a checked value,
+    /// unless the device is exported.
+    fn set_text<const N: usize>(
+        &self,
+        what: &CStr,
+        value: &[u8],
+        field: fn(&mut Wwn) -> &mut Text<N>,
+    ) -> Result {
+        self.fixed_while_exported(what)?;
         *field(&mut self.dev.config.lock().wwn) = Text::new(value);
+        Ok(())
     }
 
     fn show_vendor_id(&self, page: &mut Page<'_>) -> Result {
@@ -276,8 +542,7 @@ impl DeviceWwn {
 
     fn store_vendor_id(&self, input: &[u8]) -> Result {
         let value = identification(c"vendor_id", input, inquiry::VENDOR_LEN)?;
-        self.set_text(value, |w| &mut w.vendor);
-        Ok(())
+        self.set_text(c"vendor_id", value, |w| &mut w.vendor)
     }
 
     fn show_product_id(&self, page: &mut Page<'_>) -> Result {
@@ -286,8 +551,7 @@ impl DeviceWwn {
 
     fn store_product_id(&self, input: &[u8]) -> Result {
         let value = identification(c"product_id", input, inquiry::PRODUCT_LEN)?;
-        self.set_text(value, |w| &mut w.product);
-        Ok(())
+        self.set_text(c"product_id", value, |w| &mut w.product)
     }
 
     fn show_revision(&self, page: &mut Page<'_>) -> Result {
@@ -296,8 +560,7 @@ impl DeviceWwn {
 
     fn store_revision(&self, input: &[u8]) -> Result {
         let value = identification(c"revision", input, inquiry::REVISION_LEN)?;
-        self.set_text(value, |w| &mut w.revision);
-        Ok(())
+        self.set_text(c"revision", value, |w| &mut w.revision)
     }
 
     fn show_company_id(&self, page: &mut Page<'_>) -> Result {
@@ -306,17 +569,22 @@ impl DeviceWwn {
     }
 
     fn store_company_id(&self, input: &[u8]) -> Result {
-        let id = match text::parse_u64(input) {
-            Ok(id) if id < 0x100_0000 => id as u32,
+        let id = match text::parse_u32(input) {
+            Ok(id) if id < 0x100_0000 => id,
             Ok(_) => {
                 pr_err!("company_id: an IEEE company ID has 24 bits\n");
                 return Err(EOVERFLOW);
+            }
+            Err(text::ParseError::OutOfRange) => {
+                pr_err!("company_id: an IEEE company ID has 24 bits\n");
+                return Err(ERANGE);
             }
             Err(_) => {
                 pr_err!("company_id: not a number\n");
                 return Err(EINVAL);
             }
         };
+        self.fixed_while_exported(c"company_id")?;
         self.dev.config.lock().wwn.company_id = id;
         Ok(())
     }
@@ -335,8 +603,7 @@ impl DeviceWwn {
             );
             EOVERFLOW
         })?;
-        self.set_text(value, |w| &mut w.unit_serial);
-        Ok(())
+        self.set_text(c"vpd_unit_serial", value, |w| &mut w.unit_serial)
     }
 
     fn show_pd_text_id_info(&self, page: &mut Page<'_>) -> Result {
@@ -344,6 +611,8 @@ impl DeviceWwn {
     }
 
     fn store_pd_text_id_info(&self, input: &[u8]) -> Result {
+        // LIO checks the exports first here.
+        self.fixed_while_exported(c"pd_text_id_info")?;
         let value = inquiry::pd_text_id_info(input).map_err(|_| {
             pr_err!(
                 "pd_text_id_info: at most {} bytes\n",
@@ -351,8 +620,7 @@ impl DeviceWwn {
             );
             EOVERFLOW
         })?;
-        self.set_text(value, |w| &mut w.pd_text_id_info);
-        Ok(())
+        self.set_text(c"pd_text_id_info", value, |w| &mut w.pd_text_id_info)
     }
 }
 
@@ -381,11 +649,7 @@ impl PinnedDrop for DeviceState {
 /// The device's transfer limit in blocks, rounded down to whole pages as
 /// LIO does (so a maximal transfer never ends inside a page).
 fn aligned_max_sectors(g: &DeviceGeometry) -> u32 {
-    let per_page = (kernel::page::PAGE_SIZE as u32) / g.block_size.max(1);
-    if per_page <= 1 {
-        return g.max_sectors;
-    }
-    g.max_sectors - g.max_sectors % per_page
+    attrib::align_max_sectors(g.max_sectors, g.block_size, kernel::page::PAGE_SIZE as u32)
 }
 
 fn show_path(page: &mut Page<'_>, value: Option<&CStr>) -> Result {
@@ -423,7 +687,7 @@ impl Device {
     /// Exports the device through a LUN; only an enabled device can be.
     pub(crate) fn export(&self) -> Result<DeviceExport> {
         // The lock orders this against `enable`.
-        if self.dev.config.lock().geometry.is_none() {
+        if !self.dev.config.lock().enabled() {
             return Err(ENODEV);
         }
         self.dev.exports.fetch_add(1, Ordering::Relaxed);

@@ -7,10 +7,13 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use kernel::prelude::*;
+use kernel::str::CString;
+use kernel::sync::Arc;
 
 use crate::backstores::Backend;
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
-use crate::device::Device;
+use crate::device::{Device, HbaInfo};
+use crate::lu_groups::LuGroups;
 use crate::root::TARGET_CORE_VERSION;
 use crate::text;
 
@@ -22,6 +25,10 @@ static NEXT_HBA_INDEX: AtomicU32 = AtomicU32::new(1);
 pub(crate) struct Hba {
     backend: Backend,
     index: u32,
+    /// The directory name, which LU group members show.
+    name: CString,
+    /// The core's LU groups, which enabled devices join.
+    lu_groups: Arc<LuGroups>,
 }
 
 configfs_node_type! {
@@ -36,7 +43,7 @@ configfs_node_type! {
 
 impl Hba {
     /// The HBA for directory `name` (`rd_mcp_0`, `fileio_3`, ...).
-    pub(crate) fn new(name: &CStr) -> Result<NewNode<Hba>> {
+    pub(crate) fn new(name: &CStr, lu_groups: Arc<LuGroups>) -> Result<NewNode<Hba>> {
         let bytes = name.to_bytes();
         let Some(sep) = bytes.iter().rposition(|&c| c == b'_') else {
             pr_err!("HBA {:?}: the name must be <backstore>_<number>\n", name);
@@ -57,8 +64,17 @@ impl Hba {
                 e
             }
         })?;
+        let hba_name = CString::try_from(name)?;
         let index = NEXT_HBA_INDEX.fetch_add(1, Ordering::Relaxed);
-        NewNode::new(name, Hba { backend, index })
+        NewNode::new(
+            name,
+            Hba {
+                backend,
+                index,
+                name: hba_name,
+                lu_groups,
+            },
+        )
     }
 
     fn show_info(&self, page: &mut Page<'_>) -> Result {
@@ -88,6 +104,11 @@ impl Children for Hba {
     type Child = Device;
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<Device>> {
-        Device::new(self.backend.try_clone()?, name)
+        let hba = HbaInfo {
+            name: &self.name,
+            index: self.index,
+            lu_groups: &self.lu_groups,
+        };
+        Device::new(self.backend.try_clone()?, name, hba)
     }
 }

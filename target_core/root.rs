@@ -118,7 +118,9 @@ impl Children for TargetRoot {
 }
 
 /// `core/`: backstore HBAs and the ALUA groups.
-pub(crate) struct CoreDir;
+pub(crate) struct CoreDir {
+    lu_groups: Arc<LuGroups>,
+}
 
 configfs_node_type! {
     CoreDir {
@@ -131,13 +133,14 @@ impl Children for CoreDir {
     type Child = Hba;
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<Hba>> {
-        Hba::new(name)
+        Hba::new(name, self.lu_groups.clone())
     }
 }
 
 impl CoreDir {
     fn new() -> Result<NewNode<CoreDir>> {
         let lu_groups = LuGroups::new()?;
-        NewNode::new(c"core", CoreDir)?.with_default(AluaDir::new(lu_groups)?)
+        let alua = AluaDir::new(lu_groups.clone())?;
+        NewNode::new(c"core", CoreDir { lu_groups })?.with_default(alua)
     }
 }

@@ -36,6 +36,18 @@ pub(crate) fn uts() -> Uts {
     }
 }
 
+/// The jiffies counter, 64 bits wide.
+pub(crate) fn jiffies() -> u64 {
+    // SAFETY: The helper only reads the counter.
+    unsafe { bindings::tcm_rs_get_jiffies_64() }
+}
+
+/// `jiffies` as the SCSI MIB shows a creation time (LIO's arithmetic).
+pub(crate) fn mib_time(jiffies: u64) -> u32 {
+    // SAFETY: The helper is pure arithmetic.
+    unsafe { bindings::tcm_rs_mib_time(jiffies) }
+}
+
 /// `bytes` as a C string; EINVAL if they contain a NUL byte.
 pub(crate) fn cstring(bytes: &[u8]) -> Result<CString> {
     if bytes.contains(&0) {

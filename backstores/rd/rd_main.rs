@@ -50,6 +50,8 @@ impl kernel::Module for RdModule {
 
 /// The logical block size of a ramdisk, as LIO's.
 const BLOCK_SIZE: u32 = 512;
+/// The commands a ramdisk takes at once, as LIO's rd_mcp reports.
+const QUEUE_DEPTH: u32 = 128;
 
 /// Numbers the ramdisks in the order they are made.
 static NEXT_ID: AtomicU32 = AtomicU32::new(0);
@@ -157,6 +159,8 @@ impl Backstore for RamDisk {
             blocks: bytes / u64::from(BLOCK_SIZE),
             // Memory has no transfer limit of its own.
             max_sectors: u32::MAX,
+            queue_depth: QUEUE_DEPTH,
+            nonrot: 1,
         })
     }
 }

@@ -35,9 +35,12 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod alua;
+pub mod attrib;
 pub mod cdb;
 pub mod control;
 pub mod inquiry;
+pub mod lba_map;
 pub mod mode;
 pub mod report_luns;
 pub mod rsoc;

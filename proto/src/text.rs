@@ -85,6 +85,30 @@ pub fn parse_u64_max(input: &[u8], max: u64) -> Result<u64, ParseError> {
     }
 }
 
+/// [`parse_u64`] into a `u32`, as `kstrtou32(s, 0, ..)`: a value that does
+/// not fit is [`ParseError::OutOfRange`] (the kernel's `ERANGE`).
+pub fn parse_u32(input: &[u8]) -> Result<u32, ParseError> {
+    u32::try_from(parse_u64(input)?).map_err(|_| ParseError::OutOfRange)
+}
+
+/// [`parse_u64`] into a `u8`, as `kstrtou8(s, 0, ..)`.
+pub fn parse_u8(input: &[u8]) -> Result<u8, ParseError> {
+    u8::try_from(parse_u64(input)?).map_err(|_| ParseError::OutOfRange)
+}
+
+/// Parses a flag as `kstrtobool` does: only the first character counts
+/// (`1yYtTeE` true, `0nNfFdD` false), or the first two for `on`/`off`.
+pub fn parse_bool(input: &[u8]) -> Result<bool, ParseError> {
+    match input {
+        [] => Err(ParseError::Empty),
+        [b'1' | b'y' | b'Y' | b't' | b'T' | b'e' | b'E', ..] => Ok(true),
+        [b'0' | b'n' | b'N' | b'f' | b'F' | b'd' | b'D', ..] => Ok(false),
+        [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
+        [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
+        _ => Err(ParseError::NotANumber),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +153,31 @@ mod tests {
             parse_decimal_u64(b"18446744073709551616"),
             Err(ParseError::OutOfRange)
         );
+    }
+
+    #[test]
+    fn narrow_types_like_kstrtou32_and_kstrtou8() {
+        assert_eq!(parse_u32(b"4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_u32(b"4294967296"), Err(ParseError::OutOfRange));
+        assert_eq!(parse_u32(b"x"), Err(ParseError::NotANumber));
+        assert_eq!(parse_u8(b"255\n"), Ok(255));
+        assert_eq!(parse_u8(b"256"), Err(ParseError::OutOfRange));
+    }
+
+    #[test]
+    fn flags_like_kstrtobool() {
+        assert_eq!(parse_bool(b"1\n"), Ok(true));
+        assert_eq!(parse_bool(b"yes"), Ok(true));
+        assert_eq!(parse_bool(b"Enable"), Ok(true));
+        assert_eq!(parse_bool(b"0"), Ok(false));
+        assert_eq!(parse_bool(b"off"), Ok(false));
+        assert_eq!(parse_bool(b"On"), Ok(true));
+        assert_eq!(parse_bool(b"12"), Ok(true));
+        assert_eq!(parse_bool(b"o"), Err(ParseError::NotANumber));
+        assert_eq!(parse_bool(b"2"), Err(ParseError::NotANumber));
+        assert_eq!(parse_bool(b"\n"), Err(ParseError::NotANumber));
+        assert_eq!(parse_bool(b""), Err(ParseError::Empty));
+        assert_eq!(parse_bool(b"\xff"), Err(ParseError::NotANumber));
     }
 
     #[test]

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `core/<hba>/<device>/alua/`: the device's ALUA target port groups.
+//!
+//! `default_tg_pt_gp` (ID 0) comes with the device; `mkdir` makes more,
+//! each without an ID until one is written to its `tg_pt_gp_id` (0 picks
+//! the next free one). IDs are unique per device. A group's settings and
+//! checks are the shared code in proto/src/alua.rs; the device keeps its
+//! groups with an ID in `AluaGroups`, where the SCSI engine will find them
+//! (REPORT TARGET PORT GROUPS, the access checks). `members` lists the
+//! LUNs in a group: none until LUNs exist.
+
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::time::{delay::fsleep, Delta};
+
+use crate::alua::{self, Setting, TgPtGp};
+use crate::configfs::{configfs_node_type, Children, NewNode, Page};
+use crate::device::DeviceState;
+use crate::text::{self, ParseError};
+
+/// The target port groups of a device that have an ID.
+pub(crate) struct AluaGroups {
+    /// Where automatic IDs continue (LIO's `alua_tg_pt_gps_counter`).
+    next_id: u16,
+    groups: KVec<Arc<TgPtGroup>>,
+}
+
+impl AluaGroups {
+    pub(crate) fn new() -> Self {
+        Self {
+            next_id: 0,
+            groups: KVec::new(),
+        }
+    }
+}
+
+/// One target port group: its ID (once set) and settings.
+#[pin_data]
+pub(crate) struct TgPtGroup {
+    #[pin]
+    state: Mutex<GroupState>,
+}
+
+struct GroupState {
+    id: Option<u16>,
+    settings: TgPtGp,
+}
+
+impl TgPtGroup {
+    fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            try_pin_init!(Self {
+                state <- new_mutex!(GroupState {
+                    id: None,
+                    settings: TgPtGp::default(),
+                }),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn id(&self) -> Option<u16> {
+        self.state.lock().id
+    }
+}
+
+/// Marks every group of `dev` with an ID as supporting the LBA dependent
+/// state, as LIO does when the device's LBA map is written.
+pub(crate) fn lba_map_set(dev: &DeviceState) {
+    for g in dev.alua.lock().groups.iter() {
+        alua::lba_map_set(&mut g.state.lock().settings);
+    }
+}
+
+/// Gives `group` the ID `id`, or the next free one for 0, and lists it in
+/// the device's groups.
+fn set_id(dev: &DeviceState, group: &Arc<TgPtGroup>, id: u16) -> Result {
+    let mut groups = dev.alua.lock();
+    if group.id().is_some() {
+        pr_err!("ALUA tg_pt_gp_id: the group already has an ID; it cannot change\n");
+        return Err(EINVAL);
+    }
+    if groups.groups.len() >= usize::from(u16::MAX) {
+        pr_err!("ALUA tg_pt_gp_id: the device has the most groups it can\n");
+        return Err(EINVAL);
+    }
+    let taken = |groups: &AluaGroups, id: u16| groups.groups.iter().any(|g| g.id() == Some(id));
+    let id = if id != 0 {
+        if taken(&groups, id) {
+            pr_err!("ALUA tg_pt_gp_id: ID {} already exists\n", id);
+            return Err(EINVAL);
+        }
+        id
+    } else {
+        // Fewer than 65535 IDs are taken: a free one is found.
+        loop {
+            let candidate = groups.next_id;
+            groups.next_id = groups.next_id.wrapping_add(1);
+            if !taken(&groups, candidate) {
+                break candidate;
+            }
+        }
+    };
+    groups.groups.push(group.clone(), GFP_KERNEL)?;
+    group.state.lock().id = Some(id);
+    Ok(())
+}
+
+/// Builds `alua/` with `default_tg_pt_gp` (ID 0).
+pub(crate) fn new_dir(dev: &Arc<DeviceState>) -> Result<NewNode<DeviceAlua>> {
+    let default_group = TgPtGroup::new()?;
+    {
+        let mut groups = dev.alua.lock();
+        groups.groups.push(default_group.clone(), GFP_KERNEL)?;
+        groups.next_id = 1;
+    }
+    default_group.state.lock().id = Some(0);
+    let node = NewNode::new(
+        c"default_tg_pt_gp",
+        TgPtGpNode {
+            dev: dev.clone(),
+            group: default_group,
+        },
+    )?;
+    NewNode::new(c"alua", DeviceAlua { dev: dev.clone() })?.with_default(node)
+}
+
+/// `core/<hba>/<device>/alua/`: `mkdir` makes a target port group.
+pub(crate) struct DeviceAlua {
+    dev: Arc<DeviceState>,
+}
+
+configfs_node_type! {
+    DeviceAlua {
+        children: true,
+        attrs: [],
+    }
+}
+
+impl Children for DeviceAlua {
+    type Child = TgPtGpNode;
+
+    fn make_child(&self, name: &CStr) -> Result<NewNode<TgPtGpNode>> {
+        NewNode::new(
+            name,
+            TgPtGpNode {
+                dev: self.dev.clone(),
+                group: TgPtGroup::new()?,
+            },
+        )
+    }
+}
+
+/// `core/<hba>/<device>/alua/<group>/`.
+pub(crate) struct TgPtGpNode {
+    dev: Arc<DeviceState>,
+    group: Arc<TgPtGroup>,
+}
+
+impl Drop for TgPtGpNode {
+    fn drop(&mut self) {
+        let group = &self.group;
+        self.dev
+            .alua
+            .lock()
+            .groups
+            .retain(|g| !Arc::ptr_eq(g, group));
+    }
+}
+
+/// A refused write: LIO's errno, and the reason in the kernel log.
+fn refused(what: &str, e: alua::Error) -> Error {
+    match e {
+        alua::Error::Parse(ParseError::OutOfRange) => {
+            pr_err!("ALUA {}: the value is out of range\n", what);
+            ERANGE
+        }
+        alua::Error::Parse(_) => {
+            pr_err!("ALUA {}: not a number\n", what);
+            EINVAL
+        }
+        alua::Error::Invalid(why) => {
+            pr_err!("ALUA {}: {}\n", what, why);
+            EINVAL
+        }
+        alua::Error::NoId => {
+            pr_err!("ALUA {}: the group has no tg_pt_gp_id yet\n", what);
+            EINVAL
+        }
+        alua::Error::NotEnabled => {
+            pr_err!("ALUA {}: the device is not enabled\n", what);
+            ENODEV
+        }
+    }
+}
+
+macro_rules! setting {
+    ($show:ident, $store:ident, $name:literal, $setting:expr, |$g:ident| $value:expr) => {
+        fn $show(&self, page: &mut Page<'_>) -> Result {
+            let $g = self.group.state.lock().settings;
+            page.emit(fmt!("{}\n", $value))
+        }
+
+        fn $store(&self, input: &[u8]) -> Result {
+            self.store(input, $name, $setting)
+        }
+    };
+}
+
+configfs_node_type! {
+    TgPtGpNode {
+        children: false,
+        attrs: [
+            alua_access_state: rw(TgPtGpNode::show_access_state, TgPtGpNode::store_access_state),
+            alua_access_status: rw(TgPtGpNode::show_access_status, TgPtGpNode::store_access_status),
+            alua_access_type: rw(TgPtGpNode::show_access_type, TgPtGpNode::store_access_type),
+            alua_support_active_nonoptimized: rw(TgPtGpNode::show_sup_an, TgPtGpNode::store_sup_an),
+            alua_support_active_optimized: rw(TgPtGpNode::show_sup_ao, TgPtGpNode::store_sup_ao),
+            alua_support_lba_dependent: rw(TgPtGpNode::show_sup_lbd, TgPtGpNode::store_sup_lbd),
+            alua_support_offline: rw(TgPtGpNode::show_sup_o, TgPtGpNode::store_sup_o),
+            alua_support_standby: rw(TgPtGpNode::show_sup_s, TgPtGpNode::store_sup_s),
+            alua_support_transitioning: rw(TgPtGpNode::show_sup_t, TgPtGpNode::store_sup_t),
+            alua_support_unavailable: rw(TgPtGpNode::show_sup_u, TgPtGpNode::store_sup_u),
+            alua_write_metadata: rw(TgPtGpNode::show_write_metadata, TgPtGpNode::store_write_metadata),
+            implicit_trans_secs: rw(TgPtGpNode::show_implicit_trans, TgPtGpNode::store_implicit_trans),
+            members: ro(TgPtGpNode::show_members),
+            nonop_delay_msecs: rw(TgPtGpNode::show_nonop_delay, TgPtGpNode::store_nonop_delay),
+            preferred: rw(TgPtGpNode::show_preferred, TgPtGpNode::store_preferred),
+            tg_pt_gp_id: rw(TgPtGpNode::show_id, TgPtGpNode::store_id),
+            trans_delay_msecs: rw(TgPtGpNode::show_trans_delay, TgPtGpNode::store_trans_delay),
+        ],
+    }
+}
+
+impl TgPtGpNode {
+    fn store(&self, input: &[u8], what: &str, setting: Setting) -> Result {
+        let mut state = self.group.state.lock();
+        let has_id = state.id.is_some();
+        alua::store(&mut state.settings, setting, input, has_id).map_err(|e| refused(what, e))
+    }
+
+    fn show_access_state(&self, page: &mut Page<'_>) -> Result {
+        let state = self.group.state.lock().settings.access_state;
+        page.emit(fmt!("{}\n", state))
+    }
+
+    /// An implicit transition, as LIO makes it from configfs: the group
+    /// shows Transitioning for `trans_delay_msecs`, then the new state.
+    fn store_access_state(&self, input: &[u8]) -> Result {
+        let enabled = self.dev.config.lock().enabled();
+        let mut state = self.group.state.lock();
+        let has_id = state.id.is_some();
+        let Some(new) = alua::parse_access_state(&state.settings, input, has_id, enabled)
+            .map_err(|e| refused("alua_access_state", e))?
+        else {
+            return Ok(());
+        };
+        state.settings.access_state = alua::STATE_TRANSITION;
+        state.settings.access_status = alua::STATUS_ALTERED_BY_IMPLICIT_ALUA;
+        if new == alua::STATE_TRANSITION {
+            return Ok(());
+        }
+        let delay = state.settings.trans_delay_msecs;
+        drop(state);
+        if delay != 0 {
+            fsleep(Delta::from_millis(i64::from(delay)));
+        }
+        self.group.state.lock().settings.access_state = new;
+        Ok(())
+    }
+
+    fn show_access_status(&self, page: &mut Page<'_>) -> Result {
+        let status = self.group.state.lock().settings.access_status;
+        page.emit(fmt!("{}\n", alua::status_text(status)))
+    }
+
+    fn store_access_status(&self, input: &[u8]) -> Result {
+        self.store(input, "alua_access_status", Setting::AccessStatus)
+    }
+
+    fn show_access_type(&self, page: &mut Page<'_>) -> Result {
+        let t = self.group.state.lock().settings.access_type;
+        page.emit(fmt!("{}\n", alua::access_type_text(t)))
+    }
+
+    fn store_access_type(&self, input: &[u8]) -> Result {
+        self.store(input, "alua_access_type", Setting::AccessType)
+    }
+
+    setting!(
+        show_sup_t,
+        store_sup_t,
+        "alua_support_transitioning",
+        Setting::Support(alua::SUP_TRANSITION),
+        |g| alua::supports(&g, alua::SUP_TRANSITION)
+    );
+    setting!(
+        show_sup_o,
+        store_sup_o,
+        "alua_support_offline",
+        Setting::Support(alua::SUP_OFFLINE),
+        |g| alua::supports(&g, alua::SUP_OFFLINE)
+    );
+    setting!(
+        show_sup_lbd,
+        store_sup_lbd,
+        "alua_support_lba_dependent",
+        Setting::Support(alua::SUP_LBA_DEPENDENT),
+        |g| alua::supports(&g, alua::SUP_LBA_DEPENDENT)
+    );
+    setting!(
+        show_sup_u,
+        store_sup_u,
+        "alua_support_unavailable",
+        Setting::Support(alua::SUP_UNAVAILABLE),
+        |g| alua::supports(&g, alua::SUP_UNAVAILABLE)
+    );
+    setting!(
+        show_sup_s,
+        store_sup_s,
+        "alua_support_standby",
+        Setting::Support(alua::SUP_STANDBY),
+        |g| alua::supports(&g, alua::SUP_STANDBY)
+    );
+    setting!(
+        show_sup_ao,
+        store_sup_ao,
+        "alua_support_active_optimized",
+        Setting::Support(alua::SUP_ACTIVE_OPTIMIZED),
+        |g| alua::supports(&g, alua::SUP_ACTIVE_OPTIMIZED)
+    );
+    setting!(
+        show_sup_an,
+        store_sup_an,
+        "alua_support_active_nonoptimized",
+        Setting::Support(alua::SUP_ACTIVE_NON_OPTIMIZED),
+        |g| alua::supports(&g, alua::SUP_ACTIVE_NON_OPTIMIZED)
+    );
+    setting!(
+        show_write_metadata,
+        store_write_metadata,
+        "alua_write_metadata",
+        Setting::WriteMetadata,
+        |g| u8::from(g.write_metadata)
+    );
+    setting!(
+        show_nonop_delay,
+        store_nonop_delay,
+        "nonop_delay_msecs",
+        Setting::NonopDelayMsecs,
+        |g| g.nonop_delay_msecs
+    );
+    setting!(
+        show_trans_delay,
+        store_trans_delay,
+        "trans_delay_msecs",
+        Setting::TransDelayMsecs,
+        |g| g.trans_delay_msecs
+    );
+    setting!(
+        show_implicit_trans,
+        store_implicit_trans,
+        "implicit_trans_secs",
+        Setting::ImplicitTransSecs,
+        |g| g.implicit_trans_secs
+    );
+    setting!(
+        show_preferred,
+        store_preferred,
+        "preferred",
+        Setting::Preferred,
+        |g| u8::from(g.preferred)
+    );
+
+    fn show_id(&self, page: &mut Page<'_>) -> Result {
+        match self.group.id() {
+            Some(id) => page.emit(fmt!("{}\n", id)),
+            None => Ok(()),
+        }
+    }
+
+    fn store_id(&self, input: &[u8]) -> Result {
+        let id = match text::parse_u64(input) {
+            Ok(id) if id <= alua::MAX_ID => id as u16,
+            Ok(_) => {
+                pr_err!("ALUA tg_pt_gp_id: exceeds maximum 0x0000ffff\n");
+                return Err(EINVAL);
+            }
+            Err(e) => return Err(refused("tg_pt_gp_id", alua::Error::Parse(e))),
+        };
+        set_id(&self.dev, &self.group, id)
+    }
+
+    /// The LUNs in the group, `<fabric>/<wwn>/tpgt_<n>/<lun>`: none until
+    /// LUNs exist.
+    fn show_members(&self, _page: &mut Page<'_>) -> Result {
+        Ok(())
+    }
+}
