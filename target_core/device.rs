@@ -697,6 +697,13 @@ impl Device {
     }
 }
 
+impl DeviceExport {
+    /// The exported device.
+    pub(crate) fn device(&self) -> &DeviceState {
+        &self.dev
+    }
+}
+
 impl Drop for DeviceExport {
     fn drop(&mut self) {
         self.dev.exports.fetch_sub(1, Ordering::Relaxed);

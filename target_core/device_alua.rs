@@ -11,12 +11,14 @@
 //! LUNs in a group: none until LUNs exist.
 
 use kernel::prelude::*;
+use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 use kernel::time::{delay::fsleep, Delta};
 
 use crate::alua::{self, Setting, TgPtGp};
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
 use crate::device::DeviceState;
+use crate::lun::LunState;
 use crate::text::{self, ParseError};
 
 /// The target port groups of a device that have an ID.
@@ -35,9 +37,11 @@ impl AluaGroups {
     }
 }
 
-/// One target port group: its ID (once set) and settings.
+/// One target port group: its ID (once set), settings and member LUNs.
 #[pin_data]
 pub(crate) struct TgPtGroup {
+    /// The group's directory name.
+    name: CString,
     #[pin]
     state: Mutex<GroupState>,
 }
@@ -45,15 +49,20 @@ pub(crate) struct TgPtGroup {
 struct GroupState {
     id: Option<u16>,
     settings: TgPtGp,
+    /// The LUNs in the group. A member holds the group too; the cycle ends
+    /// when the LUN leaves (unlink) or the group goes (`rmdir`).
+    members: KVec<Arc<LunState>>,
 }
 
 impl TgPtGroup {
-    fn new() -> Result<Arc<Self>> {
+    fn new(name: &CStr) -> Result<Arc<Self>> {
         Arc::pin_init(
             try_pin_init!(Self {
+                name: name.to_cstring()?,
                 state <- new_mutex!(GroupState {
                     id: None,
                     settings: TgPtGp::default(),
+                    members: KVec::new(),
                 }),
             }),
             GFP_KERNEL,
@@ -63,6 +72,53 @@ impl TgPtGroup {
     fn id(&self) -> Option<u16> {
         self.state.lock().id
     }
+
+    /// Adds a LUN; the LUN keeps the group as its own.
+    pub(crate) fn join(&self, lun: &Arc<LunState>) -> Result {
+        self.state.lock().members.push(lun.clone(), GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Removes a LUN.
+    pub(crate) fn leave(&self, lun: &LunState) {
+        self.state
+            .lock()
+            .members
+            .retain(|m| !core::ptr::eq(&**m, lun));
+    }
+
+    /// The transition delay of a state change of a member.
+    pub(crate) fn trans_delay_msecs(&self) -> u32 {
+        self.state.lock().settings.trans_delay_msecs
+    }
+
+    /// A member LUN's `alua_tg_pt_gp`, as LIO shows it, with the LUN's
+    /// secondary state.
+    pub(crate) fn show_member(&self, page: &mut Page<'_>, offline: bool, status: u8) -> Result {
+        let state = self.state.lock();
+        page.emit(fmt!(
+            "TG Port Alias: {}\nTG Port Group ID: {}\nTG Port Primary Access State: {}\n\
+             TG Port Primary Access Status: {}\nTG Port Secondary Access State: {}\n\
+             TG Port Secondary Access Status: {}\n",
+            self.name.to_str().map_err(|_| EINVAL)?,
+            state.id.unwrap_or(0),
+            alua::state_text(state.settings.access_state),
+            alua::status_text(state.settings.access_status),
+            if offline { "Offline" } else { "None" },
+            alua::status_text(status)
+        ))
+    }
+}
+
+/// The group of `dev` called `name` among those with an ID (the only ones
+/// a LUN can join, as in LIO).
+pub(crate) fn find_group(dev: &DeviceState, name: &[u8]) -> Option<Arc<TgPtGroup>> {
+    dev.alua
+        .lock()
+        .groups
+        .iter()
+        .find(|g| g.name.to_bytes() == name)
+        .cloned()
 }
 
 /// Marks every group of `dev` with an ID as supporting the LBA dependent
@@ -107,9 +163,12 @@ fn set_id(dev: &DeviceState, group: &Arc<TgPtGroup>, id: u16) -> Result {
     Ok(())
 }
 
+/// The group every LUN of the device starts in.
+pub(crate) const DEFAULT_GROUP: &CStr = c"default_tg_pt_gp";
+
 /// Builds `alua/` with `default_tg_pt_gp` (ID 0).
 pub(crate) fn new_dir(dev: &Arc<DeviceState>) -> Result<NewNode<DeviceAlua>> {
-    let default_group = TgPtGroup::new()?;
+    let default_group = TgPtGroup::new(DEFAULT_GROUP)?;
     {
         let mut groups = dev.alua.lock();
         groups.groups.push(default_group.clone(), GFP_KERNEL)?;
@@ -117,7 +176,7 @@ pub(crate) fn new_dir(dev: &Arc<DeviceState>) -> Result<NewNode<DeviceAlua>> {
     }
     default_group.state.lock().id = Some(0);
     let node = NewNode::new(
-        c"default_tg_pt_gp",
+        DEFAULT_GROUP,
         TgPtGpNode {
             dev: dev.clone(),
             group: default_group,
@@ -146,9 +205,20 @@ impl Children for DeviceAlua {
             name,
             TgPtGpNode {
                 dev: self.dev.clone(),
-                group: TgPtGroup::new()?,
+                group: TgPtGroup::new(name)?,
             },
         )
+    }
+
+    /// As in LIO, the LUNs of a removed group go back to the default one.
+    fn drop_child(&self, child: &TgPtGpNode) {
+        let members = core::mem::take(&mut child.group.state.lock().members);
+        let Some(default) = find_group(&self.dev, DEFAULT_GROUP.to_bytes()) else {
+            return;
+        };
+        for lun in members.iter() {
+            lun.move_to_group(&default);
+        }
     }
 }
 
@@ -392,9 +462,12 @@ impl TgPtGpNode {
         set_id(&self.dev, &self.group, id)
     }
 
-    /// The LUNs in the group, `<fabric>/<wwn>/tpgt_<n>/<lun>`: none until
-    /// LUNs exist.
-    fn show_members(&self, _page: &mut Page<'_>) -> Result {
+    /// The LUNs in the group, one `<fabric>/<wwn>/tpgt_<n>/<lun>` a line.
+    fn show_members(&self, page: &mut Page<'_>) -> Result {
+        let state = self.group.state.lock();
+        for m in state.members.iter() {
+            m.emit_path(page)?;
+        }
         Ok(())
     }
 }

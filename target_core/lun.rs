@@ -11,10 +11,14 @@
 //! `rmdir` of the device with -EBUSY.
 
 use kernel::prelude::*;
+use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::time::{delay::fsleep, Delta};
 
-use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode};
+use crate::alua;
+use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode, Page};
 use crate::device::{Device, DeviceExport};
+use crate::device_alua::{self, TgPtGroup};
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
 
@@ -64,7 +68,13 @@ impl Children for LunDir {
         let state = Arc::pin_init(
             try_pin_init!(LunState {
                 tpg: self.tpg.clone(),
-                export <- new_mutex!(None),
+                name: name.to_cstring()?,
+                inner <- new_mutex!(LunInner {
+                    export: None,
+                    offline: false,
+                    status: alua::STATUS_NONE,
+                    write_md: false,
+                }),
             }),
             GFP_KERNEL,
         )?;
@@ -72,13 +82,27 @@ impl Children for LunDir {
     }
 }
 
-/// A LUN, shared by its directory and the ACLs that map it.
+/// A LUN, shared by its directory, the ACLs that map it and its ALUA
+/// target port group.
 #[pin_data]
 pub(crate) struct LunState {
     tpg: Arc<TpgState>,
-    /// The device the LUN exports, once linked.
+    /// The directory name, `lun_<N>`.
+    name: CString,
     #[pin]
-    export: Mutex<Option<DeviceExport>>,
+    inner: Mutex<LunInner>,
+}
+
+struct LunInner {
+    /// The device the LUN exports and the device's target port group the
+    /// LUN is in, once linked.
+    export: Option<(DeviceExport, Arc<TgPtGroup>)>,
+    /// The secondary ALUA state of the port (`alua_tg_pt_offline`,
+    /// `alua_tg_pt_status`, `alua_tg_pt_write_md`); it outlives links, as
+    /// in LIO.
+    offline: bool,
+    status: u8,
+    write_md: bool,
 }
 
 impl LunState {
@@ -89,7 +113,22 @@ impl LunState {
 
     /// Whether a device is linked.
     pub(crate) fn is_linked(&self) -> bool {
-        self.export.lock().is_some()
+        self.inner.lock().export.is_some()
+    }
+
+    /// Writes the LUN's name as an ALUA group's `members` shows it.
+    pub(crate) fn emit_path(&self, page: &mut Page<'_>) -> Result {
+        self.tpg.emit_path(page, &self.name)
+    }
+
+    /// Puts the LUN in `group` (its old group is being removed).
+    pub(crate) fn move_to_group(self: &Arc<Self>, group: &Arc<TgPtGroup>) {
+        let mut inner = self.inner.lock();
+        if let Some((_, current)) = inner.export.as_mut() {
+            if group.join(self).is_ok() {
+                *current = group.clone();
+            }
+        }
     }
 }
 
@@ -102,13 +141,146 @@ configfs_node_type! {
     Lun {
         children: false,
         links: true,
-        attrs: [],
+        attrs: [
+            alua_tg_pt_gp: rw(Lun::show_tg_pt_gp, Lun::store_tg_pt_gp),
+            alua_tg_pt_offline: rw(Lun::show_offline, Lun::store_offline),
+            alua_tg_pt_status: rw(Lun::show_status, Lun::store_status),
+            alua_tg_pt_write_md: rw(Lun::show_write_md, Lun::store_write_md),
+        ],
     }
 }
+
+/// The longest ALUA group name a write may carry (LIO's
+/// TG_PT_GROUP_NAME_BUF).
+const GROUP_NAME_BUF: usize = 256;
 
 impl Lun {
     pub(crate) fn state(&self) -> &Arc<LunState> {
         &self.state
+    }
+
+    /// The LUN's state while linked; ENODEV otherwise, as in LIO.
+    fn linked(&self) -> Result<kernel::sync::MutexGuard<'_, LunInner>> {
+        let inner = self.state.inner.lock();
+        if inner.export.is_none() {
+            return Err(ENODEV);
+        }
+        Ok(inner)
+    }
+
+    fn show_tg_pt_gp(&self, page: &mut Page<'_>) -> Result {
+        let inner = self.linked()?;
+        match &inner.export {
+            Some((_, group)) => group.show_member(page, inner.offline, inner.status),
+            None => Ok(()),
+        }
+    }
+
+    /// Moves the LUN to the device's group named by the write (one with an
+    /// ID), or back to `default_tg_pt_gp` for `NULL`.
+    fn store_tg_pt_gp(&self, input: &[u8]) -> Result {
+        if input.len() > GROUP_NAME_BUF {
+            pr_err!("alua_tg_pt_gp: a group name has at most {} bytes\n", GROUP_NAME_BUF);
+            return Err(EINVAL);
+        }
+        let name = text::trim(input);
+        let target = if name == b"NULL" {
+            device_alua::DEFAULT_GROUP.to_bytes()
+        } else {
+            name
+        };
+        let mut inner = self.linked()?;
+        let Some((export, current)) = inner.export.as_mut() else {
+            return Err(ENODEV);
+        };
+        let Some(group) = device_alua::find_group(export.device(), target) else {
+            pr_err!("alua_tg_pt_gp: the device has no target port group with that name and an ID\n");
+            return Err(ENODEV);
+        };
+        if Arc::ptr_eq(&group, current) {
+            return Ok(());
+        }
+        group.join(&self.state)?;
+        current.leave(&self.state);
+        *current = group;
+        Ok(())
+    }
+
+    fn show_offline(&self, page: &mut Page<'_>) -> Result {
+        let inner = self.linked()?;
+        page.emit(fmt!("{}\n", u8::from(inner.offline)))
+    }
+
+    /// Sets the port's secondary state (SPC-4's OFFLINE), as an implicit
+    /// change, after the group's transition delay.
+    fn store_offline(&self, input: &[u8]) -> Result {
+        let offline = parse_flag("alua_tg_pt_offline", input)?;
+        let delay = {
+            let mut inner = self.linked()?;
+            let delay = match &inner.export {
+                Some((_, group)) => group.trans_delay_msecs(),
+                None => return Err(ENODEV),
+            };
+            inner.offline = offline;
+            inner.status = alua::STATUS_ALTERED_BY_IMPLICIT_ALUA;
+            delay
+        };
+        if delay != 0 {
+            fsleep(Delta::from_millis(i64::from(delay)));
+        }
+        Ok(())
+    }
+
+    fn show_status(&self, page: &mut Page<'_>) -> Result {
+        let inner = self.linked()?;
+        page.emit(fmt!("{}\n", inner.status))
+    }
+
+    fn store_status(&self, input: &[u8]) -> Result {
+        let status = match text::parse_u64(input) {
+            Ok(v @ 0..=2) => v as u8,
+            Ok(_) => {
+                pr_err!("alua_tg_pt_status: 0 (none), 1 (explicit) or 2 (implicit)\n");
+                return Err(EINVAL);
+            }
+            Err(e) => return Err(parse_error("alua_tg_pt_status", e)),
+        };
+        self.linked()?.status = status;
+        Ok(())
+    }
+
+    fn show_write_md(&self, page: &mut Page<'_>) -> Result {
+        let inner = self.linked()?;
+        page.emit(fmt!("{}\n", u8::from(inner.write_md)))
+    }
+
+    fn store_write_md(&self, input: &[u8]) -> Result {
+        let write_md = parse_flag("alua_tg_pt_write_md", input)?;
+        self.linked()?.write_md = write_md;
+        Ok(())
+    }
+}
+
+/// The errno of a number that did not parse, as `kstrtoul` gives it.
+fn parse_error(what: &str, e: text::ParseError) -> Error {
+    pr_err!("{}: not a number\n", what);
+    if e == text::ParseError::OutOfRange {
+        ERANGE
+    } else {
+        EINVAL
+    }
+}
+
+/// A 0 or 1 written in `kstrtoul` syntax.
+fn parse_flag(what: &str, input: &[u8]) -> Result<bool> {
+    match text::parse_u64(input) {
+        Ok(0) => Ok(false),
+        Ok(1) => Ok(true),
+        Ok(_) => {
+            pr_err!("{}: 0 or 1\n", what);
+            Err(EINVAL)
+        }
+        Err(e) => Err(parse_error(what, e)),
     }
 }
 
@@ -118,38 +290,26 @@ impl Links for Lun {
             pr_err!("lun: {:?} is not a backstore device\n", target.name());
             return Err(EFAULT);
         };
-        let mut export = self.state.export.lock();
-        if export.is_some() {
+        let mut inner = self.state.inner.lock();
+        if inner.export.is_some() {
             pr_err!("lun: already linked to a device\n");
             return Err(EEXIST);
         }
-        *export = Some(dev.export().inspect_err(|_| {
+        let export = dev.export().inspect_err(|_| {
             pr_err!("lun: device {:?} is not enabled\n", target.name());
-        })?);
+        })?;
+        // Every LUN starts in the device's default target port group.
+        let group = device_alua::find_group(export.device(), device_alua::DEFAULT_GROUP.to_bytes())
+            .ok_or(ENODEV)?;
+        group.join(&self.state)?;
+        inner.export = Some((export, group));
         Ok(())
     }
 
     fn drop_link(&self, _target: &Item) {
         // Dropping the export gives the device's count back.
-        drop(self.state.export.lock().take());
-    }
-}
-
-#[kernel::prelude::kunit_tests(tcm_rs_core_lun)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lun_names_parse_as_lio() {
-        assert!(matches!(parse_lun_name("t", c"lun_0"), Ok(0)));
-        assert!(matches!(parse_lun_name("t", c"lun_0x10"), Ok(16)));
-        assert!(matches!(parse_lun_name("t", c"lun_010"), Ok(8)));
-        assert!(matches!(parse_lun_name("t", c"lun_"), Err(e) if e == EINVAL));
-        assert!(matches!(parse_lun_name("t", c"lun_x"), Err(e) if e == EINVAL));
-        assert!(matches!(parse_lun_name("t", c"l_1"), Err(e) if e == EINVAL));
-        assert!(matches!(
-            parse_lun_name("t", c"lun_18446744073709551616"),
-            Err(e) if e == ERANGE
-        ));
+        if let Some((_export, group)) = self.state.inner.lock().export.take() {
+            group.leave(&self.state);
+        }
     }
 }

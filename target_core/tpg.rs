@@ -10,6 +10,7 @@
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
+use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::acl::AclDir;
@@ -25,6 +26,7 @@ pub(crate) struct Wwn {
     // Freed before `fabric` lets the module go.
     state: FabricObject,
     fabric: Arc<FabricShared>,
+    name: CString,
 }
 
 configfs_node_type! {
@@ -62,7 +64,12 @@ impl Wwn {
                     e
                 )
             })?;
-        NewNode::new(name, Wwn { state, fabric })?
+        let wwn = Wwn {
+            state,
+            fabric,
+            name: name.to_cstring()?,
+        };
+        NewNode::new(name, wwn)?
             .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?
             .with_default(NewNode::new(c"param", EmptyGroup)?)
     }
@@ -86,7 +93,7 @@ impl Children for Wwn {
             pr_err!("{:?}: a TPG is tpgt_<N>, N from 0 to 65535\n", name);
             return Err(EINVAL);
         };
-        Tpg::new(self.fabric.clone(), self.state.cookie(), tag, name)
+        Tpg::new(self, tag, name)
     }
 
     fn drop_child(&self, child: &Tpg) {
@@ -100,6 +107,9 @@ pub(crate) struct TpgState {
     // Freed before `fabric` lets the module go.
     obj: FabricObject,
     fabric: Arc<FabricShared>,
+    /// The WWN's name and the TPG's tag, for the names of its LUNs.
+    wwn_name: CString,
+    tag: u16,
     /// The relative target port identifier; 0 until set.
     #[pin]
     rtpi: Mutex<u16>,
@@ -138,12 +148,9 @@ impl Cookie for Tpg {
 }
 
 impl Tpg {
-    fn new(
-        fabric: Arc<FabricShared>,
-        wwn: *mut c_void,
-        tag: u16,
-        name: &CStr,
-    ) -> Result<NewNode<Tpg>> {
+    fn new(parent: &Wwn, tag: u16, name: &CStr) -> Result<NewNode<Tpg>> {
+        let fabric = parent.fabric.clone();
+        let wwn = parent.state.cookie();
         // The core's handle goes to the fabric before the TPG is complete:
         // allocate first, then let the fabric make its part.
         let drop_tpg = fabric.ops().drop_tpg;
@@ -152,6 +159,8 @@ impl Tpg {
             try_pin_init!(TpgState {
                 obj: FabricObject::empty(drop_tpg),
                 fabric,
+                wwn_name: parent.name.to_cstring()?,
+                tag,
                 rtpi <- new_mutex!(0),
                 sessions <- new_mutex!(KVec::new()),
             }),
@@ -250,6 +259,21 @@ impl TpgState {
     /// The fabric this TPG belongs to.
     pub(crate) fn fabric(&self) -> &FabricShared {
         &self.fabric
+    }
+
+    /// Writes `<fabric>/<wwn>/tpgt_<tag>/<child>`, how LIO names a LUN in
+    /// an ALUA group's `members`.
+    pub(crate) fn emit_path(&self, page: &mut Page<'_>, child: &CStr) -> Result {
+        fn text(s: &CStr) -> Result<&str> {
+            s.to_str().map_err(|_| EINVAL)
+        }
+        page.emit(fmt!(
+            "{}/{}/tpgt_{}/{}\n",
+            text(self.fabric.name())?,
+            text(&self.wwn_name)?,
+            self.tag,
+            text(child)?
+        ))
     }
 }
 

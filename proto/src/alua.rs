@@ -234,6 +234,20 @@ pub fn access_type_text(access_type: u8) -> &'static str {
     }
 }
 
+/// An access state as LIO names it (a LUN's `alua_tg_pt_gp`).
+pub fn state_text(state: u8) -> &'static str {
+    match state {
+        STATE_ACTIVE_OPTIMIZED => "Active/Optimized",
+        STATE_ACTIVE_NON_OPTIMIZED => "Active/NonOptimized",
+        STATE_LBA_DEPENDENT => "LBA Dependent",
+        STATE_STANDBY => "Standby",
+        STATE_UNAVAILABLE => "Unavailable",
+        STATE_OFFLINE => "Offline",
+        STATE_TRANSITION => "Transitioning",
+        _ => "Unknown",
+    }
+}
+
 /// `alua_access_status` as LIO shows it.
 pub fn status_text(status: u8) -> &'static str {
     match status {
@@ -258,6 +272,13 @@ pub fn supports(g: &TgPtGp, bit: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_names_are_lio_s() {
+        assert_eq!(state_text(STATE_ACTIVE_OPTIMIZED), "Active/Optimized");
+        assert_eq!(state_text(STATE_TRANSITION), "Transitioning");
+        assert_eq!(state_text(7), "Unknown");
+    }
 
     #[test]
     fn defaults_are_lios() {

@@ -25,6 +25,15 @@ pub fn strip_newline(input: &[u8]) -> &[u8] {
     }
 }
 
+/// `input` without leading and trailing white space, as the kernel's
+/// `strstrip` leaves it.
+pub fn trim(input: &[u8]) -> &[u8] {
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let start = input.iter().position(|c| !is_space(c)).unwrap_or(input.len());
+    let end = input.iter().rposition(|c| !is_space(c)).map_or(start, |i| i + 1);
+    input.get(start..end).unwrap_or(&[])
+}
+
 /// Parses an unsigned number as `kstrtoull(s, 0, ..)` does: an optional
 /// `+`, then `0x`/`0X` for hexadecimal, a leading `0` for octal, decimal
 /// otherwise, and at most one trailing newline.
@@ -140,6 +149,14 @@ mod tests {
         );
         assert_eq!(parse_u64_max(b"65536", 0xffff), Err(ParseError::OutOfRange));
         assert_eq!(parse_u64_max(b"0xffff", 0xffff), Ok(0xffff));
+    }
+
+    #[test]
+    fn trims_like_strstrip() {
+        assert_eq!(trim(b"  grp1\n"), b"grp1");
+        assert_eq!(trim(b"\t\r\n"), b"");
+        assert_eq!(trim(b""), b"");
+        assert_eq!(trim(b"a b"), b"a b");
     }
 
     #[test]

@@ -7,12 +7,12 @@
 
 # The loopback tree with each readable attribute's value. Entries tcm-rs
 # does not have yet are left out (Documentation/lio-differences.md):
-# LUN ALUA attributes and statistics, the TPG's `address` (needs the SCSI
-# host of the data path), the WWN's param/ attributes.
+# LUN statistics, the TPG's `address` (needs the SCSI host of the data
+# path), the WWN's param/ attributes.
 snapshot() {
 	(cd $TARGET && find loopback | sort | while read -r p; do
 		case $p in
-		*/statistics/*|*/alua_tg_pt_*|*/address|*/naa.*/param/*|loopback/version) continue ;;
+		*/statistics/*|*/address|*/naa.*/param/*|loopback/version) continue ;;
 		esac
 		if [ -L "$p" ]; then
 			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
@@ -70,6 +70,29 @@ exercise() {
 	expect_errno EEXIST "one device per LUN" ln -s $dev $T/lun/lun_0/again
 	expect "the device is exported" grep -q 'Status: ACTIVATED' $dev/info
 	expect_errno EBUSY "a device a LUN links to cannot be removed" rmdir $dev
+
+	local L=$T/lun/lun_0 G=$dev/alua
+	expect_errno ENODEV "an unlinked LUN is in no ALUA group" cat $T/lun/lun_1/alua_tg_pt_gp
+	expect_errno ENODEV "nor has a secondary state" cat $T/lun/lun_1/alua_tg_pt_offline
+	expect "a linked LUN is in default_tg_pt_gp" grep -q "TG Port Alias: default_tg_pt_gp" $L/alua_tg_pt_gp
+	expect "default_tg_pt_gp lists it" grep -qx "loopback/naa.5001405000000001/tpgt_1/lun_0" $G/default_tg_pt_gp/members
+	expect "a second target port group, ID 7" bash -c "mkdir $G/grp1 && echo 7 >$G/grp1/tg_pt_gp_id"
+	expect_errno ENODEV "a LUN joins only a group of its device" bash -c "echo nosuch >$L/alua_tg_pt_gp"
+	expect "move the LUN to grp1" bash -c "echo grp1 >$L/alua_tg_pt_gp"
+	expect "grp1 lists the LUN, default_tg_pt_gp no longer" bash -c "grep -q lun_0 $G/grp1/members && test -z \"\$(cat $G/default_tg_pt_gp/members)\""
+	expect "the LUN shows grp1" grep -q "TG Port Group ID: 7" $L/alua_tg_pt_gp
+	expect "NULL moves it back" bash -c "echo NULL >$L/alua_tg_pt_gp && grep -q 'TG Port Alias: default_tg_pt_gp' $L/alua_tg_pt_gp"
+	expect "removing a group puts its LUNs back in default_tg_pt_gp" bash -c \
+		"echo grp1 >$L/alua_tg_pt_gp && rmdir $G/grp1 && grep -q 'TG Port Alias: default_tg_pt_gp' $L/alua_tg_pt_gp && grep -q lun_0 $G/default_tg_pt_gp/members"
+	expect "the port goes offline and back" bash -c \
+		"echo 1 >$L/alua_tg_pt_offline && grep -q 'Secondary Access State: Offline' $L/alua_tg_pt_gp && echo 0 >$L/alua_tg_pt_offline"
+	expect "an offline change is implicit" test "$(cat $L/alua_tg_pt_status)" = 2
+	expect_errno EINVAL "alua_tg_pt_offline takes 0 or 1" bash -c "echo 2 >$L/alua_tg_pt_offline"
+	expect_errno EINVAL "alua_tg_pt_status takes 0, 1 or 2" bash -c "echo 3 >$L/alua_tg_pt_status"
+	expect_errno EINVAL "alua_tg_pt_status takes numbers" bash -c "echo x >$L/alua_tg_pt_status"
+	expect "alua_tg_pt_status 1" bash -c "echo 1 >$L/alua_tg_pt_status && test \$(cat $L/alua_tg_pt_status) = 1"
+	expect_errno EINVAL "alua_tg_pt_write_md takes 0 or 1" bash -c "echo 5 >$L/alua_tg_pt_write_md"
+	expect "alua_tg_pt_write_md 1" bash -c "echo 1 >$L/alua_tg_pt_write_md && test \$(cat $L/alua_tg_pt_write_md) = 1"
 
 	expect "mkdir an ACL" mkdir $A
 	expect "an ACL has attrib/ auth/ param/ fabric_statistics/" bash -c "cd $A && test -d attrib -a -d auth -a -d param -a -d fabric_statistics"

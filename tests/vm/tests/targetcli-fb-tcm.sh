@@ -16,24 +16,31 @@ normalise() {
 		| (.targets[]? |= (.tpgs[]? |= del(.nexus)))' "$1"
 }
 
+# targetcli-fb takes commands on standard input, one process for many
+# (each start costs seconds under TCG).
+tcli() {
+	printf '%s\n' "$@" | targetcli >/dev/null
+}
+
 build_and_round_trip() {
 	local core=$1
-	expect "$core: targetcli-fb creates ramdisks" bash -c \
-		"targetcli /backstores/ramdisk create name=rd0 size=1M >/dev/null && targetcli /backstores/ramdisk create name=rd1 size=2M nullio=true >/dev/null"
-	expect "$core: targetcli-fb creates a loopback target" bash -c "targetcli /loopback create $LOOP >/dev/null"
-	expect "$core: targetcli-fb maps two LUNs" bash -c \
-		"targetcli /loopback/$LOOP/luns create /backstores/ramdisk/rd0 >/dev/null && targetcli /loopback/$LOOP/luns create /backstores/ramdisk/rd1 >/dev/null"
+	expect "$core: targetcli-fb creates ramdisks, a loopback target, two LUNs and saves" tcli \
+		"/backstores/ramdisk create name=rd0 size=1M" \
+		"/backstores/ramdisk create name=rd1 size=2M nullio=true" \
+		"/loopback create $LOOP" \
+		"/loopback/$LOOP/luns create /backstores/ramdisk/rd0" \
+		"/loopback/$LOOP/luns create /backstores/ramdisk/rd1" \
+		"saveconfig $work/$core-1.json"
+	expect "$core: the file has both LUNs" test "$(jq '.targets[0].tpgs[0].luns | length' "$work/$core-1.json")" = 2
 	expect "$core: the loopback TPG has a nexus" test -n "$(cat $TARGET/loopback/$LOOP/tpgt_1/nexus)"
-	expect "$core: saveconfig" targetcli saveconfig "$work/$core-1.json"
-	expect "$core: clearconfig" bash -c "targetcli clearconfig confirm=True >/dev/null"
+	expect "$core: clearconfig" tcli "clearconfig confirm=True"
 	expect "$core: the tree is empty" test -z "$(find $TARGET/loopback $TARGET/core -mindepth 1 -maxdepth 1 -type d ! -name discovery_auth ! -name alua 2>/dev/null)"
-	expect "$core: restoreconfig" bash -c "targetcli restoreconfig $work/$core-1.json >/dev/null"
-	expect "$core: saveconfig again" targetcli saveconfig "$work/$core-2.json"
+	expect "$core: restoreconfig and save again" tcli "restoreconfig $work/$core-1.json" "saveconfig $work/$core-2.json"
 	if ! diff -u <(normalise "$work/$core-1.json") <(normalise "$work/$core-2.json"); then
 		fail "$core: the restored tree saves differently (above)"
 	fi
 	pass "$core: the round trip gives back the same configuration"
-	expect "$core: clearconfig" bash -c "targetcli clearconfig confirm=True >/dev/null"
+	expect "$core: clearconfig" tcli "clearconfig confirm=True"
 	rmdir $TARGET/loopback
 }
 
