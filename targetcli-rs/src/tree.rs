@@ -61,6 +61,11 @@ impl Node {
         }
     }
 
+    /// A node that holds `children` and counts them: "`what`: N".
+    fn group(name: impl Into<String>, what: &str, kind: NodeKind, children: Vec<Node>) -> Node {
+        Node::new(name, format!("{what}: {}", children.len()), kind).with(children)
+    }
+
     fn with(mut self, mut children: Vec<Node>) -> Node {
         children.sort_by_key(|c| natural_key(&c.name));
         self.children = children;
@@ -205,12 +210,7 @@ fn so_node(so: &StorageObjectInfo) -> Node {
             )
         })
         .collect();
-    let alua = Node::new(
-        "alua",
-        format!("ALUA Groups: {}", groups.len()),
-        NodeKind::Alua(r.clone()),
-    )
-    .with(groups);
+    let alua = Node::group("alua", "ALUA Groups", NodeKind::Alua(r.clone()), groups);
     let mut n =
         Node::new(&so.config.name, so_summary(so), NodeKind::StorageObject(r)).with(vec![alua]);
     n.ok = Some(true);
@@ -289,14 +289,12 @@ fn tpg_children(
             n
         })
         .collect();
-    out.push(
-        Node::new(
-            "luns",
-            format!("LUNs: {}", luns.len()),
-            NodeKind::Luns(tpg.clone()),
-        )
-        .with(luns),
-    );
+    out.push(Node::group(
+        "luns",
+        "LUNs",
+        NodeKind::Luns(tpg.clone()),
+        luns,
+    ));
     if fabric.acls {
         let acls: Vec<Node> = cfg
             .node_acls
@@ -346,14 +344,12 @@ fn tpg_children(
                 .with(mluns)
             })
             .collect();
-        out.push(
-            Node::new(
-                "acls",
-                format!("ACLs: {}", acls.len()),
-                NodeKind::Acls(tpg.clone()),
-            )
-            .with(acls),
-        );
+        out.push(Node::group(
+            "acls",
+            "ACLs",
+            NodeKind::Acls(tpg.clone()),
+            acls,
+        ));
     }
     if fabric.nps {
         let portals: Vec<Node> = cfg
@@ -375,14 +371,12 @@ fn tpg_children(
                 n
             })
             .collect();
-        out.push(
-            Node::new(
-                "portals",
-                format!("Portals: {}", portals.len()),
-                NodeKind::Portals(tpg.clone()),
-            )
-            .with(portals),
-        );
+        out.push(Node::group(
+            "portals",
+            "Portals",
+            NodeKind::Portals(tpg.clone()),
+            portals,
+        ));
     }
     let _ = root;
     out
@@ -400,12 +394,12 @@ pub fn build(root: &Root) -> Result<Node> {
                 .filter(|s| s.config.backend.plugin() == *p)
                 .map(so_node)
                 .collect();
-            Node::new(
+            Node::group(
                 p.name(),
-                format!("Storage Objects: {}", children.len()),
+                "Storage Objects",
                 NodeKind::Backstore(*p),
+                children,
             )
-            .with(children)
         })
         .collect();
     let mut top = vec![Node::new("backstores", "...", NodeKind::Backstores).with(backstores)];
@@ -434,12 +428,7 @@ pub fn build(root: &Root) -> Result<Node> {
                         n
                     })
                     .collect();
-                Node::new(
-                    &t.wwn,
-                    format!("TPGs: {}", tpgs.len()),
-                    NodeKind::Target(t.clone()),
-                )
-                .with(tpgs)
+                Node::group(&t.wwn, "TPGs", NodeKind::Target(t.clone()), tpgs)
             } else {
                 let tpg = TpgRef {
                     target: t.clone(),
@@ -458,14 +447,12 @@ pub fn build(root: &Root) -> Result<Node> {
             };
             targets.push(node);
         }
-        top.push(
-            Node::new(
-                fabric.name,
-                format!("Targets: {}", targets.len()),
-                NodeKind::Fabric(fabric),
-            )
-            .with(targets),
-        );
+        top.push(Node::group(
+            fabric.name,
+            "Targets",
+            NodeKind::Fabric(fabric),
+            targets,
+        ));
     }
     Ok(Node::new("/", "...", NodeKind::Root).with(top))
 }
