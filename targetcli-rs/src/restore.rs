@@ -595,13 +595,7 @@ impl Run<'_> {
                         let dir = path.join("alua").join(&g.name);
                         if !dir.is_dir() {
                             self.step(format!("create ALUA group {} of {what}", g.name), |_| {
-                                cfs::mkdir(&dir)?;
-                                cfs::write_named(
-                                    &dir.join("tg_pt_gp_id"),
-                                    "tg_pt_gp_id",
-                                    &g.tg_pt_gp_id.to_string(),
-                                    "",
-                                )
+                                crate::alua::make_group(&path, &g.name, g.tg_pt_gp_id)
                             })?;
                             self.journal.push(Undo::Dir(dir.clone()));
                         }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{Command, Outcome, Params, Shell};
-use crate::cfs;
 use crate::config::{attr_value, Backend, Plugin, StorageObjectConfig};
 use crate::error::{Error, Result};
 use crate::path;
@@ -14,12 +13,17 @@ use crate::size::parse_size;
 use crate::tree::{self, Node, NodeKind};
 
 impl Shell {
-    /// `create ...` at `node` (at `canon`), then, as the
-    /// `auto_cd_after_create` preference says, a move to what it made.
+    /// `create ...` at `node` (at `canon`); the bookmark `last` then names
+    /// what it made and, as the `auto_cd_after_create` preference says, the
+    /// shell moves there.
     pub(super) fn create(&mut self, cmd: &Command, node: &Node, canon: &str) -> Result<Outcome> {
         let mut out = self.create_at(cmd, node)?;
-        if self.prefs.flag("auto_cd_after_create") {
-            if let Some(new) = self.created_node(node, canon) {
+        if let Some(new) = self.created_node(node, canon) {
+            // As targetcli-fb, `@last` marks what was made last. The object
+            // exists now: a preferences file that cannot be written must
+            // not turn that into a failure.
+            let _ = self.prefs.set_bookmark("last", &new);
+            if self.prefs.flag("auto_cd_after_create") {
                 out.text.push(format!("Entering new node {new}"));
                 self.cwd = new;
             }
@@ -185,23 +189,8 @@ impl Shell {
             NodeKind::Alua(so) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
                 let name = p.need("name", "create")?;
-                let tag = p
-                    .num("tag", "")?
-                    .ok_or_else(|| Error::Usage("create needs tag= (1 to 65535)".into()))?;
-                let path = root
-                    .storage_object_path(so)
-                    .ok_or_else(|| Error::not_found(so.to_string(), ""))?;
-                let dir = path.join("alua").join(name);
-                cfs::mkdir(&dir)?;
-                if let Err(e) = cfs::write_named(
-                    &dir.join("tg_pt_gp_id"),
-                    "tg_pt_gp_id",
-                    &tag.to_string(),
-                    "the id must be 1 to 65535 and unused",
-                ) {
-                    let _ = cfs::rmdir(&dir);
-                    return Err(e);
-                }
+                let tag = p.need_num("tag", "", "create")?;
+                root.create_alua_group(so, name, tag)?;
                 Ok(Outcome::msg(format!("Created ALUA TPG {name}.")))
             }
             _ => Err(Error::Usage(format!(

@@ -1,7 +1,6 @@
 //! `delete`: removing what each node holds.
 
 use super::{Command, Outcome, Params, Shell};
-use crate::cfs;
 use crate::error::{Error, Result};
 use crate::root::{SoRef, TargetRef, TpgRef};
 use crate::target::canonical_ip;
@@ -65,15 +64,7 @@ impl Shell {
             NodeKind::Alua(so) => {
                 let p = Params::bind(cmd, delete_params(&node.kind))?;
                 let name = p.need("name", "delete")?;
-                if name == "default_tg_pt_gp" {
-                    return Err(Error::Usage(
-                        "default_tg_pt_gp belongs to the kernel and cannot be deleted".into(),
-                    ));
-                }
-                let path = root
-                    .storage_object_path(so)
-                    .ok_or_else(|| Error::not_found(so.to_string(), ""))?;
-                cfs::rmdir(&path.join("alua").join(name))?;
+                root.delete_alua_group(so, name)?;
                 format!("Deleted ALUA TPG {name}.")
             }
             _ => {

@@ -2,10 +2,10 @@
 //! parsed and run against a [`Root`]. The binary only feeds it lines.
 //!
 //! One file a concern: `parse` (words, commands, parameters), `look` (`ls`,
-//! `cd`, `info`, `help`), `create` and `delete` (the
+//! `cd`, `info`, `help`, `refresh`), `create` and `delete` (the
 //! objects at each node), `settings` (`set`/`get` of attributes,
-//! parameters, auth and preferences), `saving` (`saveconfig`,
-//! `restoreconfig`, `clearconfig`).
+//! parameters, auth, ALUA and preferences), `saving` (`saveconfig`,
+//! `restoreconfig`, `clearconfig`), `sessions` and `bookmarks`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,11 +21,13 @@ use crate::root::{Root, TpgRef};
 use crate::savefile;
 use crate::tree::{self, Node, NodeKind};
 
+mod bookmarks;
 mod create;
 mod delete;
 mod look;
 mod parse;
 mod saving;
+mod sessions;
 mod settings;
 
 pub use create::create_params;
@@ -33,6 +35,7 @@ pub use delete::delete_params;
 pub use look::help_text;
 pub use parse::{parse, parse_words, split_words};
 pub use saving::RESTORECONFIG_PARAMS;
+pub use settings::ALUA_LUN_PARAMS;
 
 use parse::Params;
 
@@ -114,6 +117,9 @@ pub const VERBS: &[&str] = &[
     "disable",
     "info",
     "status",
+    "refresh",
+    "sessions",
+    "bookmarks",
     "saveconfig",
     "restoreconfig",
     "clearconfig",
@@ -131,7 +137,7 @@ pub struct Shell {
     pub save_file: PathBuf,
     /// Width of `ls` lines.
     pub width: usize,
-    /// The `global` preferences.
+    /// The `global` preferences (and the bookmarks).
     pub prefs: Prefs,
 }
 
@@ -157,14 +163,26 @@ impl Shell {
         &self.root
     }
 
-    /// `path` made absolute from the current node.
+    /// `path` made absolute from the current node; `@name` is a bookmark.
     fn absolute(&self, path: &str) -> Result<String> {
-        Ok(path::resolve(&self.cwd, path))
+        match path.strip_prefix('@') {
+            Some(name) => self
+                .prefs
+                .bookmark(name)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::not_found(
+                        format!("bookmark {name}"),
+                        "see `bookmarks show`; `bookmarks add NAME` marks the current node",
+                    )
+                }),
+            None => Ok(path::resolve(&self.cwd, path)),
+        }
     }
 
     /// `path` (absolute, relative to `canon`, or a bookmark) made absolute.
     fn absolute_from(&self, canon: &str, path: &str) -> Result<String> {
-        if path.starts_with('/') {
+        if path.starts_with('/') || path.starts_with('@') {
             self.absolute(path)
         } else {
             self.absolute(&format!("{canon}/{path}"))
@@ -210,11 +228,22 @@ impl Shell {
 
     /// Runs one parsed command.
     pub fn run(&mut self, cmd: &Command) -> Result<Outcome> {
+        // `refresh` repairs a current node that vanished under the shell,
+        // so it runs before the node is looked up.
+        if cmd.verb == "refresh" {
+            Params::bind(cmd, &[])?;
+            return self.refresh();
+        }
         let tree = tree::build(&self.root)?;
         let path = self.absolute(cmd.path.as_deref().unwrap_or(&self.cwd))?;
-        let (node, canon) = tree
-            .find(&path)
-            .ok_or_else(|| Error::not_found(format!("path {path}"), "see `ls` for what exists"))?;
+        let (node, canon) = tree.find(&path).ok_or_else(|| {
+            let hint = if cmd.path.is_none() {
+                "the current node was removed under the shell: `refresh` moves up to what exists"
+            } else {
+                "see `ls` for what exists"
+            };
+            Error::not_found(format!("path {path}"), hint)
+        })?;
         match cmd.verb.as_str() {
             "ls" => self.ls(cmd, &tree, node, &canon),
             "cd" => self.cd(cmd, &tree, &canon),
@@ -238,6 +267,8 @@ impl Shell {
             ))),
             "help" => look::help(cmd),
             "info" => self.info(node, &canon),
+            "sessions" => self.sessions_cmd(cmd),
+            "bookmarks" => self.bookmarks(cmd, &canon),
             "saveconfig" => self.saveconfig(cmd),
             "restoreconfig" => self.restoreconfig(cmd),
             "clearconfig" => self.clearconfig(cmd),

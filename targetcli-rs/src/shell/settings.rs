@@ -1,21 +1,27 @@
-//! `set` and `get`: attributes, parameters, auth, discovery auth and the
-//! global preferences.
+//! `set` and `get`: attributes, parameters, auth, discovery auth, ALUA and
+//! the global preferences.
 
 use serde_json::Value;
 
 use super::parse::parse_bool;
 use super::{node_dir, Command, Outcome, Shell};
+use crate::alua;
 use crate::cfs;
 use crate::error::{Error, Result};
 use crate::prefs;
 use crate::tree::{Node, NodeKind};
+
+/// The `alua` setting of a LUN node.
+pub const ALUA_LUN_PARAMS: &[&str] = &["alua_tg_pt_gp_name"];
+
+const UNKNOWN_GROUP: &str = "use attribute, parameter, auth, alua, discovery_auth or global";
 
 impl Shell {
     /// `set GROUP name=value ...` at `node`.
     pub(super) fn set(&mut self, cmd: &Command, node: &Node) -> Result<Outcome> {
         let group = cmd.args.first().ok_or_else(|| {
             Error::Usage(
-                "set needs a group: set attribute|parameter|auth|discovery_auth|global name=value ..."
+                "set needs a group: set attribute|parameter|auth|alua|discovery_auth|global name=value ..."
                     .into(),
             )
         })?;
@@ -32,6 +38,9 @@ impl Shell {
         }
         if group == "global" {
             return self.set_global(cmd);
+        }
+        if group == "alua" {
+            return self.set_alua(cmd, node);
         }
         let mut text = Vec::new();
         if group == "discovery_auth" {
@@ -73,7 +82,7 @@ impl Shell {
                 }
                 other => {
                     return Err(Error::Usage(format!(
-                        "unknown group {other:?}: use attribute, parameter, auth, discovery_auth or global"
+                        "unknown group {other:?}: {UNKNOWN_GROUP}"
                     )))
                 }
             }
@@ -88,6 +97,9 @@ impl Shell {
         if group == "global" {
             return self.get_global(&cmd.args[1..]);
         }
+        if group == "alua" {
+            return self.get_alua(&cmd.args[1..], node);
+        }
         let sub = match group {
             "attribute" => "attrib",
             "parameter" => "param",
@@ -95,8 +107,8 @@ impl Shell {
             "discovery_auth" => "discovery_auth",
             other => {
                 return Err(Error::Usage(format!(
-                "unknown group {other:?}: use attribute, parameter, auth, discovery_auth or global"
-            )))
+                    "unknown group {other:?}: {UNKNOWN_GROUP}"
+                )))
             }
         };
         let dir = if sub == "discovery_auth" {
@@ -152,6 +164,79 @@ impl Shell {
                     let v = self.prefs.display(d.name).unwrap_or_default();
                     (d.name.to_string(), v)
                 }),
+        ))
+    }
+
+    /// `set alua name=value ...`: the settings of an ALUA group, or the
+    /// group (`alua_tg_pt_gp_name`) of a LUN.
+    fn set_alua(&mut self, cmd: &Command, node: &Node) -> Result<Outcome> {
+        let mut text = Vec::new();
+        for (k, v) in &cmd.kwargs {
+            match &node.kind {
+                NodeKind::AluaGroup(so, g) => {
+                    let dir = self.root.alua_group_path(so, g)?;
+                    self.root.set_alua_setting(&dir, k, v)?;
+                }
+                NodeKind::Lun(tpg, lun) => {
+                    if k != "alua_tg_pt_gp_name" {
+                        return Err(Error::Usage(format!(
+                            "a LUN's only alua setting is alua_tg_pt_gp_name, not {k}"
+                        )));
+                    }
+                    if self.root.lun_alua_group(tpg, *lun).is_none() {
+                        return Err(Error::Usage(format!(
+                            "LUN {lun} of {tpg} has no ALUA group: its backstore does not support ALUA"
+                        )));
+                    }
+                    self.root.set_lun_alua_group(tpg, *lun, v)?;
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{} has no alua settings: use an ALUA group (/backstores/<type>/<name>/alua/<group>) or a LUN",
+                        node.name
+                    )))
+                }
+            }
+            text.push(format!("Parameter {k} is now '{v}'."));
+        }
+        Ok(Outcome::lines(text, Value::Null))
+    }
+
+    /// `get alua [name ...]`.
+    fn get_alua(&self, wanted: &[String], node: &Node) -> Result<Outcome> {
+        let all: Vec<(&str, String)> = match &node.kind {
+            NodeKind::AluaGroup(so, g) => {
+                let dir = self.root.alua_group_path(so, g)?;
+                alua::group_settings()
+                    .into_iter()
+                    .map(|n| {
+                        let v = alua::read_setting(&dir, n).unwrap_or_else(|| "(none)".into());
+                        (n, v)
+                    })
+                    .collect()
+            }
+            NodeKind::Lun(tpg, lun) => {
+                let group = self.root.lun_alua_group(tpg, *lun);
+                vec![(ALUA_LUN_PARAMS[0], group.unwrap_or_else(|| "None".into()))]
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{} has no alua settings: use an ALUA group or a LUN",
+                    node.name
+                )))
+            }
+        };
+        let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+        if let Some(w) = wanted.iter().find(|w| !names.contains(&w.as_str())) {
+            return Err(Error::not_found(
+                format!("alua {w} of {}", node.name),
+                format!("known: {}", names.join(", ")),
+            ));
+        }
+        Ok(Outcome::settings(
+            all.into_iter()
+                .filter(|(n, _)| wanted.is_empty() || wanted.iter().any(|w| w == n))
+                .map(|(n, v)| (n.to_string(), v)),
         ))
     }
 }
