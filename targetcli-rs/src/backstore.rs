@@ -560,6 +560,36 @@ impl Root {
     }
 }
 
+/// Makes the backing file of a fileio object when it does not exist:
+/// `size` bytes, sparse or written with zeros.
+pub fn prepare_backing_file(dev: &str, size: Option<u64>, sparse: bool) -> Result<()> {
+    let path = std::path::Path::new(dev);
+    if path.exists() {
+        return Ok(());
+    }
+    let size = size.ok_or_else(|| Error::Usage(format!("{dev} does not exist: give size=")))?;
+    let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+    let r = if sparse {
+        f.set_len(size)
+    } else {
+        use std::io::Write;
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = size;
+        let mut w = std::io::BufWriter::new(&f);
+        let mut res = Ok(());
+        while left > 0 && res.is_ok() {
+            let n = left.min(zeros.len() as u64) as usize;
+            res = w.write_all(&zeros[..n]);
+            left -= n as u64;
+        }
+        res.and_then(|()| w.flush())
+    };
+    r.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        Error::io("size", path, e)
+    })
+}
+
 fn check_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
         return Err(Error::invalid(what, name, "not a file name"));

@@ -87,10 +87,12 @@ impl Root {
 
     /// LUN numbers of a TPG, in the kernel's order.
     pub fn lun_numbers(&self, tpg: &TpgRef) -> Vec<u32> {
-        cfs::subdirs(&self.tpg_path(tpg).join("lun"))
+        let mut luns: Vec<u32> = cfs::subdirs(&self.tpg_path(tpg).join("lun"))
             .into_iter()
             .filter_map(|d| number_suffix(&d, "lun_"))
-            .collect()
+            .collect();
+        luns.sort_unstable();
+        luns
     }
 
     /// Every target with its whole configuration.
