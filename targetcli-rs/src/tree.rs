@@ -140,15 +140,6 @@ fn natural_key(s: &str) -> (String, u64) {
     )
 }
 
-const ALUA_STATES: [(i64, &str); 7] = [
-    (0, "Active/optimized"),
-    (1, "Active/non-optimized"),
-    (2, "Standby"),
-    (3, "Unavailable"),
-    (4, "LBA Dependent"),
-    (14, "Offline"),
-    (15, "Transitioning"),
-];
 
 fn so_summary(so: &StorageObjectInfo) -> String {
     let size = so.size.map(human).unwrap_or_else(|| "?".into());
@@ -198,7 +189,7 @@ fn so_node(so: &StorageObjectInfo) -> Node {
         .alua_tpgs
         .iter()
         .map(|g| {
-            let state = ALUA_STATES
+            let state = crate::alua::STATE_NAMES
                 .iter()
                 .find(|(n, _)| *n == g.alua_access_state)
                 .map(|(_, s)| *s)

@@ -26,7 +26,7 @@ INIT=iqn.1994-05.com.example:perf1
 # for the same command line (blank lines aside).
 same() {
 	local what=$1; shift
-	targetcli "$@" 2>/dev/null | sed '/^[[:space:]]*$/d' >"$work/fb.out"
+	targetcli "$@" 2>/dev/null | sed '/^[[:space:]]*$/d; /^Warning: Could not load preferences file/d' >"$work/fb.out"
 	$RS "$@" 2>/dev/null | sed '/^[[:space:]]*$/d' >"$work/rs.out"
 	diff -u "$work/fb.out" "$work/rs.out" || fail "$what: the outputs differ (- targetcli-fb, + targetcli-rs)"
 	pass "$what"
