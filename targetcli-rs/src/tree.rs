@@ -140,7 +140,6 @@ fn natural_key(s: &str) -> (String, u64) {
     )
 }
 
-
 fn so_summary(so: &StorageObjectInfo) -> String {
     let size = so.size.map(human).unwrap_or_else(|| "?".into());
     let wb = |b: bool| if b { "write-back" } else { "write-thru" };

@@ -23,12 +23,14 @@ IQN=iqn.2003-01.org.linux-iscsi.tcmrs:sn.feature0001
 INIT=iqn.1994-05.com.example:perf1
 
 # same DESCRIPTION COMMAND...: targetcli-fb and targetcli-rs print the same
-# for the same command line (blank lines aside).
+# for the same command line (blank lines and trailing blanks aside).
 same() {
 	local what=$1; shift
-	targetcli "$@" 2>/dev/null | sed '/^[[:space:]]*$/d; /^Warning: Could not load preferences file/d' >"$work/fb.out"
-	$RS "$@" 2>/dev/null | sed '/^[[:space:]]*$/d' >"$work/rs.out"
+	targetcli "$@" 2>/dev/null | sed 's/[[:space:]]*$//; /^$/d; /^Warning: Could not load preferences file/d' >"$work/fb.out"
+	$RS "$@" 2>/dev/null | sed 's/[[:space:]]*$//; /^$/d' >"$work/rs.out"
 	diff -u "$work/fb.out" "$work/rs.out" || fail "$what: the outputs differ (- targetcli-fb, + targetcli-rs)"
+	[ -s "$work/rs.out" ] || fail "$what: both printed nothing"
+	sed 's/^/    /' "$work/rs.out"
 	pass "$what"
 }
 

@@ -41,8 +41,8 @@ assert (rd.plugin, rd.name, rd.size, rd.wwn) == ("ramdisk", "rd0", 16 << 20, "py
 f0 = root.create_storage_object("fileio", "f0", dev=f"{work}/f0.img", size=8 << 20)
 assert os.path.getsize(f"{work}/f0.img") == 8 << 20
 assert f0.udev_path == f"{work}/f0.img", f0.udev_path
-rd.set_attribute("emulate_tpu", "1")
-assert rd.attributes()["emulate_tpu"] == "1"
+rd.set_attribute("emulate_caw", "0")
+assert rd.attributes()["emulate_caw"] == "0"
 rd.create_alua_group("ao", 7)
 rd.set_alua("ao", "alua_access_state", "1")
 assert rd.alua("ao")["alua_access_state"] == "1"
