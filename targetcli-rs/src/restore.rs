@@ -796,7 +796,12 @@ mod tests {
         let live = root.dump().unwrap();
         assert_eq!(live.storage_objects[0].alua_tpgs[0].alua_access_type, 3);
         let r = root
-            .restore(&live, RestoreMode::Diff, &RestoreScope::default(), &mut |_| {})
+            .restore(
+                &live,
+                RestoreMode::Diff,
+                &RestoreScope::default(),
+                &mut |_| {},
+            )
             .unwrap();
         assert_eq!((r.created, r.changed, r.removed), (0, 0, 0));
     }
