@@ -101,13 +101,6 @@ fn is_block_device(path: &str) -> bool {
         .unwrap_or(false)
 }
 
-const ALUA_STATUSES: [&str; 3] = [
-    "None",
-    "Altered by Explicit STPG",
-    "Altered by Implicit ALUA",
-];
-const ALUA_TYPES: [&str; 4] = ["None", "Implicit", "Explicit", "Implicit and Explicit"];
-
 fn read_alua_tpg(dir: &Path, name: &str) -> Option<AluaTpgConfig> {
     let int = |f: &str| -> i64 {
         cfs::read_opt(&dir.join(f))
@@ -126,8 +119,8 @@ fn read_alua_tpg(dir: &Path, name: &str) -> Option<AluaTpgConfig> {
         name: name.to_string(),
         tg_pt_gp_id: int("tg_pt_gp_id"),
         alua_access_state: int("alua_access_state"),
-        alua_access_status: index_of("alua_access_status", &ALUA_STATUSES),
-        alua_access_type: index_of("alua_access_type", &ALUA_TYPES),
+        alua_access_status: index_of("alua_access_status", &crate::alua::STATUSES),
+        alua_access_type: index_of("alua_access_type", &crate::alua::TYPES),
         alua_support_active_nonoptimized: int("alua_support_active_nonoptimized"),
         alua_support_active_optimized: int("alua_support_active_optimized"),
         alua_support_offline: int("alua_support_offline"),
@@ -567,6 +560,36 @@ impl Root {
     }
 }
 
+/// Makes the backing file of a fileio object when it does not exist:
+/// `size` bytes, sparse or written with zeros.
+pub fn prepare_backing_file(dev: &str, size: Option<u64>, sparse: bool) -> Result<()> {
+    let path = std::path::Path::new(dev);
+    if path.exists() {
+        return Ok(());
+    }
+    let size = size.ok_or_else(|| Error::Usage(format!("{dev} does not exist: give size=")))?;
+    let f = std::fs::File::create(path).map_err(|e| Error::io("create", path, e))?;
+    let r = if sparse {
+        f.set_len(size)
+    } else {
+        use std::io::Write;
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = size;
+        let mut w = std::io::BufWriter::new(&f);
+        let mut res = Ok(());
+        while left > 0 && res.is_ok() {
+            let n = left.min(zeros.len() as u64) as usize;
+            res = w.write_all(&zeros[..n]);
+            left -= n as u64;
+        }
+        res.and_then(|()| w.flush())
+    };
+    r.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        Error::io("size", path, e)
+    })
+}
+
 fn check_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
         return Err(Error::invalid(what, name, "not a file name"));
@@ -579,22 +602,8 @@ pub(crate) fn check_setting_name(what: &str, name: &str) -> Result<()> {
 }
 
 fn create_alua_tpg(so_path: &Path, g: &AluaTpgConfig) -> Result<()> {
-    if !(1..=65535).contains(&g.tg_pt_gp_id) {
-        return Err(Error::invalid(
-            "ALUA group id",
-            g.tg_pt_gp_id.to_string(),
-            "must be 1 to 65535",
-        ));
-    }
-    let dir = so_path.join("alua").join(&g.name);
-    cfs::mkdir(&dir)?;
+    let dir = crate::alua::make_group(so_path, &g.name, g.tg_pt_gp_id)?;
     let result = (|| {
-        cfs::write_named(
-            &dir.join("tg_pt_gp_id"),
-            "tg_pt_gp_id",
-            &g.tg_pt_gp_id.to_string(),
-            "",
-        )?;
         for name in ALUA_SETTINGS {
             let v = g.setting(name).unwrap_or(0).to_string();
             let file = dir.join(name);

@@ -1,12 +1,18 @@
 //! Tab completion for the interactive shell: node paths, verbs, the
 //! `name=` parameters of the verb at the node, the names of attributes,
 //! parameters, auth settings and global preferences for `set` and `get`,
-//! existing objects for `delete`, and true/false for flags.
+//! existing objects for `delete`, true/false for flags, file names for
+//! `file_or_dev=` and `savefile=`, ALUA settings, bookmarks (`@name`) and
+//! the actions of `bookmarks` and `sessions`.
 
+use crate::alua;
 use crate::cfs;
+use crate::config::ALUA_SETTINGS;
 use crate::path;
 use crate::prefs::{self, PrefType};
-use crate::shell::{create_params, delete_params, node_dir, Shell, RESTORECONFIG_PARAMS, VERBS};
+use crate::shell::{
+    create_params, delete_params, node_dir, Shell, ALUA_LUN_PARAMS, RESTORECONFIG_PARAMS, VERBS,
+};
 use crate::tree::{self, Node, NodeKind};
 
 /// One way to complete the word under the cursor.
@@ -52,6 +58,9 @@ const FLAGS: &[&str] = &[
     "write_protect",
 ];
 
+/// Parameters whose value is a file name.
+const FILE_VALUED: &[&str] = &["file_or_dev", "savefile"];
+
 /// Parameters whose value is a storage object path.
 const BACKSTORE_VALUED: &[&str] = &["storage_object", "tpg_lun_or_backstore"];
 
@@ -78,6 +87,7 @@ pub fn complete(shell: &Shell, line: &str, pos: usize) -> Completion {
     };
     let cwd = shell.cwd();
     let candidates = match words.split_first() {
+        _ if partial.starts_with('@') => bookmarks(shell, partial),
         None if path::is_path(partial) => paths(&tree, cwd, partial),
         None => {
             let mut c = verbs(partial);
@@ -118,6 +128,23 @@ struct At<'a> {
 
 impl At<'_> {
     fn arguments(&self, verb: &str, args: &[&str], partial: &str) -> Vec<Candidate> {
+        if !partial.contains('=') {
+            if let Some(name) = self.positional(verb, args) {
+                if FILE_VALUED.contains(&name) && !partial.is_empty() {
+                    // A file name, or (for a bare word) the name= keys too.
+                    let mut c = files(partial);
+                    if !partial.contains('/') {
+                        let names: &[&str] = match verb {
+                            "create" => create_params(&self.node.kind),
+                            "saveconfig" => &["savefile"],
+                            _ => RESTORECONFIG_PARAMS,
+                        };
+                        c.extend(keys(names, args, partial));
+                    }
+                    return c;
+                }
+            }
+        }
         if partial.starts_with('/') && verb != "set" && verb != "get" {
             return match partial.split_once('=') {
                 Some(_) => Vec::new(),
@@ -151,6 +178,21 @@ impl At<'_> {
                 c.extend(keys(names, args, partial));
                 c
             }
+            "bookmarks" => match args {
+                [] => words(&["add", "del", "go", "show"], partial),
+                ["del" | "go"] => {
+                    let names: Vec<&str> = self
+                        .shell
+                        .prefs
+                        .bookmarks()
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
+                    words(&names, partial)
+                }
+                _ => Vec::new(),
+            },
+            "sessions" if args.is_empty() => words(&["list", "detail"], partial),
             "saveconfig" => keys(&["savefile"], args, partial),
             "restoreconfig" => keys(RESTORECONFIG_PARAMS, args, partial),
             "clearconfig" => keys(&["confirm"], args, partial),
@@ -173,6 +215,24 @@ impl At<'_> {
             && prefs::kind(key) == Some(PrefType::Bool);
         if FLAGS.contains(&key) || global_bool {
             return prefixed(words(&["true", "false"], value));
+        }
+        if FILE_VALUED.contains(&key) {
+            return prefixed(files(value));
+        }
+        if verb == "set" && args.first() == Some(&"alua") && key == "alua_tg_pt_gp_name" {
+            if let NodeKind::Lun(tpg, lun) = &self.node.kind {
+                let groups = self
+                    .shell
+                    .root()
+                    .tpg(tpg)
+                    .ok()
+                    .and_then(|c| c.luns.into_iter().find(|l| l.index == *lun))
+                    .and_then(|l| crate::root::SoRef::from_backstore_path(&l.storage_object))
+                    .and_then(|so| self.shell.root().alua_groups(&so).ok())
+                    .unwrap_or_default();
+                let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+                return prefixed(words(&groups, value));
+            }
         }
         if BACKSTORE_VALUED.contains(&key) {
             let p = if value.is_empty() { "/" } else { value };
@@ -205,6 +265,17 @@ impl At<'_> {
             ]
             .map(String::from)
             .to_vec(),
+            "alua" => match (&self.node.kind, verb) {
+                (NodeKind::AluaGroup(..), "set") => {
+                    ALUA_SETTINGS.iter().map(|n| n.to_string()).collect()
+                }
+                (NodeKind::AluaGroup(..), _) => alua::group_settings()
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                (NodeKind::Lun(..), _) => ALUA_LUN_PARAMS.iter().map(|n| n.to_string()).collect(),
+                _ => return Vec::new(),
+            },
             "attribute" | "parameter" | "auth" => {
                 let sub = match *group {
                     "attribute" => "attrib",
@@ -256,6 +327,9 @@ impl At<'_> {
                 }
             }
         }
+        if matches!(self.node.kind, NodeKind::AluaGroup(..) | NodeKind::Lun(..)) {
+            g.push("alua");
+        }
         if let NodeKind::Fabric(f) = &self.node.kind {
             if self
                 .shell
@@ -269,6 +343,19 @@ impl At<'_> {
         }
         g.push("global");
         g
+    }
+
+    /// The parameter the next positional argument of `verb` fills.
+    fn positional(&self, verb: &str, args: &[&str]) -> Option<&'static str> {
+        let names: &[&str] = match verb {
+            "create" => create_params(&self.node.kind),
+            "saveconfig" => &["savefile"],
+            "restoreconfig" => RESTORECONFIG_PARAMS,
+            _ => return None,
+        };
+        names
+            .get(args.iter().filter(|a| !a.contains('=')).count())
+            .copied()
     }
 
     /// The names of the node's children, as `delete` takes them, each
@@ -288,6 +375,52 @@ impl At<'_> {
             })
             .collect()
     }
+}
+
+/// `@name` for each bookmark starting with what follows the `@`.
+fn bookmarks(shell: &Shell, partial: &str) -> Vec<Candidate> {
+    let stem = partial.trim_start_matches('@');
+    shell
+        .prefs
+        .bookmarks()
+        .keys()
+        .filter(|b| b.starts_with(stem))
+        .map(|b| Candidate {
+            display: format!("@{b}"),
+            replacement: format!("@{b} "),
+        })
+        .collect()
+}
+
+/// File names starting with `partial` (relative to the working
+/// directory unless absolute): directories end in `/` and go on, files end
+/// the word. Hidden entries show only when asked for with a leading dot.
+fn files(partial: &str) -> Vec<Candidate> {
+    let (dir, stem) = match partial.rfind('/') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None => ("", partial),
+    };
+    let Ok(entries) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Candidate> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(stem) || (name.starts_with('.') && !stem.starts_with('.')) {
+                return None;
+            }
+            // Follows links, so a link to a directory completes as one.
+            let is_dir = std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir());
+            let tail = if is_dir { "/" } else { " " };
+            Some(Candidate {
+                display: format!("{name}{}", if is_dir { "/" } else { "" }),
+                replacement: format!("{dir}{name}{tail}"),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out
 }
 
 /// Verbs starting with `stem`, each followed by a space.

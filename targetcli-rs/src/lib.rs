@@ -15,6 +15,7 @@
 //! # Ok::<(), targetcli::Error>(())
 //! ```
 
+pub mod alua;
 pub mod backstore;
 pub mod cfs;
 pub mod complete;
@@ -26,6 +27,7 @@ pub mod prefs;
 pub mod restore;
 pub mod root;
 pub mod savefile;
+pub mod sessions;
 pub mod shell;
 pub mod size;
 pub mod target;

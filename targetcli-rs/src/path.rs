@@ -25,9 +25,9 @@ pub fn resolve(cwd: &str, path: &str) -> String {
 
 /// Whether a command's first word names a node rather than a verb: it
 /// starts with `/` or `.`, or contains a `/` (`backstores/ramdisk`), as in
-/// targetcli. Verbs never contain a `/`.
+/// targetcli; `@name` is a bookmark. Verbs never contain a `/`.
 pub fn is_path(word: &str) -> bool {
-    word.starts_with('/') || word.starts_with('.') || word.contains('/')
+    word.starts_with('/') || word.starts_with('.') || word.starts_with('@') || word.contains('/')
 }
 
 /// The path as the prompt shows it: at most `max` characters (0: no

@@ -5,7 +5,8 @@
 //! targetcli-fb keeps its preferences as a Python pickle (`prefs.bin`); this
 //! file is `prefs.json` beside it, so both tools can share `$TARGETCLI_HOME`
 //! without touching each other's files. As in targetcli-fb, a change is
-//! saved at once.
+//! saved at once. The same file keeps the bookmarks (`bookmarks add`), as
+//! targetcli-fb keeps them among its preferences.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -91,6 +92,8 @@ pub fn home_dir() -> Option<PathBuf> {
 pub struct Prefs {
     /// Values set by the user; the rest take their default.
     values: BTreeMap<String, u64>,
+    /// Bookmarks: name to node path.
+    bookmarks: BTreeMap<String, String>,
     /// Where changes are saved (None: kept in memory).
     file: Option<PathBuf>,
 }
@@ -101,8 +104,8 @@ impl Prefs {
     pub fn load(dir: &Path) -> Result<Prefs> {
         let file = dir.join("prefs.json");
         let mut prefs = Prefs {
-            values: BTreeMap::new(),
             file: Some(file.clone()),
+            ..Prefs::default()
         };
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
@@ -119,6 +122,11 @@ impl Prefs {
         let map: BTreeMap<String, Value> =
             serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         for (k, v) in map {
+            if k == BOOKMARKS_KEY {
+                prefs.bookmarks = serde_json::from_value(v)
+                    .map_err(|_| bad(format!("{k} is not an object of name: path")))?;
+                continue;
+            }
             // Names from a newer or older version are skipped, not fatal.
             if let Some(d) = PREFS.iter().find(|d| d.name == k) {
                 let n = v
@@ -184,6 +192,57 @@ impl Prefs {
         self.save()
     }
 
+    /// The path a bookmark names.
+    pub fn bookmark(&self, name: &str) -> Option<&str> {
+        self.bookmarks.get(name).map(String::as_str)
+    }
+
+    /// Every bookmark, by name.
+    pub fn bookmarks(&self) -> &BTreeMap<String, String> {
+        &self.bookmarks
+    }
+
+    /// Adds a bookmark (refused when the name is taken, as targetcli-fb
+    /// does) and saves the file.
+    pub fn add_bookmark(&mut self, name: &str, path: &str) -> Result<()> {
+        if name.is_empty()
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c == '/' || c == '@')
+        {
+            return Err(Error::invalid(
+                "bookmark name",
+                name,
+                "use letters, digits and . _ : - (no spaces, / or @)",
+            ));
+        }
+        if self.bookmarks.contains_key(name) {
+            return Err(Error::exists(
+                format!("bookmark {name}"),
+                format!("`bookmarks del {name}` first, or pick another name"),
+            ));
+        }
+        self.set_bookmark(name, path)
+    }
+
+    /// Sets a bookmark whether or not it exists (the `last` bookmark that
+    /// `create` keeps) and saves the file.
+    pub fn set_bookmark(&mut self, name: &str, path: &str) -> Result<()> {
+        self.bookmarks.insert(name.to_string(), path.to_string());
+        self.save()
+    }
+
+    /// Deletes a bookmark and saves the file.
+    pub fn del_bookmark(&mut self, name: &str) -> Result<()> {
+        if self.bookmarks.remove(name).is_none() {
+            return Err(Error::not_found(
+                format!("bookmark {name}"),
+                "see `bookmarks show`",
+            ));
+        }
+        self.save()
+    }
+
     fn save(&self) -> Result<()> {
         let Some(file) = &self.file else {
             return Ok(());
@@ -191,7 +250,7 @@ impl Prefs {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
         }
-        let map: BTreeMap<&str, Value> = PREFS
+        let mut map: BTreeMap<&str, Value> = PREFS
             .iter()
             .filter_map(|d| {
                 let v = *self.values.get(d.name)?;
@@ -204,10 +263,19 @@ impl Prefs {
                 ))
             })
             .collect();
+        if !self.bookmarks.is_empty() {
+            map.insert(
+                BOOKMARKS_KEY,
+                serde_json::to_value(&self.bookmarks).unwrap_or_default(),
+            );
+        }
         let text = serde_json::to_string_pretty(&map).unwrap_or_default() + "\n";
         savefile::write_atomic(file, text.as_bytes())
     }
 }
+
+/// The key of the bookmarks in `prefs.json`.
+const BOOKMARKS_KEY: &str = "bookmarks";
 
 /// The names of every preference, sorted.
 pub fn names() -> Vec<&'static str> {
@@ -271,6 +339,28 @@ mod tests {
         assert_eq!(again.number("max_backup_files"), 3);
         let saved = std::fs::read_to_string(d.path().join("prefs.json")).unwrap();
         assert!(saved.contains("\"auto_save_on_exit\": false"), "{saved}");
+    }
+
+    #[test]
+    fn bookmarks_persist_beside_the_preferences() {
+        let d = tempfile::tempdir().unwrap();
+        let mut p = Prefs::load(d.path()).unwrap();
+        p.add_bookmark("tpg", "/iscsi/iqn.2003-01.org.example:t1/tpg1")
+            .unwrap();
+        let e = p.add_bookmark("tpg", "/").unwrap_err().to_string();
+        assert!(e.contains("bookmarks del tpg"), "{e}");
+        assert!(p.add_bookmark("a b", "/").is_err());
+        p.set("tree_max_depth", "2").unwrap();
+        let again = Prefs::load(d.path()).unwrap();
+        assert_eq!(
+            again.bookmark("tpg"),
+            Some("/iscsi/iqn.2003-01.org.example:t1/tpg1")
+        );
+        assert_eq!(again.number("tree_max_depth"), 2);
+        let mut again = again;
+        again.del_bookmark("tpg").unwrap();
+        assert!(again.del_bookmark("tpg").is_err());
+        assert!(Prefs::load(d.path()).unwrap().bookmarks().is_empty());
     }
 
     #[test]

@@ -77,6 +77,19 @@ impl Run<'_> {
         })
     }
 
+    /// Runs a step that makes an object, journaling `undo` to remove it.
+    fn create<T>(
+        &mut self,
+        what: String,
+        undo: Undo,
+        f: impl FnOnce(&Root) -> Result<T>,
+    ) -> Result<T> {
+        let made = self.step(what, f)?;
+        self.journal.push(undo);
+        self.report.created += 1;
+        Ok(made)
+    }
+
     /// Writes a setting file unless it already has the value, journaling
     /// the old value.
     fn set(&mut self, what: &str, file: PathBuf, name: &str, value: String) -> Result<()> {
@@ -571,9 +584,9 @@ impl Run<'_> {
             let r0 = SoRef::new(so.backend.plugin(), so.name.clone());
             match self.root.storage_object_path(&r0) {
                 None => {
-                    self.step(format!("create {r0}"), |r| r.create_storage_object(so))?;
-                    self.journal.push(Undo::So(r0));
-                    self.report.created += 1;
+                    self.create(format!("create {r0}"), Undo::So(r0), |r| {
+                        r.create_storage_object(so)
+                    })?;
                 }
                 Some(path) => {
                     let what = r0.to_string();
@@ -582,18 +595,18 @@ impl Run<'_> {
                         let dir = path.join("alua").join(&g.name);
                         if !dir.is_dir() {
                             self.step(format!("create ALUA group {} of {what}", g.name), |_| {
-                                cfs::mkdir(&dir)?;
-                                cfs::write_named(
-                                    &dir.join("tg_pt_gp_id"),
-                                    "tg_pt_gp_id",
-                                    &g.tg_pt_gp_id.to_string(),
-                                    "",
-                                )
+                                crate::alua::make_group(&path, &g.name, g.tg_pt_gp_id)
                             })?;
                             self.journal.push(Undo::Dir(dir.clone()));
                         }
                         for name in crate::config::ALUA_SETTINGS {
                             let v = g.setting(name).unwrap_or(0).to_string();
+                            // The kernel shows status and type as text:
+                            // compare as the file has them, rtslib-fb's
+                            // numbers, or a diff restore never converges.
+                            if crate::alua::read_setting(&dir, name).as_deref() == Some(&v) {
+                                continue;
+                            }
                             self.set(&what, dir.join(name), name, v)?;
                         }
                     }
@@ -638,11 +651,9 @@ impl Run<'_> {
     fn apply_target(&mut self, t: &TargetConfig) -> Result<()> {
         let tr = target_ref(t)?;
         if !self.root.target_path(&tr).is_dir() {
-            self.step(format!("create {tr}"), |r| {
+            self.create(format!("create {tr}"), Undo::Target(tr.clone()), |r| {
                 r.create_target(tr.fabric, Some(&tr.wwn))
             })?;
-            self.journal.push(Undo::Target(tr.clone()));
-            self.report.created += 1;
         }
         let dir = self.root.target_path(&tr);
         self.set_attrs(&tr.to_string(), &dir, &t.attributes)?;
@@ -661,11 +672,9 @@ impl Run<'_> {
         let what = format!("TPG {tpg}");
         let dir = self.root.tpg_path(&tpg);
         if !dir.is_dir() {
-            self.step(format!("create {what}"), |r| {
+            self.create(format!("create {what}"), Undo::Tpg(tpg.clone()), |r| {
                 r.create_tpg(tr, Some(want.tag))
             })?;
-            self.journal.push(Undo::Tpg(tpg.clone()));
-            self.report.created += 1;
         }
         self.set_attrs(&what, &dir, &want.attributes)?;
         self.set_params(&what, &dir, &want.parameters)?;
@@ -682,11 +691,11 @@ impl Run<'_> {
                         "expected /backstores/<plugin>/<name>",
                     )
                 })?;
-                self.step(format!("create LUN {} in {tpg}", lun.index), |r| {
-                    r.create_lun(&tpg, Some(lun.index), &so, lun.alias.as_deref())
-                })?;
-                self.journal.push(Undo::Lun(tpg.clone(), lun.index));
-                self.report.created += 1;
+                self.create(
+                    format!("create LUN {} in {tpg}", lun.index),
+                    Undo::Lun(tpg.clone(), lun.index),
+                    |r| r.create_lun(&tpg, Some(lun.index), &so, lun.alias.as_deref()),
+                )?;
             }
             if let Some(g) = &lun.alua_tg_pt_gp_name {
                 self.step(
@@ -698,12 +707,11 @@ impl Run<'_> {
         for p in &want.portals {
             let np = dir.join("np").join(format!("{}:{}", p.ip_address, p.port));
             if !np.is_dir() {
-                self.step(
+                self.create(
                     format!("create portal {}:{} in {tpg}", p.ip_address, p.port),
+                    Undo::Dir(np),
                     |r| r.create_portal(&tpg, &p.ip_address, p.port),
                 )?;
-                self.journal.push(Undo::Dir(np));
-                self.report.created += 1;
             }
             self.step(
                 format!("set portal flags of {}:{}", p.ip_address, p.port),
@@ -714,11 +722,9 @@ impl Run<'_> {
             let adir = self.root.acl_path(&tpg, &acl.node_wwn);
             let awhat = format!("ACL {} in {tpg}", acl.node_wwn);
             if !adir.is_dir() {
-                self.step(format!("create {awhat}"), |r| {
+                self.create(format!("create {awhat}"), Undo::Dir(adir.clone()), |r| {
                     r.create_acl(&tpg, &acl.node_wwn)
                 })?;
-                self.journal.push(Undo::Dir(adir.clone()));
-                self.report.created += 1;
             }
             self.set_attrs(&awhat, &adir, &acl.attributes)?;
             self.set_params(&awhat, &adir, &acl.parameters)?;
@@ -731,8 +737,9 @@ impl Run<'_> {
             for m in &acl.mapped_luns {
                 let mdir = adir.join(format!("lun_{}", m.index));
                 if !mdir.is_dir() {
-                    self.step(
+                    self.create(
                         format!("map LUN {} as {} for {awhat}", m.tpg_lun, m.index),
+                        Undo::MappedLun(tpg.clone(), acl.node_wwn.clone(), m.index),
                         |r| {
                             r.create_mapped_lun(
                                 &tpg,
@@ -744,9 +751,6 @@ impl Run<'_> {
                             )
                         },
                     )?;
-                    self.journal
-                        .push(Undo::MappedLun(tpg.clone(), acl.node_wwn.clone(), m.index));
-                    self.report.created += 1;
                 } else {
                     let wp = if m.write_protect { "1" } else { "0" };
                     self.set(
@@ -775,6 +779,32 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diff_restore_of_the_live_tree_changes_nothing() {
+        let (d, sh) = crate::test_tree::shell();
+        // An ALUA group as LIO shows it: status and type as text.
+        let g = d.path().join("core/rd_mcp_0/rd0/alua/ao");
+        std::fs::create_dir_all(&g).unwrap();
+        for name in crate::config::ALUA_SETTINGS {
+            std::fs::write(g.join(name), "0").unwrap();
+        }
+        std::fs::write(g.join("tg_pt_gp_id"), "2").unwrap();
+        std::fs::write(g.join("alua_access_status"), "None").unwrap();
+        std::fs::write(g.join("alua_access_type"), "Implicit and Explicit").unwrap();
+        let root = sh.root();
+        let live = root.dump().unwrap();
+        assert_eq!(live.storage_objects[0].alua_tpgs[0].alua_access_type, 3);
+        let r = root
+            .restore(
+                &live,
+                RestoreMode::Diff,
+                &RestoreScope::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+        assert_eq!((r.created, r.changed, r.removed), (0, 0, 0));
+    }
 
     fn cfg(text: &str) -> SaveConfig {
         SaveConfig::from_json(text).unwrap()

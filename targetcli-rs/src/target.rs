@@ -87,10 +87,12 @@ impl Root {
 
     /// LUN numbers of a TPG, in the kernel's order.
     pub fn lun_numbers(&self, tpg: &TpgRef) -> Vec<u32> {
-        cfs::subdirs(&self.tpg_path(tpg).join("lun"))
+        let mut luns: Vec<u32> = cfs::subdirs(&self.tpg_path(tpg).join("lun"))
             .into_iter()
             .filter_map(|d| number_suffix(&d, "lun_"))
-            .collect()
+            .collect();
+        luns.sort_unstable();
+        luns
     }
 
     /// Every target with its whole configuration.
@@ -195,15 +197,11 @@ impl Root {
                     "the LUN is broken: delete it and create it again",
                 )
             })?;
-        let alua = cfs::read_opt(&dir.join("alua_tg_pt_gp")).and_then(|v| {
-            let first = v.lines().next()?.to_string();
-            Some(first.split_once(':')?.1.trim().to_string())
-        });
         Ok(LunConfig {
             index: n,
             storage_object,
             alias,
-            alua_tg_pt_gp_name: alua.filter(|a| !a.is_empty()),
+            alua_tg_pt_gp_name: crate::alua::group_of_lun(&dir),
         })
     }
 
@@ -422,23 +420,14 @@ impl Root {
     /// Sets the ALUA group of a LUN.
     pub fn set_lun_alua_group(&self, tpg: &TpgRef, lun: u32, group: &str) -> Result<()> {
         let f = self.lun_path(tpg, lun).join("alua_tg_pt_gp");
-        match cfs::read_opt(&f) {
-            Some(cur) if !cur.is_empty() => {
-                let cur_name = cur
-                    .lines()
-                    .next()
-                    .and_then(|l| l.split_once(':'))
-                    .map(|(_, n)| n.trim());
-                if cur_name == Some(group) {
-                    return Ok(());
-                }
-                cfs::write_named(
-                    &f,
-                    "alua_tg_pt_gp",
-                    group,
-                    "create the ALUA group on the storage object first",
-                )
-            }
+        match self.lun_alua_group(tpg, lun) {
+            Some(cur) if cur == group => Ok(()),
+            Some(_) => cfs::write_named(
+                &f,
+                "alua_tg_pt_gp",
+                group,
+                "create the ALUA group on the storage object first",
+            ),
             // The backend has no ALUA support: nothing to set.
             _ => Ok(()),
         }

@@ -61,6 +61,11 @@ impl Node {
         }
     }
 
+    /// A node that holds `children` and counts them: "`what`: N".
+    fn group(name: impl Into<String>, what: &str, kind: NodeKind, children: Vec<Node>) -> Node {
+        Node::new(name, format!("{what}: {}", children.len()), kind).with(children)
+    }
+
     fn with(mut self, mut children: Vec<Node>) -> Node {
         children.sort_by_key(|c| natural_key(&c.name));
         self.children = children;
@@ -135,16 +140,6 @@ fn natural_key(s: &str) -> (String, u64) {
     )
 }
 
-const ALUA_STATES: [(i64, &str); 7] = [
-    (0, "Active/optimized"),
-    (1, "Active/non-optimized"),
-    (2, "Standby"),
-    (3, "Unavailable"),
-    (4, "LBA Dependent"),
-    (14, "Offline"),
-    (15, "Transitioning"),
-];
-
 fn so_summary(so: &StorageObjectInfo) -> String {
     let size = so.size.map(human).unwrap_or_else(|| "?".into());
     let wb = |b: bool| if b { "write-back" } else { "write-thru" };
@@ -193,7 +188,7 @@ fn so_node(so: &StorageObjectInfo) -> Node {
         .alua_tpgs
         .iter()
         .map(|g| {
-            let state = ALUA_STATES
+            let state = crate::alua::STATE_NAMES
                 .iter()
                 .find(|(n, _)| *n == g.alua_access_state)
                 .map(|(_, s)| *s)
@@ -205,12 +200,7 @@ fn so_node(so: &StorageObjectInfo) -> Node {
             )
         })
         .collect();
-    let alua = Node::new(
-        "alua",
-        format!("ALUA Groups: {}", groups.len()),
-        NodeKind::Alua(r.clone()),
-    )
-    .with(groups);
+    let alua = Node::group("alua", "ALUA Groups", NodeKind::Alua(r.clone()), groups);
     let mut n =
         Node::new(&so.config.name, so_summary(so), NodeKind::StorageObject(r)).with(vec![alua]);
     n.ok = Some(true);
@@ -289,14 +279,12 @@ fn tpg_children(
             n
         })
         .collect();
-    out.push(
-        Node::new(
-            "luns",
-            format!("LUNs: {}", luns.len()),
-            NodeKind::Luns(tpg.clone()),
-        )
-        .with(luns),
-    );
+    out.push(Node::group(
+        "luns",
+        "LUNs",
+        NodeKind::Luns(tpg.clone()),
+        luns,
+    ));
     if fabric.acls {
         let acls: Vec<Node> = cfg
             .node_acls
@@ -346,14 +334,12 @@ fn tpg_children(
                 .with(mluns)
             })
             .collect();
-        out.push(
-            Node::new(
-                "acls",
-                format!("ACLs: {}", acls.len()),
-                NodeKind::Acls(tpg.clone()),
-            )
-            .with(acls),
-        );
+        out.push(Node::group(
+            "acls",
+            "ACLs",
+            NodeKind::Acls(tpg.clone()),
+            acls,
+        ));
     }
     if fabric.nps {
         let portals: Vec<Node> = cfg
@@ -375,14 +361,12 @@ fn tpg_children(
                 n
             })
             .collect();
-        out.push(
-            Node::new(
-                "portals",
-                format!("Portals: {}", portals.len()),
-                NodeKind::Portals(tpg.clone()),
-            )
-            .with(portals),
-        );
+        out.push(Node::group(
+            "portals",
+            "Portals",
+            NodeKind::Portals(tpg.clone()),
+            portals,
+        ));
     }
     let _ = root;
     out
@@ -400,12 +384,12 @@ pub fn build(root: &Root) -> Result<Node> {
                 .filter(|s| s.config.backend.plugin() == *p)
                 .map(so_node)
                 .collect();
-            Node::new(
+            Node::group(
                 p.name(),
-                format!("Storage Objects: {}", children.len()),
+                "Storage Objects",
                 NodeKind::Backstore(*p),
+                children,
             )
-            .with(children)
         })
         .collect();
     let mut top = vec![Node::new("backstores", "...", NodeKind::Backstores).with(backstores)];
@@ -434,12 +418,7 @@ pub fn build(root: &Root) -> Result<Node> {
                         n
                     })
                     .collect();
-                Node::new(
-                    &t.wwn,
-                    format!("TPGs: {}", tpgs.len()),
-                    NodeKind::Target(t.clone()),
-                )
-                .with(tpgs)
+                Node::group(&t.wwn, "TPGs", NodeKind::Target(t.clone()), tpgs)
             } else {
                 let tpg = TpgRef {
                     target: t.clone(),
@@ -458,14 +437,12 @@ pub fn build(root: &Root) -> Result<Node> {
             };
             targets.push(node);
         }
-        top.push(
-            Node::new(
-                fabric.name,
-                format!("Targets: {}", targets.len()),
-                NodeKind::Fabric(fabric),
-            )
-            .with(targets),
-        );
+        top.push(Node::group(
+            fabric.name,
+            "Targets",
+            NodeKind::Fabric(fabric),
+            targets,
+        ));
     }
     Ok(Node::new("/", "...", NodeKind::Root).with(top))
 }

@@ -185,3 +185,64 @@ fn other_verbs() {
     assert_eq!(offers(&sh, "ls /backstores d"), ["depth="]);
     assert_eq!(offers(&sh, "pwd "), Vec::<String>::new());
 }
+
+#[test]
+fn file_names_for_savefile_and_file_or_dev() {
+    let (d, sh) = at("/");
+    let dir = d.path().join("files");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("config.json"), "{}").unwrap();
+    std::fs::write(dir.join(".hidden"), "").unwrap();
+    let base = dir.display().to_string();
+    assert_eq!(
+        offers(&sh, &format!("saveconfig {base}/")),
+        [format!("{base}/config.json "), format!("{base}/sub/")]
+    );
+    assert_eq!(
+        offers(&sh, &format!("restoreconfig savefile={base}/c")),
+        [format!("savefile={base}/config.json ")]
+    );
+    assert_eq!(
+        offers(&sh, &format!("restoreconfig {base}/.h")),
+        [format!("{base}/.hidden ")]
+    );
+    assert_eq!(
+        offers(&sh, &format!("/backstores/fileio create f0 {base}/s")),
+        [format!("{base}/sub/")]
+    );
+    assert_eq!(
+        offers(
+            &sh,
+            &format!("/backstores/fileio create f0 file_or_dev={base}/co")
+        ),
+        [format!("file_or_dev={base}/config.json ")]
+    );
+    // The first argument of fileio's create is a name, not a file.
+    assert_eq!(
+        offers(&sh, &format!("/backstores/fileio create {base}/s")),
+        Vec::<String>::new()
+    );
+    // A bare word still offers the name= keys too.
+    assert!(offers(&sh, "restoreconfig cle").contains(&"clear_existing=".to_string()));
+}
+
+#[test]
+fn alua_bookmarks_and_sessions() {
+    let (d, mut sh) = at("/backstores/ramdisk/rd0/alua");
+    let g = d.path().join("core/rd_mcp_0/rd0/alua/default_tg_pt_gp");
+    std::fs::create_dir_all(&g).unwrap();
+    std::fs::write(g.join("tg_pt_gp_id"), "0").unwrap();
+    sh.run_line("cd default_tg_pt_gp").unwrap();
+    assert!(offers(&sh, "set ").contains(&"alua ".to_string()));
+    assert_eq!(
+        offers(&sh, "set alua alua_access_st"),
+        ["alua_access_state=", "alua_access_status="]
+    );
+    assert_eq!(offers(&sh, "set alua tg_pt"), Vec::<String>::new());
+    assert_eq!(offers(&sh, "get alua tg_pt"), ["tg_pt_gp_id "]);
+    assert_eq!(offers(&sh, "bookmarks "), ["add ", "del ", "go ", "show "]);
+    sh.run_line("bookmarks add here").unwrap();
+    assert_eq!(offers(&sh, "bookmarks go h"), ["here "]);
+    assert_eq!(offers(&sh, "cd @h"), ["@here "]);
+    assert_eq!(offers(&sh, "sessions d"), ["detail "]);
+}

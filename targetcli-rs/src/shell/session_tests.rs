@@ -144,3 +144,166 @@ fn leaving_saves_only_when_asked_and_as_root() {
     assert!(sh.leave(true).unwrap().text.is_empty());
     assert!(!sh.save_file.exists());
 }
+
+#[test]
+fn bookmarks_add_go_show_del_and_stand_for_paths() {
+    let (d, mut sh) = test_tree::shell();
+    sh.prefs = crate::prefs::Prefs::load(d.path()).unwrap();
+    assert!(text(&mut sh, "bookmarks show").contains("No bookmarks yet."));
+    text(&mut sh, &format!("cd /iscsi/{IQN}/tpg1"));
+    assert_eq!(
+        text(&mut sh, "bookmarks add tpg"),
+        format!("Bookmarked /iscsi/{IQN}/tpg1 as tpg.")
+    );
+    let e = error(&mut sh, "bookmarks add tpg");
+    assert!(e.contains("bookmarks del tpg"), "{e}");
+    text(&mut sh, "cd /");
+    text(&mut sh, "bookmarks go tpg");
+    assert_eq!(sh.cwd(), format!("/iscsi/{IQN}/tpg1"));
+    text(&mut sh, "cd /backstores");
+    text(&mut sh, "cd @tpg");
+    assert_eq!(sh.cwd(), format!("/iscsi/{IQN}/tpg1"));
+    text(&mut sh, "cd /");
+    assert!(text(&mut sh, "@tpg ls").contains("o- tpg1"));
+    assert!(text(&mut sh, "ls @tpg").contains("o- tpg1"));
+    assert_eq!(
+        text(&mut sh, "bookmarks show"),
+        format!("BOOKMARKS\n=========\n\ntpg\n---\n/iscsi/{IQN}/tpg1\n")
+    );
+    // Kept in the preferences file, for the next session.
+    let again = crate::prefs::Prefs::load(d.path()).unwrap();
+    assert_eq!(
+        again.bookmark("tpg"),
+        Some(format!("/iscsi/{IQN}/tpg1").as_str())
+    );
+    assert_eq!(text(&mut sh, "bookmarks del tpg"), "Deleted bookmark tpg.");
+    let e = error(&mut sh, "cd @tpg");
+    assert!(
+        e.contains("bookmark tpg") && e.contains("bookmarks show"),
+        "{e}"
+    );
+    let e = error(&mut sh, "bookmarks go");
+    assert!(e.contains("help bookmarks"), "{e}");
+
+    // `create` marks what it made as @last.
+    text(
+        &mut sh,
+        &format!("/iscsi/{IQN}/tpg1/portals create 192.0.2.1 3261"),
+    );
+    text(&mut sh, "cd @last");
+    assert_eq!(
+        sh.cwd(),
+        format!("/iscsi/{IQN}/tpg1/portals/192.0.2.1:3261")
+    );
+}
+
+#[test]
+fn refresh_moves_up_from_a_removed_node() {
+    let (d, mut sh) = test_tree::shell();
+    text(
+        &mut sh,
+        &format!("/iscsi/{IQN}/tpg1/portals create 192.0.2.1 3261"),
+    );
+    text(
+        &mut sh,
+        &format!("cd /iscsi/{IQN}/tpg1/portals/192.0.2.1:3261"),
+    );
+    assert!(text(&mut sh, "refresh").is_empty(), "nothing changed");
+    // Another tool removes the portal under the shell.
+    std::fs::remove_dir(
+        d.path()
+            .join(format!("iscsi/{IQN}/tpgt_1/np/192.0.2.1:3261")),
+    )
+    .unwrap();
+    let e = error(&mut sh, "ls");
+    assert!(e.contains("refresh"), "{e}");
+    let out = text(&mut sh, "refresh");
+    assert!(out.contains("no longer exists"), "{out}");
+    assert_eq!(sh.cwd(), format!("/iscsi/{IQN}/tpg1/portals"));
+    assert!(text(&mut sh, "ls").contains("Portals: 0"));
+}
+
+/// What LIO's iSCSI ACL `info` shows for a logged-in initiator.
+const SESSION_INFO: &str = "InitiatorName: iqn.1994-05.com.example:host1
+InitiatorAlias: host1
+LIO Session ID: 3   ISID: 0x400001370000 TSIH: 3  SessionType: Normal
+Session State: TARG_SESS_STATE_LOGGED_IN
+----------------------[iSCSI Connections]-------------------------
+CID: 0  Connection State: TARG_CONN_STATE_LOGGED_IN
+   Address 192.0.2.7 TCP  StatSN: 0x00000004
+";
+
+#[test]
+fn sessions_list_and_detail_as_targetcli_fb_prints_them() {
+    let (d, mut sh) = test_tree::shell();
+    assert_eq!(text(&mut sh, "sessions"), "(no open sessions)");
+    let e = error(&mut sh, "sessions list 3");
+    assert!(e.contains("sid 3") && e.contains("see `sessions`"), "{e}");
+    let acl = d.path().join(format!(
+        "iscsi/{IQN}/tpgt_1/acls/iqn.1994-05.com.example:host1"
+    ));
+    std::fs::create_dir_all(acl.join("auth")).unwrap();
+    std::fs::write(acl.join("auth/authenticate_target"), "0").unwrap();
+    std::fs::write(acl.join("info"), SESSION_INFO).unwrap();
+    let head = "alias: host1\tsid: 3 type: Normal session-state: LOGGED_IN";
+    assert_eq!(text(&mut sh, "sessions"), head);
+    assert_eq!(text(&mut sh, "sessions list 3"), head);
+    assert_eq!(
+        text(&mut sh, "sessions detail"),
+        format!(
+            "{head}\n    name: iqn.1994-05.com.example:host1 (NOT AUTHENTICATED)\n    \
+             address: 192.0.2.7 (TCP)  cid: 0 connection-state: LOGGED_IN"
+        )
+    );
+    let e = error(&mut sh, "sessions all");
+    assert!(e.contains("list, detail"), "{e}");
+    let e = error(&mut sh, "sessions list x");
+    assert!(e.contains("sid must be a number"), "{e}");
+    let j = sh.run_line("sessions").unwrap().json;
+    assert_eq!(j["sessions"][0]["connections"][0]["address"], "192.0.2.7");
+    assert_eq!(j["sessions"][0]["tpg"], format!("iscsi/{IQN}/tpg1"));
+}
+
+#[test]
+fn alua_groups_are_set_and_read() {
+    let (d, mut sh) = test_tree::shell();
+    let g = d.path().join("core/rd_mcp_0/rd0/alua/default_tg_pt_gp");
+    std::fs::create_dir_all(&g).unwrap();
+    for (f, v) in [
+        ("alua_access_state", "0"),
+        ("alua_access_type", "Implicit and Explicit"),
+        ("alua_access_status", "None"),
+        ("preferred", "0"),
+        ("tg_pt_gp_id", "0"),
+        ("members", ""),
+    ] {
+        std::fs::write(g.join(f), v).unwrap();
+    }
+    text(&mut sh, "cd /backstores/ramdisk/rd0/alua/default_tg_pt_gp");
+    assert!(text(&mut sh, "status").contains("ALUA state: Active/optimized"));
+    assert_eq!(
+        text(&mut sh, "set alua alua_access_state=2 preferred=1"),
+        "Parameter alua_access_state is now '2'.\nParameter preferred is now '1'."
+    );
+    assert_eq!(
+        text(
+            &mut sh,
+            "get alua alua_access_state alua_access_type preferred"
+        ),
+        "alua_access_state=2\nalua_access_type=3\npreferred=1"
+    );
+    assert!(text(&mut sh, "status").contains("ALUA state: Standby"));
+    let e = error(&mut sh, "set alua alua_access_state=standby");
+    assert!(e.contains("2 Standby"), "{e}");
+    let e = error(&mut sh, "set alua tg_pt_gp_id=5");
+    assert!(e.contains("read-only"), "{e}");
+    let e = error(&mut sh, "get alua colour");
+    assert!(e.contains("known: alua_access_state"), "{e}");
+    let e = error(&mut sh, "/backstores/ramdisk/rd0 set alua preferred=1");
+    assert!(e.contains("no alua settings"), "{e}");
+    let e = error(
+        &mut sh,
+        "/backstores/ramdisk/rd0/alua delete default_tg_pt_gp",
+    );
+    assert!(e.contains("cannot be deleted"), "{e}");
+}

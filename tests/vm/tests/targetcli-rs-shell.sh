@@ -130,6 +130,14 @@ until_ok "history survives a restart" line_is "/> exit"
 keys C-u
 run_line "set global auto_save_on_exit=false" "/>"
 expect "the preference is kept" grep -q '"auto_save_on_exit": false' "$TARGETCLI_HOME/prefs.json"
+keys -l "saveconfig /tm"
+keys Tab
+until_ok "Tab completes a file name for saveconfig" line_is "/> saveconfig /tmp/"
+keys C-u
+keys -l "bookmarks a"
+keys Tab
+until_ok "Tab completes a bookmarks action" line_is "/> bookmarks add"
+keys C-u
 keys C-d
 until_ok "Ctrl-D leaves the shell with status 0" shows '^shell-exit=0$'
 expect "nothing was saved with auto_save_on_exit=false" test ! -e "$work/exit.json"
