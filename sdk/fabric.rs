@@ -259,6 +259,25 @@ pub(crate) unsafe fn store<T>(
     }
 }
 
+/// Runs a `store` handler of a fabric attribute that needs no object.
+///
+/// # Safety
+///
+/// Called from a configfs `store` callback: `buf` readable for `len`.
+pub(crate) unsafe fn store_global(
+    buf: *const c_char,
+    len: usize,
+    handler: fn(&[u8]) -> Result,
+) -> isize {
+    // SAFETY: By the safety requirement.
+    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
+    match handler(input) {
+        // configfs never passes more than a page.
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 /// A fabric's attribute list: `N` attributes and the NULL terminator.
 pub(crate) struct AttrTable<const N: usize> {
     attrs: [kernel::bindings::configfs_attribute; N],
@@ -392,6 +411,20 @@ macro_rules! fabric_attrs {
             unsafe { $crate::sdk::show::<$ty>(item, page, $show) }
         }
         show
+    }};
+    (@store global, $store:path) => {{
+        /// # Safety
+        ///
+        /// Called by configfs with the bytes written.
+        unsafe extern "C" fn store(
+            _item: *mut ::kernel::bindings::config_item,
+            buf: *const ::kernel::ffi::c_char,
+            len: usize,
+        ) -> isize {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::sdk::store_global(buf, len, $store) }
+        }
+        store
     }};
     (@store $ty:ty, $store:path) => {{
         /// # Safety

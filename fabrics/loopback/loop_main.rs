@@ -12,6 +12,8 @@ use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
+// The SDK is a library: each fabric uses the part it needs.
+#[allow(dead_code)]
 #[path = "../../sdk/fabric.rs"]
 mod sdk;
 

@@ -54,8 +54,7 @@ restore_both lio
 expect "LIO unloads" lio_unload
 expect "tcm_rs_core loads" modprobe tcm_rs_core
 restore_both tcm
-rmdir $TARGET/loopback
-expect "tcm-rs unloads" modprobe -r tcm_rs_loop tcm_rs_rd tcm_rs_core
+expect "tcm-rs unloads" tcm_unload
 
 printf 'tcm-rs / LIO restore time: with targetcli-fb %.2f, with targetcli-rs %.2f\n' \
 	"$(echo "$tcm_fb / $lio_fb" | bc -l)" "$(echo "$tcm_rs / $lio_rs" | bc -l)"

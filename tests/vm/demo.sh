@@ -1,4 +1,6 @@
-# `make run`: what tcm-rs does today, shown in the test VM. Grows into a demo
+# `make run`: what tcm-rs does today, shown in the test VM: a ramdisk
+# exported through a loopback target, built with Debian's unmodified
+# targetcli-fb, and the configfs semantics behind it. Grows into a demo
 # target served over loopback and iSCSI as the engine and fabrics land.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
@@ -6,40 +8,39 @@ step() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; eval "$@"; }
 
 echo "tcm-rs demo on kernel $(uname -r) ($TCM_VARIANT build)"
+start_dbus
 
 step "Load the tcm-rs target core: it registers LIO's configfs tree"
 show modprobe tcm_rs_core
 show modinfo -F description tcm_rs_core
 show cat $TARGET/version
-show cat $TARGET/dbroot
 
-step "A ramdisk, the way targetcli makes one; the backstore module loads on demand"
-show mkdir -p $TARGET/core/rd_mcp_0/demo
-
-step "Bad input is refused with a reason (in the kernel log), and changes nothing"
-show "echo rd_pages=lots >$TARGET/core/rd_mcp_0/demo/control || true"
-show "dmesg | grep rd_mcp: | tail -n 1"
-show "grep PAGES $TARGET/core/rd_mcp_0/demo/info"
-
-step "Configure and enable it"
-show "echo rd_pages=2048 >$TARGET/core/rd_mcp_0/demo/control"
-show "echo 1 >$TARGET/core/rd_mcp_0/demo/enable"
-show cat $TARGET/core/rd_mcp_0/hba_info
-show cat $TARGET/core/rd_mcp_0/demo/info
+step "Debian's targetcli-fb, unmodified, builds a ramdisk and a loopback target on it"
+show "printf '%s\n' '/backstores/ramdisk create name=demo size=8M' '/loopback create naa.5001405000000d01' \
+	'/loopback/naa.5001405000000d01/luns create /backstores/ramdisk/demo' | targetcli"
+show "targetcli ls"
 show "lsmod | grep tcm_rs"
 
-step "An enabled device's parameters are fixed"
-show "echo rd_pages=8 >$TARGET/core/rd_mcp_0/demo/control || true"
+D=$(echo $TARGET/core/rd_mcp_*/demo)
+step "The same tree in configfs: a LUN is a symlink to the device, the nexus a session"
+show "ls -l $TARGET/loopback/naa.5001405000000d01/tpgt_1/lun/lun_0/"
+show cat $TARGET/loopback/naa.5001405000000d01/tpgt_1/nexus
+show "grep Status $D/info"
+show cat $TARGET/loopback/naa.5001405000000d01/tpgt_1/lun/lun_0/alua_tg_pt_gp
 
-step "The tree"
-show "find $TARGET | sort"
+step "What is in use cannot be removed; bad input is refused with a reason"
+show "rmdir $D || true"
+show "echo 1 >$D/attrib/block_size || true"
+show "dmesg | grep block_size | tail -n 1"
 
 step "KUnit suites that ran inside the module at load"
-kunit_passed tcm_rs_core_bindings
-kunit_passed tcm_rs_core_sense
+for s in bindings sense registry fabric_object lun configfs; do kunit_passed tcm_rs_core_$s; done
 
-step "Tear down: configfs refuses to remove what is in use"
-show "rmdir $TARGET/core/rd_mcp_0 || true"
-show rmdir $TARGET/core/rd_mcp_0/demo $TARGET/core/rd_mcp_0
-show modprobe -r tcm_rs_rd tcm_rs_core
+step "Save, clear and restore with targetcli-fb"
+show "targetcli saveconfig /tmp/demo.json >/dev/null && targetcli clearconfig confirm=True"
+show "targetcli restoreconfig /tmp/demo.json && targetcli ls /loopback"
+
+step "Tear down and unload"
+show "targetcli clearconfig confirm=True"
+show tcm_unload
 pass "demo complete"

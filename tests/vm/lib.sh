@@ -40,6 +40,7 @@ errno_text() {
 	EFAULT) echo "Bad address" ;;
 	ERANGE) echo "Numerical result out of range" ;;
 	ENOSYS) echo "Function not implemented" ;;
+	EOPNOTSUPP) echo "Operation not supported" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -71,18 +72,32 @@ start_dbus() {
 }
 export TARGETCLI_HOME=${TARGETCLI_HOME:-/tmp/targetcli-home}
 
-# Unloads in-tree LIO after a test: removes the fabric directories (each holds
-# a reference on its fabric module) and then the modules. The configuration
-# itself must already be cleared.
-lio_unload() {
-	local f m
+# Removes the fabric directories (each holds a reference on its fabric
+# module); the configuration itself must already be cleared.
+remove_fabric_dirs() {
+	local f
 	for f in "$TARGET"/*/; do
 		f=${f%/}
 		case ${f##*/} in core) continue ;; esac
 		rmdir "$f" || return 1
 	done
-	for m in tcm_loop iscsi_target_mod target_core_pscsi target_core_file \
-		target_core_iblock target_core_mod; do
+}
+
+# unload_modules MODULE...: unloads those of them that are loaded, in order.
+unload_modules() {
+	local m
+	for m; do
 		if lsmod | grep -q "^$m "; then modprobe -r "$m" || return 1; fi
 	done
+}
+
+# Unloads in-tree LIO after a test.
+lio_unload() {
+	remove_fabric_dirs && unload_modules tcm_loop iscsi_target_mod target_core_pscsi \
+		target_core_file target_core_iblock target_core_mod
+}
+
+# Unloads tcm-rs after a test.
+tcm_unload() {
+	remove_fabric_dirs && unload_modules tcm_rs_loop tcm_rs_iscsi tcm_rs_rd tcm_rs_core
 }

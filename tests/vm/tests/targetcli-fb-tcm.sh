@@ -30,8 +30,10 @@ build_and_round_trip() {
 		"/loopback create $LOOP" \
 		"/loopback/$LOOP/luns create /backstores/ramdisk/rd0" \
 		"/loopback/$LOOP/luns create /backstores/ramdisk/rd1" \
+		"/iscsi set discovery_auth enable=1 userid=disc-user password=disc-secret" \
 		"saveconfig $work/$core-1.json"
 	expect "$core: the file has both LUNs" test "$(jq '.targets[0].tpgs[0].luns | length' "$work/$core-1.json")" = 2
+	expect "$core: and the discovery credentials" test "$(jq -r '.fabric_modules[0].discovery_userid' "$work/$core-1.json")" = disc-user
 	expect "$core: the loopback TPG has a nexus" test -n "$(cat $TARGET/loopback/$LOOP/tpgt_1/nexus)"
 	expect "$core: clearconfig" tcli "clearconfig confirm=True"
 	expect "$core: the tree is empty" test -z "$(find $TARGET/loopback $TARGET/core -mindepth 1 -maxdepth 1 -type d ! -name discovery_auth ! -name alua 2>/dev/null)"
@@ -40,8 +42,7 @@ build_and_round_trip() {
 		fail "$core: the restored tree saves differently (above)"
 	fi
 	pass "$core: the round trip gives back the same configuration"
-	expect "$core: clearconfig" tcli "clearconfig confirm=True"
-	rmdir $TARGET/loopback
+	expect "$core: clearconfig" tcli "clearconfig confirm=True" "/iscsi set discovery_auth enable=0 userid=NULL password=NULL"
 }
 
 echo "--- LIO"
@@ -52,7 +53,9 @@ expect "LIO unloads" lio_unload
 echo "--- tcm-rs"
 expect "tcm_rs_core loads" modprobe tcm_rs_core
 build_and_round_trip tcm
-expect "the modules unload" modprobe -r tcm_rs_loop tcm_rs_rd tcm_rs_core
+expect_errno EOPNOTSUPP "tcm-rs: an iSCSI target is refused, not half made" mkdir $TARGET/iscsi/iqn.2003-01.org.example:t1
+expect "tcm-rs: nothing of it is left" test ! -e $TARGET/iscsi/iqn.2003-01.org.example:t1
+expect "tcm-rs unloads" tcm_unload
 
 if ! diff -u <(normalise "$work/lio-1.json") <(normalise "$work/tcm-1.json"); then
 	fail "tcm-rs's configuration saves differently from LIO's (above)"
