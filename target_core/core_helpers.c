@@ -3,6 +3,7 @@
  * C helpers of tcm_rs_core; see core_helpers.h.
  */
 #include <linux/configfs.h>
+#include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
@@ -98,6 +99,11 @@ int tcm_rs_request_backstore(const char *name)
 int tcm_rs_request_fabric(const char *name)
 {
 	return request_module("tcm_rs_fabric_%s", name);
+}
+
+bool tcm_rs_cpu_is_online(int cpu)
+{
+	return cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu);
 }
 
 bool tcm_rs_try_module_get(struct module *module)

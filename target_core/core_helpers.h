@@ -52,6 +52,9 @@ int tcm_rs_request_backstore(const char *name);
 /* Loads the module of fabric @name (alias tcm_rs_fabric_<name>). */
 int tcm_rs_request_fabric(const char *name);
 
+/* Whether @cpu is a possible CPU id that is online (cpu_online() is a macro). */
+bool tcm_rs_cpu_is_online(int cpu);
+
 /* try_module_get() is static inline. */
 bool tcm_rs_try_module_get(struct module *module);
 

@@ -180,7 +180,10 @@ impl Lun {
     /// ID), or back to `default_tg_pt_gp` for `NULL`.
     fn store_tg_pt_gp(&self, input: &[u8]) -> Result {
         if input.len() > GROUP_NAME_BUF {
-            pr_err!("alua_tg_pt_gp: a group name has at most {} bytes\n", GROUP_NAME_BUF);
+            pr_err!(
+                "alua_tg_pt_gp: a group name has at most {} bytes\n",
+                GROUP_NAME_BUF
+            );
             return Err(EINVAL);
         }
         let name = text::trim(input);
@@ -194,7 +197,9 @@ impl Lun {
             return Err(ENODEV);
         };
         let Some(group) = device_alua::find_group(export.device(), target) else {
-            pr_err!("alua_tg_pt_gp: the device has no target port group with that name and an ID\n");
+            pr_err!(
+                "alua_tg_pt_gp: the device has no target port group with that name and an ID\n"
+            );
             return Err(ENODEV);
         };
         if Arc::ptr_eq(&group, current) {

@@ -59,3 +59,9 @@ pub(crate) fn cstring(bytes: &[u8]) -> Result<CString> {
     let cstr = CStr::from_bytes_with_nul(&owned).map_err(|_| EINVAL)?;
     Ok(CString::try_from(cstr)?)
 }
+
+/// Whether `cpu` is an online CPU.
+pub(crate) fn cpu_is_online(cpu: i32) -> bool {
+    // SAFETY: A pure query; any value is accepted.
+    unsafe { crate::bindings::tcm_rs_cpu_is_online(cpu) }
+}

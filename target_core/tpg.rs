@@ -69,14 +69,63 @@ impl Wwn {
             fabric,
             name: name.to_cstring()?,
         };
+        let param = WwnParam {
+            completion_affinity: Arc::pin_init(
+                new_mutex!(COMPLETION_ON_SUBMITTING_CPU),
+                GFP_KERNEL,
+            )?,
+        };
         NewNode::new(name, wwn)?
             .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?
-            .with_default(NewNode::new(c"param", EmptyGroup)?)
+            .with_default(NewNode::new(c"param", param)?)
     }
 
     /// Frees the fabric's state at `rmdir`.
     pub(crate) fn release_fabric_state(&self) {
         self.state.release();
+    }
+}
+
+/// `cmd_completion_affinity`: complete a command on the CPU that submitted
+/// it (LIO's SE_COMPL_AFFINITY_CPUID).
+const COMPLETION_ON_SUBMITTING_CPU: i32 = -1;
+/// `cmd_completion_affinity`: complete a command on the CPU the backstore
+/// completes it on (LIO's SE_COMPL_AFFINITY_CURR_CPU).
+const COMPLETION_ON_CURRENT_CPU: i32 = -2;
+
+/// `<wwn>/param/`: how the engine treats the target's commands.
+pub(crate) struct WwnParam {
+    /// Where commands complete: a CPU id, or one of the two choices above.
+    completion_affinity: Arc<Mutex<i32>>,
+}
+
+configfs_node_type! {
+    WwnParam {
+        children: false,
+        attrs: [
+            cmd_completion_affinity: rw(WwnParam::show_affinity, WwnParam::store_affinity),
+        ],
+    }
+}
+
+impl WwnParam {
+    fn show_affinity(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", *self.completion_affinity.lock()))
+    }
+
+    fn store_affinity(&self, input: &[u8]) -> Result {
+        let value = match text::parse_i32(input) {
+            Ok(v) if v == COMPLETION_ON_SUBMITTING_CPU || v == COMPLETION_ON_CURRENT_CPU => v,
+            Ok(v) if crate::sys::cpu_is_online(v) => v,
+            _ => {
+                pr_err!(
+                    "cmd_completion_affinity: -1 (the submitting CPU), -2 (the completing CPU) or an online CPU\n"
+                );
+                return Err(EINVAL);
+            }
+        };
+        *self.completion_affinity.lock() = value;
+        Ok(())
     }
 }
 

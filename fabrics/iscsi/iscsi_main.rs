@@ -149,7 +149,11 @@ fn store_credential(
 ) -> Result {
     let value = text::strip_newline(input);
     if value.len() > CREDENTIAL_MAX {
-        pr_err!("discovery_auth/{}: at most {} bytes\n", what, CREDENTIAL_MAX);
+        pr_err!(
+            "discovery_auth/{}: at most {} bytes\n",
+            what,
+            CREDENTIAL_MAX
+        );
         return Err(EINVAL);
     }
     if value.contains(&0) || value.contains(&b'\n') || core::str::from_utf8(value).is_err() {

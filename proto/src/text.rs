@@ -29,8 +29,14 @@ pub fn strip_newline(input: &[u8]) -> &[u8] {
 /// `strstrip` leaves it.
 pub fn trim(input: &[u8]) -> &[u8] {
     let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    let start = input.iter().position(|c| !is_space(c)).unwrap_or(input.len());
-    let end = input.iter().rposition(|c| !is_space(c)).map_or(start, |i| i + 1);
+    let start = input
+        .iter()
+        .position(|c| !is_space(c))
+        .unwrap_or(input.len());
+    let end = input
+        .iter()
+        .rposition(|c| !is_space(c))
+        .map_or(start, |i| i + 1);
     input.get(start..end).unwrap_or(&[])
 }
 
@@ -49,6 +55,27 @@ pub fn parse_u64(input: &[u8]) -> Result<u64, ParseError> {
         _ => (10, s),
     };
     digits_value(digits, radix)
+}
+
+/// Parses a signed number as `kstrtoint(s, 0, ..)` does: an optional `-`
+/// or `+`, then [`parse_u64`]'s syntax, within `i32`.
+pub fn parse_i32(input: &[u8]) -> Result<i32, ParseError> {
+    let (negative, rest) = match input {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, input),
+    };
+    if negative && rest.first() == Some(&b'+') {
+        return Err(ParseError::NotANumber);
+    }
+    let magnitude = parse_u64(rest)?;
+    let value = if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    };
+    value
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or(ParseError::OutOfRange)
 }
 
 /// Parses a decimal number as `kstrtoull(s, 10, ..)` does: an optional
@@ -149,6 +176,19 @@ mod tests {
         );
         assert_eq!(parse_u64_max(b"65536", 0xffff), Err(ParseError::OutOfRange));
         assert_eq!(parse_u64_max(b"0xffff", 0xffff), Ok(0xffff));
+    }
+
+    #[test]
+    fn signed_like_kstrtoint() {
+        assert_eq!(parse_i32(b"-1\n"), Ok(-1));
+        assert_eq!(parse_i32(b"-2"), Ok(-2));
+        assert_eq!(parse_i32(b"+3"), Ok(3));
+        assert_eq!(parse_i32(b"0x10"), Ok(16));
+        assert_eq!(parse_i32(b"-2147483648"), Ok(i32::MIN));
+        assert_eq!(parse_i32(b"2147483648"), Err(ParseError::OutOfRange));
+        assert_eq!(parse_i32(b"-+1"), Err(ParseError::NotANumber));
+        assert_eq!(parse_i32(b"--1"), Err(ParseError::NotANumber));
+        assert_eq!(parse_i32(b"-"), Err(ParseError::Empty));
     }
 
     #[test]

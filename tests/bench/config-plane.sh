@@ -28,10 +28,10 @@ expect "LIO loads" modprobe target_core_mod
 expect "targetcli-rs builds $N LUNs" bash -c "targetcli-rs --batch $work/build.batch >/dev/null"
 expect "the file has $N storage objects" test "$(jq '.storage_objects | length' "$work/config.json")" = "$N"
 
-seconds() { # COMMAND... -> elapsed seconds, the command's output dropped
+seconds() { # COMMAND... -> elapsed seconds; the command's output only if it fails
 	local start end
 	start=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 || fail "$*"
+	"$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "$*"; }
 	end=$(date +%s.%N)
 	echo "$end - $start" | bc
 }

@@ -8,11 +8,11 @@
 # The loopback tree with each readable attribute's value. Entries tcm-rs
 # does not have yet are left out (Documentation/lio-differences.md):
 # LUN statistics, the TPG's `address` (needs the SCSI host of the data
-# path), the WWN's param/ attributes.
+# path), the WWN's read-only param/ attributes.
 snapshot() {
 	(cd $TARGET && find loopback | sort | while read -r p; do
 		case $p in
-		*/statistics/*|*/address|*/naa.*/param/*|loopback/version) continue ;;
+		*/statistics/*|*/address|*/param/default_*|*/param/direct_*|loopback/version) continue ;;
 		esac
 		if [ -L "$p" ]; then
 			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
@@ -39,6 +39,10 @@ exercise() {
 	expect "mkdir a WWN" mkdir $W
 	expect "an fc. WWN and an iqn. WWN" mkdir $F/fc.21000024ff000001 $F/iqn.2003-01.org.example:t1
 	expect "remove them" rmdir $F/fc.21000024ff000001 $F/iqn.2003-01.org.example:t1
+	expect "cmd_completion_affinity takes -2, 0 and -1" bash -c \
+		"for v in -2 0 -1; do echo \$v >$W/param/cmd_completion_affinity || exit 1; done"
+	expect_errno EINVAL "cmd_completion_affinity refuses an offline CPU" bash -c "echo 4096 >$W/param/cmd_completion_affinity"
+	expect_errno EINVAL "cmd_completion_affinity refuses garbage" bash -c "echo x >$W/param/cmd_completion_affinity"
 	expect_errno EINVAL "tpgt_ with no number" mkdir $W/tpgt_
 	expect_errno EINVAL "a negative tpgt" mkdir $W/tpgt_-1
 	expect_errno EINVAL "a huge tpgt" mkdir $W/tpgt_99999999999
