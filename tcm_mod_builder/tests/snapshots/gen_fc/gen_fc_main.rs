@@ -118,7 +118,7 @@ impl Fabric for GenFcFabric {
     fn make_wwn(name: &CStr) -> Result<GenFcWwn> {
         let port = PortName::parse(name.to_bytes()).map_err(|e| {
             pr_err!(
-                "gen_fc: {:?} is not a {} port name ({}); use {}\n",
+                "{:?} is not a valid {} port name ({}); use {}\n",
                 name,
                 wwn::PROTOCOL,
                 e,
@@ -134,7 +134,7 @@ impl Fabric for GenFcFabric {
     fn make_tpg(wwn: &GenFcWwn, tag: u16, core: CoreTpg) -> Result<GenFcTpg> {
         // The core took `tpgt_0` to `tpgt_65535`. FABRIC-TODO(io): refuse
         // (EINVAL, with a pr_err! saying why) tags the transport cannot serve.
-        pr_debug!("gen_fc: {} tpgt_{} made\n", wwn.port, tag);
+        pr_debug!("{} tpgt_{} made\n", wwn.port, tag);
         Ok(GenFcTpg {
             tag,
             port: wwn.port,
@@ -152,7 +152,7 @@ impl GenFcTpg {
     fn login(&self, initiator: &CStr) -> Result<SessionId> {
         if let Err(e) = PortName::parse(initiator.to_bytes()) {
             pr_err!(
-                "gen_fc: tpgt_{} of {}: initiator {:?} refused ({})\n",
+                "tpgt_{} of {}: initiator {:?} refused ({})\n",
                 self.tag,
                 self.port,
                 initiator,

@@ -118,7 +118,7 @@ impl Fabric for GenIscsiFabric {
     fn make_wwn(name: &CStr) -> Result<GenIscsiWwn> {
         let port = PortName::parse(name.to_bytes()).map_err(|e| {
             pr_err!(
-                "gen_iscsi: {:?} is not a {} port name ({}); use {}\n",
+                "{:?} is not a valid {} port name ({}); use {}\n",
                 name,
                 wwn::PROTOCOL,
                 e,
@@ -134,7 +134,7 @@ impl Fabric for GenIscsiFabric {
     fn make_tpg(wwn: &GenIscsiWwn, tag: u16, core: CoreTpg) -> Result<GenIscsiTpg> {
         // The core took `tpgt_0` to `tpgt_65535`. FABRIC-TODO(io): refuse
         // (EINVAL, with a pr_err! saying why) tags the transport cannot serve.
-        pr_debug!("gen_iscsi: {} tpgt_{} made\n", wwn.port, tag);
+        pr_debug!("{} tpgt_{} made\n", wwn.port, tag);
         Ok(GenIscsiTpg {
             tag,
             port: wwn.port,
@@ -152,7 +152,7 @@ impl GenIscsiTpg {
     fn login(&self, initiator: &CStr) -> Result<SessionId> {
         if let Err(e) = PortName::parse(initiator.to_bytes()) {
             pr_err!(
-                "gen_iscsi: tpgt_{} of {}: initiator {:?} refused ({})\n",
+                "tpgt_{} of {}: initiator {:?} refused ({})\n",
                 self.tag,
                 self.port,
                 initiator,
