@@ -108,6 +108,13 @@ pub enum Error {
         .0.display()
     )]
     Exists(PathBuf),
+    /// The directory holds another module, which `--force` does not overwrite.
+    #[error(
+        "{} holds another module (its Kbuild does not build {}.o): pick another name",
+        .0.display(),
+        .0.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    )]
+    OtherModule(PathBuf),
     /// A template failed to render (a bug of this tool).
     #[error("rendering {0}: {1}")]
     Template(String, String),
@@ -193,8 +200,15 @@ impl Plan {
                 kbuild,
             });
         }
-        if root.join(&dir).exists() && !req.force {
-            return Err(Error::Exists(root.join(&dir)));
+        if root.join(&dir).exists() {
+            if !req.force {
+                return Err(Error::Exists(root.join(&dir)));
+            }
+            // --force rewrites a skeleton, never another module's sources.
+            let kbuild = root.join(&dir).join("Kbuild");
+            if kbuild.is_file() && !kbuild_builds(&kbuild, &req.name)? {
+                return Err(Error::OtherModule(root.join(&dir)));
+            }
         }
         let files = render::module_files(&req.name, req.protocol)?;
         let mut kbuild_line = None;
@@ -297,21 +311,25 @@ fn module_built_elsewhere(
         };
         dirs.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
     }
-    let object = format!("{name}.o");
     for dir in dirs {
         let kbuild = dir.join("Kbuild");
         if dir == root.join(own_dir) || !kbuild.is_file() {
             continue;
         }
-        let text = fs::read_to_string(&kbuild).map_err(io_error(&kbuild))?;
-        let builds = text.lines().any(|l| {
-            l.trim_start().starts_with("obj-") && l.split_whitespace().any(|w| w == object)
-        });
-        if builds {
+        if kbuild_builds(&kbuild, name)? {
             return Ok(Some(
                 kbuild.strip_prefix(root).unwrap_or(&kbuild).to_path_buf(),
             ));
         }
     }
     Ok(None)
+}
+
+/// Whether the Kbuild at `path` builds a module called `name`.
+fn kbuild_builds(path: &Path, name: &str) -> Result<bool, Error> {
+    let object = format!("{name}.o");
+    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    Ok(text
+        .lines()
+        .any(|l| l.trim_start().starts_with("obj-") && l.split_whitespace().any(|w| w == object)))
 }
