@@ -2,7 +2,8 @@
 # the host by scripts/modbuilder-build.sh, in $TCM_GENMDIR): each loads on
 # `mkdir target/<name>`, takes WWNs of its protocol in every accepted form
 # and refuses bad ones with EINVAL and a reason in the log, makes TPGs and
-# ACLs, shows its version, and unloads cleanly.
+# ACLs, exports a ramdisk through a LUN mapped to the ACL, shows its
+# version, and unloads cleanly.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 [ -d "${TCM_GENMDIR:-}" ] || fail "TCM_GENMDIR is not set: run through tests/vm/run"
@@ -27,6 +28,13 @@ exercise() {
 	expect "the ACL has attrib/ auth/ param/" \
 		bash -c "cd '$F/${good[0]}/tpgt_1/acls/$initiator' && test -d attrib -a -d auth -a -d param"
 	expect "version names the module" grep -q "fabric module $name v0.1 on tcm-rs" "$F/version"
+	local T=$F/${good[0]}/tpgt_1 A
+	A=$T/acls/$initiator
+	expect "a LUN linked to a device" bash -c "mkdir $T/lun/lun_0 && ln -s $DEV $T/lun/lun_0/disk"
+	expect "mapped to the ACL" bash -c "mkdir $A/lun_0 && ln -s $T/lun/lun_0 $A/lun_0/map"
+	expect "the device is exported" grep -q 'Status: ACTIVATED' $DEV/info
+	expect_errno EBUSY "the mapped LUN cannot be removed" rmdir $T/lun/lun_0
+	expect "unmap and unlink" bash -c "rm $A/lun_0/map && rmdir $A/lun_0 && rm $T/lun/lun_0/disk && rmdir $T/lun/lun_0"
 	for w in "${good[@]:1}"; do
 		expect "WWN $w" mkdir "$F/$w"
 		expect "its tpgt_2" mkdir "$F/$w/tpgt_2"
@@ -47,6 +55,8 @@ exercise() {
 }
 
 expect "tcm_rs_core loads" modprobe tcm_rs_core
+DEV=$TARGET/core/rd_mcp_1/rd0
+expect "a ramdisk to export" bash -c "mkdir -p $DEV && echo rd_pages=64 >$DEV/control && echo 1 >$DEV/enable"
 
 exercise gen_iscsi iqn.1994-05.com.redhat:client1 \
 	iqn.2003-01.org.example:target1 iqn.2003-01.org.example eui.02004567A425678D \
@@ -68,4 +78,5 @@ exercise gen_srp 0x00000000000000000002c90300a1b2c4 \
 	0x123 0002:c903:00a1 0002:c903:00a1:b2c3:0001 0x0002c90300a1b2c3g \
 	0xfe800000000000000002c90300a1b2c300 0002:c903:00a1b:b2c3
 
-expect "tcm_rs_core unloads" modprobe -r tcm_rs_core
+expect "remove the ramdisk" rmdir $DEV $TARGET/core/rd_mcp_1
+expect "tcm_rs_rd and tcm_rs_core unload" modprobe -r tcm_rs_rd tcm_rs_core
