@@ -45,6 +45,14 @@ impl Protocol {
         }
     }
 
+    /// The indefinite article before the name: "an iSCSI", "a SAS".
+    pub fn article(self) -> &'static str {
+        match self {
+            Self::Sas => "a",
+            Self::Iscsi | Self::Fc | Self::Srp => "an",
+        }
+    }
+
     /// Lowercase key, used in template names.
     pub fn key(self) -> &'static str {
         match self {

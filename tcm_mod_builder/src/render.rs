@@ -31,6 +31,7 @@ pub fn module_files(name: &str, protocol: Protocol) -> Result<Vec<File>, Error> 
     context.insert("name", name);
     context.insert("camel", &name::camel_case(name));
     context.insert("proto", protocol.display_name());
+    context.insert("article", protocol.article());
     let dir = Path::new("fabrics").join(name);
     [
         ("Kbuild", KBUILD, "Kbuild".to_owned()),
