@@ -6,7 +6,8 @@
 #   static   rustfmt on every crate; clippy -D warnings on the host crates
 #   host     cargo test (unit and property tests of the shared protocol code)
 #   modules  the kernel modules build with no warnings against the release
-#            and debug kernels, and clippy-clean (make CLIPPY=1)
+#            and debug kernels, and clippy-clean (make CLIPPY=1); so do the
+#            fabric modules tcm_mod_builder generates, one per protocol
 #   vm       the VM suite (KUnit, configfs, real clients) on the debug kernel
 #            (lockdep, kmemleak, SLUB debugging) and on the release kernel,
 #            and the harness's own self-test
@@ -52,6 +53,11 @@ for tier in "${tiers[@]}"; do
 		step "modules, release kernel, no warnings" scripts/modules-build.sh release
 		step "modules, debug kernel, no warnings" scripts/modules-build.sh debug
 		step "modules, clippy clean" env CLIPPY=1 scripts/modules-build.sh release
+		# One module per protocol from tcm_mod_builder, in a scratch tree
+		# under the cache; the VM test tcm-mod-builder loads them.
+		step "generated fabric modules, release kernel" scripts/modbuilder-build.sh release
+		step "generated fabric modules, debug kernel" scripts/modbuilder-build.sh debug
+		step "generated fabric modules, clippy clean" env CLIPPY=1 scripts/modbuilder-build.sh release
 		;;
 	vm)
 		step "VM suite, debug kernel" tests/vm/run --debug-kernel tests/vm/all.sh

@@ -28,7 +28,7 @@ depmod -a "$TCM_KREL"
 kmemleak=/sys/kernel/debug/kmemleak
 [ -w $kmemleak ] && echo clear >$kmemleak
 
-export TCM_ROOT TCM_KDIR TCM_MDIR TCM_KREL TCM_VARIANT TCM_BIN
+export TCM_ROOT TCM_KDIR TCM_MDIR TCM_GENMDIR TCM_KREL TCM_VARIANT TCM_BIN
 export TCM_RUN=$run
 export PATH=$TCM_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cd "$TCM_ROOT"
