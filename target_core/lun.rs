@@ -318,3 +318,22 @@ impl Links for Lun {
         }
     }
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_lun)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lun_names_parse_as_lio() {
+        assert!(matches!(parse_lun_name("t", c"lun_0"), Ok(0)));
+        assert!(matches!(parse_lun_name("t", c"lun_0x10"), Ok(16)));
+        assert!(matches!(parse_lun_name("t", c"lun_010"), Ok(8)));
+        assert!(matches!(parse_lun_name("t", c"lun_"), Err(e) if e == EINVAL));
+        assert!(matches!(parse_lun_name("t", c"lun_x"), Err(e) if e == EINVAL));
+        assert!(matches!(parse_lun_name("t", c"l_1"), Err(e) if e == EINVAL));
+        assert!(matches!(
+            parse_lun_name("t", c"lun_18446744073709551616"),
+            Err(e) if e == ERANGE
+        ));
+    }
+}
