@@ -35,6 +35,24 @@ extern "C" {
     fn tcm_rs_session_initiator(session: *mut c_void) -> *const c_char;
 }
 
+impl FabricAttrs {
+    /// No attributes anywhere: a fabric lists what it adds with struct
+    /// update syntax (`FabricAttrs { tpg: ..., ..FabricAttrs::NONE }`).
+    pub(crate) const NONE: Self = Self {
+        fabric: core::ptr::null(),
+        discovery_auth: core::ptr::null(),
+        tpg: core::ptr::null(),
+        tpg_attrib: core::ptr::null(),
+        tpg_auth: core::ptr::null(),
+        tpg_param: core::ptr::null(),
+        np: core::ptr::null(),
+        acl: core::ptr::null(),
+        acl_attrib: core::ptr::null(),
+        acl_auth: core::ptr::null(),
+        acl_param: core::ptr::null(),
+    };
+}
+
 /// A SCSI transport: loopback, iSCSI, FC, ...
 pub(crate) trait Fabric: 'static {
     /// The directory name: `target/<NAME>/`.

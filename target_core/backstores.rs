@@ -3,44 +3,23 @@
 //! The backstores registered with the core, and the exported functions that
 //! register them (the core's side of sdk/backstore_abi.rs).
 
-use kernel::ffi::{c_char, c_int, c_void};
 use kernel::prelude::*;
 
 use crate::bindings;
-use crate::registry::{self, Pinned, Table};
+use crate::registry::{self, Pinned};
 
 #[path = "../sdk/backstore_abi.rs"]
 pub(crate) mod abi;
 
 use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR};
 
-impl Table for BackstoreOps {
-    const KIND: &'static str = "backstore";
-    const ABI: (u16, u16) = (BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR);
-
-    fn abi(&self) -> (u16, u16) {
-        (self.abi_major, self.abi_minor)
-    }
-
-    fn name_ptr(&self) -> *const c_char {
-        self.name
-    }
-
-    fn owner(&self) -> *mut c_void {
-        self.owner
-    }
-}
-
-kernel::sync::global_lock! {
-    // SAFETY: Initialised in `init()`, from the module's init, before any use.
-    unsafe(uninit) static REGISTRY: Mutex<registry::List<BackstoreOps>> = KVec::new();
-}
-
-/// Initialises the registry. Called once, from the module's init.
-pub(crate) fn init() {
-    // SAFETY: Called once, before anything can use the registry.
-    unsafe { REGISTRY.init() };
-}
+registry::registry!(
+    BackstoreOps,
+    "backstore",
+    (BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR),
+    tcm_rs_register_backstore,
+    tcm_rs_unregister_backstore
+);
 
 /// A backstore in use by an HBA: its table, with its module pinned.
 pub(crate) struct Backend {
@@ -88,25 +67,4 @@ impl Backend {
         // SAFETY: A static NUL-terminated string of the table.
         unsafe { CStr::from_char_ptr(self.ops().revision) }
     }
-}
-
-/// Registers a backstore; see sdk/backstore_abi.rs.
-///
-/// # Safety
-///
-/// `ops` must point to a table that stays valid until unregistered.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn tcm_rs_register_backstore(ops: *const BackstoreOps) -> c_int {
-    // SAFETY: By the safety requirement.
-    unsafe { registry::register(&mut REGISTRY.lock(), ops) }
-}
-
-/// Unregisters a backstore registered with `tcm_rs_register_backstore`.
-///
-/// # Safety
-///
-/// `ops` must be a registered table.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn tcm_rs_unregister_backstore(ops: *const BackstoreOps) {
-    registry::unregister(&mut REGISTRY.lock(), ops);
 }

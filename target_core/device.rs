@@ -377,7 +377,7 @@ impl Device {
             pr_err!("alua_lu_gp: the group name is too long\n");
             return Err(EINVAL);
         }
-        let name = inquiry::trim(input);
+        let name = text::trim(input);
         let target = if name == b"NULL" { None } else { Some(name) };
         self.dev.lu_groups.move_to(self.dev.key, target)
     }

@@ -8,14 +8,14 @@
 //! followed by the fabric's (sdk/fabric_abi.rs). Every directory below
 //! holds the [`FabricShared`], which pins the fabric's module.
 
-use kernel::ffi::{c_char, c_int, c_void};
+use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::acl::{Acl, AclAttrib, AclAuth, AclParam};
 use crate::bindings;
 use crate::configfs::{configfs_node_type, Children, Cookie, DynItemType, NewNode, NodeType};
-use crate::registry::{self, Pinned, Table};
+use crate::registry::{self, Pinned};
 use crate::tpg::{Np, Tpg, TpgAttrib, TpgAuth, TpgParam, Wwn};
 
 #[path = "../sdk/fabric_abi.rs"]
@@ -23,33 +23,13 @@ pub(crate) mod abi;
 
 use abi::{AttrList, FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 
-impl Table for FabricOps {
-    const KIND: &'static str = "fabric";
-    const ABI: (u16, u16) = (FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR);
-
-    fn abi(&self) -> (u16, u16) {
-        (self.abi_major, self.abi_minor)
-    }
-
-    fn name_ptr(&self) -> *const c_char {
-        self.name
-    }
-
-    fn owner(&self) -> *mut c_void {
-        self.owner
-    }
-}
-
-kernel::sync::global_lock! {
-    // SAFETY: Initialised in `init()`, from the module's init, before any use.
-    unsafe(uninit) static REGISTRY: Mutex<registry::List<FabricOps>> = KVec::new();
-}
-
-/// Initialises the registry. Called once, from the module's init.
-pub(crate) fn init() {
-    // SAFETY: Called once, before anything can use the registry.
-    unsafe { REGISTRY.init() };
-}
+registry::registry!(
+    FabricOps,
+    "fabric",
+    (FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR),
+    tcm_rs_register_fabric,
+    tcm_rs_unregister_fabric
+);
 
 /// The item types of one fabric's directories.
 pub(crate) struct FabricTypes {
@@ -217,27 +197,6 @@ impl Cookie for DiscoveryAuth {
     fn cookie(&self) -> *mut c_void {
         core::ptr::null_mut()
     }
-}
-
-/// Registers a fabric; see sdk/fabric_abi.rs.
-///
-/// # Safety
-///
-/// `ops` must point to a table that stays valid until unregistered.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn tcm_rs_register_fabric(ops: *const FabricOps) -> c_int {
-    // SAFETY: By the safety requirement.
-    unsafe { registry::register(&mut REGISTRY.lock(), ops) }
-}
-
-/// Unregisters a fabric registered with `tcm_rs_register_fabric`.
-///
-/// # Safety
-///
-/// `ops` must be a registered table.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn tcm_rs_unregister_fabric(ops: *const FabricOps) {
-    registry::unregister(&mut REGISTRY.lock(), ops);
 }
 
 /// The cookie of a directory whose fabric attribute handler is running:

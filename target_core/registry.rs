@@ -25,6 +25,66 @@ pub(crate) trait Table: Sync + 'static {
     fn owner(&self) -> *mut c_void;
 }
 
+/// Declares the registry of one kind of table (an sdk/*_abi.rs table with
+/// `abi_major`, `abi_minor`, `name` and `owner` fields): its [`Table`]
+/// implementation, the locked list `REGISTRY`, `init()` (called once from
+/// the module's init), and the exported functions a module registers and
+/// unregisters its table with.
+macro_rules! registry {
+    ($ops:ty, $kind:literal, $abi:expr, $register:ident, $unregister:ident) => {
+        impl $crate::registry::Table for $ops {
+            const KIND: &'static str = $kind;
+            const ABI: (u16, u16) = $abi;
+
+            fn abi(&self) -> (u16, u16) {
+                (self.abi_major, self.abi_minor)
+            }
+
+            fn name_ptr(&self) -> *const ::kernel::ffi::c_char {
+                self.name
+            }
+
+            fn owner(&self) -> *mut ::kernel::ffi::c_void {
+                self.owner
+            }
+        }
+
+        ::kernel::sync::global_lock! {
+            // SAFETY: Initialised in `init()`, from the module's init, before
+            // any use.
+            unsafe(uninit) static REGISTRY: Mutex<$crate::registry::List<$ops>> = KVec::new();
+        }
+
+        /// Initialises the registry. Called once, from the module's init.
+        pub(crate) fn init() {
+            // SAFETY: Called once, before anything can use the registry.
+            unsafe { REGISTRY.init() };
+        }
+
+        /// Registers a table; see its sdk/*_abi.rs.
+        ///
+        /// # Safety
+        ///
+        /// `ops` must point to a table that stays valid until unregistered.
+        #[no_mangle]
+        pub(crate) unsafe extern "C" fn $register(ops: *const $ops) -> ::kernel::ffi::c_int {
+            // SAFETY: By the safety requirement.
+            unsafe { $crate::registry::register(&mut REGISTRY.lock(), ops) }
+        }
+
+        /// Unregisters a table registered with the function above.
+        ///
+        /// # Safety
+        ///
+        /// `ops` must be a registered table.
+        #[no_mangle]
+        pub(crate) unsafe extern "C" fn $unregister(ops: *const $ops) {
+            $crate::registry::unregister(&mut REGISTRY.lock(), ops);
+        }
+    };
+}
+pub(crate) use registry;
+
 /// A registered table.
 ///
 /// # Invariants

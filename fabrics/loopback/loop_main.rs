@@ -130,16 +130,9 @@ impl Fabric for Loopback {
     const NAME: &'static CStr = c"loopback";
     const ATTRS: FabricAttrs = FabricAttrs {
         fabric: FABRIC_ATTRS.list(),
-        discovery_auth: core::ptr::null(),
         tpg: TPG_ATTRS.list(),
         tpg_attrib: TPG_ATTRIB_ATTRS.list(),
-        tpg_auth: core::ptr::null(),
-        tpg_param: core::ptr::null(),
-        np: core::ptr::null(),
-        acl: core::ptr::null(),
-        acl_attrib: core::ptr::null(),
-        acl_auth: core::ptr::null(),
-        acl_param: core::ptr::null(),
+        ..FabricAttrs::NONE
     };
     type Wwn = LoopWwn;
     type Tpg = LoopTpg;

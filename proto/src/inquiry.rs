@@ -28,20 +28,6 @@ pub enum FieldError {
     NotPrintable,
 }
 
-/// `input` without leading and trailing whitespace (the kernel's `strstrip`).
-pub fn trim(input: &[u8]) -> &[u8] {
-    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    let start = input
-        .iter()
-        .position(|c| !is_space(c))
-        .unwrap_or(input.len());
-    let end = input
-        .iter()
-        .rposition(|c| !is_space(c))
-        .map_or(start, |e| e + 1);
-    &input[start..end]
-}
-
 /// A vendor, product or revision string of at most `max` bytes. As in
 /// LIO, the write itself may hold at most one byte more (a newline) before
 /// it is trimmed, and every byte must be printable ASCII.
@@ -49,7 +35,7 @@ pub fn identification(input: &[u8], max: usize) -> Result<&[u8], FieldError> {
     if input.len() > max + 1 {
         return Err(FieldError::TooLong);
     }
-    let value = trim(input);
+    let value = crate::text::trim(input);
     if value.len() > max {
         return Err(FieldError::TooLong);
     }
@@ -77,7 +63,7 @@ fn bounded_text(input: &[u8], max_write: usize, max_value: usize) -> Result<&[u8
     if input.len() > max_write {
         return Err(FieldError::TooLong);
     }
-    let value = trim(input);
+    let value = crate::text::trim(input);
     if value.len() > max_value {
         return Err(FieldError::TooLong);
     }
@@ -90,14 +76,6 @@ fn bounded_text(input: &[u8], max_write: usize, max_value: usize) -> Result<&[u8
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trims_like_strstrip() {
-        assert_eq!(trim(b"  LIO-ORG \n"), b"LIO-ORG");
-        assert_eq!(trim(b"\n"), b"");
-        assert_eq!(trim(b""), b"");
-        assert_eq!(trim(b"a b"), b"a b");
-    }
 
     #[test]
     fn identification_limits() {

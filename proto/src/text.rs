@@ -194,6 +194,7 @@ mod tests {
     #[test]
     fn trims_like_strstrip() {
         assert_eq!(trim(b"  grp1\n"), b"grp1");
+        assert_eq!(trim(b"  LIO-ORG \n"), b"LIO-ORG");
         assert_eq!(trim(b"\t\r\n"), b"");
         assert_eq!(trim(b""), b"");
         assert_eq!(trim(b"a b"), b"a b");

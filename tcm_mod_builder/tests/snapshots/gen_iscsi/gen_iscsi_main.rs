@@ -101,16 +101,7 @@ impl Fabric for GenIscsiFabric {
     // `enable`, portal settings, ...): see fabrics/loopback.
     const ATTRS: FabricAttrs = FabricAttrs {
         fabric: FABRIC_ATTRS.list(),
-        discovery_auth: core::ptr::null(),
-        tpg: core::ptr::null(),
-        tpg_attrib: core::ptr::null(),
-        tpg_auth: core::ptr::null(),
-        tpg_param: core::ptr::null(),
-        np: core::ptr::null(),
-        acl: core::ptr::null(),
-        acl_attrib: core::ptr::null(),
-        acl_auth: core::ptr::null(),
-        acl_param: core::ptr::null(),
+        ..FabricAttrs::NONE
     };
     type Wwn = GenIscsiWwn;
     type Tpg = GenIscsiTpg;
