@@ -21,9 +21,14 @@ use kernel::prelude::*;
 
 #[path = "backstore_abi.rs"]
 mod abi;
+// A library: the core uses more of it than a backstore does.
+#[allow(dead_code)]
+#[path = "sg.rs"]
+mod sg;
 
 pub(crate) use abi::DeviceGeometry;
 use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR};
+pub(crate) use sg::SgBuffer;
 
 extern "C" {
     fn tcm_rs_register_backstore(ops: *const BackstoreOps) -> c_int;
@@ -51,6 +56,11 @@ pub(crate) trait Backstore: 'static {
     /// Enables the device: allocates what it needs, returns its geometry.
     /// Called once; on error the device must be as it was.
     fn enable(dev: &mut Self::Device) -> Result<DeviceGeometry>;
+    /// Moves `buf.len()` bytes between the enabled device at byte `offset`
+    /// and `buf`: into the device if `write`, out of it otherwise. Called
+    /// for many commands at once, from a context that may sleep; the range
+    /// is inside the device. EIO for a failed medium access.
+    fn read_write(dev: &Self::Device, write: bool, offset: u64, buf: &mut SgBuffer) -> Result;
 }
 
 /// The buffer `show_params` writes into.
@@ -94,6 +104,7 @@ impl<B: Backstore> Table<B> {
         show_params: Self::show_params,
         enable: Self::enable,
         free_device: Self::free_device,
+        read_write: Self::read_write,
     };
 
     /// # Safety
@@ -166,6 +177,29 @@ impl<B: Backstore> Table<B> {
                 unsafe { geometry.write(g) };
                 0
             }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`, enabled; `sgl` has `nents` entries mapping at
+    /// least `len` bytes that the caller does not touch during the call.
+    unsafe extern "C" fn read_write(
+        dev: *mut c_void,
+        write: u8,
+        offset: u64,
+        sgl: *mut kernel::bindings::scatterlist,
+        nents: u32,
+        len: u32,
+    ) -> c_int {
+        // SAFETY: By the safety requirement; after `enable` the core makes
+        // no `&mut` call on the device, so shared references are sound.
+        let dev = unsafe { Self::device(dev) };
+        // SAFETY: By the safety requirement.
+        let mut buf = unsafe { SgBuffer::from_raw(sgl, nents, len as usize) };
+        match B::read_write(dev, write != 0, offset, &mut buf) {
+            Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
     }

@@ -10,6 +10,7 @@
 //! Versioning: `abi_major` must equal the core's major version; a table
 //! from another major version is refused at registration.
 
+use kernel::bindings::scatterlist;
 use kernel::ffi::{c_char, c_int, c_void};
 
 // The functions the core exports for this ABI are declared for backstores
@@ -18,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 2;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 3;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -74,6 +75,20 @@ pub(crate) struct BackstoreOps {
         unsafe extern "C" fn(dev: *mut c_void, geometry: *mut DeviceGeometry) -> c_int,
     /// Frees the device's state. Called once, when the device goes.
     pub(crate) free_device: unsafe extern "C" fn(dev: *mut c_void),
+    /// Since 0.3. Moves `len` bytes between the device at byte `offset`
+    /// and the command's buffer (`nents` entries of `sgl`): into the
+    /// device when `write` is non-zero, out of it otherwise. Called on an
+    /// enabled device, from any number of commands at once, in a context
+    /// that may sleep; the range is inside the device. 0 or -errno (-EIO
+    /// for a failed medium access).
+    pub(crate) read_write: unsafe extern "C" fn(
+        dev: *mut c_void,
+        write: u8,
+        offset: u64,
+        sgl: *mut scatterlist,
+        nents: u32,
+        len: u32,
+    ) -> c_int,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

@@ -20,7 +20,12 @@ mod abi;
 #[path = "page.rs"]
 mod page;
 
-pub(crate) use abi::{AttrList, FabricAttrs};
+pub(crate) use abi::{AttrList, Command, FabricAttrs};
+#[allow(unused_imports)]
+pub(crate) use abi::{
+    DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, RESIDUAL_NONE, RESIDUAL_OVERFLOW,
+    RESIDUAL_UNDERFLOW,
+};
 use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 pub(crate) use page::Page;
 
@@ -33,6 +38,7 @@ extern "C" {
     fn tcm_rs_session_register(core_tpg: *mut c_void, initiator: *const c_char) -> *mut c_void;
     fn tcm_rs_session_deregister(core_tpg: *mut c_void, session: *mut c_void);
     fn tcm_rs_session_initiator(session: *mut c_void) -> *const c_char;
+    fn tcm_rs_cmd_execute(core_tpg: *mut c_void, session: *mut c_void, cmd: *mut Command) -> c_int;
 }
 
 impl FabricAttrs {
@@ -71,6 +77,16 @@ pub(crate) trait Fabric: 'static {
     /// `mkdir` of `tpgt_<tag>`: `core` is the core's side of the TPG, for
     /// sessions. Dropping the returned value ends the TPG's sessions.
     fn make_tpg(wwn: &Self::Wwn, tag: u16, core: CoreTpg) -> Result<Self::Tpg>;
+
+    /// LUN `lun` of `tpg` takes commands from now on (it was linked to a
+    /// device). An error refuses the link.
+    fn port_link(_tpg: &Self::Tpg, _lun: u64) -> Result {
+        Ok(())
+    }
+
+    /// LUN `lun` of `tpg` is being unlinked: send it no more commands once
+    /// this returns.
+    fn port_unlink(_tpg: &Self::Tpg, _lun: u64) {}
 }
 
 /// The core's side of a TPG, owned by the fabric's TPG: sessions are
@@ -125,6 +141,23 @@ impl CoreTpg {
         }
     }
 
+    /// Runs `cmd` from session `id` to completion (the core fills its
+    /// status, sense data and residual). May sleep. ENODEV if `id` is not
+    /// a session of this TPG; EINVAL for a command without a CDB.
+    ///
+    /// # Safety
+    ///
+    /// `cmd`'s pointers must be valid as sdk/fabric_abi.rs describes for
+    /// the call, and its data buffer untouched by anyone else meanwhile.
+    pub(crate) unsafe fn execute(&self, id: SessionId, cmd: &mut Command) -> Result {
+        if !self.sessions.contains(&id.0) {
+            return Err(ENODEV);
+        }
+        // SAFETY: `handle` is live (type invariant), `id` is one of its
+        // sessions (checked above), `cmd` is valid by the safety requirement.
+        kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, id.0, cmd) })
+    }
+
     /// The initiator port name of one of this TPG's sessions.
     pub(crate) fn initiator(&self, id: SessionId) -> Option<&CStr> {
         if !self.sessions.contains(&id.0) {
@@ -164,7 +197,29 @@ impl<F: Fabric> Table<F> {
         make_np: None,
         drop_np: None,
         attrs: F::ATTRS,
+        port_link: Some(Self::port_link),
+        port_unlink: Some(Self::port_unlink),
     };
+
+    /// # Safety
+    ///
+    /// `tpg` must come from `make_tpg` and not be dropped.
+    unsafe extern "C" fn port_link(tpg: *mut c_void, lun: u64) -> c_int {
+        // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`.
+        let tpg = unsafe { &*tpg.cast::<F::Tpg>() };
+        match F::port_link(tpg, lun) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `port_link`.
+    unsafe extern "C" fn port_unlink(tpg: *mut c_void, lun: u64) {
+        // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`.
+        F::port_unlink(unsafe { &*tpg.cast::<F::Tpg>() }, lun);
+    }
 
     /// # Safety
     ///

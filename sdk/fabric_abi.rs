@@ -19,8 +19,8 @@
 //! Versioning: `abi_major` must equal the core's; a table from another
 //! major version, or a newer minor one, is refused at registration.
 
-use kernel::bindings::configfs_attribute;
-use kernel::ffi::{c_char, c_void};
+use kernel::bindings::{configfs_attribute, scatterlist};
+use kernel::ffi::{c_char, c_int, c_void};
 
 // The functions the core exports for this ABI are declared for fabrics in
 // sdk/fabric.rs and defined in target_core/fabric.rs.
@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 1;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 2;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -95,6 +95,66 @@ pub(crate) struct FabricOps {
     pub(crate) drop_np: Option<unsafe extern "C" fn(np: *mut c_void)>,
     /// The fabric's attributes.
     pub(crate) attrs: FabricAttrs,
+    /// Since 0.2. LUN `lun` of `tpg` has been linked to a device and takes
+    /// commands: the fabric may announce it (the loopback fabric adds a
+    /// SCSI device). 0, or -errno to refuse the link. NULL: nothing to do.
+    pub(crate) port_link: Option<unsafe extern "C" fn(tpg: *mut c_void, lun: u64) -> c_int>,
+    /// Since 0.2. LUN `lun` of `tpg` is about to be unlinked: when this
+    /// returns the fabric sends it no more commands. NULL: nothing to do.
+    pub(crate) port_unlink: Option<unsafe extern "C" fn(tpg: *mut c_void, lun: u64)>,
+}
+
+/// No data moves (a [`Command`] `direction`). The core takes any value
+/// but the two below as this one.
+#[allow(dead_code)]
+pub(crate) const DIRECTION_NONE: u8 = 0;
+/// Data moves from the initiator to the device (a write).
+pub(crate) const DIRECTION_TO_DEVICE: u8 = 1;
+/// Data moves from the device to the initiator (a read).
+pub(crate) const DIRECTION_FROM_DEVICE: u8 = 2;
+
+/// No residual ([`Command`] `residual_kind`).
+pub(crate) const RESIDUAL_NONE: u8 = 0;
+/// Less data moved than the initiator offered (`residual` bytes less).
+pub(crate) const RESIDUAL_UNDERFLOW: u8 = 1;
+/// The command wanted more data than the initiator offered (`residual`
+/// bytes more).
+pub(crate) const RESIDUAL_OVERFLOW: u8 = 2;
+
+/// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
+/// (since 0.2). The fabric fills the inputs; the core fills the outputs
+/// before it returns.
+#[repr(C)]
+pub(crate) struct Command {
+    /// The LUN the initiator addressed, as a number (Linux's
+    /// scsilun_to_int()).
+    pub(crate) lun: u64,
+    /// The CDB, `cdb_len` bytes.
+    pub(crate) cdb: *const u8,
+    pub(crate) cdb_len: u32,
+    /// The data buffer: `sg_nents` entries holding `data_len` bytes. The
+    /// core moves data in and out of it directly, never through a copy of
+    /// its own.
+    pub(crate) sgl: *mut scatterlist,
+    pub(crate) sg_nents: u32,
+    pub(crate) data_len: u32,
+    /// `DIRECTION_*`, as the transport says.
+    pub(crate) direction: u8,
+    /// SAM task attribute (0 simple, 1 head of queue, 2 ordered, 4 ACA).
+    pub(crate) task_attr: u8,
+    /// The SCSI transport protocol of the port the command came through
+    /// (SPC-4 7.6.1: 4 SRP, 5 iSCSI, 6 SAS, 0 FCP), for VPD page 83h.
+    pub(crate) protocol_id: u8,
+    /// Out: the SAM status byte.
+    pub(crate) status: u8,
+    /// Out: `RESIDUAL_*`, and the residual count in bytes.
+    pub(crate) residual_kind: u8,
+    pub(crate) residual: u32,
+    /// The sense buffer, `sense_cap` bytes; out: `sense_len` bytes of sense
+    /// data with a CHECK CONDITION, else 0.
+    pub(crate) sense: *mut u8,
+    pub(crate) sense_cap: u32,
+    pub(crate) sense_len: u32,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

@@ -56,6 +56,33 @@ impl Backend {
         self.ops.name()
     }
 
+    /// Moves `buf` to or from the device state `dev` at byte `offset`.
+    /// EOPNOTSUPP for a backstore built for ABI 0.2 or older, whose table
+    /// has no `read_write`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore.
+    pub(crate) unsafe fn read_write(
+        &self,
+        dev: *mut kernel::ffi::c_void,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+    ) -> Result {
+        let ops = self.ops();
+        if ops.abi_minor < 3 {
+            return Err(EOPNOTSUPP);
+        }
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: By the safety requirement; `buf` maps `len` bytes and is
+        // borrowed mutably for the call; the field exists from ABI 0.3.
+        kernel::error::to_result(unsafe {
+            (ops.read_write)(dev, u8::from(write), offset, sgl, nents, len)
+        })
+    }
+
     /// The default INQUIRY product identification of its devices.
     pub(crate) fn product(&self) -> &CStr {
         // SAFETY: A static NUL-terminated string of the table.

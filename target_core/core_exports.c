@@ -34,3 +34,7 @@ EXPORT_SYMBOL_GPL(tcm_rs_fabric_item_cookie);
 EXPORT_SYMBOL_GPL(tcm_rs_session_register);
 EXPORT_SYMBOL_GPL(tcm_rs_session_deregister);
 EXPORT_SYMBOL_GPL(tcm_rs_session_initiator);
+
+struct tcm_rs_command;
+int tcm_rs_cmd_execute(void *core_tpg, void *session, struct tcm_rs_command *cmd);
+EXPORT_SYMBOL_GPL(tcm_rs_cmd_execute);

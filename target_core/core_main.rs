@@ -16,6 +16,7 @@ mod alua;
 mod attrib;
 mod backstores;
 mod bindings;
+mod command;
 mod configfs;
 mod device;
 mod device_alua;
@@ -29,13 +30,38 @@ mod inquiry;
 mod lba_map;
 mod lu_groups;
 mod lun;
+mod lun_map;
 mod registry;
 mod root;
+mod sbc_emulate;
 mod sense;
 mod session;
+mod spc_emulate;
 mod sys;
 mod text;
 mod tpg;
+
+// The shared protocol code the engine uses (proto/src): libraries of which
+// the core uses a part. They name each other as `crate::<file>`.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/cdb.rs"]
+mod cdb;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/mode.rs"]
+mod mode;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/report_luns.rs"]
+mod report_luns;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/sbc.rs"]
+mod sbc;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/vpd.rs"]
+mod vpd;
+/// A command's data buffer (shared with the backstore SDK).
+#[allow(dead_code)]
+#[path = "../sdk/sg.rs"]
+mod sg;
 
 module! {
     type: TargetCore,

@@ -9,7 +9,7 @@
 //! (device_attrib.rs), `pr/` (device_pr.rs), `alua/` (device_alua.rs),
 //! `statistics/` (device_stats.rs), `wwn/` and `action/`.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -146,6 +146,9 @@ pub(crate) struct DeviceState {
     /// The LUNs that export the device (LIO's `export_count`), counted by
     /// [`DeviceExport`].
     exports: AtomicU32,
+    /// DPO and FUA are taken (write cache and FUA emulation both on, LIO's
+    /// target_check_fua()): read by every write, so kept out of `config`.
+    dpofua: AtomicBool,
     /// The persistent reservation state: `pr/`.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
@@ -287,6 +290,7 @@ impl Device {
                     },
                 }),
                 exports: AtomicU32::new(0),
+                dpofua: AtomicBool::new(false),
                 pr <- new_mutex!(PrState::new()),
                 alua <- new_mutex!(AluaGroups::new()),
                 stats: DeviceStats::new(),
@@ -681,18 +685,40 @@ fn parse_path(what: &CStr, input: &[u8]) -> Result<CString> {
 /// A LUN's export of a device: counted while it lives.
 pub(crate) struct DeviceExport {
     dev: Arc<DeviceState>,
+    io: IoGeometry,
+}
+
+/// What the read and write path needs of a device, fixed while it is
+/// exported (LIO refuses block size changes then, and so do we).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IoGeometry {
+    /// The logical block size (`attrib/block_size`).
+    pub(crate) block_size: u32,
+    /// The number of logical blocks.
+    pub(crate) blocks: u64,
+    /// The most blocks one command may move (`attrib/hw_max_sectors`).
+    pub(crate) max_sectors: u32,
 }
 
 impl Device {
     /// Exports the device through a LUN; only an enabled device can be.
     pub(crate) fn export(&self) -> Result<DeviceExport> {
         // The lock orders this against `enable`.
-        if !self.dev.config.lock().enabled() {
+        let config = self.dev.config.lock();
+        let Some(geometry) = config.geometry else {
             return Err(ENODEV);
-        }
+        };
+        let block_size = config.attrib.block_size.max(1);
+        let bytes = geometry.blocks.saturating_mul(u64::from(geometry.block_size));
+        let io = IoGeometry {
+            block_size,
+            blocks: bytes / u64::from(block_size),
+            max_sectors: config.attrib.hw_max_sectors,
+        };
         self.dev.exports.fetch_add(1, Ordering::Relaxed);
         Ok(DeviceExport {
             dev: self.dev.clone(),
+            io,
         })
     }
 }
@@ -702,10 +728,93 @@ impl DeviceExport {
     pub(crate) fn device(&self) -> &DeviceState {
         &self.dev
     }
+
+    /// The exported device, to keep.
+    pub(crate) fn device_arc(&self) -> &Arc<DeviceState> {
+        &self.dev
+    }
+
+    /// The device's geometry for reads and writes.
+    pub(crate) fn io(&self) -> IoGeometry {
+        self.io
+    }
 }
 
 impl Drop for DeviceExport {
     fn drop(&mut self) {
         self.dev.exports.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What INQUIRY reports of a device, copied under its lock.
+pub(crate) struct InquiryIds {
+    pub(crate) vendor: Text<{ inquiry::VENDOR_LEN }>,
+    pub(crate) product: Text<{ inquiry::PRODUCT_LEN }>,
+    pub(crate) revision: Text<{ inquiry::REVISION_LEN }>,
+    pub(crate) company_id: u32,
+    pub(crate) unit_serial: Text<{ inquiry::UNIT_SERIAL_BUF - 1 }>,
+}
+
+impl DeviceState {
+    /// Moves `buf` to or from the device at byte `offset` (the engine has
+    /// checked the range).
+    pub(crate) fn read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result {
+        // SAFETY: `state` is the backstore's device (type invariant). Only an
+        // enabled device is exported, and only exported devices get
+        // commands; a device is never disabled.
+        unsafe { self.backend.read_write(self.state, write, offset, buf) }
+    }
+
+    /// The identification INQUIRY reports.
+    pub(crate) fn inquiry_ids(&self) -> InquiryIds {
+        let config = self.config.lock();
+        let w = &config.wwn;
+        InquiryIds {
+            vendor: w.vendor,
+            product: w.product,
+            revision: w.revision,
+            company_id: w.company_id,
+            unit_serial: w.unit_serial,
+        }
+    }
+
+    /// The `attrib/` values now.
+    pub(crate) fn attributes(&self) -> attrib::DeviceAttributes {
+        self.config.lock().attrib
+    }
+
+    /// Whether DPO and FUA are taken (see `dpofua`).
+    pub(crate) fn dpofua(&self) -> bool {
+        self.dpofua.load(Ordering::Relaxed)
+    }
+
+    /// Recomputes `dpofua` after `attrib/` changed (under `config`).
+    pub(crate) fn attributes_changed(&self, attrib: &DeviceAttributes) {
+        self.dpofua.store(
+            attrib.emulate_write_cache && attrib.emulate_fua_write,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The LBA map's segment size and multiplier (VPD page B3h).
+    pub(crate) fn lba_map_segments(&self) -> (u32, u32) {
+        let config = self.config.lock();
+        (config.lba_map.segment_size, config.lba_map.segment_mult)
+    }
+
+    /// The ID of the device's logical unit group, if it is in one.
+    pub(crate) fn lu_group_id(&self) -> Option<u16> {
+        self.lu_groups
+            .membership(self.key)
+            .ok()
+            .flatten()
+            .map(|m| m.id)
+    }
+}
+
+impl<const N: usize> Text<N> {
+    /// The bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }

@@ -87,6 +87,13 @@ impl TgPtGroup {
             .retain(|m| !core::ptr::eq(&**m, lun));
     }
 
+    /// What INQUIRY reports of the group: its ID (if set) and its
+    /// `TPGS_*` access type bits.
+    pub(crate) fn inquiry_info(&self) -> (Option<u16>, u8) {
+        let state = self.state.lock();
+        (state.id, state.settings.access_type)
+    }
+
     /// The transition delay of a state change of a member.
     pub(crate) fn trans_delay_msecs(&self) -> u32 {
         self.state.lock().settings.trans_delay_msecs

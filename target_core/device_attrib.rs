@@ -49,6 +49,7 @@ impl DeviceAttrib {
             }
             Err(e) => return Err(refused(spec.name, e)),
         }
+        self.dev.attributes_changed(&config.attrib);
         if index == QUEUE_DEPTH {
             config.written_queue_depth = config.attrib.queue_depth;
         }

@@ -18,6 +18,7 @@ use kernel::time::{delay::fsleep, Delta};
 use crate::alua;
 use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode, Page};
 use crate::device::{Device, DeviceExport};
+use crate::lun_map::MappedLun;
 use crate::device_alua::{self, TgPtGroup};
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
@@ -64,10 +65,11 @@ impl Children for LunDir {
     type Child = Lun;
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<Lun>> {
-        parse_lun_name("lun", name)?;
+        let number = parse_lun_name("lun", name)?;
         let state = Arc::pin_init(
             try_pin_init!(LunState {
                 tpg: self.tpg.clone(),
+                number,
                 name: name.to_cstring()?,
                 inner <- new_mutex!(LunInner {
                     export: None,
@@ -87,6 +89,8 @@ impl Children for LunDir {
 #[pin_data]
 pub(crate) struct LunState {
     tpg: Arc<TpgState>,
+    /// The LUN number, N of `lun_<N>`.
+    number: u64,
     /// The directory name, `lun_<N>`.
     name: CString,
     #[pin]
@@ -109,6 +113,11 @@ impl LunState {
     /// Whether the LUN belongs to `tpg`.
     pub(crate) fn is_in(&self, tpg: &Arc<TpgState>) -> bool {
         Arc::ptr_eq(&self.tpg, tpg)
+    }
+
+    /// The ALUA target port group the LUN is in, while linked.
+    pub(crate) fn group(&self) -> Option<Arc<TgPtGroup>> {
+        self.inner.lock().export.as_ref().map(|(_, g)| g.clone())
     }
 
     /// Whether a device is linked.
@@ -290,29 +299,68 @@ fn parse_flag(what: &str, input: &[u8]) -> Result<bool> {
 }
 
 impl Links for Lun {
+    /// Exports the device, then makes the LUN visible to commands, then
+    /// tells the fabric, which may send commands at once (the loopback
+    /// fabric scans the new LUN): no lock is held by then. A refusal at
+    /// any step undoes the ones before.
     fn allow_link(&self, target: &Item) -> Result {
         let Some(dev) = target.downcast::<Device>() else {
             pr_err!("lun: {:?} is not a backstore device\n", target.name());
             return Err(EFAULT);
         };
-        let mut inner = self.state.inner.lock();
-        if inner.export.is_some() {
-            pr_err!("lun: already linked to a device\n");
-            return Err(EEXIST);
+        let entry = {
+            let mut inner = self.state.inner.lock();
+            if inner.export.is_some() {
+                pr_err!("lun: already linked to a device\n");
+                return Err(EEXIST);
+            }
+            let export = dev.export().inspect_err(|_| {
+                pr_err!("lun: device {:?} is not enabled\n", target.name());
+            })?;
+            let entry = Arc::new(
+                MappedLun {
+                    lun: self.state.number,
+                    state: self.state.clone(),
+                    dev: export.device_arc().clone(),
+                    io: export.io(),
+                },
+                GFP_KERNEL,
+            )?;
+            // Every LUN starts in the device's default target port group.
+            let group =
+                device_alua::find_group(export.device(), device_alua::DEFAULT_GROUP.to_bytes())
+                    .ok_or(ENODEV)?;
+            group.join(&self.state)?;
+            inner.export = Some((export, group));
+            entry
+        };
+        let tpg = &self.state.tpg;
+        let linked = tpg.luns.insert(entry).and_then(|()| {
+            tpg.port_link(self.state.number).inspect_err(|_| {
+                tpg.luns.remove(self.state.number);
+            })
+        });
+        if let Err(e) = linked {
+            pr_err!("lun: {:?} cannot take commands ({:?})\n", self.state.name, e);
+            self.unexport();
+            return Err(e);
         }
-        let export = dev.export().inspect_err(|_| {
-            pr_err!("lun: device {:?} is not enabled\n", target.name());
-        })?;
-        // Every LUN starts in the device's default target port group.
-        let group = device_alua::find_group(export.device(), device_alua::DEFAULT_GROUP.to_bytes())
-            .ok_or(ENODEV)?;
-        group.join(&self.state)?;
-        inner.export = Some((export, group));
         Ok(())
     }
 
+    /// The reverse of `allow_link`: the fabric first (it stops sending
+    /// commands), then the table, then the export.
     fn drop_link(&self, _target: &Item) {
-        // Dropping the export gives the device's count back.
+        let tpg = &self.state.tpg;
+        tpg.port_unlink(self.state.number);
+        tpg.luns.remove(self.state.number);
+        self.unexport();
+    }
+}
+
+impl Lun {
+    /// Ends the export; dropping it gives the device's count back.
+    fn unexport(&self) {
         if let Some((_export, group)) = self.state.inner.lock().export.take() {
             group.leave(&self.state);
         }

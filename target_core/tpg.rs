@@ -18,6 +18,7 @@ use crate::configfs::{configfs_node_type, Children, Cookie, NewNode, NodeType, P
 use crate::fabric::FabricShared;
 use crate::fabric_object::FabricObject;
 use crate::lun::LunDir;
+use crate::lun_map::LunMap;
 use crate::session::Session;
 use crate::text;
 
@@ -165,6 +166,9 @@ pub(crate) struct TpgState {
     /// The I_T nexuses the fabric has registered.
     #[pin]
     pub(crate) sessions: Mutex<KVec<Arc<Session>>>,
+    /// The linked LUNs, as commands find them.
+    #[pin]
+    pub(crate) luns: LunMap,
 }
 
 /// `<wwn>/tpgt_<N>/`.
@@ -212,6 +216,7 @@ impl Tpg {
                 tag,
                 rtpi <- new_mutex!(0),
                 sessions <- new_mutex!(KVec::new()),
+                luns <- LunMap::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -305,6 +310,47 @@ tpg_group!(
 );
 
 impl TpgState {
+    /// Tells the fabric that LUN `lun` takes commands (ABI 0.2's
+    /// `port_link`; nothing for a fabric without it).
+    pub(crate) fn port_link(&self, lun: u64) -> Result {
+        let ops = self.fabric.ops();
+        // The field exists from ABI 0.2: a shorter table must not be read.
+        if ops.abi_minor < 2 {
+            return Ok(());
+        }
+        match ops.port_link {
+            // SAFETY: The cookie is the fabric's live TPG state.
+            Some(f) => kernel::error::to_result(unsafe { f(self.obj.cookie(), lun) }),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the fabric that LUN `lun` is going (`port_unlink`).
+    pub(crate) fn port_unlink(&self, lun: u64) {
+        let ops = self.fabric.ops();
+        if ops.abi_minor >= 2 {
+            if let Some(f) = ops.port_unlink {
+                // SAFETY: As in `port_link`.
+                unsafe { f(self.obj.cookie(), lun) };
+            }
+        }
+    }
+
+    /// The relative target port identifier (0 until set).
+    pub(crate) fn rtpi(&self) -> u16 {
+        *self.rtpi.lock()
+    }
+
+    /// The TPG's tag, N of `tpgt_<N>`.
+    pub(crate) fn tag(&self) -> u16 {
+        self.tag
+    }
+
+    /// The name of the WWN the TPG is in (the target port's name).
+    pub(crate) fn wwn_name(&self) -> &CStr {
+        &self.wwn_name
+    }
+
     /// The fabric this TPG belongs to.
     pub(crate) fn fabric(&self) -> &FabricShared {
         &self.fabric

@@ -25,7 +25,7 @@ mod control;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{Backstore, DeviceGeometry, InfoWriter, Registration};
+use sdk::{Backstore, DeviceGeometry, InfoWriter, Registration, SgBuffer};
 
 module! {
     type: RdModule,
@@ -161,6 +161,48 @@ impl Backstore for RamDisk {
             max_sectors: u32::MAX,
             queue_depth: QUEUE_DEPTH,
             nonrot: 1,
+        })
+    }
+
+    /// Copies between the command's buffer and the pages, a mapped piece
+    /// of the buffer at a time, each split at page boundaries. With nullio
+    /// reads give zeroes and writes are dropped, as in LIO.
+    fn read_write(dev: &RdDevice, write: bool, offset: u64, buf: &mut SgBuffer) -> Result {
+        let len = buf.len();
+        if dev.nullio {
+            if !write {
+                buf.for_each_piece(0, len, true, |(ptr, n), _| {
+                    // SAFETY: `for_each_piece` maps `n` writable bytes at `ptr`.
+                    unsafe { core::ptr::write_bytes(ptr, 0, n) };
+                    Ok(())
+                })?;
+            }
+            return Ok(());
+        }
+        let start = usize::try_from(offset).map_err(|_| EINVAL)?;
+        buf.for_each_piece(0, len, !write, |(ptr, n), at| {
+            let mut done = 0;
+            while done < n {
+                let pos = start + at + done;
+                let (index, in_page) = (pos / PAGE_SIZE, pos % PAGE_SIZE);
+                let chunk = (PAGE_SIZE - in_page).min(n - done);
+                // The core checks ranges against the size; a page beyond
+                // the end would be a core bug, reported as a medium error.
+                let page = dev.pages.get(index).ok_or(EIO)?;
+                // SAFETY: `ptr + done` is mapped for `chunk` bytes (within
+                // the `n` of this piece). Overlapping commands race on the
+                // page contents only, as on any disk; the initiator orders
+                // its own I/O.
+                unsafe {
+                    if write {
+                        page.write_raw(ptr.add(done), in_page, chunk)?;
+                    } else {
+                        page.read_raw(ptr.add(done), in_page, chunk)?;
+                    }
+                }
+                done += chunk;
+            }
+            Ok(())
         })
     }
 }

@@ -6,11 +6,24 @@
 //! protocol it emulates: `naa.` (SAS), `fc.` (FCP) or `iqn.` (iSCSI). Each
 //! `tpgt_<N>` (N below 32) has one I_T nexus, made by writing an initiator
 //! port name of the same protocol to `nexus` and ended by writing `NULL`.
-//! The SCSI host that makes the LUNs real disks comes with the data path.
+//!
+//! Each WWN is a SCSI host in the initiator's SCSI stack; `tpgt_<N>` is its
+//! target N and a linked `lun_<M>` its SCSI device `0:N:M` (a /dev/sdX),
+//! added when the LUN is linked and removed when it is unlinked. Commands
+//! go through the TPG's nexus to the core in the context that queued them
+//! and complete there.
 
+use core::ptr::NonNull;
+
+use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
+
+mod bindings;
+mod loop_host;
+
+use loop_host::{ScsiCmd, ScsiHost, ScsiHostRef};
 
 // The SDK is a library: each fabric uses the part it needs.
 #[allow(dead_code)]
@@ -80,23 +93,52 @@ impl Protocol {
             Self::Iscsi => "iSCSI",
         }
     }
+
+    /// The PROTOCOL IDENTIFIER (SPC-4 7.6.1).
+    fn id(self) -> u8 {
+        match self {
+            Self::Fcp => 0x0,
+            Self::Iscsi => 0x5,
+            Self::Sas => 0x6,
+        }
+    }
 }
 
 struct Loopback;
 
-/// An emulated target port.
+/// An emulated target port: a SCSI host.
 struct LoopWwn {
     protocol: Protocol,
+    // Dropped first: removing the host waits for its commands, which use
+    // `targets`.
+    host: ScsiHost,
+    targets: Arc<Targets>,
+}
+
+/// A WWN's TPGs by SCSI target id, as its host's commands find them.
+#[pin_data]
+struct Targets {
+    protocol: Protocol,
+    #[pin]
+    tpgs: Mutex<KVec<Option<Arc<Mutex<TpgState>>>>>,
 }
 
 /// A TPG and its nexus.
 struct LoopTpg {
     protocol: Protocol,
+    tag: u16,
+    host: ScsiHostRef,
+    targets: Arc<Targets>,
     state: Arc<Mutex<TpgState>>,
 }
 
 struct TpgState {
-    core: CoreTpg,
+    /// The LUNs linked (LIO's `tl_tpg_port_count`): the nexus stays while
+    /// there are any.
+    linked_luns: u32,
+    /// The core's TPG; taken when the TPG goes, so that a command that
+    /// finds the TPG afterwards finds no core.
+    core: Option<CoreTpg>,
     nexus: Option<SessionId>,
     online: bool,
     /// T10-PI the fabric claims to carry: 0, 1 or 3.
@@ -111,6 +153,7 @@ fabric_attrs! {
 
 fabric_attrs! {
     TPG_ATTRS for LoopTpg: [
+        address: ro(LoopTpg::show_address),
         nexus: rw(LoopTpg::show_nexus, LoopTpg::store_nexus),
         transport_status: rw(LoopTpg::show_transport_status, LoopTpg::store_transport_status),
     ]
@@ -149,7 +192,28 @@ impl Fabric for Loopback {
             );
             return Err(EINVAL);
         }
-        Ok(LoopWwn { protocol })
+        let mut tpgs = KVec::with_capacity(TPGS_PER_WWN.into(), GFP_KERNEL)?;
+        for _ in 0..TPGS_PER_WWN {
+            tpgs.push(None, GFP_KERNEL)?;
+        }
+        let targets = Arc::pin_init(
+            pin_init!(Targets {
+                protocol,
+                tpgs <- new_mutex!(tpgs),
+            }),
+            GFP_KERNEL,
+        )?;
+        let queue_data = Arc::as_ptr(&targets).cast_mut().cast::<c_void>();
+        // SAFETY: `targets` lives in the WWN next to the host and is
+        // dropped after it (field order).
+        let host = unsafe { ScsiHost::add(queue_data) }.inspect_err(|e| {
+            pr_err!("loopback: {:?}: no SCSI host ({:?})\n", name, e);
+        })?;
+        Ok(LoopWwn {
+            protocol,
+            host,
+            targets,
+        })
     }
 
     fn make_tpg(wwn: &LoopWwn, tag: u16, core: CoreTpg) -> Result<LoopTpg> {
@@ -161,27 +225,133 @@ impl Fabric for Loopback {
             );
             return Err(EINVAL);
         }
+        let state = Arc::pin_init(
+            new_mutex!(TpgState {
+                linked_luns: 0,
+                core: Some(core),
+                nexus: None,
+                online: true,
+                fabric_prot_type: 0,
+            }),
+            GFP_KERNEL,
+        )?;
+        let mut tpgs = wwn.targets.tpgs.lock();
+        let slot = tpgs.get_mut(usize::from(tag)).ok_or(EINVAL)?;
+        *slot = Some(state.clone());
         Ok(LoopTpg {
             protocol: wwn.protocol,
-            state: Arc::pin_init(
-                new_mutex!(TpgState {
-                    core,
-                    nexus: None,
-                    online: true,
-                    fabric_prot_type: 0,
-                }),
-                GFP_KERNEL,
-            )?,
+            tag,
+            host: wwn.host.new_ref(),
+            targets: wwn.targets.clone(),
+            state,
         })
+    }
+
+    /// Adds the LUN's SCSI device. The TPG's lock is not held: adding the
+    /// device sends it commands.
+    fn port_link(tpg: &LoopTpg, lun: u64) -> Result {
+        tpg.state.lock().linked_luns += 1;
+        tpg.host
+            .add_device(u32::from(tpg.tag), lun)
+            .inspect_err(|e| {
+                pr_err!("loopback: no SCSI device for LUN {} ({:?})\n", lun, e);
+                tpg.state.lock().linked_luns -= 1;
+            })
+    }
+
+    fn port_unlink(tpg: &LoopTpg, lun: u64) {
+        tpg.host.remove_device(u32::from(tpg.tag), lun);
+        let mut state = tpg.state.lock();
+        state.linked_luns = state.linked_luns.saturating_sub(1);
+    }
+}
+
+impl Drop for LoopTpg {
+    /// Unlisted first, so no new command finds the TPG; then the core's
+    /// side goes once no command holds the TPG.
+    fn drop(&mut self) {
+        if let Some(slot) = self.targets.tpgs.lock().get_mut(usize::from(self.tag)) {
+            *slot = None;
+        }
+        let core = self.state.lock().core.take();
+        drop(core);
+    }
+}
+
+/// The host's `queuecommand`: runs the command through the TPG's nexus
+/// and completes it.
+///
+/// # Safety
+///
+/// `queue_data` is the `Targets` the host was added with; `sc` a command
+/// the midlayer queued on it.
+#[no_mangle]
+unsafe extern "C" fn tcm_rs_loop_queuecommand(
+    queue_data: *mut c_void,
+    sc: *mut bindings::scsi_cmnd,
+) -> c_int {
+    // SAFETY: By the safety requirement; `Targets` outlives its host.
+    let targets = unsafe { &*queue_data.cast::<Targets>() };
+    let Some(sc) = NonNull::new(sc) else {
+        return 0;
+    };
+    // SAFETY: By the safety requirement, a queued command; wrapped once.
+    let cmd = unsafe { ScsiCmd::from_raw(sc) };
+    targets.queue(cmd);
+    0
+}
+
+impl Targets {
+    fn queue(&self, cmd: ScsiCmd) {
+        let tpg = self
+            .tpgs
+            .lock()
+            .get(cmd.target_id() as usize)
+            .and_then(|t| t.clone());
+        let Some(tpg) = tpg else {
+            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+        };
+        // Held while the command runs: the TPG's nexus and core stay.
+        let state = tpg.lock();
+        if !state.online {
+            drop(state);
+            return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0);
+        }
+        let (Some(core), Some(nexus)) = (state.core.as_ref(), state.nexus) else {
+            drop(state);
+            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+        };
+        let mut c = cmd.to_command(self.protocol.id());
+        // SAFETY: The command's pointers are valid until it completes,
+        // below; the midlayer does not touch its buffer meanwhile.
+        let done = unsafe { core.execute(nexus, &mut c) };
+        drop(state);
+        match done {
+            Ok(()) => {
+                let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
+                    0
+                } else {
+                    c.residual
+                };
+                cmd.complete(c.status, loop_host::DID_OK, resid);
+            }
+            Err(_) => cmd.complete(0, loop_host::DID_NO_CONNECT, 0),
+        }
     }
 }
 
 impl LoopTpg {
+    /// `host:channel:target` of the TPG's SCSI devices, as LIO's.
+    fn show_address(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}:0:{}\n", self.host.host_no(), self.tag))
+    }
+
     fn show_nexus(&self, page: &mut Page<'_>) -> Result {
         let state = self.state.lock();
+        let core = state.core.as_ref().ok_or(ENODEV)?;
         let initiator = state
             .nexus
-            .and_then(|id| state.core.initiator(id))
+            .and_then(|id| core.initiator(id))
             .ok_or(ENODEV)?;
         page.emit(fmt!("{}\n", initiator.to_str().map_err(|_| EINVAL)?))
     }
@@ -190,8 +360,17 @@ impl LoopTpg {
         let value = text::strip_newline(input);
         let mut state = self.state.lock();
         if value == b"NULL" {
+            if state.nexus.is_some() && state.linked_luns != 0 {
+                pr_err!(
+                    "nexus: {} LUNs are linked; unlink them before ending the nexus\n",
+                    state.linked_luns
+                );
+                return Err(EPERM);
+            }
             let id = state.nexus.take().ok_or(ENODEV)?;
-            state.core.remove_session(id);
+            if let Some(core) = state.core.as_mut() {
+                core.remove_session(id);
+            }
             return Ok(());
         }
         if value.len() >= WWN_ADDR_LEN {
@@ -222,7 +401,7 @@ impl LoopTpg {
             return Err(EINVAL);
         }
         let port = CString::try_from_fmt(fmt!("{}", kernel::str::BStr::from_bytes(port)))?;
-        let id = state.core.add_session(&port)?;
+        let id = state.core.as_mut().ok_or(ENODEV)?.add_session(&port)?;
         state.nexus = Some(id);
         Ok(())
     }

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C half of tcm_rs_loop; see loop_host.h. Commands are executed by the
+ * Rust half in the context that queues them: queuecommand_may_block lets
+ * it sleep there, so a command needs no workqueue hop.
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include "loop_host.h"
+
+/* Commands in flight per host and per LUN, as LIO's tcm_loop. */
+#define TCM_RS_LOOP_CAN_QUEUE 1024
+/* TPGs per WWN: the target ids of the host. */
+#define TCM_RS_LOOP_TARGETS 32
+
+static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
+					     struct scsi_cmnd *sc)
+{
+	/* The Rust half completes every command it is given. */
+	tcm_rs_loop_queuecommand(*(void **)shost_priv(sh), sc);
+	return 0;
+}
+
+static const struct scsi_host_template tcm_rs_loop_template = {
+	.proc_name		= "tcm_rs_loop",
+	.name			= "tcm-rs loopback",
+	.queuecommand		= tcm_rs_loop_queue,
+	.change_queue_depth	= scsi_change_queue_depth,
+	.can_queue		= TCM_RS_LOOP_CAN_QUEUE,
+	.cmd_per_lun		= TCM_RS_LOOP_CAN_QUEUE,
+	.this_id		= -1,
+	.sg_tablesize		= 256,
+	.max_sectors		= 0xFFFF,
+	.dma_boundary		= PAGE_SIZE - 1,
+	.module			= THIS_MODULE,
+	.track_queue_depth	= 1,
+	.queuecommand_may_block	= 1,
+};
+
+struct Scsi_Host *tcm_rs_loop_host_add(void *priv)
+{
+	struct Scsi_Host *sh;
+	int err;
+
+	sh = scsi_host_alloc(&tcm_rs_loop_template, sizeof(void *));
+	if (!sh)
+		return ERR_PTR(-ENOMEM);
+	*(void **)shost_priv(sh) = priv;
+	sh->max_id = TCM_RS_LOOP_TARGETS;
+	sh->max_channel = 0;
+	/* LUNs are added one by one as they are linked, never scanned. */
+	sh->max_lun = U64_MAX;
+	sh->max_cmd_len = 32;
+	err = scsi_add_host(sh, NULL);
+	if (err) {
+		scsi_host_put(sh);
+		return ERR_PTR(err);
+	}
+	return sh;
+}
+
+void tcm_rs_loop_host_remove(struct Scsi_Host *sh)
+{
+	scsi_remove_host(sh);
+	scsi_host_put(sh);
+}
+
+unsigned int tcm_rs_loop_host_no(struct Scsi_Host *sh)
+{
+	return sh->host_no;
+}
+
+int tcm_rs_loop_add_device(struct Scsi_Host *sh, unsigned int id, u64 lun)
+{
+	return scsi_add_device(sh, 0, id, lun);
+}
+
+void tcm_rs_loop_remove_device(struct Scsi_Host *sh, unsigned int id, u64 lun)
+{
+	struct scsi_device *sd = scsi_device_lookup(sh, 0, id, lun);
+
+	if (sd) {
+		scsi_remove_device(sd);
+		scsi_device_put(sd);
+	}
+}
+
+void tcm_rs_loop_cmd_fields(struct scsi_cmnd *sc,
+			    struct tcm_rs_loop_cmd_fields *f)
+{
+	f->cdb = sc->cmnd;
+	f->cdb_len = sc->cmd_len;
+	f->sgl = scsi_sglist(sc);
+	f->sg_nents = scsi_sg_count(sc);
+	f->data_len = scsi_bufflen(sc);
+	f->sense = sc->sense_buffer;
+	f->sense_cap = SCSI_SENSE_BUFFERSIZE;
+	f->id = sc->device->id;
+	f->lun = sc->device->lun;
+	f->direction = sc->sc_data_direction;
+}
+
+void tcm_rs_loop_complete(struct scsi_cmnd *sc, u8 status, u8 host_byte,
+			  unsigned int resid)
+{
+	sc->result = status;
+	set_host_byte(sc, host_byte);
+	scsi_set_resid(sc, resid);
+	scsi_done(sc);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C half of tcm_rs_loop: the SCSI host template (a static structure of
+ * function pointers, simplest to state in C) and what Rust cannot call
+ * directly because it is static inline in the SCSI headers.
+ */
+#ifndef TCM_RS_LOOP_HOST_H
+#define TCM_RS_LOOP_HOST_H
+
+#include <linux/types.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+/*
+ * Adds a SCSI host whose commands go to tcm_rs_loop_queuecommand() with
+ * @priv. Returns the host or an ERR_PTR.
+ */
+struct Scsi_Host *tcm_rs_loop_host_add(void *priv);
+/* Removes the host (its devices first) and drops it. */
+void tcm_rs_loop_host_remove(struct Scsi_Host *sh);
+/* The host number, as in /sys/class/scsi_host/host<N>. */
+unsigned int tcm_rs_loop_host_no(struct Scsi_Host *sh);
+/* Adds the SCSI device 0:@id:@lun (scanning it); 0 or -errno. */
+int tcm_rs_loop_add_device(struct Scsi_Host *sh, unsigned int id, u64 lun);
+/* Removes the SCSI device 0:@id:@lun, if there is one. */
+void tcm_rs_loop_remove_device(struct Scsi_Host *sh, unsigned int id, u64 lun);
+
+/* What the Rust half needs of a command, read with the C compiler's layout. */
+struct tcm_rs_loop_cmd_fields {
+	const u8 *cdb;
+	struct scatterlist *sgl;
+	u8 *sense;
+	u64 lun;
+	unsigned int id;
+	unsigned int cdb_len;
+	unsigned int sg_nents;
+	unsigned int data_len;
+	unsigned int sense_cap;
+	/* enum dma_data_direction */
+	int direction;
+};
+
+void tcm_rs_loop_cmd_fields(struct scsi_cmnd *sc,
+			    struct tcm_rs_loop_cmd_fields *f);
+
+/* Implemented in Rust: runs @sc and completes it; returns 0. */
+int tcm_rs_loop_queuecommand(void *priv, struct scsi_cmnd *sc);
+
+/*
+ * Completes @sc with SAM @status, host byte @host_byte and residual @resid
+ * (bytes not transferred).
+ */
+void tcm_rs_loop_complete(struct scsi_cmnd *sc, u8 status, u8 host_byte,
+			  unsigned int resid);
+
+#endif /* TCM_RS_LOOP_HOST_H */

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the SCSI midlayer for the loopback fabric: the SCSI
+//! host of a WWN, references to it, and the commands it queues. The C
+//! half (loop_host.c) holds the host template and the static inline
+//! functions.
+
+use core::ptr::NonNull;
+
+use kernel::ffi::c_void;
+use kernel::prelude::*;
+
+use crate::bindings;
+use crate::sdk::Command;
+
+/// Host byte: no error.
+pub(crate) const DID_OK: u8 = 0x00;
+/// Host byte: the target cannot be reached (no TPG, no nexus).
+pub(crate) const DID_NO_CONNECT: u8 = 0x01;
+/// Host byte: the transport is down for now (`transport_status` offline).
+pub(crate) const DID_TRANSPORT_DISRUPTED: u8 = 0x0e;
+
+/// `enum dma_data_direction`.
+const DMA_TO_DEVICE: i32 = 1;
+const DMA_FROM_DEVICE: i32 = 2;
+
+/// A SCSI host that this module added; removed when dropped.
+///
+/// # Invariants
+///
+/// `sh` was returned by `tcm_rs_loop_host_add` and is not removed yet.
+pub(crate) struct ScsiHost {
+    sh: NonNull<bindings::Scsi_Host>,
+}
+
+// SAFETY: The SCSI midlayer's host functions may be called from any thread.
+unsafe impl Send for ScsiHost {}
+// SAFETY: As above; `&self` methods only call thread-safe functions.
+unsafe impl Sync for ScsiHost {}
+
+impl ScsiHost {
+    /// Adds a host whose commands reach `tcm_rs_loop_queuecommand` with
+    /// `queue_data`.
+    ///
+    /// # Safety
+    ///
+    /// `queue_data` must stay valid until the returned host is dropped.
+    pub(crate) unsafe fn add(queue_data: *mut c_void) -> Result<Self> {
+        // SAFETY: By the safety requirement, `queue_data` outlives the host.
+        let sh = kernel::error::from_err_ptr(unsafe { bindings::tcm_rs_loop_host_add(queue_data) })?;
+        // INVARIANT: Just added; `from_err_ptr` refused an error pointer.
+        Ok(Self {
+            sh: NonNull::new(sh).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Another reference to the host, which keeps it allocated (not added).
+    pub(crate) fn new_ref(&self) -> ScsiHostRef {
+        // SAFETY: The host is live (type invariant); the count taken here is
+        // given back when the reference is dropped.
+        unsafe { bindings::scsi_host_get(self.sh.as_ptr()) };
+        // INVARIANT: A count was taken above.
+        ScsiHostRef { sh: self.sh }
+    }
+}
+
+impl Drop for ScsiHost {
+    fn drop(&mut self) {
+        // SAFETY: Added and not removed (type invariant); removed once, here.
+        // This waits for the host's commands to finish.
+        unsafe { bindings::tcm_rs_loop_host_remove(self.sh.as_ptr()) };
+    }
+}
+
+/// A counted reference to a [`ScsiHost`]: usable after the host is
+/// removed, when adding devices fails.
+///
+/// # Invariants
+///
+/// Holds one count of `sh` (scsi_host_get).
+pub(crate) struct ScsiHostRef {
+    sh: NonNull<bindings::Scsi_Host>,
+}
+
+// SAFETY: As for `ScsiHost`.
+unsafe impl Send for ScsiHostRef {}
+// SAFETY: As for `ScsiHost`.
+unsafe impl Sync for ScsiHostRef {}
+
+impl ScsiHostRef {
+    /// The host number (`/sys/class/scsi_host/host<N>`).
+    pub(crate) fn host_no(&self) -> u32 {
+        // SAFETY: The count keeps the host allocated (type invariant).
+        unsafe { bindings::tcm_rs_loop_host_no(self.sh.as_ptr()) }
+    }
+
+    /// Adds and scans SCSI device `0:id:lun`.
+    pub(crate) fn add_device(&self, id: u32, lun: u64) -> Result {
+        // SAFETY: As in `host_no`; a removed host refuses the device.
+        kernel::error::to_result(unsafe {
+            bindings::tcm_rs_loop_add_device(self.sh.as_ptr(), id, lun)
+        })
+    }
+
+    /// Removes SCSI device `0:id:lun` if it exists, waiting for its
+    /// commands.
+    pub(crate) fn remove_device(&self, id: u32, lun: u64) {
+        // SAFETY: As in `host_no`.
+        unsafe { bindings::tcm_rs_loop_remove_device(self.sh.as_ptr(), id, lun) };
+    }
+}
+
+impl Drop for ScsiHostRef {
+    fn drop(&mut self) {
+        // SAFETY: The count taken in `new_ref` (type invariant), given back once.
+        unsafe { bindings::scsi_host_put(self.sh.as_ptr()) };
+    }
+}
+
+/// A command the midlayer queued, to be completed once.
+///
+/// # Invariants
+///
+/// `sc` is a queued command not completed yet; `fields` are its fields.
+pub(crate) struct ScsiCmd {
+    sc: NonNull<bindings::scsi_cmnd>,
+    fields: bindings::tcm_rs_loop_cmd_fields,
+}
+
+impl ScsiCmd {
+    /// # Safety
+    ///
+    /// `sc` must be a command passed to `queuecommand`, not completed; the
+    /// returned value must be the only one for it.
+    pub(crate) unsafe fn from_raw(sc: NonNull<bindings::scsi_cmnd>) -> Self {
+        let mut fields = bindings::tcm_rs_loop_cmd_fields::default();
+        // SAFETY: By the safety requirement `sc` is a live command.
+        unsafe { bindings::tcm_rs_loop_cmd_fields(sc.as_ptr(), &mut fields) };
+        // INVARIANT: By the safety requirement.
+        Self { sc, fields }
+    }
+
+    /// The target id: the TPG's tag.
+    pub(crate) fn target_id(&self) -> u32 {
+        self.fields.id
+    }
+
+    /// The command as the core's ABI takes it; its pointers stay valid
+    /// until [`ScsiCmd::complete`].
+    pub(crate) fn to_command(&self, protocol_id: u8) -> Command {
+        let f = &self.fields;
+        Command {
+            lun: f.lun,
+            cdb: f.cdb,
+            cdb_len: f.cdb_len,
+            sgl: f.sgl.cast(),
+            sg_nents: f.sg_nents,
+            data_len: f.data_len,
+            direction: match f.direction {
+                DMA_TO_DEVICE => crate::sdk::DIRECTION_TO_DEVICE,
+                DMA_FROM_DEVICE => crate::sdk::DIRECTION_FROM_DEVICE,
+                _ => crate::sdk::DIRECTION_NONE,
+            },
+            // The midlayer queues every command SIMPLE.
+            task_attr: 0,
+            protocol_id,
+            status: 0,
+            residual_kind: 0,
+            residual: 0,
+            sense: f.sense,
+            sense_cap: f.sense_cap,
+            sense_len: 0,
+        }
+    }
+
+    /// Completes the command with SAM `status`, `host_byte` and `resid`
+    /// bytes not transferred.
+    pub(crate) fn complete(self, status: u8, host_byte: u8, resid: u32) {
+        // SAFETY: Not completed yet (type invariant); `self` is consumed, so
+        // it is completed once.
+        unsafe { bindings::tcm_rs_loop_complete(self.sc.as_ptr(), status, host_byte, resid) };
+    }
+}

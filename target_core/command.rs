@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command path: from a fabric's `tcm_rs_cmd_execute()` to the SCSI
+//! status, sense data and residual it gets back.
+//!
+//! A command finds its LUN in the TPG's table ([`crate::lun_map`]), holds
+//! the LUN's device for its life, is decoded by the shared CDB decoder
+//! (proto/src/cdb.rs), and is then emulated (SPC: spc_emulate.rs) or read
+//! from and written to the backstore (SBC: sbc_emulate.rs). Data moves in
+//! place in the fabric's scatterlist. The command completes in the context
+//! that submitted it: no workqueue hop, no lock but the LUN table's
+//! spinlock and, for commands that report the device's settings, the
+//! device's configuration mutex.
+
+use kernel::ffi::{c_int, c_void};
+use kernel::prelude::*;
+
+use crate::cdb::{self, DecodeOptions};
+use crate::fabric::abi::{self, Command};
+use crate::lun_map::MappedLun;
+use crate::sbc_emulate;
+use crate::sense::{Sense, SenseFormat, SenseKey};
+use crate::sg::SgBuffer;
+use crate::spc_emulate;
+use crate::tpg::TpgState;
+
+/// SAM status GOOD.
+const GOOD: u8 = 0x00;
+/// SAM status CHECK CONDITION.
+const CHECK_CONDITION: u8 = 0x02;
+
+/// The longest CDB taken (variable length CDBs are refused by the decoder).
+const MAX_CDB_LEN: u32 = 260;
+
+/// What the CDB decoder accepts. DPO and FUA as the device says (LIO's
+/// target_check_fua()); protection information, ANCHOR, NDOB and COMPARE
+/// AND WRITE are refused until the engine has them.
+const DECODE: DecodeOptions = DecodeOptions {
+    dpofua: false,
+    protection: false,
+    anchor: false,
+    ndob: false,
+    max_compare_and_write: 0,
+};
+
+/// How a command ended.
+pub(crate) enum Outcome {
+    /// GOOD: `moved` bytes of data moved; `overflow` bytes more were asked
+    /// for by the CDB than the transport offered.
+    Good { moved: usize, overflow: usize },
+    /// CHECK CONDITION with this sense data.
+    Check(Sense),
+}
+
+impl Outcome {
+    /// GOOD with no data.
+    pub(crate) const NO_DATA: Self = Self::Good {
+        moved: 0,
+        overflow: 0,
+    };
+
+    /// CHECK CONDITION with `key`, `asc` and `ascq`.
+    pub(crate) const fn check(key: SenseKey, asc: u8, ascq: u8) -> Self {
+        Self::Check(Sense::new(key, asc, ascq))
+    }
+}
+
+impl From<cdb::CdbError> for Outcome {
+    fn from(e: cdb::CdbError) -> Self {
+        Self::Check(e.sense())
+    }
+}
+
+/// One command while it runs.
+pub(crate) struct Request<'a> {
+    pub(crate) tpg: &'a TpgState,
+    /// The LUN number the initiator addressed.
+    pub(crate) lun: u64,
+    /// The transport's data buffer and direction (`DIRECTION_*`).
+    pub(crate) data: SgBuffer,
+    pub(crate) direction: u8,
+    pub(crate) protocol_id: u8,
+}
+
+/// Runs one command of `session` on the TPG `core_tpg` to completion:
+/// fills `status`, `sense_len` and the residual of `cmd`. Returns 0, or
+/// -EINVAL for a malformed request (no CDB), which is not executed.
+///
+/// May sleep. The fabric keeps `cmd`, its buffers and the session valid
+/// for the call.
+///
+/// # Safety
+///
+/// `core_tpg` must be a handle the core gave to `make_tpg`, before
+/// `drop_tpg` returned; `session` one of its registered sessions; `cmd`
+/// valid for reads and writes, with `cdb` readable for `cdb_len` bytes,
+/// `sense` writable for `sense_cap` bytes and `sgl` holding `sg_nents`
+/// entries that map `data_len` bytes no one else touches meanwhile.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
+    core_tpg: *mut c_void,
+    session: *mut c_void,
+    cmd: *mut Command,
+) -> c_int {
+    // The session will choose the ACL (issue: access control); every
+    // session sees the TPG's LUNs for now, as LIO's demo mode.
+    let _ = session;
+    // SAFETY: By the safety requirement.
+    let (tpg, cmd) = unsafe { (&*core_tpg.cast::<TpgState>(), &mut *cmd) };
+    if cmd.cdb.is_null() || cmd.cdb_len == 0 || cmd.cdb_len > MAX_CDB_LEN {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: By the safety requirement.
+    let cdb = unsafe { core::slice::from_raw_parts(cmd.cdb, cmd.cdb_len as usize) };
+    let mut req = Request {
+        tpg,
+        lun: cmd.lun,
+        // SAFETY: By the safety requirement.
+        data: unsafe { SgBuffer::from_raw(cmd.sgl, cmd.sg_nents, cmd.data_len as usize) },
+        direction: cmd.direction,
+        protocol_id: cmd.protocol_id,
+    };
+    let outcome = run(&mut req, cdb);
+    let offered = cmd.data_len as usize;
+    cmd.residual_kind = abi::RESIDUAL_NONE;
+    cmd.residual = 0;
+    cmd.sense_len = 0;
+    match outcome {
+        Outcome::Good { moved, overflow } => {
+            cmd.status = GOOD;
+            if overflow != 0 {
+                cmd.residual_kind = abi::RESIDUAL_OVERFLOW;
+                cmd.residual = u32::try_from(overflow).unwrap_or(u32::MAX);
+            } else if moved < offered {
+                cmd.residual_kind = abi::RESIDUAL_UNDERFLOW;
+                // At most `data_len`, a u32.
+                cmd.residual = (offered - moved) as u32;
+            }
+        }
+        Outcome::Check(sense) => {
+            cmd.status = CHECK_CONDITION;
+            let buf: &mut [u8] = if cmd.sense.is_null() {
+                &mut []
+            } else {
+                // SAFETY: By the safety requirement.
+                unsafe { core::slice::from_raw_parts_mut(cmd.sense, cmd.sense_cap as usize) }
+            };
+            // Too small a buffer gets the status alone.
+            if let Ok(len) = sense.encode(SenseFormat::Fixed, buf) {
+                // At most `sense_cap`.
+                cmd.sense_len = len as u32;
+            }
+        }
+    }
+    0
+}
+
+/// Decodes and runs the command.
+fn run(req: &mut Request<'_>, cdb: &[u8]) -> Outcome {
+    let Some(lun) = req.tpg.luns.get(req.lun) else {
+        return spc_emulate::no_such_lun(req, cdb);
+    };
+    let options = DecodeOptions {
+        dpofua: lun.dev.dpofua(),
+        ..DECODE
+    };
+    let decoded = match cdb::decode(cdb, &options) {
+        Ok(d) => d,
+        Err(e) => return e.into(),
+    };
+    dispatch(req, &lun, &decoded)
+}
+
+fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> Outcome {
+    use cdb::Command as C;
+    match decoded.command {
+        C::TestUnitReady => Outcome::NO_DATA,
+        C::Inquiry {
+            evpd,
+            page_code,
+            alloc_len,
+        } => spc_emulate::inquiry(req, lun, evpd, page_code, alloc_len),
+        C::RequestSense { desc, alloc_len } => spc_emulate::request_sense(req, desc, alloc_len),
+        C::ReportLuns {
+            select_report,
+            alloc_len,
+        } => spc_emulate::report_luns(req, select_report, alloc_len),
+        C::ModeSense {
+            ten,
+            dbd,
+            llbaa,
+            pc,
+            page,
+            subpage,
+            alloc_len,
+        } => spc_emulate::mode_sense(
+            req,
+            lun,
+            &crate::mode::ModeSense {
+                ten,
+                dbd,
+                llbaa,
+                pc,
+                page,
+                subpage,
+            },
+            alloc_len,
+        ),
+        C::ReadCapacity10 { .. } => sbc_emulate::read_capacity_10(req, lun),
+        C::ReadCapacity16 { alloc_len, .. } => sbc_emulate::read_capacity_16(req, lun, alloc_len),
+        C::Read(rw) => sbc_emulate::read_write(req, lun, false, &rw),
+        C::Write(rw) => sbc_emulate::read_write(req, lun, true, &rw),
+        C::SynchronizeCache { lba, blocks, .. } => sbc_emulate::synchronize_cache(lun, lba, blocks),
+        C::Verify(rw) => sbc_emulate::verify(lun, &rw),
+        // Decoded, but not emulated yet: refused as LIO refuses what it
+        // does not support, so the initiator falls back.
+        _ => cdb::CdbError::invalid_opcode().into(),
+    }
+}
+
+/// Answers a data-in command with `data` (the full response, of which the
+/// CDB allows `alloc_len` bytes): copies what fits the transport's buffer.
+pub(crate) fn data_in(req: &mut Request<'_>, data: &[u8], alloc_len: usize) -> Outcome {
+    let n = data.len().min(alloc_len);
+    let moved = req.data.write_at(0, &data[..n]);
+    Outcome::Good { moved, overflow: 0 }
+}

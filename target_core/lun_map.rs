@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A TPG's LUN table: the linked LUNs as commands find them.
+//!
+//! The configfs objects (`lun/lun_<N>/` and its link) take mutexes that
+//! management paths hold while they call into the fabric, which may send
+//! commands (the loopback fabric scans a new LUN). Commands therefore find
+//! their LUN here, under a spinlock of the TPG's own held only to search
+//! the table and take a reference: no lock is shared with configfs and
+//! none is global.
+
+use kernel::prelude::*;
+use kernel::sync::{new_spinlock, Arc, SpinLock};
+
+use crate::device::{DeviceState, IoGeometry};
+use crate::lun::LunState;
+
+/// A linked LUN.
+pub(crate) struct MappedLun {
+    /// The LUN number.
+    pub(crate) lun: u64,
+    /// The LUN's configfs state (ALUA group, for INQUIRY).
+    pub(crate) state: Arc<LunState>,
+    /// The device the LUN exports.
+    pub(crate) dev: Arc<DeviceState>,
+    /// The device's geometry, fixed while it is exported.
+    pub(crate) io: IoGeometry,
+}
+
+/// The table, sorted by LUN number.
+#[pin_data]
+pub(crate) struct LunMap {
+    #[pin]
+    luns: SpinLock<KVec<Arc<MappedLun>>>,
+}
+
+impl LunMap {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            luns <- new_spinlock!(KVec::new()),
+        })
+    }
+
+    /// Adds a LUN; EEXIST if its number is taken.
+    pub(crate) fn insert(&self, entry: Arc<MappedLun>) -> Result {
+        // Room is made outside the lock, which cannot allocate: grow a copy
+        // until it is big enough, then swap it in.
+        loop {
+            let needed = self.luns.lock().len() + 1;
+            let mut bigger = KVec::with_capacity(needed, GFP_KERNEL)?;
+            let mut luns = self.luns.lock();
+            if luns.len() + 1 > bigger.capacity() {
+                continue;
+            }
+            let at = match luns.binary_search_by_key(&entry.lun, |e| e.lun) {
+                Ok(_) => return Err(EEXIST),
+                Err(at) => at,
+            };
+            // Cannot fail: the capacity was checked under the lock.
+            for e in luns.drain_all() {
+                bigger.push(e, GFP_NOWAIT)?;
+            }
+            bigger.insert_within_capacity(at, entry).map_err(|_| ENOMEM)?;
+            let old = core::mem::replace(&mut *luns, bigger);
+            drop(luns);
+            drop(old);
+            return Ok(());
+        }
+    }
+
+    /// Removes LUN `lun`; commands already holding it finish with it.
+    pub(crate) fn remove(&self, lun: u64) -> Option<Arc<MappedLun>> {
+        let mut luns = self.luns.lock();
+        let at = luns.binary_search_by_key(&lun, |e| e.lun).ok()?;
+        luns.remove(at).ok()
+    }
+
+    /// LUN `lun`, for one command.
+    pub(crate) fn get(&self, lun: u64) -> Option<Arc<MappedLun>> {
+        let luns = self.luns.lock();
+        let at = luns.binary_search_by_key(&lun, |e| e.lun).ok()?;
+        luns.get(at).cloned()
+    }
+
+    /// The LUN numbers, in order (for REPORT LUNS).
+    pub(crate) fn numbers(&self) -> Result<KVec<u64>> {
+        loop {
+            let count = self.luns.lock().len();
+            let mut out = KVec::with_capacity(count, GFP_KERNEL)?;
+            let luns = self.luns.lock();
+            if luns.len() > out.capacity() {
+                continue;
+            }
+            for e in luns.iter() {
+                out.push(e.lun, GFP_NOWAIT)?;
+            }
+            return Ok(out);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! SPC commands the core answers itself: INQUIRY (standard data and the
+//! VPD pages), REQUEST SENSE, REPORT LUNS and MODE SENSE. The data comes
+//! from the shared encoders in proto/src (vpd.rs, report_luns.rs, mode.rs)
+//! and is built in a buffer of the allocation length, then copied to the
+//! transport's buffer.
+
+use kernel::prelude::*;
+
+use crate::cdb::CdbError;
+use crate::command::{data_in, Outcome, Request};
+use crate::lun_map::MappedLun;
+use crate::mode;
+use crate::report_luns::{self, LunFormat, Lun0};
+use crate::sense::{Sense, SenseFormat, SenseKey};
+use crate::vpd;
+
+/// Peripheral qualifier 0, direct access block device.
+const DISK: u8 = 0x00;
+/// Peripheral qualifier 3 (no logical unit can be here), type 1Fh: what
+/// INQUIRY reports for a LUN that is not mapped.
+const NO_LUN: u8 = 0x7f;
+/// LOGICAL UNIT NOT SUPPORTED.
+const LUN_NOT_SUPPORTED: (u8, u8) = (0x25, 0x00);
+/// The vendor, product and revision of the answer for a LUN that is not
+/// mapped: LIO answers from its virtual LUN 0, a ramdisk.
+const NO_LUN_IDS: (&[u8], &[u8], &[u8]) = (b"LIO-ORG", b"RAMDISK-MCP", b"4.0");
+
+/// A zeroed buffer of `len` bytes for a response.
+fn buffer(len: usize) -> Result<KVec<u8>, Outcome> {
+    let mut v = KVec::new();
+    v.resize(len, 0, GFP_KERNEL)
+        .map_err(|_| Outcome::check(SenseKey::HardwareError, 0x55, 0x03))?;
+    Ok(v)
+}
+
+/// A command to a LUN that is not mapped: INQUIRY answers with peripheral
+/// qualifier 3, REPORT LUNS and REQUEST SENSE are answered (SPC-4 wants
+/// them to work on any LUN), anything else is LOGICAL UNIT NOT SUPPORTED.
+pub(crate) fn no_such_lun(req: &mut Request<'_>, cdb: &[u8]) -> Outcome {
+    use crate::cdb::Command as C;
+    let decoded = match crate::cdb::decode(cdb, &crate::cdb::DecodeOptions::LIO_DEFAULT) {
+        Ok(d) => d,
+        Err(e) => return e.into(),
+    };
+    match decoded.command {
+        C::Inquiry {
+            evpd: false,
+            alloc_len,
+            ..
+        } => {
+            let (vendor, product, revision) = NO_LUN_IDS;
+            let p = vpd::StandardInquiry {
+                peripheral: NO_LUN,
+                removable: false,
+                sccs: true,
+                tpgs: 0,
+                three_pc: false,
+                protect: false,
+                multip: false,
+                vendor,
+                product,
+                revision,
+                protocol_id: req.protocol_id,
+            };
+            let mut out = [0u8; vpd::STANDARD_LEN];
+            let len = vpd::encode_standard(&p, &mut out);
+            data_in(req, &out[..len.min(out.len())], usize::from(alloc_len))
+        }
+        C::ReportLuns {
+            select_report,
+            alloc_len,
+        } => report_luns(req, select_report, alloc_len),
+        C::RequestSense { desc, alloc_len } => request_sense(req, desc, alloc_len),
+        _ => Outcome::check(
+            SenseKey::IllegalRequest,
+            LUN_NOT_SUPPORTED.0,
+            LUN_NOT_SUPPORTED.1,
+        ),
+    }
+}
+
+/// INQUIRY: standard data, or the VPD page `page` with `evpd`.
+pub(crate) fn inquiry(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    evpd: bool,
+    page: u8,
+    alloc_len: u16,
+) -> Outcome {
+    let dev = &lun.dev;
+    let ids = dev.inquiry_ids();
+    let attrs = dev.attributes();
+    let group = lun.state.group().map(|g| g.inquiry_info());
+    let mut out = match buffer(usize::from(alloc_len)) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let len = if !evpd {
+        vpd::encode_standard(
+            &vpd::StandardInquiry {
+                peripheral: DISK,
+                removable: false,
+                sccs: true,
+                tpgs: group.map_or(0, |(_, access_type)| access_type >> 4),
+                // No EXTENDED COPY yet: not claimed (LIO claims it with
+                // emulate_3pc).
+                three_pc: false,
+                protect: false,
+                multip: dev.export_count() > 1,
+                vendor: ids.vendor.as_bytes(),
+                product: ids.product.as_bytes(),
+                revision: ids.revision.as_bytes(),
+                protocol_id: req.protocol_id,
+            },
+            &mut out,
+        )
+    } else {
+        let serial = Some(ids.unit_serial.as_bytes()).filter(|s| !s.is_empty());
+        match page {
+            // As LIO: the list is empty until the device has a serial.
+            0x00 => vpd::encode_supported_pages(
+                DISK,
+                if serial.is_some() {
+                    &vpd::SUPPORTED_PAGES
+                } else {
+                    &[]
+                },
+                &mut out,
+            ),
+            0x80 => vpd::encode_unit_serial(DISK, serial, &mut out),
+            0x83 => vpd::encode_device_identification(
+                &vpd::DeviceIdentification {
+                    peripheral: DISK,
+                    unit_serial: serial,
+                    company_id: ids.company_id,
+                    vendor: ids.vendor.as_bytes(),
+                    product: ids.product.as_bytes(),
+                    protocol_id: req.protocol_id,
+                    rtpi: req.tpg.rtpi(),
+                    target_port_group: group.and_then(|(id, _)| id),
+                    lu_group: dev.lu_group_id(),
+                    target_name: req.tpg.wwn_name().to_bytes(),
+                    tpgt: req.tpg.tag(),
+                },
+                &mut out,
+            ),
+            0x86 => vpd::encode_extended_inquiry(
+                &vpd::ExtendedInquiry {
+                    peripheral: DISK,
+                    protection_type: 0,
+                    write_cache: attrs.emulate_write_cache,
+                    referrals: false,
+                },
+                &mut out,
+            ),
+            0xb0 => vpd::encode_block_limits(
+                &vpd::BlockLimits {
+                    peripheral: DISK,
+                    max_compare_and_write: 0,
+                    optimal_transfer_granularity: 1,
+                    max_transfer_length: lun.io.max_sectors,
+                    optimal_transfer_length: attrs.optimal_sectors,
+                    // No UNMAP or WRITE SAME yet: no limits to report.
+                    unmap: None,
+                    atomic: None,
+                },
+                &mut out,
+            ),
+            0xb1 => vpd::encode_block_device_characteristics(DISK, attrs.is_nonrot, &mut out),
+            0xb2 => vpd::encode_provisioning(
+                &vpd::Provisioning {
+                    peripheral: DISK,
+                    unmap: false,
+                    write_same_unmap: false,
+                    unmap_zeroes_data: false,
+                },
+                &mut out,
+            ),
+            0xb3 => {
+                let (size, multiplier) = dev.lba_map_segments();
+                vpd::encode_referrals(DISK, size, multiplier, &mut out)
+            }
+            _ => return CdbError::invalid_field(2, Some(7)).into(),
+        }
+    };
+    let full = len.min(out.len());
+    data_in(req, &out[..full], usize::from(alloc_len))
+}
+
+/// REQUEST SENSE: no sense is ever pending (unit attentions are not kept
+/// yet), so NO SENSE in the format asked for.
+pub(crate) fn request_sense(req: &mut Request<'_>, desc: bool, alloc_len: u8) -> Outcome {
+    let format = if desc {
+        SenseFormat::Descriptor
+    } else {
+        SenseFormat::Fixed
+    };
+    let mut out = [0u8; crate::sense::MAX_LEN];
+    match Sense::new(SenseKey::NoSense, 0, 0).encode(format, &mut out) {
+        Ok(len) => data_in(req, &out[..len], usize::from(alloc_len)),
+        Err(_) => Outcome::check(SenseKey::HardwareError, 0x44, 0x00),
+    }
+}
+
+/// REPORT LUNS: the TPG's LUNs in order, LUN 0 added when there are none,
+/// as LIO.
+pub(crate) fn report_luns(req: &mut Request<'_>, select_report: u8, alloc_len: u32) -> Outcome {
+    let numbers = match req.tpg.luns.numbers() {
+        Ok(n) => n,
+        Err(_) => return Outcome::check(SenseKey::HardwareError, 0x55, 0x03),
+    };
+    // The header and one entry per LUN, or what the allocation length
+    // allows if less.
+    let full = 8 + 8 * numbers.len().max(1);
+    let mut out = match buffer(full.min(alloc_len as usize)) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let len = report_luns::encode_report_luns(
+        numbers.iter().copied(),
+        select_report,
+        Lun0::IfEmpty,
+        LunFormat::Linux,
+        &mut out,
+    );
+    let n = len.min(out.len());
+    data_in(req, &out[..n], alloc_len as usize)
+}
+
+/// MODE SENSE(6/10): the read-write error recovery, caching, control,
+/// control extension and informational exceptions pages, from the
+/// device's attributes.
+pub(crate) fn mode_sense(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    q: &mode::ModeSense,
+    alloc_len: u16,
+) -> Outcome {
+    let attrs = lun.dev.attributes();
+    let m = mode::ModeParams {
+        device_type: DISK,
+        write_protect: false,
+        dpofua: attrs.emulate_write_cache && attrs.emulate_fua_write,
+        // As LIO: the last LBA.
+        blocks: lun.io.blocks.saturating_sub(1),
+        block_size: lun.io.block_size,
+        wce: attrs.emulate_write_cache,
+        d_sense: false,
+        restricted_reordering: attrs.emulate_rest_reord,
+        ua_intlck_ctrl: u8::try_from(attrs.emulate_ua_intlck_ctrl).unwrap_or(0),
+        tas: attrs.emulate_tas,
+        ato: false,
+    };
+    let mut out = match buffer(usize::from(alloc_len)) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    match mode::encode_mode_sense(q, &m, &mut out) {
+        Ok(len) => {
+            let n = len.min(out.len());
+            data_in(req, &out[..n], usize::from(alloc_len))
+        }
+        Err(e) => e.into(),
+    }
+}
