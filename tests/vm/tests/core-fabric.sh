@@ -7,14 +7,16 @@
 
 # The loopback tree with each readable attribute's value. Entries tcm-rs
 # does not have yet are left out (Documentation/lio-differences.md):
-# LUN statistics, the TPG's `address` (needs the SCSI host of the data
-# path), the WWN's read-only param/ attributes.
+# LUN statistics, the WWN's read-only param/ attributes. The SCSI host
+# number in `address` depends on what was loaded before: it is left out.
 snapshot() {
 	(cd $TARGET && find loopback | sort | while read -r p; do
 		case $p in
-		*/statistics/*|*/address|*/param/default_*|*/param/direct_*|loopback/version) continue ;;
+		*/statistics/*|*/param/default_*|*/param/direct_*|loopback/version) continue ;;
 		esac
-		if [ -L "$p" ]; then
+		if [ "${p##*/}" = address ]; then
+			printf '%s = %s\n' "$p" "$(sed 's/^[0-9]*:/<host>:/' "$p" 2>&1)"
+		elif [ -L "$p" ]; then
 			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
 		elif [ -f "$p" ] && [ -r "$p" ]; then
 			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | tr '\n' '|')"
