@@ -158,6 +158,17 @@ impl CoreTpg {
         kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, id.0, cmd) })
     }
 
+    /// What a command of session `id` needs to reach the core without
+    /// borrowing this value (so that the fabric's lock on its TPG need not
+    /// be held while the command runs); `None` if `id` is not a session of
+    /// this TPG.
+    pub(crate) fn nexus(&self, id: SessionId) -> Option<Nexus> {
+        self.sessions.contains(&id.0).then_some(Nexus {
+            handle: self.handle,
+            session: id.0,
+        })
+    }
+
     /// The initiator port name of one of this TPG's sessions.
     pub(crate) fn initiator(&self, id: SessionId) -> Option<&CStr> {
         if !self.sessions.contains(&id.0) {
@@ -166,6 +177,33 @@ impl CoreTpg {
         // SAFETY: A registered session (checked above); its name lives as
         // long as the session, which `&self` keeps registered.
         Some(unsafe { CStr::from_char_ptr(tcm_rs_session_initiator(id.0)) })
+    }
+}
+
+/// A session of a TPG, as [`CoreTpg::nexus`] gives it: what a command
+/// needs. It does not keep the session: the fabric does (see `execute`).
+#[derive(Clone, Copy)]
+pub(crate) struct Nexus {
+    handle: *mut c_void,
+    session: *mut c_void,
+}
+
+// SAFETY: Opaque handles, usable from any thread.
+unsafe impl Send for Nexus {}
+// SAFETY: As above.
+unsafe impl Sync for Nexus {}
+
+impl Nexus {
+    /// Runs `cmd` to completion, as [`CoreTpg::execute`].
+    ///
+    /// # Safety
+    ///
+    /// The `CoreTpg` this came from must not be dropped, nor the session
+    /// removed, before this returns; `cmd` as for [`CoreTpg::execute`].
+    pub(crate) unsafe fn execute(&self, cmd: &mut Command) -> Result {
+        // SAFETY: By the safety requirement the TPG's handle is live and the
+        // session registered; `cmd` is valid.
+        kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd) })
     }
 }
 

@@ -18,7 +18,7 @@ use core::ptr::NonNull;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::sync::{new_condvar, new_mutex, new_spinlock, Arc, CondVar, Mutex, SpinLock};
 
 mod bindings;
 mod loop_host;
@@ -120,7 +120,7 @@ struct LoopWwn {
 struct Targets {
     protocol: Protocol,
     #[pin]
-    tpgs: Mutex<KVec<Option<Arc<Mutex<TpgState>>>>>,
+    tpgs: SpinLock<KVec<Option<Arc<TpgShared>>>>,
 }
 
 /// A TPG and its nexus.
@@ -129,10 +129,33 @@ struct LoopTpg {
     tag: u16,
     host: ScsiHostRef,
     targets: Arc<Targets>,
-    state: Arc<Mutex<TpgState>>,
+    shared: Arc<TpgShared>,
+}
+
+/// A TPG's state, shared with the commands that run on it.
+#[pin_data]
+struct TpgShared {
+    #[pin]
+    state: Mutex<TpgState>,
+    /// Signalled when the last command in flight completes.
+    #[pin]
+    idle: CondVar,
+}
+
+impl TpgShared {
+    /// Waits until no command runs on the TPG (none can start: the caller
+    /// has taken the nexus or the core away under the lock).
+    fn wait_idle(&self, state: &mut kernel::sync::MutexGuard<'_, TpgState>) {
+        while state.in_flight != 0 {
+            self.idle.wait(state);
+        }
+    }
 }
 
 struct TpgState {
+    /// Commands running on the TPG without its lock; the nexus and the
+    /// core's TPG stay until they are done.
+    in_flight: u32,
     /// The LUNs linked (LIO's `tl_tpg_port_count`): the nexus stays while
     /// there are any.
     linked_luns: u32,
@@ -199,7 +222,7 @@ impl Fabric for Loopback {
         let targets = Arc::pin_init(
             pin_init!(Targets {
                 protocol,
-                tpgs <- new_mutex!(tpgs),
+                tpgs <- new_spinlock!(tpgs),
             }),
             GFP_KERNEL,
         )?;
@@ -225,55 +248,65 @@ impl Fabric for Loopback {
             );
             return Err(EINVAL);
         }
-        let state = Arc::pin_init(
-            new_mutex!(TpgState {
-                linked_luns: 0,
-                core: Some(core),
-                nexus: None,
-                online: true,
-                fabric_prot_type: 0,
+        let shared = Arc::pin_init(
+            pin_init!(TpgShared {
+                state <- new_mutex!(TpgState {
+                    in_flight: 0,
+                    linked_luns: 0,
+                    core: Some(core),
+                    nexus: None,
+                    online: true,
+                    fabric_prot_type: 0,
+                }),
+                idle <- new_condvar!(),
             }),
             GFP_KERNEL,
         )?;
+        let host = wwn.host.new_ref();
         let mut tpgs = wwn.targets.tpgs.lock();
         let slot = tpgs.get_mut(usize::from(tag)).ok_or(EINVAL)?;
-        *slot = Some(state.clone());
+        *slot = Some(shared.clone());
+        drop(tpgs);
         Ok(LoopTpg {
             protocol: wwn.protocol,
             tag,
-            host: wwn.host.new_ref(),
+            host,
             targets: wwn.targets.clone(),
-            state,
+            shared,
         })
     }
 
     /// Adds the LUN's SCSI device. The TPG's lock is not held: adding the
     /// device sends it commands.
     fn port_link(tpg: &LoopTpg, lun: u64) -> Result {
-        tpg.state.lock().linked_luns += 1;
+        tpg.shared.state.lock().linked_luns += 1;
         tpg.host
             .add_device(u32::from(tpg.tag), lun)
             .inspect_err(|e| {
                 pr_err!("loopback: no SCSI device for LUN {} ({:?})\n", lun, e);
-                tpg.state.lock().linked_luns -= 1;
+                tpg.shared.state.lock().linked_luns -= 1;
             })
     }
 
     fn port_unlink(tpg: &LoopTpg, lun: u64) {
         tpg.host.remove_device(u32::from(tpg.tag), lun);
-        let mut state = tpg.state.lock();
+        let mut state = tpg.shared.state.lock();
         state.linked_luns = state.linked_luns.saturating_sub(1);
     }
 }
 
 impl Drop for LoopTpg {
     /// Unlisted first, so no new command finds the TPG; then the core's
-    /// side goes once no command holds the TPG.
+    /// side goes once the commands running on it are done.
     fn drop(&mut self) {
         if let Some(slot) = self.targets.tpgs.lock().get_mut(usize::from(self.tag)) {
             *slot = None;
         }
-        let core = self.state.lock().core.take();
+        let mut state = self.shared.state.lock();
+        let core = state.core.take();
+        self.shared.wait_idle(&mut state);
+        drop(state);
+        // Ends the sessions.
         drop(core);
     }
 }
@@ -311,21 +344,35 @@ impl Targets {
         let Some(tpg) = tpg else {
             return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
         };
-        // Held while the command runs: the TPG's nexus and core stay.
-        let state = tpg.lock();
-        if !state.online {
-            drop(state);
-            return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0);
-        }
-        let (Some(core), Some(nexus)) = (state.core.as_ref(), state.nexus) else {
-            drop(state);
-            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+        let nexus = {
+            let mut state = tpg.state.lock();
+            if !state.online {
+                drop(state);
+                return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0);
+            }
+            let nexus = state
+                .nexus
+                .and_then(|id| state.core.as_ref().and_then(|core| core.nexus(id)));
+            let Some(nexus) = nexus else {
+                drop(state);
+                return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+            };
+            state.in_flight += 1;
+            nexus
         };
         let mut c = cmd.to_command(self.protocol.id());
-        // SAFETY: The command's pointers are valid until it completes,
-        // below; the midlayer does not touch its buffer meanwhile.
-        let done = unsafe { core.execute(nexus, &mut c) };
-        drop(state);
+        // SAFETY: While `in_flight` counts this command the session stays
+        // registered and the core's TPG stays (`wait_idle` is called before
+        // either goes). The command's pointers are valid until it completes,
+        // below, and the midlayer does not touch its buffer meanwhile.
+        let done = unsafe { nexus.execute(&mut c) };
+        {
+            let mut state = tpg.state.lock();
+            state.in_flight -= 1;
+            if state.in_flight == 0 {
+                tpg.idle.notify_all();
+            }
+        }
         match done {
             Ok(()) => {
                 let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
@@ -347,7 +394,7 @@ impl LoopTpg {
     }
 
     fn show_nexus(&self, page: &mut Page<'_>) -> Result {
-        let state = self.state.lock();
+        let state = self.shared.state.lock();
         let core = state.core.as_ref().ok_or(ENODEV)?;
         let initiator = state
             .nexus
@@ -358,7 +405,7 @@ impl LoopTpg {
 
     fn store_nexus(&self, input: &[u8]) -> Result {
         let value = text::strip_newline(input);
-        let mut state = self.state.lock();
+        let mut state = self.shared.state.lock();
         if value == b"NULL" {
             if state.nexus.is_some() && state.linked_luns != 0 {
                 pr_err!(
@@ -368,6 +415,8 @@ impl LoopTpg {
                 return Err(EPERM);
             }
             let id = state.nexus.take().ok_or(ENODEV)?;
+            // Commands that found the nexus finish with it first.
+            self.shared.wait_idle(&mut state);
             if let Some(core) = state.core.as_mut() {
                 core.remove_session(id);
             }
@@ -407,7 +456,7 @@ impl LoopTpg {
     }
 
     fn show_transport_status(&self, page: &mut Page<'_>) -> Result {
-        let online = self.state.lock().online;
+        let online = self.shared.state.lock().online;
         page.emit(fmt!("{}\n", if online { "online" } else { "offline" }))
     }
 
@@ -420,18 +469,18 @@ impl LoopTpg {
                 return Err(EINVAL);
             }
         };
-        self.state.lock().online = online;
+        self.shared.state.lock().online = online;
         Ok(())
     }
 
     fn show_fabric_prot_type(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", self.state.lock().fabric_prot_type))
+        page.emit(fmt!("{}\n", self.shared.state.lock().fabric_prot_type))
     }
 
     fn store_fabric_prot_type(&self, input: &[u8]) -> Result {
         match text::parse_u64(input) {
             Ok(v @ (0 | 1 | 3)) => {
-                self.state.lock().fabric_prot_type = v as u8;
+                self.shared.state.lock().fabric_prot_type = v as u8;
                 Ok(())
             }
             _ => {
