@@ -6,6 +6,8 @@
  */
 #include <linux/err.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -18,12 +20,64 @@
 /* TPGs per WWN: the target ids of the host. */
 #define TCM_RS_LOOP_TARGETS 32
 
+/*
+ * Where a command runs (LIO's submit_type values): 0, the default, runs it
+ * in the queuing context unless the block layer says more commands follow
+ * in the same batch (then those before the last go to the workqueue, so
+ * that a batch runs on several CPUs while the submitter goes on); 1 always
+ * in the queuing context; 2 always on the workqueue.
+ */
+static int submit_type;
+module_param(submit_type, int, 0644);
+MODULE_PARM_DESC(submit_type,
+		 "0: inline unless more commands follow in the batch (default), 1: always inline, 2: always on a workqueue");
+
+static struct workqueue_struct *tcm_rs_loop_wq;
+
+/* A command's private area: the work that runs it when it is deferred. */
+struct tcm_rs_loop_cmd {
+	struct work_struct work;
+	void *priv;
+};
+
+static void tcm_rs_loop_work(struct work_struct *work)
+{
+	struct tcm_rs_loop_cmd *c = container_of(work, struct tcm_rs_loop_cmd, work);
+	/* The private area follows the command (scsi_cmd_priv()). */
+	struct scsi_cmnd *sc = (struct scsi_cmnd *)c - 1;
+
+	tcm_rs_loop_queuecommand(c->priv, sc);
+}
+
 static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 					     struct scsi_cmnd *sc)
 {
+	void *priv = *(void **)shost_priv(sh);
+	bool defer = READ_ONCE(submit_type) == 2 ||
+		     (READ_ONCE(submit_type) == 0 && !(sc->flags & SCMD_LAST));
+
+	if (defer) {
+		struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
+
+		c->priv = priv;
+		INIT_WORK(&c->work, tcm_rs_loop_work);
+		queue_work(tcm_rs_loop_wq, &c->work);
+		return 0;
+	}
 	/* The Rust half completes every command it is given. */
-	tcm_rs_loop_queuecommand(*(void **)shost_priv(sh), sc);
+	tcm_rs_loop_queuecommand(priv, sc);
 	return 0;
+}
+
+int tcm_rs_loop_wq_create(void)
+{
+	tcm_rs_loop_wq = alloc_workqueue("tcm_rs_loop", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	return tcm_rs_loop_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_loop_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_loop_wq);
 }
 
 static const struct scsi_host_template tcm_rs_loop_template = {
@@ -40,6 +94,7 @@ static const struct scsi_host_template tcm_rs_loop_template = {
 	.module			= THIS_MODULE,
 	.track_queue_depth	= 1,
 	.queuecommand_may_block	= 1,
+	.cmd_size		= sizeof(struct tcm_rs_loop_cmd),
 };
 
 struct Scsi_Host *tcm_rs_loop_host_add(void *priv)

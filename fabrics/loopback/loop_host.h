@@ -17,6 +17,12 @@
  * @priv. Returns the host or an ERR_PTR.
  */
 struct Scsi_Host *tcm_rs_loop_host_add(void *priv);
+/*
+ * The workqueue that runs deferred commands: made at module load, destroyed
+ * at unload once every host is gone.
+ */
+int tcm_rs_loop_wq_create(void);
+void tcm_rs_loop_wq_destroy(void);
 /* Removes the host (its devices first) and drops it. */
 void tcm_rs_loop_host_remove(struct Scsi_Host *sh);
 /* The host number, as in /sys/class/scsi_host/host<N>. */

@@ -48,13 +48,38 @@ module! {
 
 struct LoopModule {
     _registration: Registration<Loopback>,
+    _workqueue: Workqueue,
 }
 
 impl kernel::Module for LoopModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // Made first, dropped last (field order): hosts need it.
+        let workqueue = Workqueue::new()?;
         Ok(Self {
             _registration: Registration::new()?,
+            _workqueue: workqueue,
         })
+    }
+}
+
+/// The workqueue of deferred commands (loop_host.c), while the module is
+/// loaded.
+struct Workqueue;
+
+impl Workqueue {
+    fn new() -> Result<Self> {
+        // SAFETY: Called once, at module load; destroyed by `drop`.
+        kernel::error::to_result(unsafe { bindings::tcm_rs_loop_wq_create() })?;
+        Ok(Self)
+    }
+}
+
+impl Drop for Workqueue {
+    fn drop(&mut self) {
+        // SAFETY: Created in `new`. The registration is dropped before this
+        // (field order), and with it every WWN and host: no command can be
+        // queued any more, and destroying the workqueue drains it.
+        unsafe { bindings::tcm_rs_loop_wq_destroy() };
     }
 }
 

@@ -2,8 +2,11 @@
 # tcm-rs (tcm_rs_loop over tcm_rs_rd) and by LIO (tcm_loop over rd_mcp), with
 # null_blk and scsi_debug as the block layer's ceilings. Each figure is the
 # median of BENCH_ROUNDS runs; the targets take turns within each round so
-# that drift hits all of them. Prints a table with the ratios tcm-rs / LIO
-# and tcm-rs / null_blk and writes data-path.json into the run directory.
+# that drift hits all of them. tcm-rs runs twice: with the loopback
+# fabric's default submission (inline) and with every command queued to a
+# workqueue (submit_type=2, what LIO's tcm_loop does). Prints a table with
+# the ratios tcm-rs / LIO and tcm-rs / null_blk and writes data-path.json
+# into the run directory.
 # Under TCG absolute numbers mean little: compare ratios.
 #
 #   BENCH_RUNTIME  seconds per fio run (default 5)
@@ -17,26 +20,29 @@ out=${TCM_RUN:-/tmp}/data-path.json
 raw=/tmp/data-path.raw
 : >"$raw"
 
-# name rw bs iodepth numjobs
+# name rw bs iodepth numjobs batch (I/Os per submission, fio's
+# iodepth_batch_submit: 1 submits each I/O alone, as fio does by default)
 workloads=(
-	"randread-4k-qd1 randread 4k 1 1"
-	"randread-4k-qd32 randread 4k 32 1"
-	"randwrite-4k-qd1 randwrite 4k 1 1"
-	"randwrite-4k-qd32 randwrite 4k 32 1"
-	"randread-4k-qd32-2jobs randread 4k 32 2"
-	"read-128k-qd8 read 128k 8 1"
-	"write-128k-qd8 write 128k 8 1"
+	"randread-4k-qd1 randread 4k 1 1 1"
+	"randread-4k-qd32 randread 4k 32 1 1"
+	"randread-4k-qd32-batch16 randread 4k 32 1 16"
+	"randwrite-4k-qd1 randwrite 4k 1 1 1"
+	"randwrite-4k-qd32 randwrite 4k 32 1 1"
+	"randread-4k-qd32-2jobs randread 4k 32 2 1"
+	"read-128k-qd8 read 128k 8 1 1"
+	"write-128k-qd8 write 128k 8 1 1"
 )
 [ "${BENCH_QUICK:-0}" = 1 ] && workloads=("${workloads[@]:0:2}")
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
 # mean_us p99_us MBps" lines to $raw.
 run() {
-	local w name rw bs qd jobs
+	local w name rw bs qd jobs batch
 	for w in "${workloads[@]}"; do
-		read -r name rw bs qd jobs <<<"$w"
+		read -r name rw bs qd jobs batch <<<"$w"
 		fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
-			--iodepth="$qd" --numjobs="$jobs" --group_reporting --runtime="$runtime" \
+			--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch" \
+			--numjobs="$jobs" --group_reporting --runtime="$runtime" \
 			--time_based --size=48M --offset_increment=0 --output-format=json 2>/dev/null |
 			jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" '
 				.jobs[0][if ($d == "read") then "read" else "write" end] |
@@ -87,10 +93,14 @@ for round in $(seq "$rounds"); do
 	run lio "$(wait_disk 'LIO-ORG.*RAMDISK')"
 	loop_lun_remove && lio_unload || fail "LIO did not unload"
 
-	modprobe tcm_rs_core || fail "tcm-rs"
-	loop_lun || fail "tcm-rs LUN"
-	run tcm-rs "$(wait_disk 'LIO-ORG.*RAMDISK')"
-	loop_lun_remove && tcm_unload || fail "tcm-rs did not unload"
+	# The loopback fabric's default (inline, batches spread over the
+	# workqueue), then every command on the workqueue, as LIO's tcm_loop.
+	for mode in 0 2; do
+		modprobe tcm_rs_loop submit_type=$mode || fail "tcm-rs"
+		loop_lun || fail "tcm-rs LUN"
+		run "tcm-rs$([ $mode = 2 ] && echo -queued)" "$(wait_disk 'LIO-ORG.*RAMDISK')"
+		loop_lun_remove && tcm_unload || fail "tcm-rs did not unload"
+	done
 done
 
 # Medians per target and workload, then the table and the JSON.
@@ -102,8 +112,8 @@ for t, w, iops, mean, p99, mbps in rows:
     fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps)))
 med = {k: tuple(statistics.median(x[i] for x in v) for i in range(4)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
-targets = ["null_blk", "scsi_debug", "lio", "tcm-rs"]
-print(f"{'workload':24} " + " ".join(f"{t:>11}" for t in targets) + "  tcm/LIO  tcm/null_blk")
+targets = ["null_blk", "scsi_debug", "lio", "tcm-rs", "tcm-rs-queued"]
+print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets) + "  tcm/LIO  queued/LIO  tcm/null_blk")
 result = []
 for w in workloads:
     cells, vals = [], {}
@@ -111,14 +121,16 @@ for w in workloads:
         if (t, w) in med:
             iops, mean, p99, mbps = med[(t, w)]
             vals[t] = iops
-            cells.append(f"{int(iops):>11}")
+            cells.append(f"{int(iops):>13}")
             result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
                            "p99_lat_us": p99, "MBps": mbps, "runs": len(fig[(t, w)])})
         else:
-            cells.append(f"{'-':>11}")
-    r1 = vals.get("tcm-rs", 0) / vals["lio"] if vals.get("lio") else 0
-    r2 = vals.get("tcm-rs", 0) / vals["null_blk"] if vals.get("null_blk") else 0
-    print(f"{w:24} " + " ".join(cells) + f"  {r1:7.2f}  {r2:12.2f}")
+            cells.append(f"{'-':>13}")
+    lio, nb = vals.get("lio"), vals.get("null_blk")
+    r1 = vals.get("tcm-rs", 0) / lio if lio else 0
+    rq = vals.get("tcm-rs-queued", 0) / lio if lio else 0
+    r2 = vals.get("tcm-rs", 0) / nb if nb else 0
+    print(f"{w:24} " + " ".join(cells) + f"  {r1:7.2f}  {rq:10.2f}  {r2:12.2f}")
 print("(IOPS, median of the runs; latency and throughput in the JSON)")
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 EOF

@@ -99,6 +99,19 @@ exercise() {
 		fio --name=mixed --filename="$dev" --ioengine=psync --direct=1 \
 		--rw=randrw --bs=4k --size=4M --numjobs=2 --offset_increment=8M \
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio2.$core
+	if [ "$core" = tcm ]; then
+		local p=/sys/module/tcm_rs_loop/parameters/submit_type
+		expect "tcm: every command on the workqueue (submit_type=2)" sh -c "echo 2 >$p"
+		expect "tcm: fio random writes with verify, queued, 4 jobs" \
+			fio --name=queued --filename="$dev" --ioengine=libaio --direct=1 \
+			--rw=randwrite --bsrange=4k-64k --size=4M --iodepth=16 --numjobs=4 --offset_increment=4M \
+			--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio3.$core
+		expect "tcm: batches spread over the workqueue (submit_type=0)" sh -c "echo 0 >$p"
+		expect "tcm: fio batched random writes with verify" \
+			fio --name=batched --filename="$dev" --ioengine=libaio --direct=1 \
+			--rw=randwrite --bs=4k --size=8M --iodepth=32 --iodepth_batch_submit=16 \
+			--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio4.$core
+	fi
 	expect "$core: mkfs.ext4" mkfs.ext4 -q -F "$dev"
 	expect "$core: a file tree written and checksummed" sh -c "
 		mkdir -p /tmp/lun && mount $dev /tmp/lun &&
