@@ -61,6 +61,12 @@ pub(crate) trait Backstore: 'static {
     /// for many commands at once, from a context that may sleep; the range
     /// is inside the device. EIO for a failed medium access.
     fn read_write(dev: &Self::Device, write: bool, offset: u64, buf: &mut SgBuffer) -> Result;
+    /// Makes the writes to `len` bytes from byte `offset` (to the end when
+    /// `len` is 0) durable (SYNCHRONIZE CACHE). A backstore that writes
+    /// through, as the ramdisk does, has nothing to do.
+    fn flush(_dev: &Self::Device, _offset: u64, _len: u64) -> Result {
+        Ok(())
+    }
 }
 
 /// The buffer `show_params` writes into.
@@ -105,6 +111,7 @@ impl<B: Backstore> Table<B> {
         enable: Self::enable,
         free_device: Self::free_device,
         read_write: Self::read_write,
+        flush: Self::flush,
     };
 
     /// # Safety
@@ -199,6 +206,18 @@ impl<B: Backstore> Table<B> {
         // SAFETY: By the safety requirement.
         let mut buf = unsafe { SgBuffer::from_raw(sgl, nents, len as usize) };
         match B::read_write(dev, write != 0, offset, &mut buf) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`, enabled.
+    unsafe extern "C" fn flush(dev: *mut c_void, offset: u64, len: u64) -> c_int {
+        // SAFETY: By the safety requirement, as in `read_write`.
+        let dev = unsafe { Self::device(dev) };
+        match B::flush(dev, offset, len) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }

@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 3;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 4;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -89,6 +89,10 @@ pub(crate) struct BackstoreOps {
         nents: u32,
         len: u32,
     ) -> c_int,
+    /// Since 0.4. Makes the writes to `len` bytes from byte `offset` (to the
+    /// end of the device when `len` is 0) durable: SYNCHRONIZE CACHE. Called
+    /// as `read_write` is. 0 or -errno (-EIO when the medium failed).
+    pub(crate) flush: unsafe extern "C" fn(dev: *mut c_void, offset: u64, len: u64) -> c_int,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

@@ -147,6 +147,10 @@ pub(crate) struct Command {
     pub(crate) protocol_id: u8,
     /// Out: the SAM status byte.
     pub(crate) status: u8,
+    /// Out: how the device asks to be completed (its `attrib/complete_type`:
+    /// 0 the fabric's default, 1 in the submitting context, 2 from a
+    /// workqueue). 0 when no device was reached.
+    pub(crate) complete_type: u8,
     /// Out: `RESIDUAL_*`, and the residual count in bytes.
     pub(crate) residual_kind: u8,
     pub(crate) residual: u32,

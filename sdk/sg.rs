@@ -22,6 +22,21 @@ pub(crate) struct SgBuffer {
     len: usize,
 }
 
+/// Runs `f` with an [`SgBuffer`] over `buf`, a kmalloc'd buffer (so
+/// linearly mapped, as a one-entry scatterlist needs): for data the core
+/// makes itself (WRITE SAME's blocks, VERIFY's medium data).
+pub(crate) fn with_kernel_buffer<R>(buf: &mut KVec<u8>, f: impl FnOnce(&mut SgBuffer) -> R) -> R {
+    let len = buf.len().min(u32::MAX as usize);
+    let mut sg = MaybeUninit::<bindings::scatterlist>::zeroed();
+    // SAFETY: `sg` is writable; `buf` is kmalloc memory (the type's
+    // allocator) of at least `len` bytes, linearly mapped.
+    unsafe { bindings::sg_init_one(sg.as_mut_ptr(), buf.as_mut_ptr().cast(), len as u32) };
+    // SAFETY: `sg` maps `len` bytes of `buf`, which `&mut` keeps for us and
+    // alive until `f` returns, as is `sg`.
+    let mut sgb = unsafe { SgBuffer::from_raw(sg.as_mut_ptr(), 1, len) };
+    f(&mut sgb)
+}
+
 impl SgBuffer {
     /// Wraps a command's scatterlist.
     ///

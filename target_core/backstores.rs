@@ -83,6 +83,21 @@ impl Backend {
         })
     }
 
+    /// Makes writes durable (`flush`); nothing to do for a backstore built
+    /// for ABI 0.3 or older, whose table has no `flush`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore.
+    pub(crate) unsafe fn flush(&self, dev: *mut kernel::ffi::c_void, offset: u64, len: u64) -> Result {
+        let ops = self.ops();
+        if ops.abi_minor < 4 {
+            return Ok(());
+        }
+        // SAFETY: By the safety requirement; the field exists from ABI 0.4.
+        kernel::error::to_result(unsafe { (ops.flush)(dev, offset, len) })
+    }
+
     /// The default INQUIRY product identification of its devices.
     pub(crate) fn product(&self) -> &CStr {
         // SAFETY: A static NUL-terminated string of the table.

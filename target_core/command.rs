@@ -35,7 +35,7 @@ const MAX_CDB_LEN: u32 = 260;
 /// What the CDB decoder accepts. DPO and FUA as the device says (LIO's
 /// target_check_fua()); protection information, ANCHOR, NDOB and COMPARE
 /// AND WRITE are refused until the engine has them.
-const DECODE: DecodeOptions = DecodeOptions {
+pub(crate) const DECODE: DecodeOptions = DecodeOptions {
     dpofua: false,
     protection: false,
     anchor: false,
@@ -120,7 +120,8 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         direction: cmd.direction,
         protocol_id: cmd.protocol_id,
     };
-    let outcome = run(&mut req, cdb);
+    let (outcome, complete_type) = run(&mut req, cdb);
+    cmd.complete_type = complete_type;
     let offered = cmd.data_len as usize;
     cmd.residual_kind = abi::RESIDUAL_NONE;
     cmd.residual = 0;
@@ -155,11 +156,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     0
 }
 
-/// Decodes and runs the command.
-fn run(req: &mut Request<'_>, cdb: &[u8]) -> Outcome {
+/// Decodes and runs the command; returns how it ended and the device's
+/// `complete_type`.
+fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
     let Some(lun) = req.tpg.luns.get(req.lun) else {
-        return spc_emulate::no_such_lun(req, cdb);
+        return (spc_emulate::no_such_lun(req, cdb), 0);
     };
+    let complete_type = lun.dev.complete_type();
+    (decode_and_dispatch(req, &lun, cdb), complete_type)
+}
+
+fn decode_and_dispatch(req: &mut Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Outcome {
     let options = DecodeOptions {
         dpofua: lun.dev.dpofua(),
         ..DECODE
@@ -168,7 +175,7 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> Outcome {
         Ok(d) => d,
         Err(e) => return e.into(),
     };
-    dispatch(req, &lun, &decoded)
+    dispatch(req, lun, &decoded)
 }
 
 fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> Outcome {
@@ -211,9 +218,33 @@ fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> O
         C::Read(rw) => sbc_emulate::read_write(req, lun, false, &rw),
         C::Write(rw) => sbc_emulate::read_write(req, lun, true, &rw),
         C::SynchronizeCache { lba, blocks, .. } => sbc_emulate::synchronize_cache(lun, lba, blocks),
-        C::Verify(rw) => sbc_emulate::verify(lun, &rw),
-        // Decoded, but not emulated yet: refused as LIO refuses what it
-        // does not support, so the initiator falls back.
+        C::Verify(rw) => sbc_emulate::verify(req, lun, &rw),
+        C::WriteAndVerify(rw) => sbc_emulate::write_and_verify(req, lun, &rw),
+        C::WriteSame {
+            lba, blocks, unmap, ..
+        } => sbc_emulate::write_same(req, lun, lba, blocks, unmap),
+        C::GetLbaStatus { lba, alloc_len } => sbc_emulate::get_lba_status(req, lun, lba, alloc_len),
+        C::ModeSelect { ten, param_len, .. } => spc_emulate::mode_select(req, lun, ten, param_len),
+        C::ReportSupportedOpcodes {
+            rctd,
+            options,
+            requested_opcode,
+            requested_sa,
+            alloc_len,
+        } => spc_emulate::report_supported_opcodes(
+            req,
+            lun,
+            rctd,
+            options,
+            (requested_opcode, requested_sa),
+            alloc_len,
+        ),
+        C::ReportSupportedTmfs { repd, alloc_len } => {
+            spc_emulate::report_supported_tmfs(req, repd, alloc_len)
+        }
+        // Decoded, but not executed yet (reservations, REPORT TARGET PORT
+        // GROUPS, UNMAP): refused as LIO refuses what it does not support,
+        // so the initiator falls back.
         _ => cdb::CdbError::invalid_opcode().into(),
     }
 }

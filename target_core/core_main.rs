@@ -53,6 +53,9 @@ mod mode;
 #[path = "../proto/src/report_luns.rs"]
 mod report_luns;
 #[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/rsoc.rs"]
+mod rsoc;
+#[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/sbc.rs"]
 mod sbc;
 #[allow(dead_code, unreachable_pub)]

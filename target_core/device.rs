@@ -9,7 +9,7 @@
 //! (device_attrib.rs), `pr/` (device_pr.rs), `alua/` (device_alua.rs),
 //! `statistics/` (device_stats.rs), `wwn/` and `action/`.
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -149,6 +149,8 @@ pub(crate) struct DeviceState {
     /// DPO and FUA are taken (write cache and FUA emulation both on, LIO's
     /// target_check_fua()): read by every write, so kept out of `config`.
     dpofua: AtomicBool,
+    /// `attrib/complete_type`, which commands hand to the fabric.
+    complete_type: AtomicU8,
     /// The persistent reservation state: `pr/`.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
@@ -291,6 +293,7 @@ impl Device {
                 }),
                 exports: AtomicU32::new(0),
                 dpofua: AtomicBool::new(false),
+                complete_type: AtomicU8::new(0),
                 pr <- new_mutex!(PrState::new()),
                 alua <- new_mutex!(AluaGroups::new()),
                 stats: DeviceStats::new(),
@@ -765,6 +768,13 @@ impl DeviceState {
         unsafe { self.backend.read_write(self.state, write, offset, buf) }
     }
 
+    /// Makes the writes to `len` bytes from byte `offset` durable (0: to
+    /// the end).
+    pub(crate) fn flush(&self, offset: u64, len: u64) -> Result {
+        // SAFETY: As in `read_write`.
+        unsafe { self.backend.flush(self.state, offset, len) }
+    }
+
     /// The identification INQUIRY reports.
     pub(crate) fn inquiry_ids(&self) -> InquiryIds {
         let config = self.config.lock();
@@ -783,13 +793,35 @@ impl DeviceState {
         self.config.lock().attrib
     }
 
+    /// Changes `attrib/` values from a command (MODE SELECT): `f` sees them
+    /// under the device's lock and changes nothing when it fails.
+    pub(crate) fn change_attributes<T, E>(
+        &self,
+        f: impl FnOnce(&mut DeviceAttributes) -> core::result::Result<T, E>,
+    ) -> core::result::Result<T, E> {
+        let mut config = self.config.lock();
+        let mut attrib = config.attrib;
+        let value = f(&mut attrib)?;
+        config.attrib = attrib;
+        self.attributes_changed(&attrib);
+        Ok(value)
+    }
+
     /// Whether DPO and FUA are taken (see `dpofua`).
     pub(crate) fn dpofua(&self) -> bool {
         self.dpofua.load(Ordering::Relaxed)
     }
 
-    /// Recomputes `dpofua` after `attrib/` changed (under `config`).
+    /// `attrib/complete_type` (see the fabric ABI's `Command`).
+    pub(crate) fn complete_type(&self) -> u8 {
+        self.complete_type.load(Ordering::Relaxed)
+    }
+
+    /// Recomputes what commands read without the lock after `attrib/`
+    /// changed (under `config`).
     pub(crate) fn attributes_changed(&self, attrib: &DeviceAttributes) {
+        self.complete_type
+            .store(attrib.complete_type, Ordering::Relaxed);
         self.dpofua.store(
             attrib.emulate_write_cache && attrib.emulate_fua_write,
             Ordering::Relaxed,

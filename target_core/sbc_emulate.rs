@@ -11,6 +11,14 @@ use crate::fabric::abi;
 use crate::lun_map::MappedLun;
 use crate::sbc;
 use crate::sense::{Sense, SenseKey};
+use crate::sg::with_kernel_buffer;
+
+/// The most bytes the engine moves through a buffer of its own at once
+/// (WRITE SAME's repeated block, VERIFY's medium data): kmalloc'd, so kept
+/// small.
+const CHUNK: usize = 64 * 1024;
+/// MISCOMPARE DURING VERIFY OPERATION.
+const MISCOMPARE_DURING_VERIFY: (u8, u8) = (0x1d, 0x00);
 
 /// INVALID FIELD IN COMMAND INFORMATION UNIT: the transport's length does
 /// not match a write's (LIO's TCM_INVALID_FIELD_IN_COMMAND_IU).
@@ -87,22 +95,7 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw
     req.data.limit(moved as usize);
     if moved != 0 {
         if let Err(e) = lun.dev.read_write(write, rw.lba * block_size, &mut req.data) {
-            pr_err!(
-                "lun {}: {} of {} blocks at {} failed ({:?})\n",
-                req.lun,
-                if write { "write" } else { "read" },
-                rw.blocks,
-                rw.lba,
-                e
-            );
-            let (asc, ascq) = if write {
-                WRITE_ERROR
-            } else {
-                UNRECOVERED_READ_ERROR
-            };
-            let mut sense = Sense::new(SenseKey::MediumError, asc, ascq);
-            sense.information = Some(rw.lba);
-            return Outcome::Check(sense);
+            return medium_error(write, rw.lba, e);
         }
     }
     Outcome::Good {
@@ -111,24 +104,204 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw
     }
 }
 
-/// SYNCHRONIZE CACHE(10/16): the range is checked; the backstores have no
-/// cache of their own yet (the ramdisk has none), so nothing is left to do.
+/// SYNCHRONIZE CACHE(10/16): the range is checked, then the backstore
+/// makes it durable (0 blocks: to the end). IMMED is taken, and the command
+/// still completes once the data is durable, which SBC-4 allows.
 pub(crate) fn synchronize_cache(lun: &MappedLun, lba: u64, blocks: u32) -> Outcome {
-    match check_range(lba, blocks, lun.io.blocks) {
-        Ok(()) => Outcome::NO_DATA,
-        Err(e) => e.into(),
+    if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
+        return e.into();
+    }
+    let block_size = u64::from(lun.io.block_size);
+    if let Err(e) = lun.dev.flush(lba * block_size, u64::from(blocks) * block_size) {
+        return medium_error(true, lba, e);
+    }
+    Outcome::NO_DATA
+}
+
+
+/// A zeroed kmalloc'd buffer of `len` bytes, or the CHECK CONDITION for
+/// running out of memory.
+fn kernel_buffer(len: usize) -> Result<KVec<u8>, Outcome> {
+    let mut v = KVec::new();
+    v.resize(len, 0, GFP_KERNEL)
+        .map_err(|_| Outcome::check(SenseKey::HardwareError, 0x55, 0x03))?;
+    Ok(v)
+}
+
+/// The CHECK CONDITION for a failed medium access at `lba`.
+fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
+    pr_err!(
+        "{} at LBA {} failed ({:?})\n",
+        if write { "write" } else { "read" },
+        lba,
+        e
+    );
+    let (asc, ascq) = if write {
+        WRITE_ERROR
+    } else {
+        UNRECOVERED_READ_ERROR
+    };
+    let mut sense = Sense::new(SenseKey::MediumError, asc, ascq);
+    sense.information = Some(lba);
+    Outcome::Check(sense)
+}
+
+/// WRITE AND VERIFY(10/12/16): the write, made durable before GOOD; the
+/// data written is the data compared, so the verification cannot fail
+/// short of a medium error, which the write or the flush reports.
+pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome {
+    let outcome = read_write(req, lun, true, rw);
+    if !matches!(outcome, Outcome::Good { .. }) {
+        return outcome;
+    }
+    let block_size = u64::from(lun.io.block_size);
+    if let Err(e) = lun.dev.flush(rw.lba * block_size, u64::from(rw.blocks) * block_size) {
+        return medium_error(true, rw.lba, e);
+    }
+    outcome
+}
+
+/// WRITE SAME(10/16) without UNMAP: the one block of data-out written to
+/// every block of the range, a chunk of copies at a time.
+pub(crate) fn write_same(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    lba: u64,
+    blocks: u32,
+    unmap: bool,
+) -> Outcome {
+    if unmap {
+        // No backstore of ours deallocates blocks yet (emulate_tpws is off):
+        // refused as LIO refuses it then, pointing at the UNMAP bit.
+        return CdbError::invalid_field(1, Some(3)).into();
+    }
+    if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
+        return e.into();
+    }
+    let max = lun.dev.attributes().max_write_same_len;
+    if blocks > max {
+        pr_err!("WRITE SAME of {} blocks is more than max_write_same_len {}\n", blocks, max);
+        return CdbError::invalid_field(0, None).into();
+    }
+    let bs = lun.io.block_size as usize;
+    if req.direction != abi::DIRECTION_TO_DEVICE || req.data.len() < bs {
+        let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
+        return Outcome::check(SenseKey::IllegalRequest, asc, ascq);
+    }
+    let per_chunk = (CHUNK / bs).max(1);
+    let mut chunk = match kernel_buffer(per_chunk.min(blocks as usize) * bs) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let (first, rest) = chunk.split_at_mut(bs);
+    req.data.read_at(0, first);
+    for copy in rest.chunks_mut(bs) {
+        copy.copy_from_slice(&first[..copy.len()]);
+    }
+    let mut at = lba;
+    let end = lba + u64::from(blocks);
+    while at < end {
+        // At most `per_chunk`, a usize.
+        let n = (end - at).min(per_chunk as u64) as usize;
+        let written = with_kernel_buffer(&mut chunk, |buf| {
+            buf.limit(n * bs);
+            lun.dev.read_write(true, at * bs as u64, buf)
+        });
+        if let Err(e) = written {
+            return medium_error(true, at, e);
+        }
+        at += n as u64;
+    }
+    Outcome::Good {
+        moved: bs,
+        overflow: 0,
     }
 }
 
-/// VERIFY(10/12/16) without data (BYTCHK 0): the medium of a ramdisk is
-/// always readable; with data to compare it is refused until the engine
-/// compares.
-pub(crate) fn verify(lun: &MappedLun, rw: &Rw) -> Outcome {
-    if rw.bytchk != 0 {
-        return CdbError::invalid_field(1, Some(2)).into();
+/// VERIFY(10/12/16): without data (BYTCHK 0) the range is checked; with
+/// BYTCHK 1 the data-out is compared with the medium, with BYTCHK 3 its
+/// one block with every block of the range. A difference is MISCOMPARE
+/// with the offset of the first differing byte in INFORMATION (SBC-4).
+pub(crate) fn verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome {
+    if let Err(e) = check_blocks(lun, rw) {
+        return e.into();
     }
-    match check_blocks(lun, rw) {
-        Ok(()) => Outcome::NO_DATA,
-        Err(e) => e.into(),
+    let bs = lun.io.block_size as usize;
+    let expected = match rw.bytchk {
+        0 => return Outcome::NO_DATA,
+        1 => rw.blocks as usize * bs,
+        3 => bs,
+        // BYTCHK 2 is reserved.
+        _ => return CdbError::invalid_field(1, Some(2)).into(),
+    };
+    if req.data.len() != expected {
+        let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
+        return Outcome::check(SenseKey::IllegalRequest, asc, ascq);
     }
+    let per_chunk = (CHUNK / bs).max(1);
+    let mut medium = match kernel_buffer(per_chunk.min(rw.blocks as usize) * bs) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let mut sent = match kernel_buffer(medium.len()) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let mut done = 0usize;
+    let total = rw.blocks as usize * bs;
+    while done < total {
+        let n = (total - done).min(medium.len());
+        let lba = rw.lba + (done / bs) as u64;
+        let read = with_kernel_buffer(&mut medium, |buf| {
+            buf.limit(n);
+            lun.dev.read_write(false, lba * bs as u64, buf)
+        });
+        if let Err(e) = read {
+            return medium_error(false, lba, e);
+        }
+        if rw.bytchk == 1 {
+            req.data.read_at(done, &mut sent[..n]);
+        } else {
+            let (block, _) = sent.split_at_mut(bs);
+            req.data.read_at(0, block);
+            let (first, rest) = sent.split_at_mut(bs);
+            for copy in rest.chunks_mut(bs) {
+                copy.copy_from_slice(&first[..copy.len()]);
+            }
+        }
+        if let Some(i) = medium[..n].iter().zip(&sent[..n]).position(|(a, b)| a != b) {
+            let (asc, ascq) = MISCOMPARE_DURING_VERIFY;
+            let mut sense = Sense::new(SenseKey::Miscompare, asc, ascq);
+            sense.information = Some((done + i) as u64);
+            return Outcome::Check(sense);
+        }
+        done += n;
+    }
+    Outcome::Good {
+        moved: expected,
+        overflow: 0,
+    }
+}
+
+/// GET LBA STATUS: no backstore of ours deallocates blocks, so every block
+/// from `lba` to the end is mapped, reported in descriptors of at most
+/// 2^32 - 1 blocks.
+pub(crate) fn get_lba_status(req: &mut Request<'_>, lun: &MappedLun, lba: u64, alloc_len: u32) -> Outcome {
+    if lba >= lun.io.blocks {
+        return CdbError::lba_out_of_range().into();
+    }
+    let remaining = lun.io.blocks - lba;
+    // One descriptor covers the rest when it fits; the initiator asks again
+    // from where the first one ends otherwise.
+    let blocks = u32::try_from(remaining).unwrap_or(u32::MAX);
+    let mut out = [0u8; 24];
+    let len = sbc::encode_lba_status(
+        [sbc::LbaStatus {
+            lba,
+            blocks,
+            status: sbc::ProvisioningStatus::Mapped,
+        }],
+        &mut out,
+    );
+    data_in(req, &out[..len.min(24)], alloc_len as usize)
 }

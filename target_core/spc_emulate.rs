@@ -13,6 +13,7 @@ use crate::command::{data_in, Outcome, Request};
 use crate::lun_map::MappedLun;
 use crate::mode;
 use crate::report_luns::{self, LunFormat, Lun0};
+use crate::rsoc;
 use crate::sense::{Sense, SenseFormat, SenseKey};
 use crate::vpd;
 
@@ -229,17 +230,9 @@ pub(crate) fn report_luns(req: &mut Request<'_>, select_report: u8, alloc_len: u
     data_in(req, &out[..n], alloc_len as usize)
 }
 
-/// MODE SENSE(6/10): the read-write error recovery, caching, control,
-/// control extension and informational exceptions pages, from the
-/// device's attributes.
-pub(crate) fn mode_sense(
-    req: &mut Request<'_>,
-    lun: &MappedLun,
-    q: &mode::ModeSense,
-    alloc_len: u16,
-) -> Outcome {
-    let attrs = lun.dev.attributes();
-    let m = mode::ModeParams {
+/// The mode page values of `lun` now.
+fn mode_params(lun: &MappedLun, attrs: &crate::attrib::DeviceAttributes) -> mode::ModeParams {
+    mode::ModeParams {
         device_type: DISK,
         write_protect: false,
         dpofua: attrs.emulate_write_cache && attrs.emulate_fua_write,
@@ -252,7 +245,19 @@ pub(crate) fn mode_sense(
         ua_intlck_ctrl: u8::try_from(attrs.emulate_ua_intlck_ctrl).unwrap_or(0),
         tas: attrs.emulate_tas,
         ato: false,
-    };
+    }
+}
+
+/// MODE SENSE(6/10): the read-write error recovery, caching, control,
+/// control extension and informational exceptions pages, from the
+/// device's attributes.
+pub(crate) fn mode_sense(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    q: &mode::ModeSense,
+    alloc_len: u16,
+) -> Outcome {
+    let m = mode_params(lun, &lun.dev.attributes());
     let mut out = match buffer(usize::from(alloc_len)) {
         Ok(b) => b,
         Err(o) => return o,
@@ -264,4 +269,84 @@ pub(crate) fn mode_sense(
         }
         Err(e) => e.into(),
     }
+}
+
+/// MODE SELECT(6/10): the parameter list is checked against the current
+/// values (proto/src/mode.rs); the one changeable setting, the caching
+/// page's WCE, becomes the device's `attrib/emulate_write_cache`.
+pub(crate) fn mode_select(req: &mut Request<'_>, lun: &MappedLun, ten: bool, param_len: u16) -> Outcome {
+    let len = usize::from(param_len);
+    if req.data.len() < len {
+        return CdbError::param_list_length().into();
+    }
+    let mut data = match buffer(len) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    req.data.read_at(0, &mut data);
+    let changes: Result<_, CdbError> = lun.dev.change_attributes(|attrs| {
+        let changes = mode::parse_mode_select(ten, &data, &mode_params(lun, attrs))?;
+        if let Some(wce) = changes.wce {
+            attrs.emulate_write_cache = wce;
+        }
+        Ok(changes)
+    });
+    match changes {
+        Ok(_) => Outcome::Good {
+            moved: len,
+            overflow: 0,
+        },
+        Err(e) => e.into(),
+    }
+}
+
+/// The commands this engine executes, for REPORT SUPPORTED OPERATION CODES:
+/// proto/src/rsoc.rs's table less what is not executed yet (reservations,
+/// REPORT TARGET PORT GROUPS, UNMAP, COMPARE AND WRITE).
+fn command_set(lun: &MappedLun) -> rsoc::CommandSet {
+    rsoc::CommandSet {
+        decode: crate::cdb::DecodeOptions {
+            dpofua: lun.dev.dpofua(),
+            ..crate::command::DECODE
+        },
+        unmap: false,
+        write_same_unmap: false,
+        reservations: false,
+        rsoc: true,
+        report_target_port_groups: false,
+    }
+}
+
+/// REPORT SUPPORTED OPERATION CODES: all commands, or one (options 1-3).
+pub(crate) fn report_supported_opcodes(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    rctd: bool,
+    options: u8,
+    (opcode, service_action): (u8, u16),
+    alloc_len: u32,
+) -> Outcome {
+    let set = command_set(lun);
+    // The whole table is a few hundred bytes: built in full, then cut.
+    let mut out = match buffer(4096) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let len = if options == 0 {
+        rsoc::encode_all_commands(&set, rctd, &mut out)
+    } else {
+        match rsoc::encode_one_command(&set, options, opcode, service_action, rctd, &mut out) {
+            Ok(len) => len,
+            Err(e) => return e.into(),
+        }
+    };
+    data_in(req, &out[..len.min(out.len())], alloc_len as usize)
+}
+
+/// REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS: none yet. Task management
+/// comes with its own work; until then the honest answer is an empty set.
+pub(crate) fn report_supported_tmfs(req: &mut Request<'_>, repd: bool, alloc_len: u32) -> Outcome {
+    let mut out = [0u8; 16];
+    let len = rsoc::encode_supported_tmfs(&rsoc::SupportedTmfs::default(), repd, &mut out);
+    data_in(req, &out[..len.min(16)], alloc_len as usize)
 }

@@ -21,51 +21,38 @@
 #define TCM_RS_LOOP_TARGETS 32
 
 /*
- * Where a command runs (LIO's submit_type values): 0, the default, runs it
- * in the queuing context unless the block layer says more commands follow
- * in the same batch (then those before the last go to the workqueue, so
- * that a batch runs on several CPUs while the submitter goes on); 1 always
- * in the queuing context; 2 always on the workqueue.
+ * Where a command completes when its device's attrib/complete_type leaves
+ * it to the fabric (0), with LIO's values: 0 and 1, in the context that
+ * queued it, right after it ran there (the default: no context switch at
+ * all); 2, from a workqueue, as LIO's tcm_loop does, so that the submitter
+ * goes on while another CPU completes.
  */
 static int submit_type;
 module_param(submit_type, int, 0644);
 MODULE_PARM_DESC(submit_type,
-		 "0: inline unless more commands follow in the batch (default), 1: always inline, 2: always on a workqueue");
+		 "0 or 1: complete in the submitting context (default), 2: complete from a workqueue");
 
 static struct workqueue_struct *tcm_rs_loop_wq;
 
-/* A command's private area: the work that runs it when it is deferred. */
+/* A command's private area: the work that completes it when deferred. */
 struct tcm_rs_loop_cmd {
 	struct work_struct work;
-	void *priv;
 };
 
-static void tcm_rs_loop_work(struct work_struct *work)
+static void tcm_rs_loop_done_work(struct work_struct *work)
 {
 	struct tcm_rs_loop_cmd *c = container_of(work, struct tcm_rs_loop_cmd, work);
 	/* The private area follows the command (scsi_cmd_priv()). */
 	struct scsi_cmnd *sc = (struct scsi_cmnd *)c - 1;
 
-	tcm_rs_loop_queuecommand(c->priv, sc);
+	scsi_done(sc);
 }
 
 static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 					     struct scsi_cmnd *sc)
 {
-	void *priv = *(void **)shost_priv(sh);
-	bool defer = READ_ONCE(submit_type) == 2 ||
-		     (READ_ONCE(submit_type) == 0 && !(sc->flags & SCMD_LAST));
-
-	if (defer) {
-		struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
-
-		c->priv = priv;
-		INIT_WORK(&c->work, tcm_rs_loop_work);
-		queue_work(tcm_rs_loop_wq, &c->work);
-		return 0;
-	}
-	/* The Rust half completes every command it is given. */
-	tcm_rs_loop_queuecommand(priv, sc);
+	/* The Rust half runs and completes every command it is given. */
+	tcm_rs_loop_queuecommand(*(void **)shost_priv(sh), sc);
 	return 0;
 }
 
@@ -161,10 +148,18 @@ void tcm_rs_loop_cmd_fields(struct scsi_cmnd *sc,
 }
 
 void tcm_rs_loop_complete(struct scsi_cmnd *sc, u8 status, u8 host_byte,
-			  unsigned int resid)
+			  unsigned int resid, u8 complete_type)
 {
 	sc->result = status;
 	set_host_byte(sc, host_byte);
 	scsi_set_resid(sc, resid);
+	if (complete_type == 2 ||
+	    (complete_type == 0 && READ_ONCE(submit_type) == 2)) {
+		struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
+
+		INIT_WORK(&c->work, tcm_rs_loop_done_work);
+		queue_work(tcm_rs_loop_wq, &c->work);
+		return;
+	}
 	scsi_done(sc);
 }

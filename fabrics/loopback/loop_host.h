@@ -18,7 +18,7 @@
  */
 struct Scsi_Host *tcm_rs_loop_host_add(void *priv);
 /*
- * The workqueue that runs deferred commands: made at module load, destroyed
+ * The workqueue that completes deferred commands: made at module load, destroyed
  * at unload once every host is gone.
  */
 int tcm_rs_loop_wq_create(void);
@@ -55,9 +55,11 @@ int tcm_rs_loop_queuecommand(void *priv, struct scsi_cmnd *sc);
 
 /*
  * Completes @sc with SAM @status, host byte @host_byte and residual @resid
- * (bytes not transferred).
+ * (bytes not transferred): in this context, or from the workqueue when
+ * @complete_type is 2 (the device's attrib/complete_type), or when it is 0
+ * and the module's submit_type is 2.
  */
 void tcm_rs_loop_complete(struct scsi_cmnd *sc, u8 status, u8 host_byte,
-			  unsigned int resid);
+			  unsigned int resid, u8 complete_type);
 
 #endif /* TCM_RS_LOOP_HOST_H */

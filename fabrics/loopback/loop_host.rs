@@ -165,6 +165,7 @@ impl ScsiCmd {
             task_attr: 0,
             protocol_id,
             status: 0,
+            complete_type: 0,
             residual_kind: 0,
             residual: 0,
             sense: f.sense,
@@ -174,10 +175,13 @@ impl ScsiCmd {
     }
 
     /// Completes the command with SAM `status`, `host_byte` and `resid`
-    /// bytes not transferred.
-    pub(crate) fn complete(self, status: u8, host_byte: u8, resid: u32) {
+    /// bytes not transferred; `complete_type` is the device's wish (0: the
+    /// module's `submit_type` decides, 1: here, 2: from the workqueue).
+    pub(crate) fn complete(self, status: u8, host_byte: u8, resid: u32, complete_type: u8) {
         // SAFETY: Not completed yet (type invariant); `self` is consumed, so
         // it is completed once.
-        unsafe { bindings::tcm_rs_loop_complete(self.sc.as_ptr(), status, host_byte, resid) };
+        unsafe {
+            bindings::tcm_rs_loop_complete(self.sc.as_ptr(), status, host_byte, resid, complete_type)
+        };
     }
 }

@@ -62,7 +62,7 @@ impl kernel::Module for LoopModule {
     }
 }
 
-/// The workqueue of deferred commands (loop_host.c), while the module is
+/// The workqueue of deferred completions (loop_host.c), while the module is
 /// loaded.
 struct Workqueue;
 
@@ -367,20 +367,20 @@ impl Targets {
             .get(cmd.target_id() as usize)
             .and_then(|t| t.clone());
         let Some(tpg) = tpg else {
-            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
         };
         let nexus = {
             let mut state = tpg.state.lock();
             if !state.online {
                 drop(state);
-                return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0);
+                return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0, 0);
             }
             let nexus = state
                 .nexus
                 .and_then(|id| state.core.as_ref().and_then(|core| core.nexus(id)));
             let Some(nexus) = nexus else {
                 drop(state);
-                return cmd.complete(0, loop_host::DID_NO_CONNECT, 0);
+                return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
             };
             state.in_flight += 1;
             nexus
@@ -405,9 +405,9 @@ impl Targets {
                 } else {
                     c.residual
                 };
-                cmd.complete(c.status, loop_host::DID_OK, resid);
+                cmd.complete(c.status, loop_host::DID_OK, resid, c.complete_type);
             }
-            Err(_) => cmd.complete(0, loop_host::DID_NO_CONNECT, 0),
+            Err(_) => cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0),
         }
     }
 }

@@ -3,8 +3,9 @@
 # null_blk and scsi_debug as the block layer's ceilings. Each figure is the
 # median of BENCH_ROUNDS runs; the targets take turns within each round so
 # that drift hits all of them. tcm-rs runs twice: with the loopback
-# fabric's default submission (inline) and with every command queued to a
-# workqueue (submit_type=2, what LIO's tcm_loop does). Prints a table with
+# fabric's default (each command runs and completes in the submitting
+# context) and with completions from a workqueue (submit_type=2, what LIO's
+# tcm_loop does). Prints a table with
 # the ratios tcm-rs / LIO and tcm-rs / null_blk and writes data-path.json
 # into the run directory.
 # Under TCG absolute numbers mean little: compare ratios.
@@ -93,8 +94,8 @@ for round in $(seq "$rounds"); do
 	run lio "$(wait_disk 'LIO-ORG.*RAMDISK')"
 	loop_lun_remove && lio_unload || fail "LIO did not unload"
 
-	# The loopback fabric's default (inline, batches spread over the
-	# workqueue), then every command on the workqueue, as LIO's tcm_loop.
+	# The loopback fabric's default (all in the submitting context), then
+	# completions from a workqueue, as LIO's tcm_loop.
 	for mode in 0 2; do
 		modprobe tcm_rs_loop submit_type=$mode || fail "tcm-rs"
 		loop_lun || fail "tcm-rs LUN"

@@ -63,6 +63,53 @@ answers() {
 	echo "== READ(10) with a transfer length past the end"; sg_raw -r 1024 "$sg" 28 00 00 00 ff ff 00 00 02 00 2>&1 | sense_lines
 }
 
+# Commands LIO refuses or answers differently (GET LBA STATUS, MODE SELECT
+# of WCE, VERIFY with data), and the rest of the block command set, on
+# tcm-rs.
+block_commands() {
+	local dev=$1 sg=$2
+	head -c 512 /dev/urandom >/tmp/block512
+	expect "tcm: sg_opcodes lists what the engine executes" sh -c "
+		sg_opcodes $dev >/tmp/opcodes &&
+		grep -q 'Write same(16)' /tmp/opcodes && grep -q 'Mode select(10)' /tmp/opcodes &&
+		grep -q 'Verify(16)' /tmp/opcodes && grep -q 'Report supported operation codes' /tmp/opcodes &&
+		! grep -qi 'persistent reserve\|unmap\|compare and write\|report target port' /tmp/opcodes"
+	expect "tcm: sg_opcodes for one command" sh -c "sg_opcodes --opcode=0x8a $dev | grep -q 'Write(16)'"
+	local attrib=$TARGET/core/rd_mcp_0/rd0/attrib
+	expect "tcm: WRITE SAME is refused while max_write_same_len is 0, as LIO's ramdisk" sh -c \
+		"sg_write_same --16 --lba=100 --num=300 --in=/tmp/block512 $dev 2>&1 | grep -qi 'illegal request'"
+	expect "tcm: max_write_same_len set" sh -c "echo 65535 >$attrib/max_write_same_len"
+	expect "tcm: WRITE SAME(16) of 300 blocks" sg_write_same --16 --lba=100 --num=300 --in=/tmp/block512 "$dev"
+	expect "tcm: every block of the range holds the pattern" sh -c "
+		for i in 100 101 250 399; do dd if=$dev bs=512 skip=\$i count=1 iflag=direct status=none | cmp -s - /tmp/block512 || exit 1; done &&
+		! dd if=$dev bs=512 skip=400 count=1 iflag=direct status=none | cmp -s - /tmp/block512"
+	expect "tcm: WRITE SAME with UNMAP is refused (no thin provisioning)" \
+		sh -c "sg_write_same --unmap --lba=0 --num=8 --in=/tmp/block512 $dev 2>&1 | grep -qi 'illegal request'"
+	expect "tcm: VERIFY with BYTCHK=3 matches the written range" \
+		sg_verify --ebytchk=3 --ndo=512 --lba=100 --count=300 --in=/tmp/block512 "$dev"
+	head -c 512 /dev/urandom >/tmp/other512
+	expect "tcm: VERIFY with other data is a MISCOMPARE" sh -c \
+		"sg_verify --ebytchk=3 --ndo=512 --lba=100 --count=4 --in=/tmp/other512 $dev 2>&1 | grep -qi miscompare"
+	expect "tcm: VERIFY with BYTCHK=1 of the blocks read back" sh -c "
+		dd if=$dev bs=512 skip=90 count=20 iflag=direct status=none >/tmp/range &&
+		sg_verify --ebytchk=1 --ndo=10240 --lba=90 --count=20 --in=/tmp/range $dev"
+	expect "tcm: WRITE AND VERIFY(10) writes" sh -c "
+		sg_raw -s 512 -i /tmp/other512 $sg 2e 00 00 00 00 0a 00 00 01 00 >/dev/null 2>&1 &&
+		dd if=$dev bs=512 skip=10 count=1 iflag=direct status=none | cmp - /tmp/other512"
+	expect "tcm: GET LBA STATUS: every block is mapped" sh -c \
+		"sg_get_lba_status --lba=5 $dev | grep -qi 'mapped'"
+	local a=$TARGET/core/rd_mcp_0/rd0/attrib/emulate_write_cache
+	expect "tcm: MODE SELECT sets WCE (caching page byte 2, bit 2)" sh -c "
+		sg_wr_mode --page=8 --contents=0,0,4 --mask=0,0,4 $dev && test \$(cat $a) = 1 &&
+		sg_wr_mode --page=8 --contents=0,0,0 --mask=0,0,4 $dev && test \$(cat $a) = 0"
+	expect "tcm: MODE SELECT refuses a change of an unchangeable field (RCD)" sh -c "
+		! sg_wr_mode --force --page=8 --contents=8,12,1,0,0,0,0,0,0,0,0,0,20,0,0,0,0,0,0,0 $dev 2>/tmp/wr_mode.err &&
+		grep -qi 'invalid field in param' /tmp/wr_mode.err"
+	expect "tcm: the write cache flag follows emulate_write_cache" sh -c "
+		echo 1 >$a && sg_modes -p 8 $dev | grep -q 'WCE *1' && echo 0 >$a"
+	expect "tcm: SYNCHRONIZE CACHE(16) of a range" sg_sync --16 --lba=0 --count=64 "$dev"
+}
+
 sense_lines() { grep -i 'status\|sense key:\|additional sense'; }
 
 exercise() {
@@ -101,12 +148,19 @@ exercise() {
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio2.$core
 	if [ "$core" = tcm ]; then
 		local p=/sys/module/tcm_rs_loop/parameters/submit_type
-		expect "tcm: every command on the workqueue (submit_type=2)" sh -c "echo 2 >$p"
-		expect "tcm: fio random writes with verify, queued, 4 jobs" \
+		expect "tcm: completions from the workqueue (submit_type=2)" sh -c "echo 2 >$p"
+		expect "tcm: fio random writes with verify, completed from the workqueue, 4 jobs" \
 			fio --name=queued --filename="$dev" --ioengine=libaio --direct=1 \
 			--rw=randwrite --bsrange=4k-64k --size=4M --iodepth=16 --numjobs=4 --offset_increment=4M \
 			--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio3.$core
-		expect "tcm: batches spread over the workqueue (submit_type=0)" sh -c "echo 0 >$p"
+		expect "tcm: completions in the submitting context again (submit_type=0)" sh -c "echo 0 >$p"
+		local ct=$TARGET/core/rd_mcp_0/rd0/attrib/complete_type
+		expect "tcm: the device asks for queued completions (attrib/complete_type=2)" sh -c "echo 2 >$ct"
+		expect "tcm: fio random reads and writes with verify, device-queued completions" \
+			fio --name=devqueued --filename="$dev" --ioengine=libaio --direct=1 \
+			--rw=randrw --bs=8k --size=4M --iodepth=8 \
+			--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio5.$core
+		expect "tcm: complete_type back to the fabric's default" sh -c "echo 0 >$ct"
 		expect "tcm: fio batched random writes with verify" \
 			fio --name=batched --filename="$dev" --ioengine=libaio --direct=1 \
 			--rw=randwrite --bs=4k --size=8M --iodepth=32 --iodepth_batch_submit=16 \
@@ -142,6 +196,7 @@ exercise() {
 			"sg_raw -r 64 $sg 3c 00 00 00 00 00 00 00 40 00 2>&1 | grep -q 'Error in Command: byte 0'"
 		expect "tcm: INQUIRY with the obsolete CMDDT bit is refused, pointing at it" sh -c \
 			"sg_raw -r 36 $sg 12 02 00 00 24 00 2>&1 | grep -q 'Error in Command: byte 1 bit 1'"
+		block_commands "$dev" "$sg"
 	fi
 	expect_errno EPERM "$core: the nexus cannot end while a LUN is linked" bash -c "echo NULL >$tpg/nexus"
 	expect "$core: unlink LUN 0" rm "$tpg/lun/lun_0/rd0"
