@@ -103,10 +103,10 @@ block_commands() {
 		sg_wr_mode --page=8 --contents=0,0,4 --mask=0,0,4 $dev && test \$(cat $a) = 1 &&
 		sg_wr_mode --page=8 --contents=0,0,0 --mask=0,0,4 $dev && test \$(cat $a) = 0"
 	expect "tcm: MODE SELECT refuses a change of an unchangeable field (RCD)" sh -c "
-		! sg_wr_mode --force --page=8 --contents=8,12,1,0,0,0,0,0,0,0,0,0,20,0,0,0,0,0,0,0 $dev 2>/tmp/wr_mode.err &&
-		grep -qi 'invalid field in param' /tmp/wr_mode.err"
+		sg_wr_mode --force --page=8 --contents=8,12,1,0,0,0,0,0,0,0,0,0,20,0,0,0,0,0,0,0 $dev >/tmp/wr_mode.err 2>&1
+		test \$? != 0 && grep -qi 'illegal request' /tmp/wr_mode.err"
 	expect "tcm: the write cache flag follows emulate_write_cache" sh -c "
-		echo 1 >$a && sg_modes -p 8 $dev | grep -q 'WCE *1' && echo 0 >$a"
+		echo 1 >$a && test \"\$(sg_modes -p 8 -r $dev | od -An -tx1 -j 18 -N 1 | tr -d ' ')\" = 04 && echo 0 >$a"
 	expect "tcm: SYNCHRONIZE CACHE(16) of a range" sg_sync --16 --lba=0 --count=64 "$dev"
 }
 
