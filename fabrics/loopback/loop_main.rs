@@ -35,7 +35,7 @@ mod sdk;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{fabric_attrs, CoreTpg, Fabric, FabricAttrs, Page, Registration, SessionId};
+use sdk::{fabric_attrs, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId};
 
 module! {
     type: LoopModule,
@@ -160,27 +160,57 @@ struct LoopTpg {
 /// A TPG's state, shared with the commands that run on it.
 #[pin_data]
 struct TpgShared {
+    /// The configuration, changed by attribute writes.
     #[pin]
     state: Mutex<TpgState>,
-    /// Signalled when the last command in flight completes.
+    /// What commands need, published from `state` by every change of it:
+    /// a spinlock held for a few instructions per command, so that
+    /// commands from several CPUs do not queue on the mutex.
+    #[pin]
+    gate: SpinLock<Gate>,
+    /// Signalled when the last command in flight completes while someone
+    /// waits for it.
     #[pin]
     idle: CondVar,
 }
 
+/// The command side of a TPG.
+struct Gate {
+    /// The nexus commands go through; `None` without one, or offline.
+    nexus: Option<Nexus>,
+    online: bool,
+    /// Commands running on the TPG; the nexus and the core's TPG stay
+    /// until they are done.
+    in_flight: u32,
+    /// Someone waits for `in_flight` to reach 0.
+    draining: bool,
+}
+
 impl TpgShared {
-    /// Waits until no command runs on the TPG (none can start: the caller
-    /// has taken the nexus or the core away under the lock).
-    fn wait_idle(&self, state: &mut kernel::sync::MutexGuard<'_, TpgState>) {
-        while state.in_flight != 0 {
-            self.idle.wait(state);
+    /// Publishes `state` to the commands (called with it locked, after
+    /// every change of the nexus, the core or `online`).
+    fn publish(&self, state: &TpgState) {
+        let nexus = state
+            .nexus
+            .and_then(|id| state.core.as_ref().and_then(|core| core.nexus(id)));
+        let mut gate = self.gate.lock();
+        gate.nexus = nexus;
+        gate.online = state.online;
+    }
+
+    /// Waits until no command runs on the TPG; called after `publish` has
+    /// taken the nexus away, so none can start.
+    fn wait_idle(&self) {
+        let mut gate = self.gate.lock();
+        gate.draining = true;
+        while gate.in_flight != 0 {
+            self.idle.wait(&mut gate);
         }
+        gate.draining = false;
     }
 }
 
 struct TpgState {
-    /// Commands running on the TPG without its lock; the nexus and the
-    /// core's TPG stay until they are done.
-    in_flight: u32,
     /// The LUNs linked (LIO's `tl_tpg_port_count`): the nexus stays while
     /// there are any.
     linked_luns: u32,
@@ -276,12 +306,17 @@ impl Fabric for Loopback {
         let shared = Arc::pin_init(
             pin_init!(TpgShared {
                 state <- new_mutex!(TpgState {
-                    in_flight: 0,
                     linked_luns: 0,
                     core: Some(core),
                     nexus: None,
                     online: true,
                     fabric_prot_type: 0,
+                }),
+                gate <- new_spinlock!(Gate {
+                    nexus: None,
+                    online: true,
+                    in_flight: 0,
+                    draining: false,
                 }),
                 idle <- new_condvar!(),
             }),
@@ -329,7 +364,8 @@ impl Drop for LoopTpg {
         }
         let mut state = self.shared.state.lock();
         let core = state.core.take();
-        self.shared.wait_idle(&mut state);
+        self.shared.publish(&state);
+        self.shared.wait_idle();
         drop(state);
         // Ends the sessions.
         drop(core);
@@ -370,33 +406,31 @@ impl Targets {
             return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
         };
         let nexus = {
-            let mut state = tpg.state.lock();
-            if !state.online {
-                drop(state);
+            let mut gate = tpg.gate.lock();
+            if !gate.online {
+                drop(gate);
                 return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0, 0);
             }
-            let nexus = state
-                .nexus
-                .and_then(|id| state.core.as_ref().and_then(|core| core.nexus(id)));
-            let Some(nexus) = nexus else {
-                drop(state);
+            let Some(nexus) = gate.nexus else {
+                drop(gate);
                 return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
             };
-            state.in_flight += 1;
+            gate.in_flight += 1;
             nexus
         };
         let mut c = cmd.to_command(self.protocol.id());
         // SAFETY: While `in_flight` counts this command the session stays
-        // registered and the core's TPG stays (`wait_idle` is called before
+        // registered and the core's TPG stays (`wait_idle` runs before
         // either goes). The command's pointers are valid until it completes,
         // below, and the midlayer does not touch its buffer meanwhile.
         let done = unsafe { nexus.execute(&mut c) };
-        {
-            let mut state = tpg.state.lock();
-            state.in_flight -= 1;
-            if state.in_flight == 0 {
-                tpg.idle.notify_all();
-            }
+        let wake = {
+            let mut gate = tpg.gate.lock();
+            gate.in_flight -= 1;
+            gate.in_flight == 0 && gate.draining
+        };
+        if wake {
+            tpg.idle.notify_all();
         }
         match done {
             Ok(()) => {
@@ -441,7 +475,8 @@ impl LoopTpg {
             }
             let id = state.nexus.take().ok_or(ENODEV)?;
             // Commands that found the nexus finish with it first.
-            self.shared.wait_idle(&mut state);
+            self.shared.publish(&state);
+            self.shared.wait_idle();
             if let Some(core) = state.core.as_mut() {
                 core.remove_session(id);
             }
@@ -477,6 +512,7 @@ impl LoopTpg {
         let port = CString::try_from_fmt(fmt!("{}", kernel::str::BStr::from_bytes(port)))?;
         let id = state.core.as_mut().ok_or(ENODEV)?.add_session(&port)?;
         state.nexus = Some(id);
+        self.shared.publish(&state);
         Ok(())
     }
 
@@ -494,7 +530,9 @@ impl LoopTpg {
                 return Err(EINVAL);
             }
         };
-        self.shared.state.lock().online = online;
+        let mut state = self.shared.state.lock();
+        state.online = online;
+        self.shared.publish(&state);
         Ok(())
     }
 

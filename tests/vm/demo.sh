@@ -1,7 +1,8 @@
 # `make run`: what tcm-rs does today, shown in the test VM: a ramdisk
 # exported through a loopback target, built with Debian's unmodified
-# targetcli-fb, and the configfs semantics behind it. Grows into a demo
-# target served over loopback and iSCSI as the engine and fabrics land.
+# targetcli-fb, the disk it becomes (sg3_utils, a file system, fio), and
+# the configfs semantics behind it. Grows into a demo target served over
+# iSCSI as the fabrics land.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 step() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
@@ -27,6 +28,19 @@ show "ls -l $TARGET/loopback/naa.5001405000000d01/tpgt_1/lun/lun_0/"
 show cat $TARGET/loopback/naa.5001405000000d01/tpgt_1/nexus
 show "grep Status $D/info"
 show cat $TARGET/loopback/naa.5001405000000d01/tpgt_1/lun/lun_0/alua_tg_pt_gp
+
+step "The LUN is a SCSI disk of the initiator side: the tcm-rs engine answers it"
+sleep 1
+DEV=$(lsscsi | awk '/LIO-ORG/ && /RAMDISK/ {print $NF; exit}')
+[ -b "$DEV" ] || fail "the LUN did not become a disk"
+show "lsscsi | grep -i 'tcm\|LIO'"
+show "sg_inq -p 0x83 $DEV | head -n 12"
+show "sg_readcap -l $DEV | grep -i 'last lba\|block length'"
+show "mkfs.ext4 -q -F $DEV && mkdir -p /tmp/demo-fs && mount $DEV /tmp/demo-fs"
+show "head -c 2M /dev/urandom >/tmp/demo-fs/file && sha256sum /tmp/demo-fs/file >/tmp/demo.sum"
+show "umount /tmp/demo-fs && mount $DEV /tmp/demo-fs && sha256sum -c /tmp/demo.sum && umount /tmp/demo-fs"
+show "fio --name=demo --filename=$DEV --ioengine=libaio --direct=1 --rw=randread --bs=4k --iodepth=1 \
+	--runtime=2 --time_based --output-format=terse | cut -d';' -f8 | sed 's/^/4k random read IOPS at QD1: /'"
 
 step "What is in use cannot be removed; bad input is refused with a reason"
 show "rmdir $D || true"
