@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C half of tcm_rs_fileio; see fileio_file.h.
+ */
+#include <linux/bvec.h>
+#include <linux/blkdev.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "fileio_file.h"
+
+/* Entries of a command's scatterlist described on the stack. */
+#define TCM_RS_FILE_STACK_BVECS 8
+
+int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
+{
+	int flags = O_RDWR | O_CREAT | O_LARGEFILE | O_DSYNC;
+	struct file *f;
+
+	if (buffered)
+		flags &= ~O_DSYNC;
+	f = filp_open(path, flags, 0600);
+	if (IS_ERR(f)) {
+		pr_err("filp_open(%s) failed\n", path);
+		return PTR_ERR(f);
+	}
+	*out = f;
+	return 0;
+}
+
+void tcm_rs_file_close(struct file *f)
+{
+	filp_close(f, NULL);
+}
+
+void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
+{
+	struct inode *inode = f->f_mapping->host;
+
+	info->size = i_size_read(inode);
+	info->block_size = 0;
+	info->is_blk = 0;
+	info->nonrot = 0;
+	if (S_ISBLK(inode->i_mode)) {
+		struct block_device *bdev = I_BDEV(inode);
+
+		info->is_blk = 1;
+		info->block_size = bdev_logical_block_size(bdev);
+		info->nonrot = !bdev_rot(bdev);
+	}
+}
+
+int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+		   size_t len, u64 pos, bool write)
+{
+	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct bio_vec *bvecs = stack_bvecs;
+	struct scatterlist *sg;
+	struct iov_iter iter;
+	loff_t ppos = pos;
+	unsigned int i, used = 0;
+	size_t left = len;
+	ssize_t ret;
+	int err = 0;
+
+	if (nents > TCM_RS_FILE_STACK_BVECS) {
+		bvecs = kvmalloc_array(nents, sizeof(*bvecs), GFP_KERNEL);
+		if (!bvecs)
+			return -ENOMEM;
+	}
+	/* Only the first @len bytes: the list may map more. */
+	for_each_sg(sgl, sg, nents, i) {
+		unsigned int n;
+
+		if (!left)
+			break;
+		n = min_t(size_t, sg->length, left);
+		bvec_set_page(&bvecs[used++], sg_page(sg), n, sg->offset);
+		left -= n;
+	}
+	if (left) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvecs, used, len);
+	if (write)
+		ret = vfs_iter_write(f, &iter, &ppos, 0);
+	else
+		ret = vfs_iter_read(f, &iter, &ppos, 0);
+
+	if (ret < 0) {
+		err = ret;
+	} else if ((size_t)ret != len) {
+		if (write || S_ISBLK(file_inode(f)->i_mode)) {
+			err = -EIO;
+		} else {
+			/*
+			 * The file ends before the device does (it was just
+			 * created, or truncated under us): the rest reads as
+			 * zeroes, and no stale page content goes out.
+			 */
+			if (iov_iter_zero(len - ret, &iter) != len - ret)
+				err = -EIO;
+		}
+	}
+	if (err)
+		pr_err("%s of %zu bytes at %llu returned %zd\n",
+		       write ? "write" : "read", len, pos, ret);
+out:
+	if (bvecs != stack_bvecs)
+		kvfree(bvecs);
+	return err;
+}
