@@ -6,15 +6,36 @@
 #include <linux/blkdev.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/completion.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "fileio_file.h"
 
 /* Entries of a command's scatterlist described on the stack. */
 #define TCM_RS_FILE_STACK_BVECS 8
+
+/*
+ * Runs the I/O of commands that arrive inside a bio submission (see
+ * tcm_rs_file_rw). WQ_MEM_RECLAIM: the initiator may be writing back pages
+ * to free memory.
+ */
+static struct workqueue_struct *tcm_rs_file_wq;
+
+int tcm_rs_file_wq_create(void)
+{
+	tcm_rs_file_wq = alloc_workqueue("tcm_rs_fileio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	return tcm_rs_file_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_file_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_file_wq);
+}
 
 int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
 {
@@ -54,8 +75,8 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
 	}
 }
 
-int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
-		   size_t len, u64 pos, bool write)
+static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
+			     unsigned int nents, size_t len, u64 pos, bool write)
 {
 	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
 	struct bio_vec *bvecs = stack_bvecs;
@@ -115,4 +136,55 @@ out:
 	if (bvecs != stack_bvecs)
 		kvfree(bvecs);
 	return err;
+}
+
+/* A command's I/O handed to tcm_rs_file_wq, on the submitter's stack. */
+struct tcm_rs_file_work {
+	struct work_struct work;
+	struct completion done;
+	struct file *f;
+	struct scatterlist *sgl;
+	unsigned int nents;
+	size_t len;
+	u64 pos;
+	bool write;
+	int ret;
+};
+
+static void tcm_rs_file_work_fn(struct work_struct *work)
+{
+	struct tcm_rs_file_work *w = container_of(work, struct tcm_rs_file_work, work);
+
+	w->ret = tcm_rs_file_do_rw(w->f, w->sgl, w->nents, w->len, w->pos, w->write);
+	complete(&w->done);
+}
+
+int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+		   size_t len, u64 pos, bool write)
+{
+	struct tcm_rs_file_work w;
+
+	/*
+	 * A fabric may execute a command in the context that submitted it to
+	 * the initiator's block layer (the loopback fabric does). There, the
+	 * bios that reading or writing a block device (or a file system on
+	 * one) makes are only queued on current->bio_list until that
+	 * submission returns, and waiting for them would never end: do the
+	 * I/O in a worker, which submits them at once, and wait for it.
+	 */
+	if (!current->bio_list)
+		return tcm_rs_file_do_rw(f, sgl, nents, len, pos, write);
+
+	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_work_fn);
+	init_completion(&w.done);
+	w.f = f;
+	w.sgl = sgl;
+	w.nents = nents;
+	w.len = len;
+	w.pos = pos;
+	w.write = write;
+	queue_work(tcm_rs_file_wq, &w.work);
+	wait_for_completion(&w.done);
+	destroy_work_on_stack(&w.work);
+	return w.ret;
 }

@@ -26,6 +26,12 @@ struct tcm_rs_file_info {
 };
 
 /*
+ * The workqueue that runs I/O arriving inside a bio submission: made at
+ * module load (0 or -ENOMEM), destroyed at unload, when no device is left.
+ */
+int tcm_rs_file_wq_create(void);
+void tcm_rs_file_wq_destroy(void);
+/*
  * Opens @path as LIO's fileio does: O_RDWR | O_CREAT | O_LARGEFILE, with
  * O_DSYNC unless @buffered, mode 0600. Returns 0 and the file in @out, or
  * -errno (and logs the failure as LIO does).
@@ -40,7 +46,8 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
  * @nents entries of @sgl: into the file if @write. 0 or -errno. A short
  * write, or a short read of a block device, is -EIO; a short read of a
  * regular file (a file not yet as long as the device) gives zeroes for the
- * rest, as LIO.
+ * rest, as LIO. May sleep. Called inside a bio submission (current->bio_list
+ * set), it does the I/O on the module's workqueue and waits for it.
  */
 int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write);

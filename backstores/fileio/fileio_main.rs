@@ -40,14 +40,38 @@ module! {
 }
 
 struct FileioModule {
+    // Dropped first: no device, so no I/O, is left when the workqueue goes.
     _registration: Registration<Fileio>,
+    _workqueue: Workqueue,
 }
 
 impl kernel::Module for FileioModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let workqueue = Workqueue::new()?;
         Ok(Self {
             _registration: Registration::new()?,
+            _workqueue: workqueue,
         })
+    }
+}
+
+/// The module's workqueue in fileio_file.c, made once at load and
+/// destroyed when this value goes.
+struct Workqueue;
+
+impl Workqueue {
+    fn new() -> Result<Self> {
+        // SAFETY: Called once, at module load, before any device exists.
+        kernel::error::to_result(unsafe { tcm_rs_file_wq_create() })?;
+        Ok(Self)
+    }
+}
+
+impl Drop for Workqueue {
+    fn drop(&mut self) {
+        // SAFETY: Made in `new`; the registration is gone by now, so no
+        // device, and no I/O that could use the workqueue, is left.
+        unsafe { tcm_rs_file_wq_destroy() };
     }
 }
 
@@ -64,6 +88,8 @@ struct FileInfo {
 }
 
 extern "C" {
+    fn tcm_rs_file_wq_create() -> c_int;
+    fn tcm_rs_file_wq_destroy();
     fn tcm_rs_file_open(path: *const c_char, buffered: bool, out: *mut *mut c_void) -> c_int;
     fn tcm_rs_file_close(f: *mut c_void);
     fn tcm_rs_file_info(f: *mut c_void, info: *mut FileInfo);
