@@ -7,7 +7,10 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/completion.h>
+#include <linux/cred.h>
 #include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -37,14 +40,69 @@ void tcm_rs_file_wq_destroy(void)
 	destroy_workqueue(tcm_rs_file_wq);
 }
 
+/* A block device opened by the workqueue for tcm_rs_file_open. */
+struct tcm_rs_file_open_work {
+	struct work_struct work;
+	struct completion done;
+	const struct path *path;
+	int flags;
+	const struct cred *cred;
+	struct file *f;
+};
+
+static void tcm_rs_file_open_fn(struct work_struct *work)
+{
+	struct tcm_rs_file_open_work *w =
+		container_of(work, struct tcm_rs_file_open_work, work);
+
+	w->f = dentry_open(w->path, w->flags, w->cred);
+	complete(&w->done);
+}
+
+/*
+ * Opens the block device at @p, as the caller (@p was looked up in its
+ * namespace, @flags and its credentials apply), on the workqueue.
+ *
+ * The core calls enable under the device's lock, a lock it also takes to
+ * execute commands, under the block layer's locks of the initiator's disk;
+ * opening a block device takes its open_mutex, which comes before those
+ * same block layer locks. Lockdep sees one lock class for every device of
+ * the core, so the open, made under the lock, closes a cycle. There is no
+ * real one: commands reach a device only once it is enabled, so the disk
+ * being opened never waits for the device being enabled. Opening outside
+ * the task that holds the lock says so.
+ */
+static struct file *tcm_rs_file_open_bdev(const struct path *p, int flags)
+{
+	struct tcm_rs_file_open_work w;
+
+	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_open_fn);
+	init_completion(&w.done);
+	w.path = p;
+	w.flags = flags;
+	w.cred = current_cred();
+	queue_work(tcm_rs_file_wq, &w.work);
+	wait_for_completion(&w.done);
+	destroy_work_on_stack(&w.work);
+	return w.f;
+}
+
 int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
 {
 	int flags = O_RDWR | O_CREAT | O_LARGEFILE | O_DSYNC;
-	struct file *f;
+	struct file *f = NULL;
+	struct path p;
 
 	if (buffered)
 		flags &= ~O_DSYNC;
-	f = filp_open(path, flags, 0600);
+	/* A block device: see tcm_rs_file_open_bdev. Anything else as LIO. */
+	if (!kern_path(path, LOOKUP_FOLLOW, &p)) {
+		if (S_ISBLK(d_inode(p.dentry)->i_mode))
+			f = tcm_rs_file_open_bdev(&p, flags);
+		path_put(&p);
+	}
+	if (!f)
+		f = filp_open(path, flags, 0600);
 	if (IS_ERR(f)) {
 		pr_err("filp_open(%s) failed\n", path);
 		return PTR_ERR(f);

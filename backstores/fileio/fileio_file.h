@@ -34,7 +34,8 @@ void tcm_rs_file_wq_destroy(void);
 /*
  * Opens @path as LIO's fileio does: O_RDWR | O_CREAT | O_LARGEFILE, with
  * O_DSYNC unless @buffered, mode 0600. Returns 0 and the file in @out, or
- * -errno (and logs the failure as LIO does).
+ * -errno (and logs the failure as LIO does). A block device is opened on
+ * the module's workqueue, with the caller's credentials (see fileio_file.c).
  */
 int tcm_rs_file_open(const char *path, bool buffered, struct file **out);
 /* Closes a file from tcm_rs_file_open() (filp_close, as LIO). */
