@@ -230,7 +230,13 @@ int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 	 * submission returns, and waiting for them would never end: do the
 	 * I/O in a worker, which submits them at once, and wait for it.
 	 */
-	if (!current->bio_list)
+	/*
+	 * A block device always goes to the worker too: the command may come
+	 * from a read of the initiator's disk, which holds that disk's inode
+	 * lock, and reading ours takes a lock of the same class (lockdep
+	 * cannot tell the two disks apart).
+	 */
+	if (!current->bio_list && !S_ISBLK(file_inode(f)->i_mode))
 		return tcm_rs_file_do_rw(f, sgl, nents, len, pos, write);
 
 	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_work_fn);

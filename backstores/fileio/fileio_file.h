@@ -48,7 +48,8 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
  * write, or a short read of a block device, is -EIO; a short read of a
  * regular file (a file not yet as long as the device) gives zeroes for the
  * rest, as LIO. May sleep. Called inside a bio submission (current->bio_list
- * set), it does the I/O on the module's workqueue and waits for it.
+ * set), or for a block device, it does the I/O on the module's workqueue
+ * and waits for it.
  */
 int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write);
