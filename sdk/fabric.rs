@@ -21,12 +21,12 @@ mod abi;
 mod page;
 
 pub(crate) use abi::{AttrList, Command, FabricAttrs};
+use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 #[allow(unused_imports)]
 pub(crate) use abi::{
     DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, RESIDUAL_NONE, RESIDUAL_OVERFLOW,
     RESIDUAL_UNDERFLOW,
 };
-use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 pub(crate) use page::Page;
 
 // The table and the item are passed as `void *`: their types reach

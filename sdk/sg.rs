@@ -129,7 +129,14 @@ impl SgBuffer {
         let mut miter = MaybeUninit::<bindings::sg_mapping_iter>::uninit();
         let miter = miter.as_mut_ptr();
         // SAFETY: `miter` is writable; the list is valid (type invariant).
-        unsafe { bindings::sg_miter_start(miter, self.sgl, self.nents, bindings::SG_MITER_LOCAL | direction) };
+        unsafe {
+            bindings::sg_miter_start(
+                miter,
+                self.sgl,
+                self.nents,
+                bindings::SG_MITER_LOCAL | direction,
+            )
+        };
         let mut result = Ok(());
         let mut done = 0usize;
         // SAFETY: `miter` was started above; `at < len` fits `off_t`.

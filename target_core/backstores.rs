@@ -89,7 +89,12 @@ impl Backend {
     /// # Safety
     ///
     /// `dev` must be an enabled device of this backstore.
-    pub(crate) unsafe fn flush(&self, dev: *mut kernel::ffi::c_void, offset: u64, len: u64) -> Result {
+    pub(crate) unsafe fn flush(
+        &self,
+        dev: *mut kernel::ffi::c_void,
+        offset: u64,
+        len: u64,
+    ) -> Result {
         let ops = self.ops();
         if ops.abi_minor < 4 {
             return Ok(());

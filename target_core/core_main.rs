@@ -58,13 +58,13 @@ mod rsoc;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/sbc.rs"]
 mod sbc;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../proto/src/vpd.rs"]
-mod vpd;
 /// A command's data buffer (shared with the backstore SDK).
 #[allow(dead_code)]
 #[path = "../sdk/sg.rs"]
 mod sg;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/vpd.rs"]
+mod vpd;
 
 module! {
     type: TargetCore,

@@ -712,7 +712,9 @@ impl Device {
             return Err(ENODEV);
         };
         let block_size = config.attrib.block_size.max(1);
-        let bytes = geometry.blocks.saturating_mul(u64::from(geometry.block_size));
+        let bytes = geometry
+            .blocks
+            .saturating_mul(u64::from(geometry.block_size));
         let io = IoGeometry {
             block_size,
             blocks: bytes / u64::from(block_size),
@@ -761,7 +763,12 @@ pub(crate) struct InquiryIds {
 impl DeviceState {
     /// Moves `buf` to or from the device at byte `offset` (the engine has
     /// checked the range).
-    pub(crate) fn read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result {
+    pub(crate) fn read_write(
+        &self,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+    ) -> Result {
         // SAFETY: `state` is the backstore's device (type invariant). Only an
         // enabled device is exported, and only exported devices get
         // commands; a device is never disabled.

@@ -18,8 +18,8 @@ use kernel::time::{delay::fsleep, Delta};
 use crate::alua;
 use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode, Page};
 use crate::device::{Device, DeviceExport};
-use crate::lun_map::MappedLun;
 use crate::device_alua::{self, TgPtGroup};
+use crate::lun_map::MappedLun;
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
 
@@ -341,7 +341,11 @@ impl Links for Lun {
             })
         });
         if let Err(e) = linked {
-            pr_err!("lun: {:?} cannot take commands ({:?})\n", self.state.name, e);
+            pr_err!(
+                "lun: {:?} cannot take commands ({:?})\n",
+                self.state.name,
+                e
+            );
             self.unexport();
             return Err(e);
         }

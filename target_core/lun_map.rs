@@ -60,7 +60,9 @@ impl LunMap {
             for e in luns.drain_all() {
                 bigger.push(e, GFP_NOWAIT)?;
             }
-            bigger.insert_within_capacity(at, entry).map_err(|_| ENOMEM)?;
+            bigger
+                .insert_within_capacity(at, entry)
+                .map_err(|_| ENOMEM)?;
             let old = core::mem::replace(&mut *luns, bigger);
             drop(luns);
             drop(old);

@@ -31,11 +31,8 @@ const WRITE_ERROR: (u8, u8) = (0x0c, 0x00);
 /// READ CAPACITY(10): the last LBA, or FFFFFFFFh when it does not fit.
 pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &MappedLun) -> Outcome {
     let mut out = [0u8; 8];
-    let len = sbc::encode_read_capacity_10(
-        lun.io.blocks.saturating_sub(1),
-        lun.io.block_size,
-        &mut out,
-    );
+    let len =
+        sbc::encode_read_capacity_10(lun.io.blocks.saturating_sub(1), lun.io.block_size, &mut out);
     data_in(req, &out[..len.min(8)], 8)
 }
 
@@ -94,7 +91,10 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw
     // Less than the transport's u32 length.
     req.data.limit(moved as usize);
     if moved != 0 {
-        if let Err(e) = lun.dev.read_write(write, rw.lba * block_size, &mut req.data) {
+        if let Err(e) = lun
+            .dev
+            .read_write(write, rw.lba * block_size, &mut req.data)
+        {
             return medium_error(write, rw.lba, e);
         }
     }
@@ -112,12 +112,14 @@ pub(crate) fn synchronize_cache(lun: &MappedLun, lba: u64, blocks: u32) -> Outco
         return e.into();
     }
     let block_size = u64::from(lun.io.block_size);
-    if let Err(e) = lun.dev.flush(lba * block_size, u64::from(blocks) * block_size) {
+    if let Err(e) = lun
+        .dev
+        .flush(lba * block_size, u64::from(blocks) * block_size)
+    {
         return medium_error(true, lba, e);
     }
     Outcome::NO_DATA
 }
-
 
 /// A zeroed kmalloc'd buffer of `len` bytes, or the CHECK CONDITION for
 /// running out of memory.
@@ -155,7 +157,10 @@ pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) 
         return outcome;
     }
     let block_size = u64::from(lun.io.block_size);
-    if let Err(e) = lun.dev.flush(rw.lba * block_size, u64::from(rw.blocks) * block_size) {
+    if let Err(e) = lun
+        .dev
+        .flush(rw.lba * block_size, u64::from(rw.blocks) * block_size)
+    {
         return medium_error(true, rw.lba, e);
     }
     outcome
@@ -180,7 +185,11 @@ pub(crate) fn write_same(
     }
     let max = lun.dev.attributes().max_write_same_len;
     if blocks > max {
-        pr_err!("WRITE SAME of {} blocks is more than max_write_same_len {}\n", blocks, max);
+        pr_err!(
+            "WRITE SAME of {} blocks is more than max_write_same_len {}\n",
+            blocks,
+            max
+        );
         return CdbError::invalid_field(0, None).into();
     }
     let bs = lun.io.block_size as usize;
@@ -286,7 +295,12 @@ pub(crate) fn verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome
 /// GET LBA STATUS: no backstore of ours deallocates blocks, so every block
 /// from `lba` to the end is mapped, reported in descriptors of at most
 /// 2^32 - 1 blocks.
-pub(crate) fn get_lba_status(req: &mut Request<'_>, lun: &MappedLun, lba: u64, alloc_len: u32) -> Outcome {
+pub(crate) fn get_lba_status(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    lba: u64,
+    alloc_len: u32,
+) -> Outcome {
     if lba >= lun.io.blocks {
         return CdbError::lba_out_of_range().into();
     }

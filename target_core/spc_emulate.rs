@@ -12,7 +12,7 @@ use crate::cdb::CdbError;
 use crate::command::{data_in, Outcome, Request};
 use crate::lun_map::MappedLun;
 use crate::mode;
-use crate::report_luns::{self, LunFormat, Lun0};
+use crate::report_luns::{self, Lun0, LunFormat};
 use crate::rsoc;
 use crate::sense::{Sense, SenseFormat, SenseKey};
 use crate::vpd;
@@ -274,7 +274,12 @@ pub(crate) fn mode_sense(
 /// MODE SELECT(6/10): the parameter list is checked against the current
 /// values (proto/src/mode.rs); the one changeable setting, the caching
 /// page's WCE, becomes the device's `attrib/emulate_write_cache`.
-pub(crate) fn mode_select(req: &mut Request<'_>, lun: &MappedLun, ten: bool, param_len: u16) -> Outcome {
+pub(crate) fn mode_select(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    ten: bool,
+    param_len: u16,
+) -> Outcome {
     let len = usize::from(param_len);
     if req.data.len() < len {
         return CdbError::param_list_length().into();

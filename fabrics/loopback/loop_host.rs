@@ -47,7 +47,8 @@ impl ScsiHost {
     /// `queue_data` must stay valid until the returned host is dropped.
     pub(crate) unsafe fn add(queue_data: *mut c_void) -> Result<Self> {
         // SAFETY: By the safety requirement, `queue_data` outlives the host.
-        let sh = kernel::error::from_err_ptr(unsafe { bindings::tcm_rs_loop_host_add(queue_data) })?;
+        let sh =
+            kernel::error::from_err_ptr(unsafe { bindings::tcm_rs_loop_host_add(queue_data) })?;
         // INVARIANT: Just added; `from_err_ptr` refused an error pointer.
         Ok(Self {
             sh: NonNull::new(sh).ok_or(ENOMEM)?,
@@ -181,7 +182,13 @@ impl ScsiCmd {
         // SAFETY: Not completed yet (type invariant); `self` is consumed, so
         // it is completed once.
         unsafe {
-            bindings::tcm_rs_loop_complete(self.sc.as_ptr(), status, host_byte, resid, complete_type)
+            bindings::tcm_rs_loop_complete(
+                self.sc.as_ptr(),
+                status,
+                host_byte,
+                resid,
+                complete_type,
+            )
         };
     }
 }

@@ -503,7 +503,12 @@ pub fn encode_block_device_characteristics(peripheral: u8, nonrot: bool, out: &m
 
 /// VPD page B3h, referrals: 16 bytes with the LBA map's user data segment
 /// size and multiplier (0 and 0 without a map), as LIO.
-pub fn encode_referrals(peripheral: u8, segment_size: u32, segment_multiplier: u32, out: &mut [u8]) -> usize {
+pub fn encode_referrals(
+    peripheral: u8,
+    segment_size: u32,
+    segment_multiplier: u32,
+    out: &mut [u8],
+) -> usize {
     let mut w = W::new(out);
     w.bytes(&[peripheral, 0xb3, 0x00, 0x0c, 0, 0, 0, 0]);
     w.bytes(&segment_size.to_be_bytes());
@@ -601,7 +606,10 @@ mod tests {
     #[test]
     fn referrals_page_carries_the_segments() {
         let got = full(|o| encode_referrals(0, 0x1000, 3, o));
-        assert_eq!(got, [0, 0xb3, 0, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 3]);
+        assert_eq!(
+            got,
+            [0, 0xb3, 0, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 3]
+        );
         let mut short = [0u8; 4];
         assert_eq!(encode_referrals(0, 1, 1, &mut short), 16);
         assert_eq!(short, [0, 0xb3, 0, 0x0c]);
@@ -610,7 +618,10 @@ mod tests {
     #[test]
     fn supported_pages_and_serial() {
         let got = full(|o| encode_supported_pages(0, &SUPPORTED_PAGES, o));
-        assert_eq!(got, [0, 0, 0, 8, 0x00, 0x80, 0x83, 0x86, 0xb0, 0xb1, 0xb2, 0xb3]);
+        assert_eq!(
+            got,
+            [0, 0, 0, 8, 0x00, 0x80, 0x83, 0x86, 0xb0, 0xb1, 0xb2, 0xb3]
+        );
         assert_eq!(full(|o| encode_supported_pages(0, &[], o)), [0, 0, 0, 0]);
         let got = full(|o| encode_unit_serial(0, Some(b"abc\0junk"), o));
         assert_eq!(got, [0, 0x80, 0, 4, b'a', b'b', b'c', 0]);

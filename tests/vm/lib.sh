@@ -99,5 +99,5 @@ lio_unload() {
 
 # Unloads tcm-rs after a test.
 tcm_unload() {
-	remove_fabric_dirs && unload_modules tcm_rs_loop tcm_rs_iscsi tcm_rs_rd tcm_rs_core
+	remove_fabric_dirs && unload_modules tcm_rs_loop tcm_rs_iscsi tcm_rs_rd tcm_rs_fileio tcm_rs_core
 }

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C half of tcm_rs_fileio; see fileio_file.h.
+ */
+#include <linux/bvec.h>
+#include <linux/blkdev.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/completion.h>
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/path.h>
+#include <linux/sched.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+
+#include "fileio_file.h"
+
+/* Entries of a command's scatterlist described on the stack. */
+#define TCM_RS_FILE_STACK_BVECS 8
+
+/*
+ * Runs the I/O of commands that arrive inside a bio submission (see
+ * tcm_rs_file_rw). WQ_MEM_RECLAIM: the initiator may be writing back pages
+ * to free memory.
+ */
+static struct workqueue_struct *tcm_rs_file_wq;
+
+int tcm_rs_file_wq_create(void)
+{
+	tcm_rs_file_wq = alloc_workqueue("tcm_rs_fileio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	return tcm_rs_file_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_file_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_file_wq);
+}
+
+/* A block device opened by the workqueue for tcm_rs_file_open. */
+struct tcm_rs_file_open_work {
+	struct work_struct work;
+	struct completion done;
+	const struct path *path;
+	int flags;
+	const struct cred *cred;
+	struct file *f;
+};
+
+static void tcm_rs_file_open_fn(struct work_struct *work)
+{
+	struct tcm_rs_file_open_work *w =
+		container_of(work, struct tcm_rs_file_open_work, work);
+
+	w->f = dentry_open(w->path, w->flags, w->cred);
+	complete(&w->done);
+}
+
+/*
+ * Opens the block device at @p, as the caller (@p was looked up in its
+ * namespace, @flags and its credentials apply), on the workqueue.
+ *
+ * The core calls enable under the device's lock, a lock it also takes to
+ * execute commands, under the block layer's locks of the initiator's disk;
+ * opening a block device takes its open_mutex, which comes before those
+ * same block layer locks. Lockdep sees one lock class for every device of
+ * the core, so the open, made under the lock, closes a cycle. There is no
+ * real one: commands reach a device only once it is enabled, so the disk
+ * being opened never waits for the device being enabled. Opening outside
+ * the task that holds the lock says so.
+ */
+static struct file *tcm_rs_file_open_bdev(const struct path *p, int flags)
+{
+	struct tcm_rs_file_open_work w;
+
+	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_open_fn);
+	init_completion(&w.done);
+	w.path = p;
+	w.flags = flags;
+	w.cred = current_cred();
+	queue_work(tcm_rs_file_wq, &w.work);
+	wait_for_completion(&w.done);
+	destroy_work_on_stack(&w.work);
+	return w.f;
+}
+
+int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
+{
+	int flags = O_RDWR | O_CREAT | O_LARGEFILE | O_DSYNC;
+	struct file *f = NULL;
+	struct path p;
+
+	if (buffered)
+		flags &= ~O_DSYNC;
+	/* A block device: see tcm_rs_file_open_bdev. Anything else as LIO. */
+	if (!kern_path(path, LOOKUP_FOLLOW, &p)) {
+		if (S_ISBLK(d_inode(p.dentry)->i_mode))
+			f = tcm_rs_file_open_bdev(&p, flags);
+		path_put(&p);
+	}
+	if (!f)
+		f = filp_open(path, flags, 0600);
+	if (IS_ERR(f)) {
+		pr_err("filp_open(%s) failed\n", path);
+		return PTR_ERR(f);
+	}
+	*out = f;
+	return 0;
+}
+
+void tcm_rs_file_close(struct file *f)
+{
+	filp_close(f, NULL);
+}
+
+void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
+{
+	struct inode *inode = f->f_mapping->host;
+
+	info->size = i_size_read(inode);
+	info->block_size = 0;
+	info->is_blk = 0;
+	info->nonrot = 0;
+	if (S_ISBLK(inode->i_mode)) {
+		struct block_device *bdev = I_BDEV(inode);
+
+		info->is_blk = 1;
+		info->block_size = bdev_logical_block_size(bdev);
+		info->nonrot = !bdev_rot(bdev);
+	}
+}
+
+static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
+			     unsigned int nents, size_t len, u64 pos, bool write)
+{
+	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct bio_vec *bvecs = stack_bvecs;
+	struct scatterlist *sg;
+	struct iov_iter iter;
+	loff_t ppos = pos;
+	unsigned int i, used = 0;
+	size_t left = len;
+	ssize_t ret;
+	int err = 0;
+
+	if (nents > TCM_RS_FILE_STACK_BVECS) {
+		bvecs = kvmalloc_array(nents, sizeof(*bvecs), GFP_KERNEL);
+		if (!bvecs)
+			return -ENOMEM;
+	}
+	/* Only the first @len bytes: the list may map more. */
+	for_each_sg(sgl, sg, nents, i) {
+		unsigned int n;
+
+		if (!left)
+			break;
+		n = min_t(size_t, sg->length, left);
+		bvec_set_page(&bvecs[used++], sg_page(sg), n, sg->offset);
+		left -= n;
+	}
+	if (left) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvecs, used, len);
+	if (write)
+		ret = vfs_iter_write(f, &iter, &ppos, 0);
+	else
+		ret = vfs_iter_read(f, &iter, &ppos, 0);
+
+	if (ret < 0) {
+		err = ret;
+	} else if ((size_t)ret != len) {
+		if (write || S_ISBLK(file_inode(f)->i_mode)) {
+			err = -EIO;
+		} else {
+			/*
+			 * The file ends before the device does (it was just
+			 * created, or truncated under us): the rest reads as
+			 * zeroes, and no stale page content goes out.
+			 */
+			if (iov_iter_zero(len - ret, &iter) != len - ret)
+				err = -EIO;
+		}
+	}
+	if (err)
+		pr_err("%s of %zu bytes at %llu returned %zd\n",
+		       write ? "write" : "read", len, pos, ret);
+out:
+	if (bvecs != stack_bvecs)
+		kvfree(bvecs);
+	return err;
+}
+
+/* A command's I/O handed to tcm_rs_file_wq, on the submitter's stack. */
+struct tcm_rs_file_work {
+	struct work_struct work;
+	struct completion done;
+	struct file *f;
+	struct scatterlist *sgl;
+	unsigned int nents;
+	size_t len;
+	u64 pos;
+	bool write;
+	int ret;
+};
+
+static void tcm_rs_file_work_fn(struct work_struct *work)
+{
+	struct tcm_rs_file_work *w = container_of(work, struct tcm_rs_file_work, work);
+
+	w->ret = tcm_rs_file_do_rw(w->f, w->sgl, w->nents, w->len, w->pos, w->write);
+	complete(&w->done);
+}
+
+int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+		   size_t len, u64 pos, bool write)
+{
+	struct tcm_rs_file_work w;
+
+	/*
+	 * A fabric may execute a command in the context that submitted it to
+	 * the initiator's block layer (the loopback fabric does). There, the
+	 * bios that reading or writing a block device (or a file system on
+	 * one) makes are only queued on current->bio_list until that
+	 * submission returns, and waiting for them would never end: do the
+	 * I/O in a worker, which submits them at once, and wait for it.
+	 */
+	/*
+	 * A block device always goes to the worker too: the command may come
+	 * from a read of the initiator's disk, which holds that disk's inode
+	 * lock, and reading ours takes a lock of the same class (lockdep
+	 * cannot tell the two disks apart).
+	 */
+	if (!current->bio_list && !S_ISBLK(file_inode(f)->i_mode))
+		return tcm_rs_file_do_rw(f, sgl, nents, len, pos, write);
+
+	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_work_fn);
+	init_completion(&w.done);
+	w.f = f;
+	w.sgl = sgl;
+	w.nents = nents;
+	w.len = len;
+	w.pos = pos;
+	w.write = write;
+	queue_work(tcm_rs_file_wq, &w.work);
+	wait_for_completion(&w.done);
+	destroy_work_on_stack(&w.work);
+	return w.ret;
+}

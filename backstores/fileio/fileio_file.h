@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C half of tcm_rs_fileio: opening, sizing and closing the backing file,
+ * and moving a command's scatterlist to and from it with the VFS. These
+ * use static inline functions and macros (IS_ERR, file_inode, S_ISBLK,
+ * bvec_set_page, for_each_sg) that Rust cannot call directly.
+ */
+#ifndef TCM_RS_FILEIO_FILE_H
+#define TCM_RS_FILEIO_FILE_H
+
+#include <linux/types.h>
+
+struct file;
+struct scatterlist;
+
+/* What enable needs to know about an opened backing file. */
+struct tcm_rs_file_info {
+	/* Size in bytes (the inode's, for a block device). */
+	u64 size;
+	/* Logical block size of a block device; 0 for anything else. */
+	u32 block_size;
+	/* Non-zero for a block device. */
+	u8 is_blk;
+	/* Non-zero for a block device without seek time. */
+	u8 nonrot;
+};
+
+/*
+ * The workqueue that runs I/O arriving inside a bio submission: made at
+ * module load (0 or -ENOMEM), destroyed at unload, when no device is left.
+ */
+int tcm_rs_file_wq_create(void);
+void tcm_rs_file_wq_destroy(void);
+/*
+ * Opens @path as LIO's fileio does: O_RDWR | O_CREAT | O_LARGEFILE, with
+ * O_DSYNC unless @buffered, mode 0600. Returns 0 and the file in @out, or
+ * -errno (and logs the failure as LIO does). A block device is opened on
+ * the module's workqueue, with the caller's credentials (see fileio_file.c).
+ */
+int tcm_rs_file_open(const char *path, bool buffered, struct file **out);
+/* Closes a file from tcm_rs_file_open() (filp_close, as LIO). */
+void tcm_rs_file_close(struct file *f);
+/* Fills @info for @f. */
+void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
+/*
+ * Moves @len bytes between byte @pos of @f and the first @len bytes of the
+ * @nents entries of @sgl: into the file if @write. 0 or -errno. A short
+ * write, or a short read of a block device, is -EIO; a short read of a
+ * regular file (a file not yet as long as the device) gives zeroes for the
+ * rest, as LIO. May sleep. Called inside a bio submission (current->bio_list
+ * set), or for a block device, it does the I/O on the module's workqueue
+ * and waits for it.
+ */
+int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+		   size_t len, u64 pos, bool write);
+
+#endif

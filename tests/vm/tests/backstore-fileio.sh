@@ -1,0 +1,229 @@
+# The fileio backstore: the same configfs steps against LIO's
+# target_core_file and against tcm_rs_fileio (names, info, attributes and
+# error codes compared), then real I/O through the loopback fabric on a
+# file in /tmp, on a buffered file and on a loop block device, with the
+# data checked in the backing file itself.
+. "$TCM_ROOT/tests/vm/lib.sh"
+
+WWN=naa.5001405000000001
+INITIATOR=naa.5001405000000002
+MiB=1048576
+
+# sdev TPGT LUN: the block device of SCSI device host:0:TPGT:LUN of the
+# loopback WWN, once the midlayer has it (as in loop-io.sh).
+sdev() {
+	local host i
+	host=$(cut -d: -f1 "$TARGET/loopback/$WWN/tpgt_$1/address")
+	for i in $(seq 50); do
+		for b in /sys/class/scsi_device/"$host:0:$1:$2"/device/block/*; do
+			[ -e "$b" ] && { echo "/dev/${b##*/}"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# Attributes a backstore sets (or LIO's fileio sets at enable).
+ATTRS="block_size hw_block_size hw_max_sectors hw_queue_depth queue_depth is_nonrot emulate_write_cache max_write_same_len max_unmap_lba_count max_unmap_block_desc_count unmap_granularity unmap_granularity_alignment"
+attrs() { (cd "$1/attrib" && for a in $ATTRS; do printf '%s=%s ' $a "$(cat $a 2>/dev/null)"; done); echo; }
+
+# configfs steps, common to both cores; what a person would look at goes
+# to /tmp/fileio.$1.
+exercise() {
+	local core=$1 hba=$TARGET/core/fileio_2 dev=$TARGET/core/fileio_2/f0 img=/tmp/fileio-cfg
+	rm -f $img
+	expect "$core: mkdir makes a fileio HBA" mkdir $hba
+	expect "$core: mkdir makes a device" mkdir $dev
+	local info0; info0=$(tr -s ' ' <$dev/info)
+	expect_errno EINVAL "$core: enable without fd_dev_name fails" bash -c "echo 1 >$dev/enable"
+	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
+	expect "$core: control takes fd_dev_name (in a missing directory)" bash -c "echo fd_dev_name=/tmp/no-such-dir/f >$dev/control"
+	expect_errno ENOENT "$core: enable fails with filp_open's errno" bash -c "echo 1 >$dev/enable"
+	expect_errno EINVAL "$core: fd_buffered_io takes only 1" bash -c "echo fd_buffered_io=0 >$dev/control"
+	expect_errno EINVAL "$core: fd_dev_size must be a number" bash -c "echo fd_dev_size=lots >$dev/control"
+	expect "$core: control takes fd_dev_name" bash -c "echo fd_dev_name=$img >$dev/control"
+	expect_errno EINVAL "$core: a regular file without fd_dev_size does not enable" bash -c "echo 1 >$dev/enable"
+	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
+	expect "$core: the file was made anyway (O_CREAT), empty, mode 0600" test "$(stat -c '%s %a' $img)" = "0 600"
+	local info1; info1=$(tr -s ' ' <$dev/info)
+	expect "$core: fd_dev_size in hexadecimal (kstrtoull base 0)" bash -c "echo fd_dev_size=0x1000000 >$dev/control"
+	expect "$core: enable" bash -c "echo 1 >$dev/enable"
+	expect "$core: the device is enabled" test "$(cat $dev/enable)" = 1
+	expect_errno EEXIST "$core: enabling twice is refused" bash -c "echo 1 >$dev/enable"
+	expect_errno ENOTEMPTY "$core: an HBA with devices cannot be removed" rmdir $hba
+
+	# A second device, buffered, several keys in one write.
+	local dev2=$TARGET/core/fileio_3/f1
+	expect "$core: a buffered device" bash -c "mkdir -p $dev2 &&
+		echo 'fd_dev_name=/tmp/fileio-cfg2,fd_dev_size=1048576,fd_buffered_io=1' >$dev2/control &&
+		echo 1 >$dev2/enable"
+
+	# A third on a block device: the size is the device's.
+	local dev3=$TARGET/core/fileio_4/f2 loopdev
+	truncate -s 8M /tmp/fileio-bdev.$core
+	loopdev=$(losetup -f --show /tmp/fileio-bdev.$core) || fail "$core: losetup"
+	expect "$core: a device on $loopdev, no fd_dev_size" bash -c "mkdir -p $dev3 &&
+		echo fd_dev_name=$loopdev >$dev3/control && echo 1 >$dev3/enable"
+	{
+		echo "hba_info: $(cat $hba/hba_info)"
+		echo "hba_mode: $(cat $hba/hba_mode)"
+		echo "info new: $info0"
+		echo "info named: $info1"
+		echo "info enabled: $(tr -s ' ' <$dev/info)"
+		echo "attrib: $(attrs $dev)"
+		echo "wwn: $(cat $dev/wwn/vendor_id) $(cat $dev/wwn/product_id) $(cat $dev/wwn/revision)"
+		# IDs count per HBA in LIO, per module in tcm-rs (lio-differences.md).
+		echo "buffered info: $(tr -s ' ' <$dev2/info | sed 's/ID: [0-9]*/ID: <id>/')"
+		# LIO turns emulate_write_cache on for fd_buffered_io; checked apart.
+		echo "buffered attrib: $(attrs $dev2 | sed 's/emulate_write_cache=[01] //')"
+		echo "bdev info: $(tr -s ' ' <$dev3/info | sed -e "s#$loopdev#LOOPDEV#" -e 's/ID: [0-9]*/ID: <id>/')"
+		echo "bdev attrib: $(attrs $dev3)"
+	} >"/tmp/fileio.$core"
+	cat $dev2/attrib/emulate_write_cache >/tmp/fileio-wce.$core
+	cat "/tmp/fileio.$core"
+	expect "$core: rmdir devices and HBAs" rmdir $dev $hba $dev2 $TARGET/core/fileio_3 $dev3 $TARGET/core/fileio_4
+	expect "$core: the loop device is free again" losetup -d $loopdev
+	rm -f $img /tmp/fileio-cfg2 /tmp/fileio-bdev.$core
+}
+
+# fileio NAME FILE [KEYS]: an enabled fileio device on fileio_0.
+fileio() {
+	local dev=$TARGET/core/fileio_0/$1
+	mkdir -p "$dev" && echo "fd_dev_name=$2${3:+,$3}" >"$dev/control" && echo 1 >"$dev/enable"
+}
+
+# Real I/O over the loopback fabric.
+io() {
+	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 img=/tmp/fileio-io.$1 img2=/tmp/fileio-io2.$1 dev dev1
+	rm -f $img $img2
+	expect "$core: a 64 MiB fileio device on a new file in /tmp" fileio f0 $img fd_dev_size=$((64 * MiB))
+	expect "$core: a buffered 8 MiB one" fileio f1 $img2 fd_dev_size=$((8 * MiB)),fd_buffered_io=1
+	expect "$core: a loopback TPG and nexus" sh -c "mkdir -p $tpg && echo $INITIATOR >$tpg/nexus"
+	expect "$core: LUNs 0 and 1 linked" sh -c "
+		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f0 $tpg/lun/lun_0/f0 &&
+		mkdir $tpg/lun/lun_1 && ln -s $TARGET/core/fileio_0/f1 $tpg/lun/lun_1/f1"
+	dev=$(sdev 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
+	dev1=$(sdev 1 1) || fail "$core: LUN 1 did not become a SCSI disk"
+	pass "$core: LUNs 0 and 1 are $dev and $dev1"
+	expect "$core: LUN 0 is 64 MiB" test "$(blockdev --getsize64 $dev)" = $((64 * MiB))
+	expect "$core: LUN 1 is 8 MiB" test "$(blockdev --getsize64 $dev1)" = $((8 * MiB))
+	sg_inq $dev | grep -E 'Product identification|Product revision' | sed 's/^ *//' >/tmp/fileio-inq.$core
+	expect "$core: the empty file reads as zeroes" sh -c "
+		dd if=$dev bs=1M count=64 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
+	expect "$core: a pattern written with dd at 1 MiB reads back" sh -c "
+		head -c 4M /dev/urandom >/tmp/pattern &&
+		dd if=/tmp/pattern of=$dev bs=128k seek=8 oflag=direct status=none &&
+		dd if=$dev bs=128k skip=8 count=32 iflag=direct status=none | cmp - /tmp/pattern"
+	expect "$core: the pattern is in the backing file at 1 MiB" \
+		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern
+	expect "$core: the last block written" sh -c "
+		head -c 512 /dev/urandom >/tmp/last &&
+		dd if=/tmp/last of=$dev bs=512 seek=$((64 * 2048 - 1)) oflag=direct status=none &&
+		test \$(stat -c %s $img) = $((64 * MiB)) && tail -c 512 $img | cmp - /tmp/last"
+	expect "$core: fio random writes with crc32c verify, 4k to 64k, QD 16" \
+		fio --name=verify --filename=$dev --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-64k --size=16M --iodepth=16 --numjobs=1 \
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --do_verify=1 --output=/tmp/fio.$core
+	expect "$core: fio mixed random read/write, two jobs, verified" \
+		fio --name=mixed --filename=$dev --ioengine=psync --direct=1 \
+		--rw=randrw --bs=4k --size=4M --numjobs=2 --offset_increment=8M \
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio2.$core
+	expect "$core: fio on the buffered LUN, verified" \
+		fio --name=buffered --filename=$dev1 --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-64k --size=8M --iodepth=16 \
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio3.$core
+	expect "$core: mkfs.ext4" mkfs.ext4 -q -F $dev
+	expect "$core: a file tree written and checksummed" sh -c "
+		mkdir -p /tmp/lun && mount $dev /tmp/lun &&
+		mkdir -p /tmp/lun/a/b && head -c 3M /dev/urandom >/tmp/lun/a/b/big &&
+		for i in \$(seq 40); do head -c \$((i * 997)) /dev/urandom >/tmp/lun/a/f\$i; done &&
+		(cd /tmp/lun && find a -type f | sort | xargs sha256sum) >/tmp/sums && umount /tmp/lun"
+	expect "$core: fsck finds the file system clean" fsck.ext4 -f -n $dev
+	expect "$core: remounted, every file checks" sh -c "
+		mount $dev /tmp/lun && (cd /tmp/lun && sha256sum -c --quiet /tmp/sums) && umount /tmp/lun"
+	expect "$core: a pattern on the buffered LUN" sh -c "
+		dd if=/tmp/pattern of=$dev1 bs=64k oflag=direct status=none"
+	expect "$core: unlink the LUNs" sh -c "
+		rm $tpg/lun/lun_0/f0 $tpg/lun/lun_1/f1 && rmdir $tpg/lun/lun_0 $tpg/lun/lun_1"
+	expect "$core: rmdir the devices (the files close)" rmdir $TARGET/core/fileio_0/f0 $TARGET/core/fileio_0/f1
+	expect "$core: the file system is in the backing file" fsck.ext4 -f -n $img
+	expect "$core: the buffered LUN's data is in its file" cmp -n $((4 * MiB)) $img2 /tmp/pattern
+
+	# A block device: the LUN's size is the device's.
+	local loopdev dev2
+	truncate -s 12M /tmp/fileio-bdev.$core
+	loopdev=$(losetup -f --show /tmp/fileio-bdev.$core) || fail "$core: losetup"
+	expect "$core: a fileio device on $loopdev" fileio f2 $loopdev
+	# LUN 0 again: tcm_rs_loop cannot yet add another LUN to a TPG
+	# without LUN 0 (ENODEV from the SCSI scan), which LIO can.
+	expect "$core: linked as LUN 0" sh -c "
+		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f2 $tpg/lun/lun_0/f2"
+	dev2=$(sdev 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
+	expect "$core: LUN 0 ($dev2) is 12 MiB" test "$(blockdev --getsize64 $dev2)" = $((12 * MiB))
+	expect "$core: a pattern written through LUN 0 is on $loopdev" sh -c "
+		dd if=/tmp/pattern of=$dev2 bs=128k seek=16 oflag=direct status=none &&
+		dd if=$loopdev bs=128k skip=16 count=32 iflag=direct status=none | cmp - /tmp/pattern"
+	expect "$core: fio on the block device's LUN, verified" \
+		fio --name=bdev --filename=$dev2 --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-64k --size=12M --iodepth=16 \
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio4.$core
+	expect "$core: teardown" sh -c "rm $tpg/lun/lun_0/f2 && rmdir $tpg/lun/lun_0 &&
+		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
+		rmdir $TARGET/core/fileio_0/f2 $TARGET/core/fileio_0"
+	expect "$core: the loop device is free again" losetup -d $loopdev
+	rm -f $img $img2 /tmp/fileio-bdev.$core /tmp/pattern /tmp/last /tmp/sums
+}
+
+echo "--- LIO (target_core_file)"
+expect "LIO loads" modprobe target_core_mod
+exercise lio
+expect "LIO's fileio turns the write cache on for fd_buffered_io" test "$(cat /tmp/fileio-wce.lio)" = 1
+expect "tcm_loop loads" modprobe tcm_loop
+io lio
+expect "LIO unloads" lio_unload
+
+echo "--- tcm-rs (tcm_rs_fileio)"
+expect "tcm_rs_core loads" modprobe tcm_rs_core
+exercise tcm
+expect "the fileio backstore was loaded on demand" test -e /sys/module/tcm_rs_fileio
+
+# Where tcm-rs refuses what LIO ignores or misreads (lio-differences.md).
+dev=$TARGET/core/fileio_1/f9
+mkdir -p $dev
+expect_errno EINVAL "control refuses an unknown key (LIO ignores it)" bash -c "echo bogus=1 >$dev/control"
+expect_errno EINVAL "control refuses a half-good write" bash -c "echo fd_dev_name=/tmp/f9,bogus >$dev/control"
+expect_errno EINVAL "control refuses fd_buffered_io=yes (LIO ignores it)" bash -c "echo fd_buffered_io=yes >$dev/control"
+expect_errno EINVAL "control refuses an empty fd_dev_name" bash -c "echo fd_dev_name= >$dev/control"
+expect_errno EINVAL "control refuses a 256-byte fd_dev_name (LIO truncates it)" bash -c "echo fd_dev_name=/$(head -c 255 /dev/zero | tr '\0' x) >$dev/control"
+expect "a refused write changed nothing" bash -c "tr -s ' ' <$dev/info | grep -q 'File: Size: 0 Mode: O_DSYNC Async: 0'"
+expect "fd_dev_size=0 is taken" bash -c "echo fd_dev_name=/tmp/f9,fd_dev_size=0 >$dev/control"
+expect_errno EINVAL "but a device without one block does not enable (LIO's size underflows)" bash -c "echo 1 >$dev/enable"
+expect "the device stays disabled" test "$(cat $dev/enable)" = 0
+expect "fd_async_io=1 is taken and shown" bash -c "echo fd_dev_size=4096,fd_async_io=1 >$dev/control && tr -s ' ' <$dev/info | grep -q 'File: /tmp/f9 Size: 4096 Mode: O_DSYNC Async: 1'"
+expect "then it enables" bash -c "echo 1 >$dev/enable"
+expect_errno EBUSY "control is refused once enabled (LIO ignores it)" bash -c "echo fd_dev_size=8192 >$dev/control"
+expect "the backstore cannot unload while an HBA uses it" bash -c "! modprobe -r tcm_rs_fileio 2>/dev/null && test -e /sys/module/tcm_rs_fileio"
+expect "rmdir device and HBA" rmdir $dev $TARGET/core/fileio_1
+rm -f /tmp/f9
+expect "tcm_rs_loop loads" modprobe tcm_rs_loop
+io tcm
+# tcm_unload does not know tcm_rs_fileio yet.
+expect "tcm-rs unloads" bash -c ". $TCM_ROOT/tests/vm/lib.sh && remove_fabric_dirs &&
+	unload_modules tcm_rs_loop tcm_rs_fileio tcm_rs_core && ! test -e /sys/module/tcm_rs_core"
+
+# Kept on purpose (lio-differences.md): tcm-rs executes neither UNMAP nor
+# WRITE SAME yet, so its limits for them stay 0 where LIO's fileio sets
+# them at enable.
+as_tcm_rs() {
+	sed -E 's/max_write_same_len=[0-9]+ max_unmap_lba_count=[0-9]+ max_unmap_block_desc_count=[0-9]+ unmap_granularity=[0-9]+ /max_write_same_len=0 max_unmap_lba_count=0 max_unmap_block_desc_count=0 unmap_granularity=0 /'
+}
+if ! diff -u <(as_tcm_rs </tmp/fileio.lio) /tmp/fileio.tcm; then
+	fail "tcm-rs differs from LIO (above)"
+fi
+pass "fileio info, attributes and errors are LIO's"
+if ! diff -u /tmp/fileio-inq.lio /tmp/fileio-inq.tcm; then
+	fail "INQUIRY product or revision differs from LIO (above)"
+fi
+pass "INQUIRY says FILEIO 4.0, as LIO"
+expect "tcm-rs leaves the write cache off for fd_buffered_io (no flush op yet)" test "$(cat /tmp/fileio-wce.tcm)" = 0
+rm -f /tmp/fileio.lio /tmp/fileio.tcm /tmp/fileio-inq.lio /tmp/fileio-inq.tcm /tmp/fileio-wce.lio /tmp/fileio-wce.tcm
