@@ -97,6 +97,8 @@ struct Scsi_Host *tcm_rs_loop_host_add(void *priv)
 	sh->max_channel = 0;
 	/* LUNs are added one by one as they are linked, never scanned. */
 	sh->max_lun = U64_MAX;
+	/* The target is SPC-4: LUNs are addressed, never put in the CDB. */
+	sh->no_scsi2_lun_in_cdb = 1;
 	sh->max_cmd_len = 32;
 	err = scsi_add_host(sh, NULL);
 	if (err) {

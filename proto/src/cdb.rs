@@ -594,8 +594,10 @@ fn decode_command(c: &Cdb, opts: &DecodeOptions) -> Result<Parts, CdbError> {
         INQUIRY => {
             // Bit 1 is the obsolete CMDDT: refused, as SPC-3 devices do,
             // rather than answered with standard data the host did not ask
-            // for.
-            c.reserved(1, 0xfe)?;
+            // for. Bits 7-5 are ignored: SCSI-2's LUN field, which Linux
+            // still fills in for the first INQUIRY to a LUN of a target it
+            // has not identified yet (LIO ignores them too).
+            c.reserved(1, 0x1e)?;
             let evpd = c.bit(1, 0);
             let page_code = c.u8(2);
             if !evpd && page_code != 0 {
@@ -1218,6 +1220,22 @@ mod tests {
         let mut c = [0xeeu8; 16];
         c[..6].copy_from_slice(&[0x00, 0, 0, 0, 0, 0]);
         assert_eq!(ok(&c).command, Command::TestUnitReady);
+    }
+
+    #[test]
+    fn inquiry_ignores_the_scsi2_lun_field() {
+        let d = ok(&[0x12, 0x20, 0, 0, 36, 0]);
+        assert!(matches!(d.command, Command::Inquiry { evpd: false, .. }));
+        let d = ok(&[0x12, 0xe1, 0x80, 0, 36, 0]);
+        assert!(matches!(
+            d.command,
+            Command::Inquiry {
+                evpd: true,
+                page_code: 0x80,
+                ..
+            }
+        ));
+        bad_field(&[0x12, 0x22, 0, 0, 36, 0], &LIO, 1, 1);
     }
 
     #[test]

@@ -198,6 +198,13 @@ exercise() {
 			"sg_raw -r 36 $sg 12 02 00 00 24 00 2>&1 | grep -q 'Error in Command: byte 1 bit 1'"
 		block_commands "$dev" "$sg"
 	fi
+	local t2=$TARGET/loopback/$WWN/tpgt_2
+	expect "$core: a TPG whose only LUN is 5 (no LUN 0)" sh -c "
+		mkdir -p $t2/lun/lun_5 && echo $INITIATOR >$t2/nexus &&
+		ln -s $TARGET/core/rd_mcp_0/rd1 $t2/lun/lun_5/rd1"
+	local dev5; dev5=$(sdev 2 5) || fail "$core: LUN 5 did not become a SCSI disk"
+	expect "$core: LUN 5 is $dev5 and reads" dd if="$dev5" of=/dev/null bs=4k count=16 iflag=direct status=none
+	expect "$core: that TPG goes" sh -c "rm $t2/lun/lun_5/rd1 && echo NULL >$t2/nexus && rmdir $t2/lun/lun_5 $t2"
 	expect_errno EPERM "$core: the nexus cannot end while a LUN is linked" bash -c "echo NULL >$tpg/nexus"
 	expect "$core: unlink LUN 0" rm "$tpg/lun/lun_0/rd0"
 	expect "$core: the disk is gone" test ! -e "$dev"
