@@ -338,14 +338,20 @@ impl Fabric for Loopback {
 
     /// Adds the LUN's SCSI device. The TPG's lock is not held: adding the
     /// device sends it commands.
+    ///
+    /// As in LIO, the link stands even if the device cannot be added (no
+    /// nexus yet, transport offline): the LUN is configured, the initiator
+    /// side just does not see it until it rescans.
     fn port_link(tpg: &LoopTpg, lun: u64) -> Result {
         tpg.shared.state.lock().linked_luns += 1;
-        tpg.host
-            .add_device(u32::from(tpg.tag), lun)
-            .inspect_err(|e| {
-                pr_err!("loopback: no SCSI device for LUN {} ({:?})\n", lun, e);
-                tpg.shared.state.lock().linked_luns -= 1;
-            })
+        if let Err(e) = tpg.host.add_device(u32::from(tpg.tag), lun) {
+            pr_info!(
+                "loopback: LUN {} is linked but is no SCSI device yet ({:?}; a nexus?)\n",
+                lun,
+                e
+            );
+        }
+        Ok(())
     }
 
     fn port_unlink(tpg: &LoopTpg, lun: u64) {

@@ -199,6 +199,15 @@ exercise() {
 		block_commands "$dev" "$sg"
 	fi
 	local t2=$TARGET/loopback/$WWN/tpgt_2
+	# LIO takes a link before the nexus too, but its unlink of such a LUN
+	# leaks tcm_loop's port count, after which the nexus can never end
+	# (lio-differences.md): checked on tcm-rs only.
+	if [ "$core" = tcm ]; then
+		expect "tcm: a LUN linked before the nexus exists is configured (no disk)" sh -c "
+			mkdir -p $t2/lun/lun_7 && ln -s $TARGET/core/rd_mcp_0/rd1 $t2/lun/lun_7/rd1 &&
+			test -L $t2/lun/lun_7/rd1 && ! ls /sys/class/scsi_device/ | grep -q ':0:2:7\$'"
+		expect "tcm: and unlinked" sh -c "rm $t2/lun/lun_7/rd1 && rmdir $t2/lun/lun_7"
+	fi
 	expect "$core: a TPG whose only LUN is 5 (no LUN 0)" sh -c "
 		mkdir -p $t2/lun/lun_5 && echo $INITIATOR >$t2/nexus &&
 		ln -s $TARGET/core/rd_mcp_0/rd1 $t2/lun/lun_5/rd1"
