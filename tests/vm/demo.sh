@@ -31,7 +31,8 @@ show cat $TARGET/loopback/naa.5001405000000d01/tpgt_1/lun/lun_0/alua_tg_pt_gp
 
 step "The LUN is a SCSI disk of the initiator side: the tcm-rs engine answers it"
 sleep 1
-DEV=$(lsscsi | awk '/LIO-ORG/ && /RAMDISK/ {print $NF; exit}')
+# targetcli-fb turns emulate_model_alias on: the model is the device's name.
+DEV=$(lsscsi | awk '/LIO-ORG/ && / demo / {print $NF; exit}')
 [ -b "$DEV" ] || fail "the LUN did not become a disk"
 show "lsscsi | grep -i 'tcm\|LIO'"
 show "sg_inq -p 0x83 $DEV | head -n 12"
