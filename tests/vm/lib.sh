@@ -91,6 +91,21 @@ unload_modules() {
 	done
 }
 
+# loop_disk WWN TPGT LUN: the block device of LUN LUN of loopback target
+# WWN's tpgt_TPGT (SCSI device host:0:TPGT:LUN), once the SCSI midlayer has
+# added it (waits up to 5 s); fails if it does not come.
+loop_disk() {
+	local host i b
+	host=$(cut -d: -f1 "$TARGET/loopback/$1/tpgt_$2/address")
+	for i in $(seq 50); do
+		for b in /sys/class/scsi_device/"$host:0:$2:$3"/device/block/*; do
+			[ -e "$b" ] && { echo "/dev/${b##*/}"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
 # Unloads in-tree LIO after a test.
 lio_unload() {
 	remove_fabric_dirs && unload_modules tcm_loop iscsi_target_mod target_core_pscsi \

@@ -9,20 +9,6 @@ WWN=naa.5001405000000001
 INITIATOR=naa.5001405000000002
 MiB=1048576
 
-# sdev TPGT LUN: the block device of SCSI device host:0:TPGT:LUN of the
-# loopback WWN, once the midlayer has it (as in loop-io.sh).
-sdev() {
-	local host i
-	host=$(cut -d: -f1 "$TARGET/loopback/$WWN/tpgt_$1/address")
-	for i in $(seq 50); do
-		for b in /sys/class/scsi_device/"$host:0:$1:$2"/device/block/*; do
-			[ -e "$b" ] && { echo "/dev/${b##*/}"; return 0; }
-		done
-		sleep 0.1
-	done
-	return 1
-}
-
 # Attributes a backstore sets (or LIO's fileio sets at enable).
 ATTRS="block_size hw_block_size hw_max_sectors hw_queue_depth queue_depth is_nonrot emulate_write_cache max_write_same_len max_unmap_lba_count max_unmap_block_desc_count unmap_granularity unmap_granularity_alignment"
 attrs() { (cd "$1/attrib" && for a in $ATTRS; do printf '%s=%s ' $a "$(cat $a 2>/dev/null)"; done); echo; }
@@ -102,8 +88,8 @@ io() {
 	expect "$core: LUNs 0 and 1 linked" sh -c "
 		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f0 $tpg/lun/lun_0/f0 &&
 		mkdir $tpg/lun/lun_1 && ln -s $TARGET/core/fileio_0/f1 $tpg/lun/lun_1/f1"
-	dev=$(sdev 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
-	dev1=$(sdev 1 1) || fail "$core: LUN 1 did not become a SCSI disk"
+	dev=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
+	dev1=$(loop_disk "$WWN" 1 1) || fail "$core: LUN 1 did not become a SCSI disk"
 	pass "$core: LUNs 0 and 1 are $dev and $dev1"
 	expect "$core: LUN 0 is 64 MiB" test "$(blockdev --getsize64 $dev)" = $((64 * MiB))
 	expect "$core: LUN 1 is 8 MiB" test "$(blockdev --getsize64 $dev1)" = $((8 * MiB))
@@ -158,7 +144,7 @@ io() {
 	# without LUN 0 (ENODEV from the SCSI scan), which LIO can.
 	expect "$core: linked as LUN 0" sh -c "
 		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f2 $tpg/lun/lun_0/f2"
-	dev2=$(sdev 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
+	dev2=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
 	expect "$core: LUN 0 ($dev2) is 12 MiB" test "$(blockdev --getsize64 $dev2)" = $((12 * MiB))
 	expect "$core: a pattern written through LUN 0 is on $loopdev" sh -c "
 		dd if=/tmp/pattern of=$dev2 bs=128k seek=16 oflag=direct status=none &&

@@ -11,20 +11,6 @@ WWN=naa.5001405000000001
 INITIATOR=naa.5001405000000002
 SERIAL=5ae0ab8c-7d3e-4b3c-9d0e-6f7a8b9c0d1e
 
-# sdev TPGT LUN: the block device of SCSI device host:0:TPGT:LUN of the
-# loopback WWN, once the midlayer has it.
-sdev() {
-	local host i
-	host=$(cut -d: -f1 "$TARGET/loopback/$WWN/tpgt_$1/address")
-	for i in $(seq 50); do
-		for b in /sys/class/scsi_device/"$host:0:$1:$2"/device/block/*; do
-			[ -e "$b" ] && { echo "/dev/${b##*/}"; return 0; }
-		done
-		sleep 0.1
-	done
-	return 1
-}
-
 # sg_of DEV: the SCSI generic node of a disk.
 sg_of() {
 	local d=/sys/block/${1#/dev/}/device/scsi_generic
@@ -120,7 +106,7 @@ exercise() {
 	expect "$core: the TPG has an address" grep -qE '^[0-9]+:0:1$' "$tpg/address"
 	expect "$core: a nexus" sh -c "echo $INITIATOR >$tpg/nexus"
 	expect "$core: LUN 0 linked" sh -c "mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/rd_mcp_0/rd0 $tpg/lun/lun_0/rd0"
-	dev=$(sdev 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
+	dev=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
 	pass "$core: LUN 0 is the SCSI disk $dev"
 	expect "$core: its size is 32 MiB" test "$(blockdev --getsize64 "$dev")" = 33554432
 
@@ -179,7 +165,7 @@ exercise() {
 	expect "$core: LUN 3 linked while LUN 0 is busy" sh -c "
 		dd if=$dev of=/dev/null bs=64k iflag=direct status=none &
 		mkdir $tpg/lun/lun_3 && ln -s $TARGET/core/rd_mcp_0/rd1 $tpg/lun/lun_3/rd1; wait"
-	local dev3; dev3=$(sdev 1 3) || fail "$core: LUN 3 did not become a SCSI disk"
+	local dev3; dev3=$(loop_disk "$WWN" 1 3) || fail "$core: LUN 3 did not become a SCSI disk"
 	expect "$core: LUN 3 is $dev3, 1 MiB" test "$(blockdev --getsize64 "$dev3")" = 1048576
 	expect "$core: REPORT LUNS lists 0 and 3" sh -c "sg_luns $dev | grep -c '^    000[03]' | grep -qx 2"
 	local sg3; sg3=$(sg_of "$dev3")
@@ -211,7 +197,7 @@ exercise() {
 	expect "$core: a TPG whose only LUN is 5 (no LUN 0)" sh -c "
 		mkdir -p $t2/lun/lun_5 && echo $INITIATOR >$t2/nexus &&
 		ln -s $TARGET/core/rd_mcp_0/rd1 $t2/lun/lun_5/rd1"
-	local dev5; dev5=$(sdev 2 5) || fail "$core: LUN 5 did not become a SCSI disk"
+	local dev5; dev5=$(loop_disk "$WWN" 2 5) || fail "$core: LUN 5 did not become a SCSI disk"
 	expect "$core: LUN 5 is $dev5 and reads" dd if="$dev5" of=/dev/null bs=4k count=16 iflag=direct status=none
 	expect "$core: that TPG goes" sh -c "rm $t2/lun/lun_5/rd1 && echo NULL >$t2/nexus && rmdir $t2/lun/lun_5 $t2"
 	expect_errno EPERM "$core: the nexus cannot end while a LUN is linked" bash -c "echo NULL >$tpg/nexus"
