@@ -5,7 +5,7 @@
 //! bindings/bindings_helper.h. Safe wrappers over them live in the modules
 //! that use them; nothing outside this crate sees these items.
 
-#[path = "../../kbuild/bindings_generated.rs"]
+#[path = "../../kbuild/generated_bindings.rs"]
 mod generated;
 
 pub(crate) use generated::*;
