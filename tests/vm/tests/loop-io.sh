@@ -209,9 +209,13 @@ exercise() {
 }
 
 echo "--- LIO (tcm_loop)"
-expect "LIO loads" modprobe tcm_loop
-exercise lio
-expect "LIO unloads" lio_unload
+compare=false
+if lio_loopback_teardown_safe; then
+	expect "LIO loads" modprobe tcm_loop
+	exercise lio
+	expect "LIO unloads" lio_unload
+	compare=true
+fi
 
 echo "--- tcm-rs (tcm_rs_loop)"
 expect "tcm-rs loads" modprobe tcm_rs_core
@@ -226,7 +230,9 @@ as_tcm_rs() {
 	sed -e '/^== standard INQUIRY/{n;s/^\( 00     00 00 06 02 5b\) b8/\1 b0/}' \
 		-e '/^== VPD 0xb0/{n;n;s/^\( 00     00 b0 00 0c 01\) 01/\1 00/}'
 }
-if ! diff -u <(as_tcm_rs </tmp/loop-io.lio) /tmp/loop-io.tcm; then
-	fail "tcm-rs answers differently from LIO (above)"
+if $compare; then
+	if ! diff -u <(as_tcm_rs </tmp/loop-io.lio) /tmp/loop-io.tcm; then
+		fail "tcm-rs answers differently from LIO (above)"
+	fi
+	pass "tcm-rs answers as LIO does, but for the differences listed"
 fi
-pass "tcm-rs answers as LIO does, but for the differences listed"
