@@ -39,6 +39,12 @@ extern "C" {
     fn tcm_rs_session_deregister(core_tpg: *mut c_void, session: *mut c_void);
     fn tcm_rs_session_initiator(session: *mut c_void) -> *const c_char;
     fn tcm_rs_cmd_execute(core_tpg: *mut c_void, session: *mut c_void, cmd: *mut Command) -> c_int;
+    fn tcm_rs_tmf_execute(
+        core_tpg: *mut c_void,
+        session: *mut c_void,
+        lun: u64,
+        function: u8,
+    ) -> u8;
 }
 
 impl FabricAttrs {
@@ -204,6 +210,21 @@ impl Nexus {
         // SAFETY: By the safety requirement the TPG's handle is live and the
         // session registered; `cmd` is valid.
         kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd) })
+    }
+
+    /// LOGICAL UNIT RESET of LUN `lun`, once the fabric's commands to it
+    /// are done: ENODEV for a LUN the TPG does not have.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nexus::execute`].
+    pub(crate) unsafe fn lun_reset(&self, lun: u64) -> Result {
+        // SAFETY: By the safety requirement, as in `execute`.
+        match unsafe { tcm_rs_tmf_execute(self.handle, self.session, lun, abi::TMF_LUN_RESET) } {
+            abi::TMF_COMPLETE => Ok(()),
+            abi::TMF_INCORRECT_LUN => Err(ENODEV),
+            _ => Err(EOPNOTSUPP),
+        }
     }
 }
 

@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 2;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 3;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -120,6 +120,20 @@ pub(crate) const RESIDUAL_UNDERFLOW: u8 = 1;
 /// The command wanted more data than the initiator offered (`residual`
 /// bytes more).
 pub(crate) const RESIDUAL_OVERFLOW: u8 = 2;
+
+/// Task management functions a fabric asks of the core with
+/// `tcm_rs_tmf_execute()` (since 0.3). The fabric first lets the commands
+/// the function concerns finish (the core does not queue commands), then
+/// asks for what the core keeps: LOGICAL UNIT RESET establishes BUS DEVICE
+/// RESET FUNCTION OCCURRED on every nexus of the LUN.
+pub(crate) const TMF_LUN_RESET: u8 = 5;
+
+/// `tcm_rs_tmf_execute()`'s answers (SAM-5 service responses).
+pub(crate) const TMF_COMPLETE: u8 = 0;
+/// The function is not one the core performs.
+pub(crate) const TMF_NOT_SUPPORTED: u8 = 4;
+/// No such LUN in the TPG.
+pub(crate) const TMF_INCORRECT_LUN: u8 = 9;
 
 /// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
 /// (since 0.2). The fabric fills the inputs; the core fills the outputs

@@ -20,6 +20,7 @@ use crate::fabric::abi::{self, Command};
 use crate::lun_map::MappedLun;
 use crate::sbc_emulate;
 use crate::sense::{Sense, SenseFormat, SenseKey};
+use crate::session::Session;
 use crate::sg::SgBuffer;
 use crate::spc_emulate;
 use crate::tpg::TpgState;
@@ -80,6 +81,9 @@ pub(crate) struct Request<'a> {
     pub(crate) data: SgBuffer,
     pub(crate) direction: u8,
     pub(crate) protocol_id: u8,
+    /// The I_T nexus, for its unit attention conditions; `None` if the
+    /// fabric gave none.
+    pub(crate) session: Option<&'a Session>,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
@@ -102,11 +106,16 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     session: *mut c_void,
     cmd: *mut Command,
 ) -> c_int {
-    // The session will choose the ACL (issue: access control); every
+    // The session will choose the ACL too (issue: access control); every
     // session sees the TPG's LUNs for now, as LIO's demo mode.
-    let _ = session;
-    // SAFETY: By the safety requirement.
-    let (tpg, cmd) = unsafe { (&*core_tpg.cast::<TpgState>(), &mut *cmd) };
+    // SAFETY: By the safety requirement (a null session is none).
+    let (tpg, cmd, session) = unsafe {
+        (
+            &*core_tpg.cast::<TpgState>(),
+            &mut *cmd,
+            session.cast::<Session>().as_ref(),
+        )
+    };
     if cmd.cdb.is_null() || cmd.cdb_len == 0 || cmd.cdb_len > MAX_CDB_LEN {
         return EINVAL.to_errno();
     }
@@ -119,6 +128,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         data: unsafe { SgBuffer::from_raw(cmd.sgl, cmd.sg_nents, cmd.data_len as usize) },
         direction: cmd.direction,
         protocol_id: cmd.protocol_id,
+        session,
     };
     let (outcome, complete_type) = run(&mut req, cdb);
     cmd.complete_type = complete_type;
@@ -163,7 +173,29 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
         return (spc_emulate::no_such_lun(req, cdb), 0);
     };
     let complete_type = lun.dev.complete_type();
+    if let Some(ua) = unit_attention(req, &lun, cdb) {
+        return (ua, complete_type);
+    }
     (decode_and_dispatch(req, &lun, cdb), complete_type)
+}
+
+/// A pending unit attention condition of the nexus and LUN, reported
+/// instead of executing the command: all but INQUIRY, REPORT LUNS and
+/// REQUEST SENSE (SAM-5 5.14; REQUEST SENSE returns it as its data). With
+/// `emulate_ua_intlck_ctrl` 0 reporting releases the LUN's conditions, as
+/// in LIO; otherwise they stay until REQUEST SENSE.
+fn unit_attention(req: &Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Option<Outcome> {
+    let session = req.session?;
+    if !session.has_ua() {
+        return None;
+    }
+    match cdb.first().copied()? {
+        cdb::opcode::INQUIRY | cdb::opcode::REPORT_LUNS | cdb::opcode::REQUEST_SENSE => return None,
+        _ => {}
+    }
+    let clear = lun.dev.attributes().emulate_ua_intlck_ctrl == crate::attrib::UA_INTLCK_CTRL_CLEAR;
+    let (asc, ascq) = session.take_ua(req.lun, clear)?;
+    Some(Outcome::check(SenseKey::UnitAttention, asc, ascq))
 }
 
 fn decode_and_dispatch(req: &mut Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Outcome {

@@ -38,3 +38,5 @@ EXPORT_SYMBOL_GPL(tcm_rs_session_initiator);
 struct tcm_rs_command;
 int tcm_rs_cmd_execute(void *core_tpg, void *session, struct tcm_rs_command *cmd);
 EXPORT_SYMBOL_GPL(tcm_rs_cmd_execute);
+u8 tcm_rs_tmf_execute(void *core_tpg, void *session, u64 lun, u8 function);
+EXPORT_SYMBOL_GPL(tcm_rs_tmf_execute);

@@ -39,6 +39,7 @@ mod session;
 mod spc_emulate;
 mod sys;
 mod text;
+mod tmf;
 mod tpg;
 mod write_gate;
 

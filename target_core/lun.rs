@@ -349,6 +349,7 @@ impl Links for Lun {
             self.unexport();
             return Err(e);
         }
+        tpg.luns_data_changed(Some(self.state.number));
         Ok(())
     }
 
@@ -358,6 +359,8 @@ impl Links for Lun {
         let tpg = &self.state.tpg;
         tpg.port_unlink(self.state.number);
         tpg.luns.remove(self.state.number);
+        tpg.drop_uas(self.state.number);
+        tpg.luns_data_changed(None);
         self.unexport();
     }
 }

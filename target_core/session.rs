@@ -3,19 +3,109 @@
 //! Sessions: the I_T nexuses a fabric registers with a TPG (a loopback
 //! `nexus`, an iSCSI login), and the functions it registers them with.
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use kernel::ffi::{c_char, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::Arc;
+use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::tpg::TpgState;
 
 /// The longest initiator port name, NUL excluded (as an ACL's).
 const INITIATOR_NAME_MAX: usize = 223;
 
+/// REPORTED LUNS DATA HAS CHANGED.
+pub(crate) const REPORTED_LUNS_DATA_HAS_CHANGED: (u8, u8) = (0x3f, 0x0e);
+
+/// One pending unit attention condition of an I_T_L nexus.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct UnitAttention {
+    lun: u64,
+    asc: u8,
+    ascq: u8,
+}
+
+impl UnitAttention {
+    /// Which of a LUN's conditions is reported first (SAM-5: a reset or
+    /// power on before parameter changes before the rest), as LIO orders
+    /// them; 0 first.
+    fn rank(&self) -> u8 {
+        match self.asc {
+            0x29 => 0,
+            0x2a => 1,
+            _ => 2,
+        }
+    }
+}
+
 /// One I_T nexus.
+#[pin_data]
 pub(crate) struct Session {
     initiator: CString,
+    /// How many conditions `uas` holds: every command reads it, and takes
+    /// the lock only when it is not 0.
+    ua_count: AtomicU32,
+    /// The unit attention conditions of this nexus, for every LUN.
+    #[pin]
+    uas: Mutex<KVec<UnitAttention>>,
+}
+
+impl Session {
+    /// Establishes a unit attention condition for LUN `lun` of this nexus;
+    /// one already pending is not doubled.
+    pub(crate) fn queue_ua(&self, lun: u64, (asc, ascq): (u8, u8)) {
+        let ua = UnitAttention { lun, asc, ascq };
+        let mut uas = self.uas.lock();
+        if uas.contains(&ua) {
+            return;
+        }
+        if uas.push(ua, GFP_KERNEL).is_err() {
+            pr_warn!(
+                "session: no memory for a unit attention ({:#04x}/{:#04x}) on LUN {}\n",
+                asc,
+                ascq,
+                lun
+            );
+            return;
+        }
+        self.ua_count.store(uas.len() as u32, Ordering::Release);
+    }
+
+    /// Whether any condition is pending, on any LUN.
+    pub(crate) fn has_ua(&self) -> bool {
+        self.ua_count.load(Ordering::Acquire) != 0
+    }
+
+    /// The first condition to report for LUN `lun` (SAM-5 order), and with
+    /// `clear` every condition of the LUN released (UA_INTLCK_CTRL 0, and
+    /// REQUEST SENSE).
+    pub(crate) fn take_ua(&self, lun: u64, clear: bool) -> Option<(u8, u8)> {
+        if !self.has_ua() {
+            return None;
+        }
+        let mut uas = self.uas.lock();
+        let first = uas
+            .iter()
+            .filter(|u| u.lun == lun)
+            .min_by_key(|u| u.rank())
+            .copied()?;
+        if clear {
+            uas.retain(|u| u.lun != lun);
+            self.ua_count.store(uas.len() as u32, Ordering::Release);
+        }
+        Some((first.asc, first.ascq))
+    }
+
+    /// Forgets the conditions of LUN `lun`, which is going.
+    pub(crate) fn drop_uas(&self, lun: u64) {
+        if !self.has_ua() {
+            return;
+        }
+        let mut uas = self.uas.lock();
+        uas.retain(|u| u.lun != lun);
+        self.ua_count.store(uas.len() as u32, Ordering::Release);
+    }
 }
 
 /// Registers a session of `initiator` with the TPG whose handle is
@@ -45,10 +135,12 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register(
             );
             return Err(EINVAL);
         }
-        let session = Arc::new(
-            Session {
+        let session = Arc::pin_init(
+            try_pin_init!(Session {
                 initiator: initiator.to_cstring()?,
-            },
+                ua_count: AtomicU32::new(0),
+                uas <- new_mutex!(KVec::new()),
+            }),
             GFP_KERNEL,
         )?;
         let mut sessions = tpg.sessions.lock();

@@ -197,16 +197,22 @@ pub(crate) fn inquiry(
     data_in(req, &out[..full], usize::from(alloc_len))
 }
 
-/// REQUEST SENSE: no sense is ever pending (unit attentions are not kept
-/// yet), so NO SENSE in the format asked for.
+/// REQUEST SENSE: the nexus's pending unit attention for the LUN, or NO
+/// SENSE, in the format asked for.
 pub(crate) fn request_sense(req: &mut Request<'_>, desc: bool, alloc_len: u8) -> Outcome {
     let format = if desc {
         SenseFormat::Descriptor
     } else {
         SenseFormat::Fixed
     };
+    // A pending unit attention is the sense data, and is released (LIO
+    // releases all of the LUN's); otherwise there is none.
+    let sense = match req.session.and_then(|s| s.take_ua(req.lun, true)) {
+        Some((asc, ascq)) => Sense::new(SenseKey::UnitAttention, asc, ascq),
+        None => Sense::new(SenseKey::NoSense, 0, 0),
+    };
     let mut out = [0u8; crate::sense::MAX_LEN];
-    match Sense::new(SenseKey::NoSense, 0, 0).encode(format, &mut out) {
+    match sense.encode(format, &mut out) {
         Ok(len) => data_in(req, &out[..len], usize::from(alloc_len)),
         Err(_) => Outcome::check(SenseKey::HardwareError, 0x44, 0x00),
     }
@@ -358,10 +364,11 @@ pub(crate) fn report_supported_opcodes(
     data_in(req, &out[..len.min(out.len())], alloc_len as usize)
 }
 
-/// REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS: none yet. Task management
-/// comes with its own work; until then the honest answer is an empty set.
+/// REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS: ABORT TASK (the fabric
+/// lets the command finish, fabric-writers-guide.md) and LOGICAL UNIT
+/// RESET (tmf.rs), as LIO.
 pub(crate) fn report_supported_tmfs(req: &mut Request<'_>, repd: bool, alloc_len: u32) -> Outcome {
     let mut out = [0u8; 16];
-    let len = rsoc::encode_supported_tmfs(&rsoc::SupportedTmfs::default(), repd, &mut out);
+    let len = rsoc::encode_supported_tmfs(&rsoc::SupportedTmfs::LIO, repd, &mut out);
     data_in(req, &out[..len.min(16)], alloc_len as usize)
 }

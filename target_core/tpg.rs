@@ -325,6 +325,28 @@ impl TpgState {
         }
     }
 
+    /// Establishes REPORTED LUNS DATA HAS CHANGED on every nexus for every
+    /// LUN but `new` (which the initiator has not seen yet), as LIO does
+    /// when a LUN comes or goes.
+    pub(crate) fn luns_data_changed(&self, new: Option<u64>) {
+        let Ok(numbers) = self.luns.numbers() else {
+            pr_warn!("tpg: no memory to list the LUNs for a unit attention\n");
+            return;
+        };
+        for session in self.sessions.lock().iter() {
+            for &lun in numbers.iter().filter(|&&n| Some(n) != new) {
+                session.queue_ua(lun, crate::session::REPORTED_LUNS_DATA_HAS_CHANGED);
+            }
+        }
+    }
+
+    /// Forgets every nexus's unit attention conditions of LUN `lun`.
+    pub(crate) fn drop_uas(&self, lun: u64) {
+        for session in self.sessions.lock().iter() {
+            session.drop_uas(lun);
+        }
+    }
+
     /// Tells the fabric that LUN `lun` is going (`port_unlink`).
     pub(crate) fn port_unlink(&self, lun: u64) {
         let ops = self.fabric.ops();

@@ -67,10 +67,46 @@ void tcm_rs_loop_wq_destroy(void)
 	destroy_workqueue(tcm_rs_loop_wq);
 }
 
+/*
+ * The SCSI error handler's callbacks. The midlayer calls them once the
+ * commands concerned have timed out or finished; a command may still be
+ * running in the Rust half (it executes in queuecommand's context), which
+ * waits for the TPG's commands to end and then asks the core for what the
+ * function resets. A completion queued on the workqueue must also have
+ * run before the midlayer reuses the command: hence the flush.
+ */
+static int tcm_rs_loop_eh(struct scsi_cmnd *sc, int function)
+{
+	struct scsi_device *sdev = sc->device;
+	int ret = tcm_rs_loop_error_handler(*(void **)shost_priv(sdev->host), sdev->id,
+					    sdev->lun, function);
+
+	flush_workqueue(tcm_rs_loop_wq);
+	return ret ? FAILED : SUCCESS;
+}
+
+static int tcm_rs_loop_eh_abort(struct scsi_cmnd *sc)
+{
+	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_ABORT);
+}
+
+static int tcm_rs_loop_eh_device_reset(struct scsi_cmnd *sc)
+{
+	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_LUN_RESET);
+}
+
+static int tcm_rs_loop_eh_target_reset(struct scsi_cmnd *sc)
+{
+	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_TARGET_RESET);
+}
+
 static const struct scsi_host_template tcm_rs_loop_template = {
 	.proc_name		= "tcm_rs_loop",
 	.name			= "tcm-rs loopback",
 	.queuecommand		= tcm_rs_loop_queue,
+	.eh_abort_handler	= tcm_rs_loop_eh_abort,
+	.eh_device_reset_handler = tcm_rs_loop_eh_device_reset,
+	.eh_target_reset_handler = tcm_rs_loop_eh_target_reset,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.can_queue		= TCM_RS_LOOP_CAN_QUEUE,
 	.cmd_per_lun		= TCM_RS_LOOP_CAN_QUEUE,

@@ -50,6 +50,20 @@ struct tcm_rs_loop_cmd_fields {
 void tcm_rs_loop_cmd_fields(struct scsi_cmnd *sc,
 			    struct tcm_rs_loop_cmd_fields *f);
 
+/* The error handler's functions, for tcm_rs_loop_error_handler(). */
+enum {
+	TCM_RS_LOOP_EH_ABORT = 1,
+	TCM_RS_LOOP_EH_LUN_RESET = 2,
+	TCM_RS_LOOP_EH_TARGET_RESET = 3,
+};
+
+/*
+ * Implemented in Rust: performs error handler function @function for
+ * LUN @lun of target @id once the target's commands have finished; 0 when
+ * it succeeded, -errno otherwise. May sleep.
+ */
+int tcm_rs_loop_error_handler(void *priv, unsigned int id, u64 lun, int function);
+
 /* Implemented in Rust: runs @sc and completes it; returns 0. */
 int tcm_rs_loop_queuecommand(void *priv, struct scsi_cmnd *sc);
 

@@ -182,8 +182,9 @@ struct Gate {
     /// Commands running on the TPG; the nexus and the core's TPG stay
     /// until they are done.
     in_flight: u32,
-    /// Someone waits for `in_flight` to reach 0.
-    draining: bool,
+    /// How many wait for `in_flight` to reach 0 (the nexus or the TPG
+    /// going, the error handler).
+    draining: u32,
 }
 
 impl TpgShared {
@@ -202,11 +203,11 @@ impl TpgShared {
     /// taken the nexus away, so none can start.
     fn wait_idle(&self) {
         let mut gate = self.gate.lock();
-        gate.draining = true;
+        gate.draining += 1;
         while gate.in_flight != 0 {
             self.idle.wait(&mut gate);
         }
-        gate.draining = false;
+        gate.draining -= 1;
     }
 }
 
@@ -316,7 +317,7 @@ impl Fabric for Loopback {
                     nexus: None,
                     online: true,
                     in_flight: 0,
-                    draining: false,
+                    draining: 0,
                 }),
                 idle <- new_condvar!(),
             }),
@@ -401,6 +402,63 @@ unsafe extern "C" fn tcm_rs_loop_queuecommand(
     0
 }
 
+/// The SCSI error handler's abort, LUN reset and target reset
+/// (loop_host.c): the target's commands are waited for (they run to
+/// completion in `queue`, so an abort is done once its command is), then a
+/// LUN reset is performed by the core. 0 or -errno.
+///
+/// # Safety
+///
+/// `queue_data` is the `Targets` the host was added with.
+#[no_mangle]
+unsafe extern "C" fn tcm_rs_loop_error_handler(
+    queue_data: *mut c_void,
+    id: u32,
+    lun: u64,
+    function: c_int,
+) -> c_int {
+    // SAFETY: By the safety requirement; `Targets` outlives its host.
+    let targets = unsafe { &*queue_data.cast::<Targets>() };
+    let tpg = targets.tpgs.lock().get(id as usize).and_then(|t| t.clone());
+    let Some(tpg) = tpg else {
+        return ENODEV.to_errno();
+    };
+    // The host is in recovery: the midlayer sends no new command, so the
+    // wait ends when the running ones do.
+    tpg.wait_idle();
+    if function != bindings::TCM_RS_LOOP_EH_LUN_RESET as c_int {
+        // ABORT TASK: the command has completed. Target reset: as LIO's
+        // tcm_loop, every command of the target has.
+        return 0;
+    }
+    let nexus = {
+        let mut gate = tpg.gate.lock();
+        let Some(nexus) = gate.nexus else {
+            return ENODEV.to_errno();
+        };
+        gate.in_flight += 1;
+        nexus
+    };
+    // SAFETY: Counted in `in_flight` as a command is, so the session and
+    // the core's TPG stay for the call.
+    let reset = unsafe { nexus.lun_reset(lun) };
+    let wake = {
+        let mut gate = tpg.gate.lock();
+        gate.in_flight -= 1;
+        gate.in_flight == 0 && gate.draining != 0
+    };
+    if wake {
+        tpg.idle.notify_all();
+    }
+    match reset {
+        Ok(()) => 0,
+        Err(e) => {
+            pr_err!("loopback: LUN reset of {}:{} failed ({:?})\n", id, lun, e);
+            e.to_errno()
+        }
+    }
+}
+
 impl Targets {
     fn queue(&self, cmd: ScsiCmd) {
         let tpg = self
@@ -433,7 +491,7 @@ impl Targets {
         let wake = {
             let mut gate = tpg.gate.lock();
             gate.in_flight -= 1;
-            gate.in_flight == 0 && gate.draining
+            gate.in_flight == 0 && gate.draining != 0
         };
         if wake {
             tpg.idle.notify_all();

@@ -106,6 +106,12 @@ loop_disk() {
 	return 1
 }
 
+# sg_of DEV: the SCSI generic node of a disk.
+sg_of() {
+	local d=/sys/block/${1#/dev/}/device/scsi_generic
+	echo "/dev/$(ls "$d")"
+}
+
 # Whether a test may run LIO's loopback with a nexus and then unlink LUNs.
 # LIO's core_clear_lun_from_tpg() walks an ACL's LUN entries without the RCU
 # read lock while it hands each one to call_rcu(), so when a grace period

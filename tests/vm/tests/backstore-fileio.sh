@@ -122,6 +122,13 @@ io() {
 		sg_write_same --16 --unmap --lba=4096 --num=2048 --in=/dev/zero --xferlen=512 $dev &&
 		test \$(stat -c %b $img) -lt \$before &&
 		dd if=$dev bs=1M skip=2 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
+	# Linux discards with WRITE SAME(16) (both cores say LBPWS): UNMAP
+	# itself through sg_unmap.
+	expect "$core: UNMAP of 2048 blocks deallocates them" sh -c "
+		dd if=/tmp/pattern of=$dev bs=1M seek=2 count=1 oflag=direct status=none &&
+		before=\$(stat -c %b $img) && sg_unmap --force --lba=4096 --num=2048 $dev &&
+		test \$(stat -c %b $img) -lt \$before &&
+		dd if=$dev bs=1M skip=2 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
 	expect "$core: UNMAP of more than max_unmap_lba_count blocks is refused (ILLEGAL REQUEST)" \
 		sh -c "sg_unmap --force --lba=0 --num=8193 $dev 2>/dev/null; test \$? = 5"
 	expect "$core: UNMAP past the end is refused (LOGICAL BLOCK ADDRESS OUT OF RANGE)" \

@@ -11,12 +11,6 @@ WWN=naa.5001405000000001
 INITIATOR=naa.5001405000000002
 SERIAL=5ae0ab8c-7d3e-4b3c-9d0e-6f7a8b9c0d1e
 
-# sg_of DEV: the SCSI generic node of a disk.
-sg_of() {
-	local d=/sys/block/${1#/dev/}/device/scsi_generic
-	echo "/dev/$(ls "$d")"
-}
-
 # ramdisk NAME PAGES: an enabled ramdisk with a fixed serial.
 ramdisk() {
 	local dev=$TARGET/core/rd_mcp_0/$1
@@ -217,6 +211,30 @@ exercise() {
 		sleep 0.2; rm $tpg/lun/lun_3/rd1; wait; rmdir $tpg/lun/lun_3"
 	expect "$core: the removed LUN's disk is gone" test ! -e "$dev3"
 	expect "$core: its generic node is gone" test ! -e "$sg3"
+	local sg0; sg0=$(sg_of "$dev")
+	# Linux retries over a second REPORTED LUNS DATA HAS CHANGED of a
+	# target until it has sent REPORT LUNS (expecting_lun_change): sg_luns
+	# first, so that the UNIT ATTENTION reaches sg_raw.
+	expect "$core: LUN 0 reports REPORTED LUNS DATA HAS CHANGED once, after the LUN change" sh -c "
+		sg_luns $sg0 >/dev/null &&
+		sg_raw $sg0 00 00 00 00 00 00 2>&1 | grep -qi 'reported luns data has changed' && sg_turs $sg0"
+	expect "$core: a new LUN 4 raises it again; REQUEST SENSE returns it and clears it" sh -c "
+		mkdir $tpg/lun/lun_4 && ln -s $TARGET/core/rd_mcp_0/rd1 $tpg/lun/lun_4/rd1 &&
+		sg_requests $sg0 2>&1 | grep -qi 'reported luns data has changed' && sg_turs $sg0"
+	# The SCSI error handler's functions, as the SG_SCSI_RESET ioctl calls
+	# them. After a reset Linux expects the unit attention and may retry
+	# over it: the second TEST UNIT READY is GOOD either way.
+	expect "$core: LUN reset (sg_reset -d) succeeds and the disk stays online" sh -c "
+		sg_reset -d $sg0 && { sg_turs $sg0 || true; } && sg_turs $sg0 &&
+		test \$(cat /sys/block/${dev#/dev/}/device/state) = running"
+	if [ "$core" = tcm ]; then
+		# LIO's tcm_loop refuses it (lio-differences.md).
+		expect "tcm: target reset (sg_reset -t) succeeds" sh -c "sg_reset -t $sg0 && sg_turs $sg0"
+	fi
+	expect "$core: the file system still checks clean after the resets" fsck.ext4 -f -n "$dev"
+	expect "$core: INQUIRY neither reports nor clears it" sh -c "
+		rm $tpg/lun/lun_4/rd1 && rmdir $tpg/lun/lun_4 && sg_inq $sg0 >/dev/null &&
+		sg_requests $sg0 2>&1 | grep -qi 'reported luns data has changed' && sg_turs $sg0"
 
 	if [ "$core" = tcm ]; then
 		# Where tcm-rs says more than LIO (lio-differences.md).

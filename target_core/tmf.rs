@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Task management: what the core does for a function a fabric performs
+//! (`tcm_rs_tmf_execute()`, fabric ABI 0.3).
+//!
+//! Commands run to completion in the fabric's call to the core, so the
+//! core holds no task set to abort from: a fabric lets the commands a
+//! function concerns finish (the loopback fabric's SCSI error handler
+//! waits for them), then tells the core, which does what outlives the
+//! commands: the unit attention conditions SAM-5 asks for.
+
+use kernel::ffi::c_void;
+use kernel::prelude::*;
+
+use crate::fabric::abi;
+use crate::session::Session;
+use crate::tpg::TpgState;
+
+/// BUS DEVICE RESET FUNCTION OCCURRED.
+const BUS_DEVICE_RESET_FUNCTION_OCCURRED: (u8, u8) = (0x29, 0x03);
+
+/// Performs task management function `function` on LUN `lun` of the TPG
+/// for `session`; returns a `TMF_*` response.
+///
+/// # Safety
+///
+/// `core_tpg` must be a handle the core gave to `make_tpg`, before
+/// `drop_tpg` returned; `session` one of its registered sessions or null.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
+    core_tpg: *mut c_void,
+    session: *mut c_void,
+    lun: u64,
+    function: u8,
+) -> u8 {
+    // SAFETY: By the safety requirement.
+    let (tpg, session) = unsafe {
+        (
+            &*core_tpg.cast::<TpgState>(),
+            session.cast::<Session>().as_ref(),
+        )
+    };
+    match function {
+        abi::TMF_LUN_RESET => lun_reset(tpg, session, lun),
+        _ => abi::TMF_NOT_SUPPORTED,
+    }
+}
+
+/// LOGICAL UNIT RESET: every nexus of the LUN gets BUS DEVICE RESET
+/// FUNCTION OCCURRED (SAM-5 6.6). No reservation or mode page state is
+/// kept per LUN yet, so there is nothing else to reset.
+/// The unit attention goes to the nexus that asked too (SAM-5; LIO does
+/// the same), which its initiator expects after a reset.
+fn lun_reset(tpg: &TpgState, _session: Option<&Session>, lun: u64) -> u8 {
+    if tpg.luns.get(lun).is_none() {
+        return abi::TMF_INCORRECT_LUN;
+    }
+    for s in tpg.sessions.lock().iter() {
+        s.queue_ua(lun, BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+    }
+    pr_info!("LUN reset of LUN {}\n", lun);
+    abi::TMF_COMPLETE
+}
