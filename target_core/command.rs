@@ -190,7 +190,9 @@ fn unit_attention(req: &Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Option<Outc
         return None;
     }
     match cdb.first().copied()? {
-        cdb::opcode::INQUIRY | cdb::opcode::REPORT_LUNS | cdb::opcode::REQUEST_SENSE => return None,
+        cdb::opcode::INQUIRY | cdb::opcode::REPORT_LUNS | cdb::opcode::REQUEST_SENSE => {
+            return None
+        }
         _ => {}
     }
     let clear = lun.dev.attributes().emulate_ua_intlck_ctrl == crate::attrib::UA_INTLCK_CTRL_CLEAR;
