@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Draws the ratios tcm-rs / LIO of a `make bench` run as a PNG.
+
+    tests/bench/plot.py RUNDIR [--out FILE]
+
+Reads RUNDIR/data-path.json (tests/bench/data-path.sh; required) and
+RUNDIR/memory.json (tests/bench/memory.sh; drawn when present) and writes
+RUNDIR/ratios.png (or FILE). Runs on the host, after the VM run, with
+Debian's python3-matplotlib (scripts/setup-host.sh installs it).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+# The data-path targets drawn against LIO, and their legends.
+DATA_PATH_SERIES = [
+    ("tcm-rs", "tcm-rs / LIO (completions in the submitting context)"),
+    ("tcm-rs-queued", "tcm-rs queued / LIO (completions from a workqueue)"),
+]
+# The memory objects drawn, and their labels.
+MEMORY_OBJECTS = [
+    ("device", "ramdisk device"),
+    ("lun", "LUN (with its SCSI disk)"),
+    ("tpg", "TPG"),
+    ("session", "nexus / session"),
+]
+
+
+class PlotError(Exception):
+    """A run directory whose figures cannot be drawn."""
+
+
+def load(path):
+    """The JSON document at PATH; PlotError when it is missing or broken."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise PlotError(f"{path}: no such file (did the benchmark run and finish?)") from None
+    except (OSError, ValueError) as e:
+        raise PlotError(f"{path}: cannot read it: {e}") from None
+
+
+def data_path_ratios(rows):
+    """{series: [(workload, IOPS ratio to LIO)]} from data-path.json rows, in
+    the order the workloads ran; a workload without a LIO figure is left out."""
+    if not isinstance(rows, list) or not rows:
+        raise PlotError("data-path.json holds no figures")
+    try:
+        iops = {(r["target"], r["workload"]): float(r["iops"]) for r in rows}
+    except (KeyError, TypeError, ValueError) as e:
+        raise PlotError(f"data-path.json: a row without target, workload or iops ({e})") from None
+    workloads = list(dict.fromkeys(w for _, w in iops))
+    ratios = {}
+    for target, _ in DATA_PATH_SERIES:
+        ratios[target] = [
+            (w, iops[(target, w)] / iops[("lio", w)])
+            for w in workloads
+            if iops.get(("lio", w)) and (target, w) in iops
+        ]
+    if not any(ratios.values()):
+        raise PlotError("data-path.json has no workload measured on both LIO and tcm-rs")
+    return ratios
+
+
+def memory_ratios(doc):
+    """[(object label, bytes per object tcm-rs / LIO)] from memory.json."""
+    try:
+        per = {(r["core"], r["object"]): float(r["bytes_per"]) for r in doc["results"]}
+    except (KeyError, TypeError, ValueError) as e:
+        raise PlotError(f"memory.json: not the output of memory.sh ({e})") from None
+    return [
+        (label, per[("tcm-rs", obj)] / per[("lio", obj)])
+        for obj, label in MEMORY_OBJECTS
+        if per.get(("lio", obj), 0) > 0 and ("tcm-rs", obj) in per
+    ]
+
+
+def draw(ratios, memory, out):
+    """Writes the PNG: the data path's ratios, and memory's beside them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = 2 if memory else 1
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 5.5), squeeze=False)
+    ax = axes[0][0]
+    workloads = list(dict.fromkeys(w for series in ratios.values() for w, _ in series))
+    height = 0.8 / len(DATA_PATH_SERIES)
+    for i, (target, legend) in enumerate(DATA_PATH_SERIES):
+        values = dict(ratios.get(target, []))
+        ys = [k + (i - (len(DATA_PATH_SERIES) - 1) / 2) * height for k in range(len(workloads))]
+        xs = [values.get(w, 0) for w in workloads]
+        bars = ax.barh(ys, xs, height=height, label=legend)
+        ax.bar_label(bars, labels=[f"{x:.2f}" if x else "" for x in xs], padding=2, fontsize=8)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(workloads)), workloads)
+    ax.invert_yaxis()
+    ax.set_xlabel("IOPS, tcm-rs / LIO (above 1: tcm-rs faster)")
+    ax.set_title("Data path (fio on a ramdisk LUN over loopback)")
+    ax.legend(loc="lower right", fontsize=8)
+    if memory:
+        ax = axes[0][1]
+        labels = [label for label, _ in memory]
+        xs = [r for _, r in memory]
+        bars = ax.barh(range(len(xs)), xs, height=0.5, color="tab:green")
+        ax.bar_label(bars, labels=[f"{x:.2f}" for x in xs], padding=2, fontsize=8)
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("kernel memory per object, tcm-rs / LIO (below 1: tcm-rs smaller)")
+        ax.set_title("Memory")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Draws the ratios tcm-rs / LIO of a make bench run.")
+    p.add_argument("rundir", help="the run directory holding data-path.json (and memory.json)")
+    p.add_argument("--out", help="the PNG to write (default: RUNDIR/ratios.png)")
+    args = p.parse_args(argv)
+    out = args.out or os.path.join(args.rundir, "ratios.png")
+    try:
+        ratios = data_path_ratios(load(os.path.join(args.rundir, "data-path.json")))
+        mem_path = os.path.join(args.rundir, "memory.json")
+        memory = memory_ratios(load(mem_path)) if os.path.exists(mem_path) else []
+        draw(ratios, memory, out)
+    except PlotError as e:
+        print(f"plot.py: {e}", file=sys.stderr)
+        return 1
+    print(f"plot: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
