@@ -7,8 +7,8 @@
 # of the loopback fabric adds as a SCSI disk (reading). Then, on a cleared
 # tree with W empty loopback targets as the baseline, M TPGs (reading), then
 # one nexus in each (reading). A reading is the median of three reads of
-# /proc/meminfo, each after dropping the caches and a pause (RCU callbacks
-# and deferred work settle), and one of /proc/slabinfo. Per object: the
+# /proc/meminfo once it has settled, after dropping the caches and a pause,
+# and one of /proc/slabinfo (see reading below). Per object: the
 # growth of the kernel's used memory (MemFree), of the slab caches, of
 # kernel stacks, page tables, vmalloc and per-CPU memory, divided by the
 # count, and the five slab caches that grew most.
@@ -40,17 +40,32 @@ LOOP=naa.5001405000000d01
 INITIATOR=naa.5001405000000d02
 HBA=$TARGET/core/rd_mcp_0
 
-# reading NAME: meminfo three times and slabinfo once, each meminfo read
-# after the caches are dropped and deferred frees have had a second.
+# reading NAME: /proc/meminfo read until it settles, and /proc/slabinfo.
+# Each read comes after the caches are dropped and a second's pause (RCU
+# callbacks and deferred work free memory for a while after that), with
+# the per-CPU counter deltas folded first (stat_refresh). Free pages held
+# in the CPUs' page lists do not count in MemFree: their sum, from
+# /proc/zoneinfo, is added as PcpFree. Reads go on until two in a row
+# differ by at most 128 KiB of free memory (10 at most); the summary takes
+# the median of the last three.
+page_kb=$(($(getconf PAGESIZE) / 1024))
 reading() {
-	local i
+	local i f last=
 	mkdir -p "$raw/$1"
-	for i in 1 2 3; do
+	for i in $(seq 10); do
 		sync
 		echo 3 >/proc/sys/vm/drop_caches
 		sleep 1
-		cat /proc/meminfo >"$raw/$1/meminfo.$i"
+		echo 1 >/proc/sys/vm/stat_refresh
+		{
+			cat /proc/meminfo
+			awk -v kb="$page_kb" '$1 == "count:" {n += $2} END {print "PcpFree:", n * kb, "kB"}' /proc/zoneinfo
+		} >"$raw/$1/meminfo.$(printf %02d "$i")"
+		f=$(awk '$1 == "MemFree:" || $1 == "PcpFree:" {n += $2} END {print n}' "$raw/$1/meminfo.$(printf %02d "$i")")
+		if [ "$i" -ge 3 ] && [ $((f - last)) -le 128 ] && [ $((last - f)) -le 128 ]; then break; fi
+		last=$f
 	done
+	echo "$1: $i reads of /proc/meminfo"
 	cat /proc/slabinfo >"$raw/$1/slabinfo"
 }
 
@@ -172,17 +187,16 @@ raw, out = sys.argv[1], sys.argv[2]
 luns, sessions, rd_pages = (int(x) for x in sys.argv[3:6])
 cores = sys.argv[6:]
 PAGE = os.sysconf("SC_PAGE_SIZE")
-FIELDS = ["MemFree", "Slab", "SUnreclaim", "KernelStack", "PageTables", "VmallocUsed", "Percpu"]
+FIELDS = ["MemFree", "PcpFree", "Slab", "SUnreclaim", "KernelStack", "PageTables", "VmallocUsed", "Percpu"]
 
 
 def meminfo(name):
-    """The median of each field over the reading's reads, in bytes."""
+    """The median of each field over the reading's last three reads, in bytes."""
     reads = []
     d = os.path.join(raw, name)
-    for f in sorted(os.listdir(d)):
-        if f.startswith("meminfo."):
-            with open(os.path.join(d, f)) as fh:
-                reads.append({l.split(":")[0]: int(l.split()[1]) * 1024 for l in fh})
+    for f in sorted(f for f in os.listdir(d) if f.startswith("meminfo."))[-3:]:
+        with open(os.path.join(d, f)) as fh:
+            reads.append({l.split(":")[0]: int(l.split()[1]) * 1024 for l in fh})
     return {k: statistics.median(r[k] for r in reads) for k in FIELDS}
 
 
@@ -201,17 +215,18 @@ def slabs(name):
 def measure(core, obj, before, after, count, excluded=0):
     a, b = meminfo(before), meminfo(after)
     delta = {k: b[k] - a[k] for k in FIELDS}
+    free = delta.pop("MemFree") + delta.pop("PcpFree")
     sa, sb = slabs(before), slabs(after)
     grown = sorted(((sb[c] - sa.get(c, 0), c) for c in sb), reverse=True)[:5]
     return {
         "core": core,
         "object": obj,
         "count": count,
-        # What the kernel used more (MemFree fell), less the pages left out.
-        "bytes_per": round((-delta["MemFree"] - excluded) / count),
+        # What the kernel used more (free pages fell), less the pages left out.
+        "bytes_per": round((-free - excluded) / count),
         "slab_bytes_per": round(delta["Slab"] / count),
         "excluded_bytes": excluded,
-        "delta": {k: v for k, v in delta.items() if k != "MemFree"},
+        "delta": delta,
         "top_slabs": [{"cache": c, "bytes": g} for g, c in grown if g > 0],
     }
 
