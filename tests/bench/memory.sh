@@ -5,13 +5,15 @@
 # in place, a baseline reading; then N ramdisk devices (reading), then the N
 # devices linked as N LUNs of that target, each of which the initiator side
 # of the loopback fabric adds as a SCSI disk (reading). Then, on a cleared
-# tree with W empty loopback targets as the baseline, M TPGs (reading), then
-# one nexus in each (reading). A reading is the median of three reads of
-# /proc/meminfo once it has settled, after dropping the caches and a pause,
-# and one of /proc/slabinfo (see reading below). Per object: the
-# growth of the kernel's used memory (MemFree), of the slab caches, of
-# kernel stacks, page tables, vmalloc and per-CPU memory, divided by the
-# count, and the five slab caches that grew most.
+# tree (reading), W loopback targets, each a SCSI host of the initiator
+# side (reading), M TPGs spread over them (reading), then one nexus in each
+# (reading). A reading is the median of three reads of /proc/meminfo once
+# it has settled, after dropping the caches and a pause, and one of
+# /proc/slabinfo (see reading below). Per object: the growth of the
+# kernel's used memory (free pages), of the slab caches' pages, of the
+# bytes of slab objects in use (/proc/slabinfo: finer than pages for small
+# objects), of kernel stacks, page tables, vmalloc and per-CPU memory,
+# divided by the count, and the five slab caches that grew most.
 #
 # The ramdisks have one page each, counted apart and left out of the
 # device's figure. A LUN's figure includes the initiator's SCSI disk (the
@@ -22,10 +24,10 @@
 # Prints a table and writes memory.json into the run directory (raw
 # readings under memory.raw/).
 #
-#   BENCH_QUICK  1: 16 LUNs and 8 sessions (the smoke test); else 256 and 64
+#   BENCH_QUICK  1: 16 LUNs and 8 sessions (the smoke test); else 256 and 256
 . "$TCM_ROOT/tests/vm/lib.sh"
 
-if [ "${BENCH_QUICK:-0}" = 1 ]; then luns=16 sessions=8; else luns=256 sessions=64; fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then luns=16 sessions=8; else luns=256 sessions=256; fi
 # TPGs per loopback target: both fabrics take tpgt_1 to tpgt_31.
 per_wwn=16
 rd_pages=1
@@ -127,6 +129,7 @@ wwn() { printf 'naa.5001405000001%03x\n' "$1"; }
 # The session half: W targets, then M TPGs, then a nexus in each.
 session_half() {
 	local core=$1 w k t wwns=$(((sessions + per_wwn - 1) / per_wwn))
+	reading "$core-empty"
 	for w in $(seq "$wwns"); do
 		mkdir "$TARGET/loopback/$(wwn "$w")" || fail "$core: target $w"
 	done
@@ -180,12 +183,12 @@ for n in 1 "$luns"; do
 	expect "scsi_debug unloads" modprobe -r scsi_debug
 done
 
-python3 - "$raw" "$out" "$luns" "$sessions" "$rd_pages" "${cores[@]}" <<'EOF'
+python3 - "$raw" "$out" "$luns" "$sessions" "$per_wwn" "$rd_pages" "${cores[@]}" <<'EOF'
 import json, os, statistics, sys
 
 raw, out = sys.argv[1], sys.argv[2]
-luns, sessions, rd_pages = (int(x) for x in sys.argv[3:6])
-cores = sys.argv[6:]
+luns, sessions, per_wwn, rd_pages = (int(x) for x in sys.argv[3:7])
+cores = sys.argv[7:]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 FIELDS = ["MemFree", "PcpFree", "Slab", "SUnreclaim", "KernelStack", "PageTables", "VmallocUsed", "Percpu"]
 
@@ -218,6 +221,7 @@ def measure(core, obj, before, after, count, excluded=0):
     free = delta.pop("MemFree") + delta.pop("PcpFree")
     sa, sb = slabs(before), slabs(after)
     grown = sorted(((sb[c] - sa.get(c, 0), c) for c in sb), reverse=True)[:5]
+    objects = sum(sb.values()) - sum(sa.values())
     return {
         "core": core,
         "object": obj,
@@ -225,6 +229,7 @@ def measure(core, obj, before, after, count, excluded=0):
         # What the kernel used more (free pages fell), less the pages left out.
         "bytes_per": round((-free - excluded) / count),
         "slab_bytes_per": round(delta["Slab"] / count),
+        "slab_object_bytes_per": round(objects / count),
         "excluded_bytes": excluded,
         "delta": delta,
         "top_slabs": [{"cache": c, "bytes": g} for g, c in grown if g > 0],
@@ -236,27 +241,34 @@ for core in cores:
     result.append(measure(core, "device", f"{core}-base", f"{core}-devices", luns,
                           excluded=luns * rd_pages * PAGE))
     result.append(measure(core, "lun", f"{core}-devices", f"{core}-luns", luns))
+    result.append(measure(core, "target", f"{core}-empty", f"{core}-sbase",
+                          (sessions + per_wwn - 1) // per_wwn))
     result.append(measure(core, "tpg", f"{core}-sbase", f"{core}-tpgs", sessions))
     result.append(measure(core, "session", f"{core}-tpgs", f"{core}-sessions", sessions))
 result.append(measure("scsi_debug", "scsi-disk", "scsi_debug-1", f"scsi_debug-{luns}", luns - 1))
 
 fig = {(r["core"], r["object"]): r for r in result}
 names = {"device": f"ramdisk device ({luns})", "lun": f"LUN with its SCSI disk ({luns})",
+         "target": f"loopback target ({(sessions + per_wwn - 1) // per_wwn})",
          "tpg": f"TPG ({sessions})", "session": f"nexus / session ({sessions})"}
-print(f"{'bytes per object':34} {'LIO':>12} {'tcm-rs':>12} {'tcm-rs/LIO':>11}   slab: {'LIO':>9} {'tcm-rs':>9}")
+cols = [("bytes_per", "used"), ("slab_bytes_per", "slab pages"), ("slab_object_bytes_per", "slab objects")]
+print(f"{'bytes per object (count)':32}" + "".join(f" | {h + ': LIO':>18} {'tcm-rs':>8} {'ratio':>5}" for _, h in cols))
 for obj, label in names.items():
     lio, tcm = fig.get(("lio", obj)), fig.get(("tcm-rs", obj))
-    cell = lambda r, k, w: f"{r[k]:>{w},}" if r else f"{'-':>{w}}"
-    ratio = f"{tcm['bytes_per'] / lio['bytes_per']:11.2f}" if lio and tcm and lio["bytes_per"] > 0 else f"{'-':>11}"
-    print(f"{label:34} {cell(lio, 'bytes_per', 12)} {cell(tcm, 'bytes_per', 12)} {ratio}"
-          f"         {cell(lio, 'slab_bytes_per', 9)} {cell(tcm, 'slab_bytes_per', 9)}")
+    line = f"{label:32}"
+    for k, _ in cols:
+        l = f"{lio[k]:,}" if lio else "-"
+        t = f"{tcm[k]:,}" if tcm else "-"
+        r = f"{tcm[k] / lio[k]:.2f}" if lio and tcm and lio[k] > 0 and tcm[k] >= 0 else "-"
+        line += f" | {l:>18} {t:>8} {r:>5}"
+    print(line)
 sd = fig[("scsi_debug", "scsi-disk")]
-print(f"{'SCSI disk alone (scsi_debug)':34} {sd['bytes_per']:>12,}   (the initiator's share of a LUN, slab {sd['slab_bytes_per']:,})")
-print(f"(ramdisk data, {rd_pages} page(s) a device, left out of the device figure)")
+print(f"{'SCSI disk alone (scsi_debug)':32}" + "".join(f" | {sd[k]:>18,} {'':>8} {'':>5}" for k, _ in cols))
+print(f"(used: free pages; ramdisk data, {rd_pages} page(s) a device, left out of the device figure)")
 for r in result:
     top = ", ".join(f"{s['cache']} {s['bytes'] // 1024} KiB" for s in r["top_slabs"])
     print(f"grew most, {r['core']} {r['object']} x{r['count']}: {top}")
-json.dump({"luns": luns, "sessions": sessions, "rd_pages": rd_pages, "page_size": PAGE,
+json.dump({"luns": luns, "sessions": sessions, "tpgs_per_target": per_wwn, "rd_pages": rd_pages, "page_size": PAGE,
            "results": result}, open(out, "w"), indent=1)
 EOF
 echo "figures: $out"
