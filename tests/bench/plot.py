@@ -23,8 +23,14 @@ DATA_PATH_SERIES = [
 MEMORY_OBJECTS = [
     ("device", "ramdisk device"),
     ("lun", "LUN (with its SCSI disk)"),
+    ("target", "loopback target"),
     ("tpg", "TPG"),
     ("session", "nexus / session"),
+]
+# The memory figures drawn (memory.json keys), and their legends.
+MEMORY_SERIES = [
+    ("bytes_per", "all kernel memory (free pages)"),
+    ("slab_object_bytes_per", "slab objects"),
 ]
 
 
@@ -66,16 +72,28 @@ def data_path_ratios(rows):
 
 
 def memory_ratios(doc):
-    """[(object label, bytes per object tcm-rs / LIO)] from memory.json."""
+    """{figure: [(object label, bytes per object tcm-rs / LIO)]} from
+    memory.json. An object is left out of a figure where either core's
+    growth is not above zero: too small to show against the noise."""
     try:
-        per = {(r["core"], r["object"]): float(r["bytes_per"]) for r in doc["results"]}
-    except (KeyError, TypeError, ValueError) as e:
+        rows = {(r["core"], r["object"]): r for r in doc["results"]}
+    except (KeyError, TypeError) as e:
         raise PlotError(f"memory.json: not the output of memory.sh ({e})") from None
-    return [
-        (label, per[("tcm-rs", obj)] / per[("lio", obj)])
-        for obj, label in MEMORY_OBJECTS
-        if per.get(("lio", obj), 0) > 0 and ("tcm-rs", obj) in per
-    ]
+    ratios = {}
+    for key, _ in MEMORY_SERIES:
+        series = []
+        for obj, label in MEMORY_OBJECTS:
+            lio, tcm = rows.get(("lio", obj)), rows.get(("tcm-rs", obj))
+            if not lio or not tcm or key not in lio or key not in tcm:
+                continue
+            try:
+                lio_bytes, tcm_bytes = float(lio[key]), float(tcm[key])
+            except (TypeError, ValueError) as e:
+                raise PlotError(f"memory.json: {obj}: {key} is no number ({e})") from None
+            if lio_bytes > 0 and tcm_bytes > 0:
+                series.append((label, tcm_bytes / lio_bytes))
+        ratios[key] = series
+    return ratios if any(ratios.values()) else {}
 
 
 def draw(ratios, memory, out):
@@ -86,7 +104,7 @@ def draw(ratios, memory, out):
     import matplotlib.pyplot as plt
 
     panels = 2 if memory else 1
-    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 5.5), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 6), squeeze=False)
     ax = axes[0][0]
     workloads = list(dict.fromkeys(w for series in ratios.values() for w, _ in series))
     height = 0.8 / len(DATA_PATH_SERIES)
@@ -101,14 +119,20 @@ def draw(ratios, memory, out):
     ax.invert_yaxis()
     ax.set_xlabel("IOPS, tcm-rs / LIO (above 1: tcm-rs faster)")
     ax.set_title("Data path (fio on a ramdisk LUN over loopback)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
     if memory:
         ax = axes[0][1]
-        labels = [label for label, _ in memory]
-        xs = [r for _, r in memory]
-        bars = ax.barh(range(len(xs)), xs, height=0.5, color="tab:green")
-        ax.bar_label(bars, labels=[f"{x:.2f}" for x in xs], padding=2, fontsize=8)
+        labels = [label for _, label in MEMORY_OBJECTS
+                  if any(label == l for series in memory.values() for l, _ in series)]
+        height = 0.8 / len(MEMORY_SERIES)
+        for i, (key, legend) in enumerate(MEMORY_SERIES):
+            values = dict(memory.get(key, []))
+            ys = [k + (i - (len(MEMORY_SERIES) - 1) / 2) * height for k in range(len(labels))]
+            xs = [values.get(label, 0) for label in labels]
+            bars = ax.barh(ys, xs, height=height, label=legend)
+            ax.bar_label(bars, labels=[f"{x:.2f}" if x else "" for x in xs], padding=2, fontsize=8)
         ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.set_xlabel("kernel memory per object, tcm-rs / LIO (below 1: tcm-rs smaller)")
@@ -127,7 +151,7 @@ def main(argv=None):
     try:
         ratios = data_path_ratios(load(os.path.join(args.rundir, "data-path.json")))
         mem_path = os.path.join(args.rundir, "memory.json")
-        memory = memory_ratios(load(mem_path)) if os.path.exists(mem_path) else []
+        memory = memory_ratios(load(mem_path)) if os.path.exists(mem_path) else {}
         draw(ratios, memory, out)
     except PlotError as e:
         print(f"plot.py: {e}", file=sys.stderr)

@@ -25,10 +25,11 @@ MEMORY = {
     "luns": 16,
     "sessions": 8,
     "results": [
-        {"core": "lio", "object": "lun", "bytes_per": 80000},
-        {"core": "tcm-rs", "object": "lun", "bytes_per": 60000},
-        {"core": "lio", "object": "session", "bytes_per": 4000},
-        {"core": "tcm-rs", "object": "session", "bytes_per": 5000},
+        {"core": "lio", "object": "lun", "bytes_per": 80000, "slab_object_bytes_per": 40000},
+        {"core": "tcm-rs", "object": "lun", "bytes_per": 60000, "slab_object_bytes_per": 30000},
+        {"core": "lio", "object": "session", "bytes_per": 4000, "slab_object_bytes_per": 400},
+        {"core": "tcm-rs", "object": "session", "bytes_per": -1000, "slab_object_bytes_per": 200},
+        {"core": "lio", "object": "tpg", "bytes_per": 1000},
         {"core": "scsi_debug", "object": "scsi-disk", "bytes_per": 50000},
     ],
 }
@@ -62,10 +63,13 @@ class PlotTest(unittest.TestCase):
         self.assertEqual(r["tcm-rs"], [("randread-4k-qd1", 2.5), ("randread-4k-qd32", 0.7)])
         self.assertEqual(r["tcm-rs-queued"], [("randread-4k-qd1", 0.9), ("randread-4k-qd32", 1.0)])
 
-    def test_memory_ratios_skip_objects_without_both_cores(self):
+    def test_memory_ratios_skip_objects_without_both_cores_or_growth(self):
         self.assertEqual(
             plot.memory_ratios(MEMORY),
-            [("LUN (with its SCSI disk)", 0.75), ("nexus / session", 1.25)],
+            {
+                "bytes_per": [("LUN (with its SCSI disk)", 0.75)],
+                "slab_object_bytes_per": [("LUN (with its SCSI disk)", 0.75), ("nexus / session", 0.5)],
+            },
         )
 
     def test_png_with_data_path_only(self):
