@@ -14,6 +14,6 @@ expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_RO
 expect "it measured every target" jq -e '[.[].target] | unique == ["lio","null_blk","scsi_debug","tcm-rs","tcm-rs-queued"]' "$out/data-path.json"
 expect "and both workloads" jq -e 'length == 10' "$out/data-path.json"
 expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/memory.sh"
-expect "it measured devices, LUNs, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
-	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio tpg",
-		"scsi_debug scsi-disk","tcm-rs device","tcm-rs lun","tcm-rs session","tcm-rs tpg"]' "$out/memory.json"
+expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
+	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
+		"scsi_debug scsi-disk","tcm-rs device","tcm-rs lun","tcm-rs session","tcm-rs target","tcm-rs tpg"]' "$out/memory.json"
