@@ -96,6 +96,12 @@ def memory_ratios(doc):
     return ratios if any(ratios.values()) else {}
 
 
+def room(values):
+    """The x limit that leaves room for the labels past the longest bar
+    and always shows the line at 1."""
+    return max([1.0, *values]) * 1.15
+
+
 def draw(ratios, memory, out):
     """Writes the PNG: the data path's ratios, and memory's beside them."""
     import matplotlib
@@ -115,6 +121,7 @@ def draw(ratios, memory, out):
         bars = ax.barh(ys, xs, height=height, label=legend)
         ax.bar_label(bars, labels=[f"{x:.2f}" if x else "" for x in xs], padding=2, fontsize=8)
     ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlim(0, room(r for series in ratios.values() for _, r in series))
     ax.set_yticks(range(len(workloads)), workloads)
     ax.invert_yaxis()
     ax.set_xlabel("IOPS, tcm-rs / LIO (above 1: tcm-rs faster)")
@@ -132,6 +139,7 @@ def draw(ratios, memory, out):
             bars = ax.barh(ys, xs, height=height, label=legend)
             ax.bar_label(bars, labels=[f"{x:.2f}" if x else "" for x in xs], padding=2, fontsize=8)
         ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_xlim(0, room(r for series in memory.values() for _, r in series))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
