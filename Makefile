@@ -4,7 +4,7 @@
 #
 #   make run         boot the test VM with the modules loaded and show them working
 #   make test        every test tier (static checks, host tests, module builds, VM)
-#   make bench       the data path (tcm-rs, LIO, ceilings) and the configuration plane, in the VM
+#   make bench       the data path, the configuration plane and memory in the VM; a plot of the ratios
 #   make modules     build the kernel modules (VARIANT=release|debug, CLIPPY=1)
 #   make vm-shell    an interactive shell in the test VM (VARIANT=debug for the debug kernel)
 #   make kernel      build the pinned test kernel (VARIANT=release|debug)
@@ -39,7 +39,7 @@ test: setup
 	@scripts/test.sh
 
 bench: setup
-	@tests/vm/run tests/bench/all.sh
+	@scripts/bench.sh
 
 vm-shell: setup
 	@tests/vm/run $(if $(filter debug,$(VARIANT)),--debug-kernel) --shell

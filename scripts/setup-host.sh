@@ -15,6 +15,8 @@ APT_PACKAGES=(
 	qemu-system-x86
 	targetcli-fb python3-rtslib-fb sg3-utils lsscsi fio libiscsi-bin open-iscsi
 	iproute2 e2fsprogs dbus tmux busybox-static jq
+	# tests/bench/plot.py draws `make bench`'s figures on the host.
+	python3-matplotlib
 )
 
 missing=()

@@ -4,13 +4,15 @@
 #   scripts/test.sh [static] [host] [modules] [vm]
 #
 #   static   rustfmt on every crate; clippy -D warnings on the host crates
-#   host     cargo test (unit and property tests of the shared protocol code)
+#   host     cargo test (unit and property tests of the shared protocol code);
+#            the tests of tests/bench/plot.py
 #   modules  the kernel modules build with no warnings against the release
 #            and debug kernels, and clippy-clean (make CLIPPY=1); so do the
 #            fabric modules tcm_mod_builder generates, one per protocol
 #   vm       the VM suite (KUnit, configfs, real clients) on the debug kernel
 #            (lockdep, kmemleak, SLUB debugging) and on the release kernel,
-#            and the harness's own self-test
+#            the plot of the release run's bench-smoke figures, and the
+#            harness's own self-test
 #
 # Every step runs even when an earlier one failed; the closing line counts them.
 set -uo pipefail
@@ -37,6 +39,15 @@ step() {
 	fi
 }
 
+# plot_smoke FILE: draws the figures of the bench-smoke test of the run
+# whose directory FILE names.
+# shellcheck disable=SC2317 # run through step
+plot_smoke() {
+	local rundir; rundir=$(cat "$1")
+	[ -n "$rundir" ] || { echo "no VM run directory" >&2; return 1; }
+	/usr/bin/python3 tests/bench/plot.py "$rundir/bench-smoke"
+}
+
 kernel_rust_files() { git ls-files -- 'target_core/*.rs' 'backstores/*.rs' 'fabrics/*.rs' 'sdk/*.rs'; }
 
 for tier in "${tiers[@]}"; do
@@ -48,6 +59,10 @@ for tier in "${tiers[@]}"; do
 		;;
 	host)
 		step "cargo test" cargo test --workspace --quiet
+		# tests/bench/plot.py on sample figures, with Debian's python3
+		# (python3-matplotlib); no bytecode left in the repository.
+		step "plot.py tests" env PYTHONDONTWRITEBYTECODE=1 \
+			/usr/bin/python3 -m unittest discover -s tests/bench -p 'test_*.py'
 		;;
 	modules)
 		step "modules, release kernel, no warnings" scripts/modules-build.sh release
@@ -61,7 +76,11 @@ for tier in "${tiers[@]}"; do
 		;;
 	vm)
 		step "VM suite, debug kernel" tests/vm/run --debug-kernel tests/vm/all.sh
-		step "VM suite, release kernel" tests/vm/run tests/vm/all.sh
+		release_run=$(mktemp)
+		step "VM suite, release kernel" tests/vm/run --rundir-file "$release_run" tests/vm/all.sh
+		# The bench-smoke test left its figures in the run directory.
+		step "plot of the bench smoke's figures" plot_smoke "$release_run"
+		rm -f "$release_run"
 		step "VM harness self-test" tests/vm/selftest.sh
 		;;
 	*) die "unknown tier '$tier' (static, host, modules, vm)" ;;

@@ -1,11 +1,19 @@
-# The benchmark harness runs (short runs of the data-path benchmark and of
-# the configuration-plane benchmark with a few LUNs); `make bench`
-# measures. No speed is asserted.
+# The benchmark harness runs (short runs of the data-path benchmark, of the
+# configuration-plane benchmark with a few LUNs and of the memory benchmark
+# with 16 LUNs and 8 sessions); `make bench` measures. No figure is
+# asserted. The figures land in bench-smoke/ of the run directory, where
+# scripts/test.sh draws them with tests/bench/plot.py on the host.
 # vm-kernels: release
 . "$TCM_ROOT/tests/vm/lib.sh"
 
-expect "the configuration-plane benchmark runs" env BENCH_LUNS=5 TCM_RUN=/tmp bash -e "$TCM_ROOT/tests/bench/config-plane.sh"
-expect "it wrote its figures" jq -e 'length == 2' /tmp/config-plane.json
-expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_ROUNDS=1 TCM_RUN=/tmp bash -e "$TCM_ROOT/tests/bench/data-path.sh"
-expect "it measured every target" jq -e '[.[].target] | unique == ["lio","null_blk","scsi_debug","tcm-rs","tcm-rs-queued"]' /tmp/data-path.json
-expect "and both workloads" jq -e 'length == 10' /tmp/data-path.json
+out=${TCM_RUN:-/tmp}/bench-smoke
+mkdir -p "$out"
+expect "the configuration-plane benchmark runs" env BENCH_LUNS=5 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/config-plane.sh"
+expect "it wrote its figures" jq -e 'length == 2' "$out/config-plane.json"
+expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_ROUNDS=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/data-path.sh"
+expect "it measured every target" jq -e '[.[].target] | unique == ["lio","null_blk","scsi_debug","tcm-rs","tcm-rs-queued"]' "$out/data-path.json"
+expect "and both workloads" jq -e 'length == 10' "$out/data-path.json"
+expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/memory.sh"
+expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
+	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
+		"scsi_debug scsi-disk","tcm-rs device","tcm-rs lun","tcm-rs session","tcm-rs target","tcm-rs tpg"]' "$out/memory.json"

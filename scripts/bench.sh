@@ -1,0 +1,23 @@
+#!/bin/bash
+# `make bench`: every benchmark in one VM run on the release kernel
+# (tests/bench/all.sh), then, on the host, the plot of the ratios tcm-rs /
+# LIO (tests/bench/plot.py) as ratios.png next to the figures in the run
+# directory ($TCM_CACHE/vm-runs/...). A run that fails draws nothing; a
+# plot that cannot be drawn fails `make bench`.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# The body is a function so that bash has read all of it before it runs:
+# editing this file during a run cannot change the run.
+main() {
+	local rundir
+	where=$(mktemp) # global: the EXIT trap runs after main returns
+	trap 'rm -f "$where"' EXIT
+	"$TCM_ROOT/tests/vm/run" --rundir-file "$where" "$TCM_ROOT/tests/bench/all.sh"
+	rundir=$(cat "$where")
+	# Debian's python3, which has python3-matplotlib (setup-host.sh), not
+	# whichever python3 comes first on the PATH.
+	/usr/bin/python3 "$TCM_ROOT/tests/bench/plot.py" "$rundir"
+}
+main "$@"
+exit $?
