@@ -35,7 +35,7 @@ claimed() {
 }
 
 # The helpers run in `bash -c` too.
-export NULLB
+export NULLB TARGET
 export -f nullb nullb_del claimed
 
 expect "null_blk loads without devices" modprobe null_blk nr_devices=0
@@ -51,40 +51,40 @@ exercise() {
 	expect "$core: mkdir makes an iblock HBA" mkdir $hba
 	expect "$core: mkdir makes a device" mkdir $dev
 	local info0; info0=$(tr -s ' ' <$dev/info)
-	expect_errno EINVAL "$core: enable without udev_path fails" babash -c "echo 1 >$dev/enable"
+	expect_errno EINVAL "$core: enable without udev_path fails" bash -c "echo 1 >$dev/enable"
 	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
-	expect "$core: control takes a udev_path that does not exist" babash -c "echo udev_path=/dev/no-such-disk >$dev/control"
-	expect_errno ENOENT "$core: enable fails with ENOENT" babash -c "echo 1 >$dev/enable"
+	expect "$core: control takes a udev_path that does not exist" bash -c "echo udev_path=/dev/no-such-disk >$dev/control"
+	expect_errno ENOENT "$core: enable fails with ENOENT" bash -c "echo 1 >$dev/enable"
 	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
 	: >/tmp/iblock-notblk
-	expect "$core: control takes a regular file" babash -c "echo udev_path=/tmp/iblock-notblk >$dev/control"
-	expect_errno ENOTBLK "$core: enable fails with ENOTBLK" babash -c "echo 1 >$dev/enable"
-	expect "$core: control takes a read-only disk" babash -c "echo udev_path=/dev/cfgro >$dev/control"
-	expect_errno EACCES "$core: it does not enable for writing" babash -c "echo 1 >$dev/enable"
+	expect "$core: control takes a regular file" bash -c "echo udev_path=/tmp/iblock-notblk >$dev/control"
+	expect_errno ENOTBLK "$core: enable fails with ENOTBLK" bash -c "echo 1 >$dev/enable"
+	expect "$core: control takes a read-only disk" bash -c "echo udev_path=/dev/cfgro >$dev/control"
+	expect_errno EACCES "$core: it does not enable for writing" bash -c "echo 1 >$dev/enable"
 	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
-	expect "$core: cfgro was let go again" babash -c "! claimed /dev/cfgro"
-	expect "$core: control takes udev_path and readonly=0" babash -c "echo udev_path=/dev/cfg512,readonly=0 >$dev/control"
+	expect "$core: cfgro was let go again" bash -c "! claimed /dev/cfgro"
+	expect "$core: control takes udev_path and readonly=0" bash -c "echo udev_path=/dev/cfg512,readonly=0 >$dev/control"
 	local info1; info1=$(tr -s ' ' <$dev/info)
-	expect "$core: enable" babash -c "echo 1 >$dev/enable"
+	expect "$core: enable" bash -c "echo 1 >$dev/enable"
 	expect "$core: the device is enabled" test "$(cat $dev/enable)" = 1
 	expect "$core: cfg512 is claimed" claimed /dev/cfg512
-	expect_errno EEXIST "$core: enabling twice is refused" babash -c "echo 1 >$dev/enable"
+	expect_errno EEXIST "$core: enabling twice is refused" bash -c "echo 1 >$dev/enable"
 	expect_errno ENOTEMPTY "$core: an HBA with devices cannot be removed" rmdir $hba
 
 	# A second device on the same disk: the claim refuses it, and a
 	# device that does not claim (exclusive=0) shares it.
 	local dev2=$TARGET/core/iblock_3/b1
-	expect "$core: a second device on cfg512" babash -c "mkdir -p $dev2 && echo udev_path=/dev/cfg512 >$dev2/control"
-	expect_errno EBUSY "$core: it does not enable while the first claims the disk" babash -c "echo 1 >$dev2/enable"
-	expect "$core: with exclusive=0 it does" babash -c "echo exclusive=0 >$dev2/control && echo 1 >$dev2/enable"
+	expect "$core: a second device on cfg512" bash -c "mkdir -p $dev2 && echo udev_path=/dev/cfg512 >$dev2/control"
+	expect_errno EBUSY "$core: it does not enable while the first claims the disk" bash -c "echo 1 >$dev2/enable"
+	expect "$core: with exclusive=0 it does" bash -c "echo exclusive=0 >$dev2/control && echo 1 >$dev2/enable"
 
 	# 4096-byte blocks, read-only, several keys in one write.
 	local dev3=$TARGET/core/iblock_4/b2
-	expect "$core: a read-only device on cfg4k" babash -c "mkdir -p $dev3 &&
+	expect "$core: a read-only device on cfg4k" bash -c "mkdir -p $dev3 &&
 		echo 'udev_path=/dev/cfg4k,readonly=1' >$dev3/control && echo 1 >$dev3/enable"
 	# And on the read-only disk, opened for reading only.
 	local dev4=$TARGET/core/iblock_4/b3
-	expect "$core: readonly=1 enables on the read-only disk" babash -c "mkdir -p $dev4 &&
+	expect "$core: readonly=1 enables on the read-only disk" bash -c "mkdir -p $dev4 &&
 		echo 'udev_path=/dev/cfgro,readonly=1' >$dev4/control && echo 1 >$dev4/enable"
 	{
 		echo "hba_info: $(cat $hba/hba_info)"
@@ -102,7 +102,7 @@ exercise() {
 	} >"/tmp/iblock.$core"
 	cat "/tmp/iblock.$core"
 	expect "$core: rmdir devices and HBAs" rmdir $dev $hba $dev2 $TARGET/core/iblock_3 $dev3 $dev4 $TARGET/core/iblock_4
-	expect "$core: the disks are let go" babash -c "! claimed /dev/cfg512 && ! claimed /dev/cfg4k && ! claimed /dev/cfgro"
+	expect "$core: the disks are let go" bash -c "! claimed /dev/cfg512 && ! claimed /dev/cfg4k && ! claimed /dev/cfgro"
 	expect "$core: the disks are removed" nullb_del cfg512 cfg4k cfgro
 	rm -f /tmp/iblock-notblk
 }
@@ -136,7 +136,7 @@ io() {
 	expect "$core: LUN 1 is 16 MiB of 4096-byte blocks" test "$(blockdev --getsize64 $dev1) $(blockdev --getss $dev1)" = "$((16 * MiB)) 4096"
 	sg_inq $dev | grep -E 'Product identification|Product revision' | sed 's/^ *//' >/tmp/iblock-inq.$core
 	expect "$core: the new disk reads as zeroes" bash -c "
-		dd if=$dev bs=1M count=64 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
+		dd if=$dev bs=1M count=64 iflag=direct status=none | cmp -n $((64 * MiB)) - /dev/zero"
 	expect "$core: a pattern written with dd at 1 MiB reads back" bash -c "
 		head -c 4M /dev/urandom >/tmp/pattern &&
 		dd if=/tmp/pattern of=$dev bs=128k seek=8 oflag=direct status=none &&
@@ -188,7 +188,7 @@ io() {
 		rm $tpg/lun/lun_0/i0 $tpg/lun/lun_1/i1 && rmdir $tpg/lun/lun_0 $tpg/lun/lun_1"
 	expect "$core: io512 is claimed until its device goes" claimed /dev/io512
 	expect "$core: rmdir the devices (the disks are let go)" rmdir $TARGET/core/iblock_0/i0 $TARGET/core/iblock_0/i1
-	expect "$core: io512 and io4k are free" babash -c "! claimed /dev/io512 && ! claimed /dev/io4k"
+	expect "$core: io512 and io4k are free" bash -c "! claimed /dev/io512 && ! claimed /dev/io4k"
 	expect "$core: the file system is on io512" fsck.ext4 -f -n /dev/io512
 
 	# Read-only: the data reads, a write fails and changes nothing.
@@ -233,21 +233,21 @@ expect "the iblock backstore was loaded on demand" test -e /sys/module/tcm_rs_ib
 # Where tcm-rs refuses what LIO ignores or misreads (lio-differences.md).
 dev=$TARGET/core/iblock_1/b9
 mkdir -p $dev
-expect_errno EINVAL "control refuses an unknown key (LIO ignores it)" babash -c "echo bogus=1 >$dev/control"
-expect_errno EINVAL "control refuses a half-good write" babash -c "echo udev_path=/dev/null,bogus >$dev/control"
-expect_errno EINVAL "control refuses readonly=2 (LIO takes it as 1)" babash -c "echo readonly=2 >$dev/control"
-expect_errno EINVAL "control refuses readonly=yes (LIO ignores it)" babash -c "echo readonly=yes >$dev/control"
-expect_errno EINVAL "control refuses exclusive=-1 (LIO takes it as 1)" babash -c "echo exclusive=-1 >$dev/control"
-expect_errno EINVAL "control refuses force=x (LIO ignores it)" babash -c "echo force=x >$dev/control"
-expect_errno EINVAL "control refuses an empty udev_path" babash -c "echo udev_path= >$dev/control"
-expect_errno EINVAL "control refuses a 512-byte udev_path (LIO truncates it)" babash -c "echo udev_path=/$(head -c 511 /dev/zero | tr '\0' x) >$dev/control"
-expect "a refused write changed nothing" babash -c "tr -s ' ' <$dev/info | grep -qx ' readonly: 0'"
-expect "force=1 is taken (and ignored, as LIO)" babash -c "echo force=1 >$dev/control"
-expect "exclusive=0x0 is taken (kstrtoul syntax) and shown" babash -c "echo exclusive=0x0 >$dev/control && tr -s ' ' <$dev/info | grep -qx ' exclusive: 0'"
+expect_errno EINVAL "control refuses an unknown key (LIO ignores it)" bash -c "echo bogus=1 >$dev/control"
+expect_errno EINVAL "control refuses a half-good write" bash -c "echo udev_path=/dev/null,bogus >$dev/control"
+expect_errno EINVAL "control refuses readonly=2 (LIO takes it as 1)" bash -c "echo readonly=2 >$dev/control"
+expect_errno EINVAL "control refuses readonly=yes (LIO ignores it)" bash -c "echo readonly=yes >$dev/control"
+expect_errno EINVAL "control refuses exclusive=-1 (LIO takes it as 1)" bash -c "echo exclusive=-1 >$dev/control"
+expect_errno EINVAL "control refuses force=x (LIO ignores it)" bash -c "echo force=x >$dev/control"
+expect_errno EINVAL "control refuses an empty udev_path" bash -c "echo udev_path= >$dev/control"
+expect_errno EINVAL "control refuses a 512-byte udev_path (LIO truncates it)" bash -c "echo udev_path=/$(head -c 511 /dev/zero | tr '\0' x) >$dev/control"
+expect "a refused write changed nothing" bash -c "tr -s ' ' <$dev/info | grep -qx ' readonly: 0'"
+expect "force=1 is taken (and ignored, as LIO)" bash -c "echo force=1 >$dev/control"
+expect "exclusive=0x0 is taken (kstrtoul syntax) and shown" bash -c "echo exclusive=0x0 >$dev/control && tr -s ' ' <$dev/info | grep -qx ' exclusive: 0'"
 expect "a disk for the last checks" nullb last 8 512
-expect "then it enables" babash -c "echo udev_path=/dev/last >$dev/control && echo 1 >$dev/enable"
-expect_errno EBUSY "control is refused once enabled (LIO: EEXIST for udev_path, others ignored)" babash -c "echo readonly=1 >$dev/control"
-expect "the backstore cannot unload while an HBA uses it" babash -c "! modprobe -r tcm_rs_iblock 2>/dev/null && test -e /sys/module/tcm_rs_iblock"
+expect "then it enables" bash -c "echo udev_path=/dev/last >$dev/control && echo 1 >$dev/enable"
+expect_errno EBUSY "control is refused once enabled (LIO: EEXIST for udev_path, others ignored)" bash -c "echo readonly=1 >$dev/control"
+expect "the backstore cannot unload while an HBA uses it" bash -c "! modprobe -r tcm_rs_iblock 2>/dev/null && test -e /sys/module/tcm_rs_iblock"
 expect "rmdir device and HBA" rmdir $dev $TARGET/core/iblock_1
 expect "the disk is removed" nullb_del last
 expect "tcm_rs_loop loads" modprobe tcm_rs_loop
