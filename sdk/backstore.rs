@@ -67,6 +67,15 @@ pub(crate) trait Backstore: 'static {
     fn flush(_dev: &Self::Device, _offset: u64, _len: u64) -> Result {
         Ok(())
     }
+    /// Whether the backstore implements [`Backstore::unmap`]; the core
+    /// refuses UNMAP and WRITE SAME with the UNMAP bit when it does not.
+    const CAN_UNMAP: bool = false;
+    /// Deallocates `len` bytes from byte `offset` (whole blocks inside the
+    /// device): UNMAP. Called as `read_write` is. Reads of the range return
+    /// zeros afterwards if `enable` said `unmap_zeroes_data`.
+    fn unmap(_dev: &Self::Device, _offset: u64, _len: u64) -> Result {
+        Err(EOPNOTSUPP)
+    }
 }
 
 /// The buffer `show_params` writes into.
@@ -112,6 +121,11 @@ impl<B: Backstore> Table<B> {
         free_device: Self::free_device,
         read_write: Self::read_write,
         flush: Self::flush,
+        unmap: if B::CAN_UNMAP {
+            Some(Self::unmap)
+        } else {
+            None
+        },
     };
 
     /// # Safety
@@ -218,6 +232,18 @@ impl<B: Backstore> Table<B> {
         // SAFETY: By the safety requirement, as in `read_write`.
         let dev = unsafe { Self::device(dev) };
         match B::flush(dev, offset, len) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`, enabled.
+    unsafe extern "C" fn unmap(dev: *mut c_void, offset: u64, len: u64) -> c_int {
+        // SAFETY: By the safety requirement, as in `read_write`.
+        let dev = unsafe { Self::device(dev) };
+        match B::unmap(dev, offset, len) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }

@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 4;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 5;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -36,6 +36,23 @@ pub(crate) struct DeviceGeometry {
     pub(crate) queue_depth: u32,
     /// Non-zero for a device without seek time (`is_nonrot`). Since ABI 0.2.
     pub(crate) nonrot: u8,
+    /// Non-zero when blocks read as zeros once unmapped (LBPRZ,
+    /// `unmap_zeroes_data`). Since ABI 0.5, as are the limits below, which
+    /// are the starting values of the attributes of the same names (0: the
+    /// device does not take the command).
+    pub(crate) unmap_zeroes_data: u8,
+    /// Non-zero for a volatile write cache that `flush` empties
+    /// (`emulate_write_cache` starts at 1).
+    pub(crate) write_cache: u8,
+    /// The most blocks one UNMAP descriptor may name.
+    pub(crate) max_unmap_lba_count: u32,
+    /// The most descriptors in one UNMAP.
+    pub(crate) max_unmap_block_desc_count: u32,
+    /// The unmap granularity and its alignment, in blocks.
+    pub(crate) unmap_granularity: u32,
+    pub(crate) unmap_granularity_alignment: u32,
+    /// The most blocks one WRITE SAME may write.
+    pub(crate) max_write_same_len: u32,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is
@@ -93,6 +110,14 @@ pub(crate) struct BackstoreOps {
     /// end of the device when `len` is 0) durable: SYNCHRONIZE CACHE. Called
     /// as `read_write` is. 0 or -errno (-EIO when the medium failed).
     pub(crate) flush: unsafe extern "C" fn(dev: *mut c_void, offset: u64, len: u64) -> c_int,
+    /// Since 0.5; NULL for a backstore that cannot. Deallocates `len` bytes
+    /// from byte `offset` (UNMAP, WRITE SAME with the UNMAP bit): later
+    /// reads of the range return zeros if the geometry says
+    /// `unmap_zeroes_data`, otherwise the old data or zeros. Called as
+    /// `read_write` is; the range is inside the device and whole blocks.
+    /// 0 or -errno.
+    pub(crate) unmap:
+        Option<unsafe extern "C" fn(dev: *mut c_void, offset: u64, len: u64) -> c_int>,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

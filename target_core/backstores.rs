@@ -103,6 +103,35 @@ impl Backend {
         kernel::error::to_result(unsafe { (ops.flush)(dev, offset, len) })
     }
 
+    /// Whether the backstore deallocates blocks (`unmap`, ABI 0.5).
+    pub(crate) fn can_unmap(&self) -> bool {
+        let ops = self.ops();
+        // The field exists from ABI 0.5.
+        ops.abi_minor >= 5 && ops.unmap.is_some()
+    }
+
+    /// Deallocates `len` bytes from byte `offset`; EOPNOTSUPP for a
+    /// backstore that cannot.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore.
+    pub(crate) unsafe fn unmap(
+        &self,
+        dev: *mut kernel::ffi::c_void,
+        offset: u64,
+        len: u64,
+    ) -> Result {
+        if !self.can_unmap() {
+            return Err(EOPNOTSUPP);
+        }
+        match self.ops().unmap {
+            // SAFETY: By the safety requirement.
+            Some(unmap) => kernel::error::to_result(unsafe { unmap(dev, offset, len) }),
+            None => Err(EOPNOTSUPP),
+        }
+    }
+
     /// The default INQUIRY product identification of its devices.
     pub(crate) fn product(&self) -> &CStr {
         // SAFETY: A static NUL-terminated string of the table.

@@ -32,9 +32,9 @@ const CHECK_CONDITION: u8 = 0x02;
 /// The longest CDB taken (variable length CDBs are refused by the decoder).
 const MAX_CDB_LEN: u32 = 260;
 
-/// What the CDB decoder accepts. DPO and FUA as the device says (LIO's
-/// target_check_fua()); protection information, ANCHOR, NDOB and COMPARE
-/// AND WRITE are refused until the engine has them.
+/// What the CDB decoder accepts. DPO, FUA and COMPARE AND WRITE as the
+/// device says (LIO's target_check_fua(), emulate_caw); protection
+/// information, ANCHOR and NDOB are refused until the engine has them.
 pub(crate) const DECODE: DecodeOptions = DecodeOptions {
     dpofua: false,
     protection: false,
@@ -169,6 +169,7 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
 fn decode_and_dispatch(req: &mut Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Outcome {
     let options = DecodeOptions {
         dpofua: lun.dev.dpofua(),
+        max_compare_and_write: lun.dev.max_compare_and_write(),
         ..DECODE
     };
     let decoded = match cdb::decode(cdb, &options) {
@@ -223,6 +224,10 @@ fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> O
         C::WriteSame {
             lba, blocks, unmap, ..
         } => sbc_emulate::write_same(req, lun, lba, blocks, unmap),
+        C::Unmap { param_len, .. } => sbc_emulate::unmap(req, lun, param_len),
+        C::CompareAndWrite {
+            lba, blocks, fua, ..
+        } => sbc_emulate::compare_and_write(req, lun, lba, blocks, fua),
         C::GetLbaStatus { lba, alloc_len } => sbc_emulate::get_lba_status(req, lun, lba, alloc_len),
         C::ModeSelect { ten, param_len, .. } => spc_emulate::mode_select(req, lun, ten, param_len),
         C::ReportSupportedOpcodes {
@@ -243,7 +248,7 @@ fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> O
             spc_emulate::report_supported_tmfs(req, repd, alloc_len)
         }
         // Decoded, but not executed yet (reservations, REPORT TARGET PORT
-        // GROUPS, UNMAP): refused as LIO refuses what it does not support,
+        // GROUPS): refused as LIO refuses what it does not support,
         // so the initiator falls back.
         _ => cdb::CdbError::invalid_opcode().into(),
     }

@@ -40,6 +40,7 @@ mod spc_emulate;
 mod sys;
 mod text;
 mod tpg;
+mod write_gate;
 
 // The shared protocol code the engine uses (proto/src): libraries of which
 // the core uses a part. They name each other as `crate::<file>`.

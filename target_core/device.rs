@@ -28,6 +28,7 @@ use crate::inquiry;
 use crate::lba_map;
 use crate::lu_groups::LuGroups;
 use crate::text;
+use crate::write_gate::WriteGate;
 
 /// Device indexes (the SCSI MIB's), given when a device is enabled. LIO's
 /// index 0 is its internal device for the virtual LUN 0; ours is kept.
@@ -151,6 +152,8 @@ pub(crate) struct DeviceState {
     dpofua: AtomicBool,
     /// `attrib/complete_type`, which commands hand to the fabric.
     complete_type: AtomicU8,
+    /// `attrib/emulate_caw`: COMPARE AND WRITE of one block is taken.
+    caw: AtomicBool,
     /// The persistent reservation state: `pr/`.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
@@ -159,6 +162,9 @@ pub(crate) struct DeviceState {
     pub(crate) alua: Mutex<AluaGroups>,
     /// Command and task management counters: `statistics/`.
     pub(crate) stats: DeviceStats,
+    /// Keeps writes out while a COMPARE AND WRITE runs.
+    #[pin]
+    write_gate: WriteGate,
 }
 
 // SAFETY: `state` is owned by the device and the backstore's device type is
@@ -294,9 +300,11 @@ impl Device {
                 exports: AtomicU32::new(0),
                 dpofua: AtomicBool::new(false),
                 complete_type: AtomicU8::new(0),
+                caw: AtomicBool::new(false),
                 pr <- new_mutex!(PrState::new()),
                 alua <- new_mutex!(AluaGroups::new()),
                 stats: DeviceStats::new(),
+                write_gate <- WriteGate::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -360,7 +368,18 @@ impl Device {
             max_sectors: aligned_max_sectors(&geometry),
             queue_depth: geometry.queue_depth,
             nonrot: geometry.nonrot != 0,
+            // The fields below are 0 from a backstore older than ABI 0.5
+            // (the core zeroed `geometry`): no cache, no UNMAP, no WRITE
+            // SAME, as before.
+            write_cache: geometry.write_cache != 0,
+            max_unmap_lba_count: geometry.max_unmap_lba_count,
+            max_unmap_block_desc_count: geometry.max_unmap_block_desc_count,
+            unmap_granularity: geometry.unmap_granularity,
+            unmap_granularity_alignment: geometry.unmap_granularity_alignment,
+            unmap_zeroes_data: geometry.unmap_zeroes_data != 0,
+            max_write_same_len: geometry.max_write_same_len,
         });
+        self.dev.attributes_changed(&config.attrib);
         config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
         config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
@@ -751,6 +770,18 @@ impl Drop for DeviceExport {
     }
 }
 
+/// The device's medium as COMPARE AND WRITE sees it, inside the gate.
+pub(crate) trait MediumAccess {
+    /// As [`DeviceState::read_write`], without the gate.
+    fn read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result;
+}
+
+impl MediumAccess for DeviceState {
+    fn read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result {
+        self.medium_read_write(write, offset, buf)
+    }
+}
+
 /// What INQUIRY reports of a device, copied under its lock.
 pub(crate) struct InquiryIds {
     pub(crate) vendor: Text<{ inquiry::VENDOR_LEN }>,
@@ -769,10 +800,27 @@ impl DeviceState {
         offset: u64,
         buf: &mut crate::sg::SgBuffer,
     ) -> Result {
+        if write {
+            self.write_gate
+                .write(|| self.medium_read_write(true, offset, buf))
+        } else {
+            self.medium_read_write(false, offset, buf)
+        }
+    }
+
+    /// `read_write` without the write gate: for COMPARE AND WRITE, which
+    /// holds it.
+    fn medium_read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result {
         // SAFETY: `state` is the backstore's device (type invariant). Only an
         // enabled device is exported, and only exported devices get
         // commands; a device is never disabled.
         unsafe { self.backend.read_write(self.state, write, offset, buf) }
+    }
+
+    /// Runs `f` with every other change of the medium held off: COMPARE AND
+    /// WRITE. `f` gets the device's reads and writes, ungated.
+    pub(crate) fn compare_and_write<T>(&self, f: impl FnOnce(&dyn MediumAccess) -> T) -> T {
+        self.write_gate.exclusive(|| f(self))
     }
 
     /// Makes the writes to `len` bytes from byte `offset` durable (0: to
@@ -780,6 +828,20 @@ impl DeviceState {
     pub(crate) fn flush(&self, offset: u64, len: u64) -> Result {
         // SAFETY: As in `read_write`.
         unsafe { self.backend.flush(self.state, offset, len) }
+    }
+
+    /// Deallocates `len` bytes from byte `offset` (the engine has checked
+    /// the range); EOPNOTSUPP if the backstore cannot.
+    pub(crate) fn unmap(&self, offset: u64, len: u64) -> Result {
+        self.write_gate.write(|| {
+            // SAFETY: As in `medium_read_write`.
+            unsafe { self.backend.unmap(self.state, offset, len) }
+        })
+    }
+
+    /// Whether the backstore deallocates blocks.
+    pub(crate) fn can_unmap(&self) -> bool {
+        self.backend.can_unmap()
     }
 
     /// The identification INQUIRY reports.
@@ -819,6 +881,12 @@ impl DeviceState {
         self.dpofua.load(Ordering::Relaxed)
     }
 
+    /// The MAXIMUM COMPARE AND WRITE LENGTH: 1 block with `emulate_caw`,
+    /// as LIO, else 0 (the command is refused).
+    pub(crate) fn max_compare_and_write(&self) -> u8 {
+        u8::from(self.caw.load(Ordering::Relaxed))
+    }
+
     /// `attrib/complete_type` (see the fabric ABI's `Command`).
     pub(crate) fn complete_type(&self) -> u8 {
         self.complete_type.load(Ordering::Relaxed)
@@ -833,6 +901,7 @@ impl DeviceState {
             attrib.emulate_write_cache && attrib.emulate_fua_write,
             Ordering::Relaxed,
         );
+        self.caw.store(attrib.emulate_caw, Ordering::Relaxed);
     }
 
     /// The LBA map's segment size and multiplier (VPD page B3h).

@@ -38,8 +38,7 @@ impl DeviceAttrib {
         let ctx = Context {
             exported: self.dev.is_exported(),
             enabled: config.enabled(),
-            // No backstore of ours emulates UNMAP yet.
-            can_unmap: false,
+            can_unmap: self.dev.can_unmap(),
         };
         match attrib::store(spec, &mut config.attrib, input, ctx) {
             Ok(Stored::Set) => {}

@@ -38,11 +38,17 @@ pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &MappedLun) -> Outcom
 
 /// READ CAPACITY(16).
 pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &MappedLun, alloc_len: u32) -> Outcome {
+    let a = lun.dev.attributes();
+    // As LIO: logical block provisioning is on when UNMAP or WRITE SAME
+    // with UNMAP is.
+    let lbpme = a.emulate_tpu || a.emulate_tpws;
     let mut out = [0u8; 32];
     let len = sbc::encode_read_capacity_16(
         &sbc::Capacity16 {
             last_lba: lun.io.blocks.saturating_sub(1),
             block_size: lun.io.block_size,
+            lbpme,
+            lbprz: a.unmap_zeroes_data,
             ..Default::default()
         },
         &mut out,
@@ -93,6 +99,13 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw
             .read_write(write, rw.lba * block_size, &mut req.data)
         {
             return medium_error(write, rw.lba, e);
+        }
+        // The decoder takes FUA only while the device has a write cache
+        // (`dpofua`): the write reaches the medium before GOOD.
+        if write && rw.fua {
+            if let Err(e) = lun.dev.flush(rw.lba * block_size, moved) {
+                return medium_error(true, rw.lba, e);
+            }
         }
     }
     Outcome::Good {
@@ -172,27 +185,32 @@ pub(crate) fn write_same(
     blocks: u32,
     unmap: bool,
 ) -> Outcome {
-    if unmap {
-        // No backstore of ours deallocates blocks yet (emulate_tpws is off):
-        // refused as LIO refuses it then, pointing at the UNMAP bit.
-        return CdbError::invalid_field(1, Some(3)).into();
+    // LIO's order of checks: the length limit, the range, then UNMAP.
+    let a = lun.dev.attributes();
+    if blocks > a.max_write_same_len {
+        pr_err!(
+            "WRITE SAME of {} blocks is more than max_write_same_len {}\n",
+            blocks,
+            a.max_write_same_len
+        );
+        return CdbError::invalid_field(0, None).into();
     }
     if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
         return e.into();
     }
-    let max = lun.dev.attributes().max_write_same_len;
-    if blocks > max {
-        pr_err!(
-            "WRITE SAME of {} blocks is more than max_write_same_len {}\n",
-            blocks,
-            max
-        );
-        return CdbError::invalid_field(0, None).into();
+    if unmap && !(a.emulate_tpws && lun.dev.can_unmap()) {
+        pr_err!("WRITE SAME with UNMAP, but emulate_tpws is off\n");
+        return CdbError::invalid_opcode().into();
     }
     let bs = lun.io.block_size as usize;
     if req.direction != abi::DIRECTION_TO_DEVICE || req.data.len() < bs {
         let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
         return Outcome::check(SenseKey::IllegalRequest, asc, ascq);
+    }
+    if unmap {
+        if let Some(outcome) = write_same_unmap(req, lun, lba, blocks, a.unmap_zeroes_data) {
+            return outcome;
+        }
     }
     let per_chunk = (CHUNK / bs).max(1);
     let mut chunk = match kernel_buffer(per_chunk.min(blocks as usize) * bs) {
@@ -220,6 +238,153 @@ pub(crate) fn write_same(
     }
     Outcome::Good {
         moved: bs,
+        overflow: 0,
+    }
+}
+
+/// WRITE SAME with UNMAP: the range is deallocated, as LIO does, unless
+/// the device promises zeros after an unmap (`unmap_zeroes_data`, LBPRZ)
+/// and the block is not zeros: then the block is written, since an unmap
+/// would make the range read as something the initiator did not send
+/// (SBC-4 lets the device server write instead). `None`: write it.
+fn write_same_unmap(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    lba: u64,
+    blocks: u32,
+    reads_zeros: bool,
+) -> Option<Outcome> {
+    let bs = lun.io.block_size as usize;
+    let mut block = match kernel_buffer(bs) {
+        Ok(b) => b,
+        Err(o) => return Some(o),
+    };
+    req.data.read_at(0, &mut block);
+    if reads_zeros && block.iter().any(|&b| b != 0) {
+        return None;
+    }
+    let block_size = u64::from(lun.io.block_size);
+    if let Err(e) = lun
+        .dev
+        .unmap(lba * block_size, u64::from(blocks) * block_size)
+    {
+        return Some(medium_error(true, lba, e));
+    }
+    Some(Outcome::Good {
+        moved: bs,
+        overflow: 0,
+    })
+}
+
+/// UNMAP: the parameter list is checked whole (proto/src/sbc.rs), then each
+/// range is deallocated. Only with `emulate_tpu` on a backstore that
+/// deallocates, as LIO.
+pub(crate) fn unmap(req: &mut Request<'_>, lun: &MappedLun, param_len: u16) -> Outcome {
+    let a = lun.dev.attributes();
+    if !(a.emulate_tpu && lun.dev.can_unmap()) {
+        pr_err!("UNMAP, but emulate_tpu is off\n");
+        return CdbError::invalid_opcode().into();
+    }
+    // The transport's length and the CDB's: the smaller is the list, the
+    // difference a residual, as for any control command.
+    let offered = if req.direction == abi::DIRECTION_TO_DEVICE {
+        req.data.len()
+    } else {
+        0
+    };
+    let len = offered.min(usize::from(param_len));
+    let mut list = match kernel_buffer(len) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    req.data.read_at(0, &mut list);
+    let check = sbc::UnmapCheck {
+        max_unmap_lba_count: a.max_unmap_lba_count,
+        max_unmap_block_desc_count: a.max_unmap_block_desc_count,
+        capacity: lun.io.blocks,
+    };
+    let ranges = match sbc::parse_unmap(&list, &check) {
+        Ok(r) => r,
+        Err(e) => return e.into(),
+    };
+    let block_size = u64::from(lun.io.block_size);
+    for (lba, blocks) in ranges {
+        if let Err(e) = lun
+            .dev
+            .unmap(lba * block_size, u64::from(blocks) * block_size)
+        {
+            return medium_error(true, lba, e);
+        }
+    }
+    Outcome::Good {
+        moved: len,
+        overflow: usize::from(param_len) - len,
+    }
+}
+
+/// COMPARE AND WRITE: the first half of the data-out is compared with the
+/// medium and, if equal, the second half written, with no other write to
+/// the device in between (see write_gate.rs). A difference is MISCOMPARE
+/// with the offset of the first differing byte, and nothing is written.
+pub(crate) fn compare_and_write(
+    req: &mut Request<'_>,
+    lun: &MappedLun,
+    lba: u64,
+    blocks: u8,
+    fua: bool,
+) -> Outcome {
+    if let Err(e) = check_range(lba, blocks.into(), lun.io.blocks) {
+        return e.into();
+    }
+    let bs = lun.io.block_size as usize;
+    let n = usize::from(blocks) * bs;
+    let to_device = req.direction == abi::DIRECTION_TO_DEVICE || n == 0;
+    if !to_device || req.data.len() != 2 * n {
+        let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
+        return Outcome::check(SenseKey::IllegalRequest, asc, ascq);
+    }
+    // As LIO: NUMBER OF LOGICAL BLOCKS 0 compares and writes nothing.
+    if n == 0 {
+        return Outcome::NO_DATA;
+    }
+    let mut medium = match kernel_buffer(n) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    let mut expected = match kernel_buffer(n) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    req.data.read_at(0, &mut expected);
+    let offset = lba * bs as u64;
+    let data = &mut req.data;
+    let outcome = lun.dev.compare_and_write(|m| {
+        if let Err(e) = with_kernel_buffer(&mut medium, |buf| m.read_write(false, offset, buf)) {
+            return medium_error(false, lba, e);
+        }
+        if let Some(i) = medium.iter().zip(&expected).position(|(a, b)| a != b) {
+            let (asc, ascq) = MISCOMPARE_DURING_VERIFY;
+            let mut sense = Sense::new(SenseKey::Miscompare, asc, ascq);
+            sense.information = Some(i as u64);
+            return Outcome::Check(sense);
+        }
+        // The write half, through the buffer the medium was read into.
+        data.read_at(n, &mut medium);
+        if let Err(e) = with_kernel_buffer(&mut medium, |buf| m.read_write(true, offset, buf)) {
+            return medium_error(true, lba, e);
+        }
+        Outcome::NO_DATA
+    });
+    if !matches!(outcome, Outcome::Good { .. }) {
+        return outcome;
+    }
+    if fua {
+        if let Err(e) = lun.dev.flush(offset, n as u64) {
+            return medium_error(true, lba, e);
+        }
+    }
+    Outcome::Good {
+        moved: 2 * n,
         overflow: 0,
     }
 }
@@ -289,9 +454,11 @@ pub(crate) fn verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome
     }
 }
 
-/// GET LBA STATUS: no backstore of ours deallocates blocks, so every block
-/// from `lba` to the end is mapped, reported in descriptors of at most
-/// 2^32 - 1 blocks.
+/// GET LBA STATUS: every block from `lba` to the end reported mapped, in
+/// descriptors of at most 2^32 - 1 blocks. True unless UNMAP has
+/// deallocated blocks, and then still safe: an initiator that believes a
+/// deallocated block mapped reads or copies it, where the reverse would
+/// make it skip data.
 pub(crate) fn get_lba_status(
     req: &mut Request<'_>,
     lun: &MappedLun,

@@ -159,12 +159,19 @@ pub(crate) fn inquiry(
             0xb0 => vpd::encode_block_limits(
                 &vpd::BlockLimits {
                     peripheral: DISK,
-                    max_compare_and_write: 0,
+                    max_compare_and_write: u8::from(attrs.emulate_caw),
                     optimal_transfer_granularity: 1,
                     max_transfer_length: lun.io.max_sectors,
                     optimal_transfer_length: attrs.optimal_sectors,
-                    // No UNMAP or WRITE SAME yet: no limits to report.
-                    unmap: None,
+                    // As LIO: the UNMAP and WRITE SAME limits only with
+                    // logical block provisioning on.
+                    unmap: (attrs.emulate_tpu || attrs.emulate_tpws).then_some(vpd::UnmapLimits {
+                        max_unmap_lba_count: attrs.max_unmap_lba_count,
+                        max_unmap_block_desc_count: attrs.max_unmap_block_desc_count,
+                        unmap_granularity: attrs.unmap_granularity,
+                        unmap_granularity_alignment: attrs.unmap_granularity_alignment,
+                        max_write_same_len: attrs.max_write_same_len.into(),
+                    }),
                     atomic: None,
                 },
                 &mut out,
@@ -173,9 +180,9 @@ pub(crate) fn inquiry(
             0xb2 => vpd::encode_provisioning(
                 &vpd::Provisioning {
                     peripheral: DISK,
-                    unmap: false,
-                    write_same_unmap: false,
-                    unmap_zeroes_data: false,
+                    unmap: attrs.emulate_tpu,
+                    write_same_unmap: attrs.emulate_tpws,
+                    unmap_zeroes_data: attrs.unmap_zeroes_data,
                 },
                 &mut out,
             ),
@@ -307,15 +314,18 @@ pub(crate) fn mode_select(
 
 /// The commands this engine executes, for REPORT SUPPORTED OPERATION CODES:
 /// proto/src/rsoc.rs's table less what is not executed yet (reservations,
-/// REPORT TARGET PORT GROUPS, UNMAP, COMPARE AND WRITE).
+/// REPORT TARGET PORT GROUPS).
 fn command_set(lun: &MappedLun) -> rsoc::CommandSet {
+    let a = lun.dev.attributes();
+    let can_unmap = lun.dev.can_unmap();
     rsoc::CommandSet {
         decode: crate::cdb::DecodeOptions {
             dpofua: lun.dev.dpofua(),
+            max_compare_and_write: lun.dev.max_compare_and_write(),
             ..crate::command::DECODE
         },
-        unmap: false,
-        write_same_unmap: false,
+        unmap: a.emulate_tpu && can_unmap,
+        write_same_unmap: a.emulate_tpws && can_unmap,
         reservations: false,
         rsoc: true,
         report_target_port_groups: false,

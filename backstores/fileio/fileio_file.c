@@ -5,6 +5,7 @@
 #include <linux/bvec.h>
 #include <linux/blkdev.h>
 #include <linux/err.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/completion.h>
 #include <linux/cred.h>
@@ -124,12 +125,18 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
 	info->block_size = 0;
 	info->is_blk = 0;
 	info->nonrot = 0;
+	info->max_discard_sectors = 0;
+	info->discard_granularity = 0;
+	info->discard_alignment = 0;
 	if (S_ISBLK(inode->i_mode)) {
 		struct block_device *bdev = I_BDEV(inode);
 
 		info->is_blk = 1;
 		info->block_size = bdev_logical_block_size(bdev);
 		info->nonrot = !bdev_rot(bdev);
+		info->max_discard_sectors = bdev_max_discard_sectors(bdev);
+		info->discard_granularity = bdev_discard_granularity(bdev);
+		info->discard_alignment = bdev_discard_alignment(bdev);
 	}
 }
 
@@ -196,10 +203,18 @@ out:
 	return err;
 }
 
-/* A command's I/O handed to tcm_rs_file_wq, on the submitter's stack. */
+/* What a command asks of the file. */
+enum tcm_rs_file_op {
+	TCM_RS_FILE_RW,
+	TCM_RS_FILE_SYNC,
+	TCM_RS_FILE_UNMAP,
+};
+
+/* A command's request, run in place or on tcm_rs_file_wq (submitter's stack). */
 struct tcm_rs_file_work {
 	struct work_struct work;
 	struct completion done;
+	enum tcm_rs_file_op op;
 	struct file *f;
 	struct scatterlist *sgl;
 	unsigned int nents;
@@ -209,19 +224,54 @@ struct tcm_rs_file_work {
 	int ret;
 };
 
+static int tcm_rs_file_do_sync(struct file *f, u64 pos, u64 len)
+{
+	loff_t end = len ? pos + len - 1 : LLONG_MAX;
+	int ret = vfs_fsync_range(f, pos, end, 1);
+
+	if (ret)
+		pr_err("vfs_fsync_range() of %llu bytes at %llu failed: %d\n", len, pos, ret);
+	return ret;
+}
+
+static int tcm_rs_file_do_unmap(struct file *f, u64 pos, u64 len)
+{
+	struct inode *inode = file_inode(f);
+	int ret;
+
+	if (S_ISBLK(inode->i_mode))
+		ret = blkdev_issue_discard(I_BDEV(f->f_mapping->host), pos >> SECTOR_SHIFT,
+					   len >> SECTOR_SHIFT, GFP_KERNEL);
+	else
+		ret = vfs_fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pos, len);
+	if (ret)
+		pr_err("unmap of %llu bytes at %llu failed: %d\n", len, pos, ret);
+	return ret;
+}
+
+static int tcm_rs_file_do(struct tcm_rs_file_work *w)
+{
+	switch (w->op) {
+	case TCM_RS_FILE_RW:
+		return tcm_rs_file_do_rw(w->f, w->sgl, w->nents, w->len, w->pos, w->write);
+	case TCM_RS_FILE_SYNC:
+		return tcm_rs_file_do_sync(w->f, w->pos, w->len);
+	case TCM_RS_FILE_UNMAP:
+		return tcm_rs_file_do_unmap(w->f, w->pos, w->len);
+	}
+	return -EINVAL;
+}
+
 static void tcm_rs_file_work_fn(struct work_struct *work)
 {
 	struct tcm_rs_file_work *w = container_of(work, struct tcm_rs_file_work, work);
 
-	w->ret = tcm_rs_file_do_rw(w->f, w->sgl, w->nents, w->len, w->pos, w->write);
+	w->ret = tcm_rs_file_do(w);
 	complete(&w->done);
 }
 
-int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
-		   size_t len, u64 pos, bool write)
+static int tcm_rs_file_run(struct tcm_rs_file_work *w)
 {
-	struct tcm_rs_file_work w;
-
 	/*
 	 * A fabric may execute a command in the context that submitted it to
 	 * the initiator's block layer (the loopback fabric does). There, the
@@ -236,19 +286,43 @@ int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 	 * lock, and reading ours takes a lock of the same class (lockdep
 	 * cannot tell the two disks apart).
 	 */
-	if (!current->bio_list && !S_ISBLK(file_inode(f)->i_mode))
-		return tcm_rs_file_do_rw(f, sgl, nents, len, pos, write);
+	if (!current->bio_list && !S_ISBLK(file_inode(w->f)->i_mode))
+		return tcm_rs_file_do(w);
 
-	INIT_WORK_ONSTACK(&w.work, tcm_rs_file_work_fn);
-	init_completion(&w.done);
-	w.f = f;
-	w.sgl = sgl;
-	w.nents = nents;
-	w.len = len;
-	w.pos = pos;
-	w.write = write;
-	queue_work(tcm_rs_file_wq, &w.work);
-	wait_for_completion(&w.done);
-	destroy_work_on_stack(&w.work);
-	return w.ret;
+	INIT_WORK_ONSTACK(&w->work, tcm_rs_file_work_fn);
+	init_completion(&w->done);
+	queue_work(tcm_rs_file_wq, &w->work);
+	wait_for_completion(&w->done);
+	destroy_work_on_stack(&w->work);
+	return w->ret;
+}
+
+int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+		   size_t len, u64 pos, bool write)
+{
+	struct tcm_rs_file_work w = {
+		.op = TCM_RS_FILE_RW,
+		.f = f,
+		.sgl = sgl,
+		.nents = nents,
+		.len = len,
+		.pos = pos,
+		.write = write,
+	};
+
+	return tcm_rs_file_run(&w);
+}
+
+int tcm_rs_file_sync(struct file *f, u64 pos, u64 len)
+{
+	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_SYNC, .f = f, .pos = pos, .len = len };
+
+	return tcm_rs_file_run(&w);
+}
+
+int tcm_rs_file_unmap(struct file *f, u64 pos, u64 len)
+{
+	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_UNMAP, .f = f, .pos = pos, .len = len };
+
+	return tcm_rs_file_run(&w);
 }

@@ -23,6 +23,11 @@ struct tcm_rs_file_info {
 	u8 is_blk;
 	/* Non-zero for a block device without seek time. */
 	u8 nonrot;
+	/* A block device's discard limits (0: no discard), in 512-byte
+	 * sectors and bytes. */
+	u32 max_discard_sectors;
+	u32 discard_granularity;
+	u32 discard_alignment;
 };
 
 /*
@@ -53,5 +58,18 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
  */
 int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write);
+
+/*
+ * Makes @len bytes from byte @pos of @f durable (0: to the end),
+ * vfs_fsync_range() as LIO's SYNCHRONIZE CACHE. 0 or -errno. Runs where
+ * tcm_rs_file_rw would.
+ */
+int tcm_rs_file_sync(struct file *f, u64 pos, u64 len);
+/*
+ * Deallocates @len bytes from byte @pos of @f: a hole punched in a file
+ * (FALLOC_FL_PUNCH_HOLE, the size kept), a discard on a block device. 0 or
+ * -errno. Runs where tcm_rs_file_rw would.
+ */
+int tcm_rs_file_unmap(struct file *f, u64 pos, u64 len);
 
 #endif

@@ -85,6 +85,9 @@ struct FileInfo {
     block_size: u32,
     is_blk: u8,
     nonrot: u8,
+    max_discard_sectors: u32,
+    discard_granularity: u32,
+    discard_alignment: u32,
 }
 
 extern "C" {
@@ -101,6 +104,8 @@ extern "C" {
         pos: u64,
         write: bool,
     ) -> c_int;
+    fn tcm_rs_file_sync(f: *mut c_void, pos: u64, len: u64) -> c_int;
+    fn tcm_rs_file_unmap(f: *mut c_void, pos: u64, len: u64) -> c_int;
 }
 
 /// The logical block size of a device on a regular file (LIO's
@@ -110,6 +115,13 @@ const FILE_BLOCK_SIZE: u32 = 512;
 const MAX_BYTES: u32 = 8_388_608;
 /// The commands a device takes at once (LIO's `FD_MAX_DEVICE_QUEUE_DEPTH`).
 const QUEUE_DEPTH: u32 = 128;
+/// The most blocks one UNMAP descriptor may punch out of a regular file
+/// (LIO's fd_configure_unmap).
+const FILE_MAX_UNMAP_BLOCKS: u32 = 0x2000;
+/// The most blocks one WRITE SAME may write to a regular file, and to a
+/// block device (WRITE SAME(10)'s two-byte count), as LIO.
+const FILE_MAX_WRITE_SAME: u32 = 0x1000;
+const BLOCK_DEVICE_MAX_WRITE_SAME: u32 = 0xffff;
 /// The longest `fd_dev_name` (LIO's `FD_MAX_DEV_NAME` less the NUL).
 const MAX_NAME: usize = 255;
 
@@ -322,13 +334,34 @@ impl Backstore for Fileio {
         }
         dev.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         dev.file = Some(file);
-        Ok(DeviceGeometry {
+        let mut geometry = DeviceGeometry {
             block_size,
             blocks,
             max_sectors: MAX_BYTES / block_size,
             queue_depth: QUEUE_DEPTH,
             nonrot: info.nonrot,
-        })
+            // The page cache is a volatile cache that `flush` empties.
+            write_cache: u8::from(dev.buffered),
+            ..DeviceGeometry::default()
+        };
+        if info.is_blk != 0 {
+            geometry.max_write_same_len = BLOCK_DEVICE_MAX_WRITE_SAME;
+            // A discard-capable device's limits, in blocks (LIO's
+            // target_configure_unmap_from_bdev); none without discard.
+            if info.max_discard_sectors != 0 {
+                let shift = block_size.trailing_zeros().saturating_sub(9);
+                geometry.max_unmap_lba_count = info.max_discard_sectors >> shift;
+                geometry.max_unmap_block_desc_count = 1;
+                geometry.unmap_granularity = info.discard_granularity / block_size;
+                geometry.unmap_granularity_alignment = info.discard_alignment / block_size;
+            }
+        } else {
+            geometry.max_write_same_len = FILE_MAX_WRITE_SAME;
+            geometry.max_unmap_lba_count = FILE_MAX_UNMAP_BLOCKS;
+            geometry.max_unmap_block_desc_count = 1;
+            geometry.unmap_granularity = 1;
+        }
+        Ok(geometry)
     }
 
     /// Moves the command's buffer to or from the file with one VFS call
@@ -342,5 +375,23 @@ impl Backstore for Fileio {
         // borrowed mutably).
         let ret = unsafe { tcm_rs_file_rw(file.0, sgl, nents, buf.len(), offset, write) };
         kernel::error::to_result(ret)
+    }
+
+    /// SYNCHRONIZE CACHE and FUA writes: `vfs_fsync_range` of the range, as
+    /// LIO (the whole file when `len` is 0).
+    fn flush(dev: &FdDevice, offset: u64, len: u64) -> Result {
+        let file = dev.file.as_ref().ok_or(EIO)?;
+        // SAFETY: The file is open while `dev` holds it.
+        kernel::error::to_result(unsafe { tcm_rs_file_sync(file.0, offset, len) })
+    }
+
+    const CAN_UNMAP: bool = true;
+
+    /// A hole punched in a file, a discard on a block device (LIO's
+    /// fd_execute_unmap).
+    fn unmap(dev: &FdDevice, offset: u64, len: u64) -> Result {
+        let file = dev.file.as_ref().ok_or(EIO)?;
+        // SAFETY: The file is open while `dev` holds it.
+        kernel::error::to_result(unsafe { tcm_rs_file_unmap(file.0, offset, len) })
     }
 }

@@ -161,6 +161,8 @@ impl Backstore for RamDisk {
             max_sectors: u32::MAX,
             queue_depth: QUEUE_DEPTH,
             nonrot: 1,
+            // As LIO's ramdisk: no UNMAP and no WRITE SAME limits.
+            ..DeviceGeometry::default()
         })
     }
 

@@ -115,6 +115,17 @@ pub struct Hardware {
     pub max_sectors: u32,
     pub queue_depth: u32,
     pub nonrot: bool,
+    /// A volatile write cache (LIO's fileio with `fd_buffered_io`):
+    /// `emulate_write_cache` starts on.
+    pub write_cache: bool,
+    /// The starting UNMAP and WRITE SAME limits (0: not taken), and
+    /// whether unmapped blocks read as zeros.
+    pub max_unmap_lba_count: u32,
+    pub max_unmap_block_desc_count: u32,
+    pub unmap_granularity: u32,
+    pub unmap_granularity_alignment: u32,
+    pub unmap_zeroes_data: bool,
+    pub max_write_same_len: u32,
 }
 
 impl DeviceAttributes {
@@ -131,6 +142,17 @@ impl DeviceAttributes {
         if hw.nonrot {
             self.is_nonrot = true;
         }
+        if hw.write_cache {
+            self.emulate_write_cache = true;
+        }
+        // As LIO's configure_device callbacks: the backstore's limits are
+        // set, not merged with values written before enable.
+        self.max_unmap_lba_count = hw.max_unmap_lba_count;
+        self.max_unmap_block_desc_count = hw.max_unmap_block_desc_count;
+        self.unmap_granularity = hw.unmap_granularity;
+        self.unmap_granularity_alignment = hw.unmap_granularity_alignment;
+        self.unmap_zeroes_data = hw.unmap_zeroes_data;
+        self.max_write_same_len = hw.max_write_same_len;
     }
 }
 
@@ -562,12 +584,25 @@ mod tests {
             max_sectors: align_max_sectors(u32::MAX, 512, 4096),
             queue_depth: 128,
             nonrot: true,
+            write_cache: true,
+            max_unmap_lba_count: 8192,
+            max_unmap_block_desc_count: 1,
+            unmap_granularity: 1,
+            max_write_same_len: 4096,
+            ..Default::default()
         });
         assert_eq!(a.block_size, 512);
         assert_eq!(a.hw_max_sectors, 4294967288);
         assert_eq!(a.optimal_sectors, 4294967288);
         assert_eq!(a.queue_depth, 128);
         assert!(a.is_nonrot);
+        assert!(a.emulate_write_cache);
+        assert_eq!(read(&a, "max_unmap_lba_count"), 8192);
+        assert_eq!(read(&a, "max_unmap_block_desc_count"), 1);
+        assert_eq!(read(&a, "unmap_granularity"), 1);
+        assert_eq!(read(&a, "unmap_granularity_alignment"), 0);
+        assert_eq!(read(&a, "max_write_same_len"), 4096);
+        assert!(!a.unmap_zeroes_data);
     }
 
     #[test]

@@ -60,12 +60,11 @@ exercise() {
 		echo "wwn: $(cat $dev/wwn/vendor_id) $(cat $dev/wwn/product_id) $(cat $dev/wwn/revision)"
 		# IDs count per HBA in LIO, per module in tcm-rs (lio-differences.md).
 		echo "buffered info: $(tr -s ' ' <$dev2/info | sed 's/ID: [0-9]*/ID: <id>/')"
-		# LIO turns emulate_write_cache on for fd_buffered_io; checked apart.
-		echo "buffered attrib: $(attrs $dev2 | sed 's/emulate_write_cache=[01] //')"
+		# Both turn emulate_write_cache on for fd_buffered_io.
+		echo "buffered attrib: $(attrs $dev2)"
 		echo "bdev info: $(tr -s ' ' <$dev3/info | sed -e "s#$loopdev#LOOPDEV#" -e 's/ID: [0-9]*/ID: <id>/')"
 		echo "bdev attrib: $(attrs $dev3)"
 	} >"/tmp/fileio.$core"
-	cat $dev2/attrib/emulate_write_cache >/tmp/fileio-wce.$core
 	cat "/tmp/fileio.$core"
 	expect "$core: rmdir devices and HBAs" rmdir $dev $hba $dev2 $TARGET/core/fileio_3 $dev3 $TARGET/core/fileio_4
 	expect "$core: the loop device is free again" losetup -d $loopdev
@@ -83,6 +82,8 @@ io() {
 	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 img=/tmp/fileio-io.$1 img2=/tmp/fileio-io2.$1 dev dev1
 	rm -f $img $img2
 	expect "$core: a 64 MiB fileio device on a new file in /tmp" fileio f0 $img fd_dev_size=$((64 * MiB))
+	expect "$core: UNMAP and WRITE SAME with UNMAP turned on" sh -c "
+		echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpu && echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpws"
 	expect "$core: a buffered 8 MiB one" fileio f1 $img2 fd_dev_size=$((8 * MiB)),fd_buffered_io=1
 	expect "$core: a loopback TPG and nexus" sh -c "mkdir -p $tpg && echo $INITIATOR >$tpg/nexus"
 	expect "$core: LUNs 0 and 1 linked" sh -c "
@@ -102,6 +103,40 @@ io() {
 		dd if=$dev bs=128k skip=8 count=32 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: the pattern is in the backing file at 1 MiB" \
 		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern
+	# How Linux discards on the disk (UNMAP or WRITE SAME, and how much at
+	# once) follows from READ CAPACITY(16) and VPD pages B0h and B2h:
+	# compared with LIO's below.
+	local sd=${dev#/dev/}
+	echo "discard: $(cat /sys/block/$sd/device/scsi_disk/*/provisioning_mode) max $(cat /sys/block/$sd/queue/discard_max_bytes)" \
+		>/tmp/fileio-discard.$core
+	expect "$core: the disk takes discards" test "$(cat /sys/block/$sd/queue/discard_max_bytes)" -gt 0
+	expect "$core: blkdiscard of 1 MiB inside the pattern (UNMAP) punches a hole in the file" sh -c "
+		before=\$(stat -c %b $img) && blkdiscard -o $((2 * MiB)) -l $MiB $dev &&
+		test \$(stat -c %b $img) -lt \$before"
+	expect "$core: the discarded range reads as zeroes, the rest of the pattern is intact" sh -c "
+		dd if=$dev bs=1M skip=2 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF &&
+		cmp -n $MiB -i $MiB:0 $img /tmp/pattern && cmp -n $((2 * MiB)) -i $((3 * MiB)):$((2 * MiB)) $img /tmp/pattern"
+	expect "$core: WRITE SAME(16) with UNMAP deallocates too" sh -c "
+		dd if=/tmp/pattern of=$dev bs=1M seek=2 count=1 oflag=direct status=none &&
+		before=\$(stat -c %b $img) &&
+		sg_write_same --16 --unmap --lba=4096 --num=2048 --in=/dev/zero --xferlen=512 $dev &&
+		test \$(stat -c %b $img) -lt \$before &&
+		dd if=$dev bs=1M skip=2 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
+	expect "$core: UNMAP of more than max_unmap_lba_count blocks is refused (ILLEGAL REQUEST)" \
+		sh -c "sg_unmap --force --lba=0 --num=8193 $dev 2>/dev/null; test \$? = 5"
+	expect "$core: UNMAP past the end is refused (LOGICAL BLOCK ADDRESS OUT OF RANGE)" \
+		sh -c "sg_unmap --force --lba=$((64 * 2048 - 1)) --num=2 $dev 2>&1 | grep -qi 'address out of range'"
+	expect "$core: WRITE SAME of more than max_write_same_len (4096) blocks is refused" \
+		sh -c "sg_write_same --16 --lba=0 --num=4097 --in=/dev/zero --xferlen=512 $dev 2>/dev/null; test \$? = 5"
+	expect "$core: WRITE SAME of 4096 blocks writes them" sh -c "
+		head -c 512 /dev/urandom >/tmp/block &&
+		sg_write_same --16 --lba=8192 --num=4096 --in=/tmp/block --xferlen=512 $dev &&
+		for i in 0 1 4095; do dd if=$dev bs=512 skip=\$((8192 + i)) count=1 iflag=direct status=none | cmp - /tmp/block || exit 1; done"
+	expect "$core: the buffered LUN has its write cache on" sh -c "sdparm --get WCE $dev1 | grep -q 'WCE *1'"
+	expect "$core: a FUA write to it (WRITE(10), FUA) is taken" \
+		sg_raw -s 512 -i /tmp/block $dev1 2a 08 00 00 00 10 00 00 01 00
+	expect "$core: the FUA block is in the file" sh -c "dd if=$img2 bs=512 skip=16 count=1 status=none | cmp - /tmp/block"
+	expect "$core: SYNCHRONIZE CACHE on it" sg_sync $dev1
 	expect "$core: the last block written" sh -c "
 		head -c 512 /dev/urandom >/tmp/last &&
 		dd if=/tmp/last of=$dev bs=512 seek=$((64 * 2048 - 1)) oflag=direct status=none &&
@@ -157,13 +192,12 @@ io() {
 		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
 		rmdir $TARGET/core/fileio_0/f2 $TARGET/core/fileio_0"
 	expect "$core: the loop device is free again" losetup -d $loopdev
-	rm -f $img $img2 /tmp/fileio-bdev.$core /tmp/pattern /tmp/last /tmp/sums
+	rm -f $img $img2 /tmp/fileio-bdev.$core /tmp/pattern /tmp/last /tmp/sums /tmp/block
 }
 
 echo "--- LIO (target_core_file)"
 expect "LIO loads" modprobe target_core_mod
 exercise lio
-expect "LIO's fileio turns the write cache on for fd_buffered_io" test "$(cat /tmp/fileio-wce.lio)" = 1
 lio_io=false
 if lio_loopback_teardown_safe; then
 	expect "tcm_loop loads" modprobe tcm_loop
@@ -201,13 +235,7 @@ io tcm
 expect "tcm-rs unloads" bash -c ". $TCM_ROOT/tests/vm/lib.sh && remove_fabric_dirs &&
 	unload_modules tcm_rs_loop tcm_rs_fileio tcm_rs_core && ! test -e /sys/module/tcm_rs_core"
 
-# Kept on purpose (lio-differences.md): tcm-rs executes neither UNMAP nor
-# WRITE SAME yet, so its limits for them stay 0 where LIO's fileio sets
-# them at enable.
-as_tcm_rs() {
-	sed -E 's/max_write_same_len=[0-9]+ max_unmap_lba_count=[0-9]+ max_unmap_block_desc_count=[0-9]+ unmap_granularity=[0-9]+ /max_write_same_len=0 max_unmap_lba_count=0 max_unmap_block_desc_count=0 unmap_granularity=0 /'
-}
-if ! diff -u <(as_tcm_rs </tmp/fileio.lio) /tmp/fileio.tcm; then
+if ! diff -u /tmp/fileio.lio /tmp/fileio.tcm; then
 	fail "tcm-rs differs from LIO (above)"
 fi
 pass "fileio info, attributes and errors are LIO's"
@@ -216,6 +244,9 @@ if $lio_io; then
 		fail "INQUIRY product or revision differs from LIO (above)"
 	fi
 	pass "INQUIRY says FILEIO 4.0, as LIO"
+	if ! diff -u /tmp/fileio-discard.lio /tmp/fileio-discard.tcm; then
+		fail "Linux discards differently on tcm-rs (above)"
+	fi
+	pass "Linux discards as on LIO: $(cat /tmp/fileio-discard.tcm)"
 fi
-expect "tcm-rs leaves the write cache off for fd_buffered_io (no flush op yet)" test "$(cat /tmp/fileio-wce.tcm)" = 0
-rm -f /tmp/fileio.lio /tmp/fileio.tcm /tmp/fileio-inq.lio /tmp/fileio-inq.tcm /tmp/fileio-wce.lio /tmp/fileio-wce.tcm
+rm -f /tmp/fileio.lio /tmp/fileio.tcm /tmp/fileio-inq.lio /tmp/fileio-inq.tcm /tmp/fileio-discard.lio /tmp/fileio-discard.tcm

@@ -59,7 +59,8 @@ block_commands() {
 		sg_opcodes $dev >/tmp/opcodes &&
 		grep -q 'Write same(16)' /tmp/opcodes && grep -q 'Mode select(10)' /tmp/opcodes &&
 		grep -q 'Verify(16)' /tmp/opcodes && grep -q 'Report supported operation codes' /tmp/opcodes &&
-		! grep -qi 'persistent reserve\|unmap\|compare and write\|report target port' /tmp/opcodes"
+		grep -qi 'compare and write' /tmp/opcodes &&
+		! grep -qi 'persistent reserve\|unmap\|report target port' /tmp/opcodes"
 	expect "tcm: sg_opcodes for one command" sh -c "sg_opcodes --opcode=0x8a $dev | grep -q 'Write(16)'"
 	local attrib=$TARGET/core/rd_mcp_0/rd0/attrib
 	expect "tcm: WRITE SAME is refused while max_write_same_len is 0, as LIO's ramdisk" sh -c \
@@ -98,6 +99,35 @@ block_commands() {
 
 sense_lines() { grep -i 'status\|sense key:\|additional sense'; }
 
+# caw_counter DEV: three workers each add 1 to a counter in block 3000 ten
+# times, by COMPARE AND WRITE of the value they read (retried on a
+# MISCOMPARE), while writes go to other blocks: a lost update would show
+# in the total.
+caw_counter() {
+	local dev=$1 w
+	printf '%-512s' 0 >/tmp/caw-0 && dd if=/tmp/caw-0 of="$dev" bs=512 seek=3000 oflag=direct status=none || return 1
+	dd if=/dev/urandom of="$dev" bs=4k seek=1024 count=2048 oflag=direct status=none &
+	for w in 1 2 3; do
+		(
+			n=0
+			while [ $n -lt 10 ]; do
+				dd if="$dev" bs=512 skip=3000 count=1 iflag=direct status=none >/tmp/caw-old.$w || exit 1
+				v=$(tr -d ' ' </tmp/caw-old.$w)
+				printf '%-512s' $((v + 1)) >/tmp/caw-new.$w
+				sg_compare_and_write --quiet --in=/tmp/caw-old.$w --inw=/tmp/caw-new.$w --lba=3000 "$dev"
+				case $? in
+				0) n=$((n + 1)) ;;
+				14) ;;
+				*) exit 1 ;;
+				esac
+			done
+		) &
+	done
+	local rc=0
+	for job in $(jobs -p); do wait "$job" || rc=1; done
+	[ $rc = 0 ] && test "$(dd if="$dev" bs=512 skip=3000 count=1 iflag=direct status=none | tr -d ' ')" = 30
+}
+
 exercise() {
 	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 dev
 	expect "$core: a 32 MiB ramdisk" ramdisk rd0 8192
@@ -132,6 +162,19 @@ exercise() {
 		fio --name=mixed --filename="$dev" --ioengine=psync --direct=1 \
 		--rw=randrw --bs=4k --size=4M --numjobs=2 --offset_increment=8M \
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio2.$core
+	head -c 512 /dev/urandom >/tmp/caw-a && head -c 512 /dev/urandom >/tmp/caw-b
+	expect "$core: COMPARE AND WRITE writes when the block matches" sh -c "
+		dd if=/tmp/caw-a of=$dev bs=512 seek=2000 oflag=direct status=none &&
+		sg_compare_and_write --in=/tmp/caw-a --inw=/tmp/caw-b --lba=2000 $dev &&
+		dd if=$dev bs=512 skip=2000 count=1 iflag=direct status=none | cmp - /tmp/caw-b"
+	expect "$core: COMPARE AND WRITE of stale data is a MISCOMPARE and writes nothing" sh -c "
+		sg_compare_and_write --quiet --in=/tmp/caw-a --inw=/tmp/caw-a --lba=2000 $dev; test \$? = 14 &&
+		dd if=$dev bs=512 skip=2000 count=1 iflag=direct status=none | cmp - /tmp/caw-b"
+	expect "$core: COMPARE AND WRITE of two blocks is refused (the maximum is 1)" sh -c "
+		cat /tmp/caw-b /tmp/caw-b /tmp/caw-a /tmp/caw-a >/tmp/caw-2 &&
+		sg_compare_and_write --quiet --in=/tmp/caw-2 --num=2 --xferlen=2048 --lba=2000 $dev 2>/dev/null; test \$? = 5"
+	expect "$core: three workers count to 30 with COMPARE AND WRITE while other blocks are written" caw_counter "$dev"
+	rm -f /tmp/caw-*
 	if [ "$core" = tcm ]; then
 		local p=/sys/module/tcm_rs_loop/parameters/submit_type
 		expect "tcm: completions from the workqueue (submit_type=2)" sh -c "echo 2 >$p"
@@ -224,11 +267,9 @@ expect "tcm-rs unloads" tcm_unload
 
 # Differences kept on purpose (Documentation/lio-differences.md, "SCSI
 # answers"), applied to LIO's answers before comparing: no 3PC bit in the
-# standard INQUIRY data (no EXTENDED COPY yet) and a MAXIMUM COMPARE AND
-# WRITE LENGTH of 0 in VPD page B0h (no COMPARE AND WRITE yet).
+# standard INQUIRY data (no EXTENDED COPY yet).
 as_tcm_rs() {
-	sed -e '/^== standard INQUIRY/{n;s/^\( 00     00 00 06 02 5b\) b8/\1 b0/}' \
-		-e '/^== VPD 0xb0/{n;n;s/^\( 00     00 b0 00 0c 01\) 01/\1 00/}'
+	sed -e '/^== standard INQUIRY/{n;s/^\( 00     00 00 06 02 5b\) b8/\1 b0/}'
 }
 if $compare; then
 	if ! diff -u <(as_tcm_rs </tmp/loop-io.lio) /tmp/loop-io.tcm; then
