@@ -166,6 +166,7 @@ void tcm_rs_iblock_info(struct file *f, struct tcm_rs_iblock_info *info)
 	info->major = MAJOR(bdev->bd_dev);
 	info->minor = MINOR(bdev->bd_dev);
 	info->nonrot = !bdev_rot(bdev);
+	info->write_cache = bdev_write_cache(bdev);
 	snprintf(info->name, sizeof(info->name), "%pg", bdev);
 }
 
@@ -243,18 +244,12 @@ static int tcm_rs_iblock_rw_fn(void *arg)
 	unsigned int i;
 	int err = 0;
 
-	if (a->write) {
+	/*
+	 * No REQ_FUA: a device with a volatile cache reports one (WCE), and
+	 * the core flushes after a write with FUA and on SYNCHRONIZE CACHE.
+	 */
+	if (a->write)
 		opf = REQ_OP_WRITE;
-		/*
-		 * The core reports no write cache to the initiator (WCE 0),
-		 * so a write is complete only once it is on stable media:
-		 * force unit access on a device with a volatile cache (the
-		 * block layer turns it into a flush where the device has no
-		 * FUA).
-		 */
-		if (bdev_write_cache(a->bdev))
-			opf |= REQ_FUA;
-	}
 	atomic_set(&r.pending, 1);
 	atomic_set(&r.failed, 0);
 	init_completion(&r.done);

@@ -38,6 +38,8 @@ struct tcm_rs_iblock_info {
 	u32 minor;
 	/* Non-zero for a device without seek time. */
 	u8 nonrot;
+	/* Non-zero for a volatile write cache (bdev_write_cache). */
+	u8 write_cache;
 	/* The device's name as %pg prints it ("nullb0", "loop1", "sda2"). */
 	char name[TCM_RS_IBLOCK_NAME_LEN];
 };

@@ -92,6 +92,7 @@ struct BdevInfo {
     major: u32,
     minor: u32,
     nonrot: u8,
+    write_cache: u8,
     name: [u8; NAME_LEN],
 }
 
@@ -109,6 +110,7 @@ impl BdevInfo {
             major: 0,
             minor: 0,
             nonrot: 0,
+            write_cache: 0,
             name: [0; NAME_LEN],
         }
     }
@@ -141,12 +143,16 @@ extern "C" {
         write: bool,
     ) -> c_int;
     fn tcm_rs_iblock_flush(f: *mut c_void) -> c_int;
+    fn tcm_rs_iblock_discard(f: *mut c_void, pos: u64, len: u64) -> c_int;
 }
 
 /// The longest `udev_path` (LIO's `SE_UDEV_PATH_LEN` less the NUL).
 const MAX_PATH: usize = 511;
 /// The block layer's sector.
 const SECTOR_SIZE: u64 = 512;
+/// The most blocks one WRITE SAME may write on a device without a write
+/// zeroes limit (LIO's: WRITE SAME(10) has a 16-bit block count).
+const DEFAULT_MAX_WRITE_SAME: u32 = 0xffff;
 
 /// An open block device, closed when dropped.
 ///
@@ -367,13 +373,32 @@ impl Backstore for Iblock {
         }
         // As LIO: the queue's limit in 512-byte sectors, in logical blocks.
         let max_sectors = u64::from(info.max_hw_sectors) * SECTOR_SIZE / u64::from(block_size);
-        let geometry = DeviceGeometry {
+        // 512-byte sectors to blocks: a power of two of at least 512.
+        let shift = block_size.trailing_zeros().saturating_sub(9);
+        let mut geometry = DeviceGeometry {
             block_size,
             blocks,
             max_sectors: u32::try_from(max_sectors).unwrap_or(u32::MAX),
             queue_depth: info.nr_requests,
             nonrot: info.nonrot,
+            // The device's own volatile cache, which `flush` empties (LIO
+            // reports it as WCE in the caching mode page).
+            write_cache: info.write_cache,
+            // As LIO: the write zeroes limit, if the device has one.
+            max_write_same_len: match info.max_write_zeroes_sectors >> shift {
+                0 => DEFAULT_MAX_WRITE_SAME,
+                n => n,
+            },
+            ..DeviceGeometry::default()
         };
+        // A discard-capable device's limits, in blocks (LIO's
+        // target_configure_unmap_from_bdev); none without discard.
+        if info.max_discard_sectors != 0 {
+            geometry.max_unmap_lba_count = info.max_discard_sectors >> shift;
+            geometry.max_unmap_block_desc_count = 1;
+            geometry.unmap_granularity = info.discard_granularity / block_size;
+            geometry.unmap_granularity_alignment = info.discard_alignment / block_size;
+        }
         dev.claimed = Some(Claimed { bdev, info });
         Ok(geometry)
     }
@@ -405,5 +430,22 @@ impl Backstore for Iblock {
         let claimed = dev.claimed.as_ref().ok_or(EIO)?;
         // SAFETY: The device is open while `dev` holds it.
         kernel::error::to_result(unsafe { tcm_rs_iblock_flush(claimed.bdev.0) })
+    }
+
+    // Per device, the geometry says whether the disk discards: a disk that
+    // does not gets no UNMAP limits.
+    const CAN_UNMAP: bool = true;
+
+    /// UNMAP: a discard of the range (LIO's iblock_execute_unmap).
+    fn unmap(dev: &IbDevice, offset: u64, len: u64) -> Result {
+        let claimed = dev.claimed.as_ref().ok_or(EIO)?;
+        if dev.readonly {
+            return Err(EROFS);
+        }
+        if claimed.info.max_discard_sectors == 0 {
+            return Err(EOPNOTSUPP);
+        }
+        // SAFETY: The device is open while `dev` holds it.
+        kernel::error::to_result(unsafe { tcm_rs_iblock_discard(claimed.bdev.0, offset, len) })
     }
 }

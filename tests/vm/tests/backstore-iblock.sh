@@ -122,9 +122,13 @@ export -f iblock read_bad
 # Real I/O over the loopback fabric.
 io() {
 	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 dev dev1 out
-	expect "$core: disks io512 (64 MiB, 512-byte blocks) and io4k (16 MiB, 4096, write cache)" bash -c "
-		nullb io512 64 512 && nullb io4k 16 4096 cache_size=4"
+	expect "$core: disks io512 (64 MiB, 512-byte blocks, discard) and io4k (16 MiB, 4096, write cache)" bash -c "
+		nullb io512 64 512 discard=1 && nullb io4k 16 4096 cache_size=4"
 	expect "$core: an iblock device on each" bash -c "iblock i0 /dev/io512 && iblock i1 /dev/io4k"
+	# Before the LUNs appear: Linux chooses how to discard at the scan.
+	expect "$core: UNMAP and WRITE SAME with UNMAP turned on for i0" bash -c "
+		echo 1 >$TARGET/core/iblock_0/i0/attrib/emulate_tpu && echo 1 >$TARGET/core/iblock_0/i0/attrib/emulate_tpws"
+	cat $TARGET/core/iblock_0/i1/attrib/emulate_write_cache >/tmp/iblock-wce.$core
 	expect "$core: a loopback TPG and nexus" bash -c "mkdir -p $tpg && echo $INITIATOR >$tpg/nexus"
 	expect "$core: LUNs 0 and 1 linked" bash -c "
 		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/iblock_0/i0 $tpg/lun/lun_0/i0 &&
@@ -150,6 +154,27 @@ io() {
 		head -c 512 /dev/urandom >/tmp/last &&
 		dd if=/tmp/last of=$dev bs=512 seek=$((64 * 2048 - 1)) oflag=direct status=none &&
 		dd if=/dev/io512 bs=512 skip=$((64 * 2048 - 1)) iflag=direct status=none | cmp - /tmp/last"
+	# How Linux discards on the disk follows from READ CAPACITY(16) and
+	# VPD pages B0h and B2h: compared with LIO's below.
+	local sd=${dev#/dev/}
+	echo "discard: $(cat /sys/block/$sd/device/scsi_disk/*/provisioning_mode) max $(cat /sys/block/$sd/queue/discard_max_bytes)" \
+		>/tmp/iblock-discard.$core
+	expect "$core: the disk takes discards" test "$(cat /sys/block/$sd/queue/discard_max_bytes)" -gt 0
+	expect "$core: blkdiscard of 1 MiB inside the pattern discards it on io512" bash -c "
+		blkdiscard -o $((2 * MiB)) -l $MiB $dev &&
+		dd if=/dev/io512 bs=1M skip=2 count=1 iflag=direct status=none | cmp -n $MiB - /dev/zero"
+	expect "$core: the rest of the pattern is intact" bash -c "
+		dd if=/dev/io512 bs=1M skip=1 count=1 iflag=direct status=none | cmp -n $MiB - /tmp/pattern &&
+		dd if=/dev/io512 bs=1M skip=3 count=2 iflag=direct status=none | cmp - <(tail -c +$((2 * MiB + 1)) /tmp/pattern)"
+	expect "$core: UNMAP of 8 blocks (sg_unmap) discards them on io512" bash -c "
+		sg_unmap --lba=$((8 * 2048)) --num=8 $dev &&
+		dd if=/dev/io512 bs=512 skip=$((8 * 2048)) count=8 iflag=direct status=none | cmp -n 4096 - /dev/zero &&
+		dd if=/dev/io512 bs=512 skip=$((8 * 2048 + 8)) count=1 iflag=direct status=none | cmp - <(head -c 4608 /tmp/pattern | tail -c 512)"
+	expect "$core: WRITE SAME(16) with UNMAP of zeroes leaves zeroes" bash -c "
+		sg_write_same --16 --unmap --lba=$((9 * 2048)) --num=2048 --in=/dev/zero --xferlen=512 $dev &&
+		dd if=/dev/io512 bs=1M skip=9 count=1 iflag=direct status=none | cmp -n $MiB - /dev/zero"
+	expect "$core: UNMAP past the end is refused (LOGICAL BLOCK ADDRESS OUT OF RANGE)" \
+		bash -c "sg_unmap --force --lba=$((64 * 2048 - 1)) --num=2 $dev 2>&1 | grep -qi 'address out of range'"
 	expect "$core: fio random writes with crc32c verify, 4k to 256k, QD 16" \
 		fio --name=verify --filename=$dev --ioengine=libaio --direct=1 \
 		--rw=randwrite --bsrange=4k-256k --size=16M --iodepth=16 --numjobs=1 \
@@ -164,6 +189,10 @@ io() {
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio3.$core
 	expect "$core: a pattern on the 4k LUN, then SYNCHRONIZE CACHE" bash -c "
 		dd if=/tmp/pattern of=$dev1 bs=64k oflag=direct status=none && sg_sync $dev1"
+	expect "$core: a FUA write to the 4k LUN (WRITE(10), FUA) is on io4k" bash -c "
+		head -c 4096 /dev/urandom >/tmp/block &&
+		sg_raw -s 4096 -i /tmp/block $dev1 2a 08 00 00 04 00 00 00 01 00 &&
+		dd if=/dev/io4k bs=4096 skip=1024 count=1 iflag=direct status=none | cmp - /tmp/block"
 	expect "$core: the pattern is on io4k" bash -c "
 		dd if=/dev/io4k bs=1M count=4 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: SYNCHRONIZE CACHE of a range on LUN 0" sg_sync --lba=2048 --count=8 $dev
@@ -211,7 +240,7 @@ io() {
 		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
 		rmdir $TARGET/core/iblock_0/i2 $TARGET/core/iblock_0"
 	expect "$core: the disks are removed" nullb_del io512 io4k ioro
-	rm -f /tmp/pattern /tmp/last /tmp/sums
+	rm -f /tmp/pattern /tmp/last /tmp/sums /tmp/block
 }
 
 echo "--- LIO (target_core_iblock)"
@@ -256,13 +285,7 @@ expect "tcm-rs unloads" tcm_unload
 expect "tcm_rs_iblock is gone" test ! -e /sys/module/tcm_rs_iblock
 expect "null_blk unloads" modprobe -r null_blk
 
-# Kept on purpose (lio-differences.md): tcm-rs executes neither UNMAP nor
-# WRITE SAME yet, so its limits for them stay 0 where LIO's iblock sets
-# them at enable.
-as_tcm_rs() {
-	sed -E 's/max_write_same_len=[0-9]+ max_unmap_lba_count=[0-9]+ max_unmap_block_desc_count=[0-9]+ unmap_granularity=[0-9]+ unmap_granularity_alignment=[0-9]+ /max_write_same_len=0 max_unmap_lba_count=0 max_unmap_block_desc_count=0 unmap_granularity=0 unmap_granularity_alignment=0 /'
-}
-if ! diff -u <(as_tcm_rs </tmp/iblock.lio) /tmp/iblock.tcm; then
+if ! diff -u /tmp/iblock.lio /tmp/iblock.tcm; then
 	fail "tcm-rs differs from LIO (above)"
 fi
 pass "iblock info, attributes, claims and errors are LIO's"
@@ -271,7 +294,16 @@ if $lio_io; then
 		fail "INQUIRY product or revision differs from LIO (above)"
 	fi
 	pass "INQUIRY says IBLOCK 4.0, as LIO"
+	if ! diff -u /tmp/iblock-discard.lio /tmp/iblock-discard.tcm; then
+		fail "Linux discards differently on tcm-rs (above)"
+	fi
+	pass "Linux discards as on LIO: $(cat /tmp/iblock-discard.tcm)"
+	# LIO reports the disk's cache in the caching mode page only; tcm-rs
+	# through the attribute too (lio-differences.md).
+	expect "LIO's emulate_write_cache stays 0 on a disk with a write cache" test "$(cat /tmp/iblock-wce.lio)" = 0
 	echo "LIO's sense for a bad block: $(cat /tmp/iblock-bad.lio)"
 fi
 expect "tcm-rs reports a failed bio as a MEDIUM ERROR" grep -qi "medium error" /tmp/iblock-bad.tcm
-rm -f /tmp/iblock.lio /tmp/iblock.tcm /tmp/iblock-inq.lio /tmp/iblock-inq.tcm /tmp/iblock-bad.lio /tmp/iblock-bad.tcm
+expect "tcm-rs turns emulate_write_cache on for a disk with a write cache" test "$(cat /tmp/iblock-wce.tcm)" = 1
+rm -f /tmp/iblock.lio /tmp/iblock.tcm /tmp/iblock-inq.lio /tmp/iblock-inq.tcm /tmp/iblock-bad.lio /tmp/iblock-bad.tcm \
+	/tmp/iblock-discard.lio /tmp/iblock-discard.tcm /tmp/iblock-wce.lio /tmp/iblock-wce.tcm
