@@ -167,14 +167,12 @@ io() {
 		dd if=/dev/io512 bs=1M skip=1 count=1 iflag=direct status=none | cmp -n $MiB - /tmp/pattern &&
 		dd if=/dev/io512 bs=1M skip=3 count=2 iflag=direct status=none | cmp - <(tail -c +$((2 * MiB + 1)) /tmp/pattern)"
 	expect "$core: UNMAP of 8 blocks (sg_unmap) discards them on io512" bash -c "
-		sg_unmap --lba=$((8 * 2048)) --num=8 $dev &&
+		sg_unmap --force --lba=$((8 * 2048)) --num=8 $dev &&
 		dd if=/dev/io512 bs=512 skip=$((8 * 2048)) count=8 iflag=direct status=none | cmp -n 4096 - /dev/zero &&
 		dd if=/dev/io512 bs=512 skip=$((8 * 2048 + 8)) count=1 iflag=direct status=none | cmp - <(head -c 4608 /tmp/pattern | tail -c 512)"
 	expect "$core: WRITE SAME(16) with UNMAP of zeroes leaves zeroes" bash -c "
 		sg_write_same --16 --unmap --lba=$((9 * 2048)) --num=2048 --in=/dev/zero --xferlen=512 $dev &&
 		dd if=/dev/io512 bs=1M skip=9 count=1 iflag=direct status=none | cmp -n $MiB - /dev/zero"
-	expect "$core: UNMAP past the end is refused (LOGICAL BLOCK ADDRESS OUT OF RANGE)" \
-		bash -c "sg_unmap --force --lba=$((64 * 2048 - 1)) --num=2 $dev 2>&1 | grep -qi 'address out of range'"
 	expect "$core: fio random writes with crc32c verify, 4k to 256k, QD 16" \
 		fio --name=verify --filename=$dev --ioengine=libaio --direct=1 \
 		--rw=randwrite --bsrange=4k-256k --size=16M --iodepth=16 --numjobs=1 \
