@@ -322,10 +322,7 @@ impl Backstore for Iblock {
             out.emit(fmt!("iBlock device: {}", BStr::from_bytes(c.info.name())))?;
         }
         if !dev.udev_path.is_empty() {
-            out.emit(fmt!(
-                "  UDEV PATH: {}",
-                BStr::from_bytes(dev.path_bytes())
-            ))?;
+            out.emit(fmt!("  UDEV PATH: {}", BStr::from_bytes(dev.path_bytes())))?;
         }
         out.emit(fmt!(
             "  readonly: {}\n  exclusive: {}\n        ",
@@ -418,9 +415,7 @@ impl Backstore for Iblock {
         // command leaves to us for the call (`SgBuffer`'s invariant, and
         // `buf` is borrowed mutably); the call returns only once every bio
         // on those pages has completed.
-        let ret = unsafe {
-            tcm_rs_iblock_rw(claimed.bdev.0, sgl, nents, buf.len(), offset, write)
-        };
+        let ret = unsafe { tcm_rs_iblock_rw(claimed.bdev.0, sgl, nents, buf.len(), offset, write) };
         kernel::error::to_result(ret)
     }
 
