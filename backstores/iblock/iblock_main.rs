@@ -8,7 +8,8 @@
 //! (claim the device, the default) and `force=<n>` (accepted and ignored,
 //! as LIO does). Enable opens the device as LIO does and takes the geometry
 //! from its queue; reads and writes go to the device as bios built on the
-//! command's own pages. The block layer calls are in iblock_bio.c.
+//! command's own pages, SYNCHRONIZE CACHE is a cache flush and UNMAP a
+//! discard. The block layer calls are in iblock_bio.c.
 
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int, c_void};
