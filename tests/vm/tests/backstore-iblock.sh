@@ -241,6 +241,34 @@ io() {
 	rm -f /tmp/pattern /tmp/last /tmp/sums /tmp/block
 }
 
+# Debian's targetcli-fb and rtslib-fb, unmodified: a block backstore
+# created, saved, cleared and restored; the saved configuration goes to
+# /tmp/iblock-tcli.$1.json (less the random serial) for the comparison.
+tcli() {
+	printf '%s\n' "$@" | targetcli >/dev/null
+}
+targetcli_block() {
+	local core=$1 work=/tmp/iblock-tcli
+	mkdir -p $work
+	expect "$core: a disk for targetcli-fb" nullb tcli0 16 512
+	expect "$core: targetcli-fb creates a read-only block backstore and saves" tcli \
+		"/backstores/block create name=b0 dev=/dev/tcli0 readonly=true" \
+		"saveconfig $work/$core-1.json"
+	expect "$core: the device is enabled on tcli0, read-only" bash -c "
+		test \$(cat $TARGET/core/iblock_*/b0/enable) = 1 &&
+		tr -s ' ' <$TARGET/core/iblock_*/b0/info | grep -q 'UDEV PATH: /dev/tcli0 readonly: 1'"
+	expect "$core: clearconfig lets the disk go" bash -c "
+		printf '%s\n' 'clearconfig confirm=True' | targetcli >/dev/null && ! claimed /dev/tcli0"
+	expect "$core: restoreconfig and save again" tcli "restoreconfig $work/$core-1.json" "saveconfig $work/$core-2.json"
+	expect "$core: the same configuration comes back" \
+		cmp <(jq -S . $work/$core-1.json) <(jq -S . $work/$core-2.json)
+	jq -S 'del(.storage_objects[].wwn)' $work/$core-1.json >/tmp/iblock-tcli.$core.json
+	expect "$core: clearconfig" tcli "clearconfig confirm=True"
+	expect "$core: the disk is removed" nullb_del tcli0
+	rm -rf $work
+}
+
+start_dbus
 echo "--- LIO (target_core_iblock)"
 expect "LIO loads" modprobe target_core_mod
 exercise lio
@@ -250,6 +278,7 @@ if lio_loopback_teardown_safe; then
 	io lio
 	lio_io=true
 fi
+targetcli_block lio
 expect "LIO unloads" lio_unload
 
 echo "--- tcm-rs (tcm_rs_iblock)"
@@ -279,6 +308,7 @@ expect "rmdir device and HBA" rmdir $dev $TARGET/core/iblock_1
 expect "the disk is removed" nullb_del last
 expect "tcm_rs_loop loads" modprobe tcm_rs_loop
 io tcm
+targetcli_block tcm
 expect "tcm-rs unloads" tcm_unload
 expect "tcm_rs_iblock is gone" test ! -e /sys/module/tcm_rs_iblock
 expect "null_blk unloads" modprobe -r null_blk
@@ -287,6 +317,10 @@ if ! diff -u /tmp/iblock.lio /tmp/iblock.tcm; then
 	fail "tcm-rs differs from LIO (above)"
 fi
 pass "iblock info, attributes, claims and errors are LIO's"
+if ! diff -u /tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json; then
+	fail "targetcli-fb saves another configuration from tcm-rs (above)"
+fi
+pass "targetcli-fb saves the same block backstore from both"
 if $lio_io; then
 	if ! diff -u /tmp/iblock-inq.lio /tmp/iblock-inq.tcm; then
 		fail "INQUIRY product or revision differs from LIO (above)"
@@ -304,4 +338,5 @@ fi
 expect "tcm-rs reports a failed bio as a MEDIUM ERROR" grep -qi "medium error" /tmp/iblock-bad.tcm
 expect "tcm-rs turns emulate_write_cache on for a disk with a write cache" test "$(cat /tmp/iblock-wce.tcm)" = 1
 rm -f /tmp/iblock.lio /tmp/iblock.tcm /tmp/iblock-inq.lio /tmp/iblock-inq.tcm /tmp/iblock-bad.lio /tmp/iblock-bad.tcm \
-	/tmp/iblock-discard.lio /tmp/iblock-discard.tcm /tmp/iblock-wce.lio /tmp/iblock-wce.tcm
+	/tmp/iblock-discard.lio /tmp/iblock-discard.tcm /tmp/iblock-wce.lio /tmp/iblock-wce.tcm \
+	/tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json
