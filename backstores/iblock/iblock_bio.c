@@ -14,6 +14,9 @@
 
 #include "iblock_bio.h"
 
+/* The layout iblock_main.rs mirrors in `BdevInfo`. */
+static_assert(sizeof(struct tcm_rs_iblock_info) == 80);
+
 /* Bios kept in reserve for writeback under memory pressure (LIO's pool size). */
 #define TCM_RS_IBLOCK_BIO_POOL_SIZE 128
 

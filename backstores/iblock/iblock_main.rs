@@ -97,6 +97,9 @@ struct BdevInfo {
     name: [u8; NAME_LEN],
 }
 
+// The size iblock_bio.c asserts for `struct tcm_rs_iblock_info`.
+const _: () = assert!(core::mem::size_of::<BdevInfo>() == 80);
+
 impl BdevInfo {
     const fn new() -> Self {
         Self {
