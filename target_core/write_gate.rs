@@ -99,3 +99,28 @@ impl WriteGate {
         result
     }
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_write_gate)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_pass_and_the_gate_reopens() -> Result {
+        let gate = KBox::pin_init(WriteGate::new(), GFP_KERNEL)?;
+        assert_eq!(gate.write(|| 7), 7);
+        assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
+        // Inside `exclusive` the gate is closed and nothing is in flight.
+        let seen = gate.exclusive(|| {
+            (
+                gate.closed.load(Ordering::SeqCst),
+                gate.in_flight.load(Ordering::SeqCst),
+            )
+        });
+        assert_eq!(seen, (1, 0));
+        assert_eq!(gate.closed.load(Ordering::SeqCst), 0);
+        // A write after a COMPARE AND WRITE does not wait.
+        assert_eq!(gate.write(|| 8), 8);
+        assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
+        Ok(())
+    }
+}

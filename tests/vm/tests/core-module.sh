@@ -16,4 +16,5 @@ kunit_passed tcm_rs_core_sense
 kunit_passed tcm_rs_core_registry
 kunit_passed tcm_rs_core_fabric_object
 kunit_passed tcm_rs_core_lun
+kunit_passed tcm_rs_core_write_gate
 kunit_passed tcm_rs_core_configfs
