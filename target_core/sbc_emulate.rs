@@ -56,15 +56,12 @@ pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &MappedLun, alloc_len
     data_in(req, &out[..len.min(32)], alloc_len as usize)
 }
 
-/// Checks the range and the transfer limit of a block command.
+/// Checks the range of a block command. The transfer length is not held
+/// to `hw_max_sectors`, as in LIO: that is what the Block Limits page
+/// advises, and an initiator that never reads it (no unit serial, so no
+/// VPD pages) sends longer commands, which the backstore splits.
 fn check_blocks(lun: &MappedLun, rw: &Rw) -> Result<(), CdbError> {
-    check_range(rw.lba, rw.blocks, lun.io.blocks)?;
-    if rw.blocks > lun.io.max_sectors {
-        // As LIO: more than hw_max_sectors is an invalid CDB field (the
-        // transfer length, bytes 7-8 of a 10-byte CDB; LIO points nowhere).
-        return Err(CdbError::invalid_field(0, None));
-    }
-    Ok(())
+    check_range(rw.lba, rw.blocks, lun.io.blocks)
 }
 
 /// READ or WRITE(6/10/12/16): the backstore moves the data in place.

@@ -41,6 +41,9 @@ errno_text() {
 	ERANGE) echo "Numerical result out of range" ;;
 	ENOSYS) echo "Function not implemented" ;;
 	EOPNOTSUPP) echo "Operation not supported" ;;
+	ENOTBLK) echo "Block device required" ;;
+	EACCES) echo "Permission denied" ;;
+	EROFS) echo "Read-only file system" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -133,5 +136,5 @@ lio_unload() {
 
 # Unloads tcm-rs after a test.
 tcm_unload() {
-	remove_fabric_dirs && unload_modules tcm_rs_loop tcm_rs_iscsi tcm_rs_rd tcm_rs_fileio tcm_rs_core
+	remove_fabric_dirs && unload_modules tcm_rs_loop tcm_rs_iscsi tcm_rs_rd tcm_rs_fileio tcm_rs_iblock tcm_rs_core
 }
