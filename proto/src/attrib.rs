@@ -145,14 +145,21 @@ impl DeviceAttributes {
         if hw.write_cache {
             self.emulate_write_cache = true;
         }
-        // As LIO's configure_device callbacks: the backstore's limits are
-        // set, not merged with values written before enable.
-        self.max_unmap_lba_count = hw.max_unmap_lba_count;
-        self.max_unmap_block_desc_count = hw.max_unmap_block_desc_count;
-        self.unmap_granularity = hw.unmap_granularity;
-        self.unmap_granularity_alignment = hw.unmap_granularity_alignment;
-        self.unmap_zeroes_data = hw.unmap_zeroes_data;
-        self.max_write_same_len = hw.max_write_same_len;
+        // As LIO's configure_device and configure_unmap callbacks: a
+        // backstore that has limits sets them (the UNMAP group together),
+        // one that has none (the ramdisk) leaves what was written before.
+        if hw.max_unmap_block_desc_count != 0 {
+            self.max_unmap_lba_count = hw.max_unmap_lba_count;
+            self.max_unmap_block_desc_count = hw.max_unmap_block_desc_count;
+            self.unmap_granularity = hw.unmap_granularity;
+            self.unmap_granularity_alignment = hw.unmap_granularity_alignment;
+        }
+        if hw.unmap_zeroes_data {
+            self.unmap_zeroes_data = true;
+        }
+        if hw.max_write_same_len != 0 {
+            self.max_write_same_len = hw.max_write_same_len;
+        }
     }
 }
 
@@ -603,6 +610,41 @@ mod tests {
         assert_eq!(read(&a, "unmap_granularity_alignment"), 0);
         assert_eq!(read(&a, "max_write_same_len"), 4096);
         assert!(!a.unmap_zeroes_data);
+    }
+
+    #[test]
+    fn limits_written_before_enable_stay_without_the_backstores() {
+        let mut a = DeviceAttributes::default();
+        assert_eq!(
+            write(&mut a, "max_unmap_lba_count", b"4096"),
+            Ok(Stored::Set)
+        );
+        assert_eq!(write(&mut a, "max_write_same_len", b"512"), Ok(Stored::Set));
+        assert_eq!(
+            write(&mut a, "unmap_zeroes_data", b"1"),
+            Err(StoreError::NotSupported(
+                "the backstore cannot emulate UNMAP"
+            ))
+        );
+        a.enable(Hardware {
+            block_size: 512,
+            max_sectors: 1024,
+            queue_depth: 128,
+            ..Default::default()
+        });
+        assert_eq!(read(&a, "max_unmap_lba_count"), 4096);
+        assert_eq!(read(&a, "max_write_same_len"), 512);
+        assert!(!a.emulate_write_cache);
+        // A backstore with an UNMAP limit sets the whole group.
+        a.enable(Hardware {
+            block_size: 512,
+            max_unmap_lba_count: 8,
+            max_unmap_block_desc_count: 1,
+            ..Default::default()
+        });
+        assert_eq!(read(&a, "max_unmap_lba_count"), 8);
+        assert_eq!(read(&a, "unmap_granularity"), 0);
+        assert_eq!(read(&a, "max_write_same_len"), 512);
     }
 
     #[test]
