@@ -122,10 +122,12 @@ impl Backend {
         offset: u64,
         len: u64,
     ) -> Result {
-        if !self.can_unmap() {
+        let ops = self.ops();
+        // The field exists from ABI 0.5: read it only then.
+        if ops.abi_minor < 5 {
             return Err(EOPNOTSUPP);
         }
-        match self.ops().unmap {
+        match ops.unmap {
             // SAFETY: By the safety requirement.
             Some(unmap) => kernel::error::to_result(unsafe { unmap(dev, offset, len) }),
             None => Err(EOPNOTSUPP),

@@ -199,6 +199,19 @@ impl TpgShared {
         gate.online = state.online;
     }
 
+    /// Ends what `in_flight` counted (a command, a LUN reset), waking a
+    /// `wait_idle` when it was the last.
+    fn leave(&self) {
+        let wake = {
+            let mut gate = self.gate.lock();
+            gate.in_flight -= 1;
+            gate.in_flight == 0 && gate.draining != 0
+        };
+        if wake {
+            self.idle.notify_all();
+        }
+    }
+
     /// Waits until no command runs on the TPG; called after `publish` has
     /// taken the nexus away, so none can start.
     fn wait_idle(&self) {
@@ -442,14 +455,7 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
     // SAFETY: Counted in `in_flight` as a command is, so the session and
     // the core's TPG stay for the call.
     let reset = unsafe { nexus.lun_reset(lun) };
-    let wake = {
-        let mut gate = tpg.gate.lock();
-        gate.in_flight -= 1;
-        gate.in_flight == 0 && gate.draining != 0
-    };
-    if wake {
-        tpg.idle.notify_all();
-    }
+    tpg.leave();
     match reset {
         Ok(()) => 0,
         Err(e) => {
@@ -488,14 +494,7 @@ impl Targets {
         // either goes). The command's pointers are valid until it completes,
         // below, and the midlayer does not touch its buffer meanwhile.
         let done = unsafe { nexus.execute(&mut c) };
-        let wake = {
-            let mut gate = tpg.gate.lock();
-            gate.in_flight -= 1;
-            gate.in_flight == 0 && gate.draining != 0
-        };
-        if wake {
-            tpg.idle.notify_all();
-        }
+        tpg.leave();
         match done {
             Ok(()) => {
                 let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
