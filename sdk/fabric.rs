@@ -93,6 +93,53 @@ pub(crate) trait Fabric: 'static {
     /// LUN `lun` of `tpg` is being unlinked: send it no more commands once
     /// this returns.
     fn port_unlink(_tpg: &Self::Tpg, _lun: u64) {}
+
+    /// How `tpg` treats initiators without an ACL. Asked whenever the core
+    /// works out what the TPG's sessions see; must not call into the core.
+    fn access(_tpg: &Self::Tpg) -> Access {
+        Access::LIO_DEFAULT
+    }
+}
+
+/// A TPG's policy for initiators without a node ACL (LIO's demo mode).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Access {
+    /// They see every LUN of the TPG (LIO's `generate_node_acls`).
+    pub(crate) demo_mode: bool,
+    /// ... read-only (`demo_mode_write_protect`).
+    pub(crate) demo_write_protect: bool,
+    /// A LUN newly mapped in an ACL starts write-protected
+    /// (`prod_mode_write_protect`).
+    pub(crate) prod_write_protect: bool,
+}
+
+impl Access {
+    /// No demo mode, no write protection: an initiator needs an ACL.
+    pub(crate) const LIO_DEFAULT: Self = Self {
+        demo_mode: false,
+        demo_write_protect: false,
+        prod_write_protect: false,
+    };
+
+    /// Every initiator sees every LUN, writable (LIO's tcm_loop).
+    pub(crate) const DEMO: Self = Self {
+        demo_mode: true,
+        ..Self::LIO_DEFAULT
+    };
+
+    fn flags(self) -> u32 {
+        let mut flags = 0;
+        if self.demo_mode {
+            flags |= abi::ACCESS_DEMO_MODE;
+        }
+        if self.demo_write_protect {
+            flags |= abi::ACCESS_DEMO_WRITE_PROTECT;
+        }
+        if self.prod_write_protect {
+            flags |= abi::ACCESS_PROD_WRITE_PROTECT;
+        }
+        flags
+    }
 }
 
 /// The core's side of a TPG, owned by the fabric's TPG: sessions are
@@ -258,7 +305,16 @@ impl<F: Fabric> Table<F> {
         attrs: F::ATTRS,
         port_link: Some(Self::port_link),
         port_unlink: Some(Self::port_unlink),
+        access: Some(Self::access),
     };
+
+    /// # Safety
+    ///
+    /// `tpg` must come from `make_tpg` and not be dropped.
+    unsafe extern "C" fn access(tpg: *mut c_void) -> u32 {
+        // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`.
+        F::access(unsafe { &*tpg.cast::<F::Tpg>() }).flags()
+    }
 
     /// # Safety
     ///

@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 3;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 4;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -102,7 +102,22 @@ pub(crate) struct FabricOps {
     /// Since 0.2. LUN `lun` of `tpg` is about to be unlinked: when this
     /// returns the fabric sends it no more commands. NULL: nothing to do.
     pub(crate) port_unlink: Option<unsafe extern "C" fn(tpg: *mut c_void, lun: u64)>,
+    /// Since 0.4. How `tpg` treats initiators without an ACL: `ACCESS_*`
+    /// flags (LIO's `tpg_check_demo_mode*` callbacks). Called whenever the
+    /// core rebuilds what its sessions see, without the core's locks; it
+    /// must not call into the core. NULL: no demo mode and no write
+    /// protection, LIO's defaults. (Tables older than 0.4: demo mode.)
+    pub(crate) access: Option<unsafe extern "C" fn(tpg: *mut c_void) -> u32>,
 }
+
+/// `access` flags: an initiator without an ACL sees every LUN of the TPG
+/// (demo mode, LIO's `generate_node_acls`).
+pub(crate) const ACCESS_DEMO_MODE: u32 = 1 << 0;
+/// ... read-only (`demo_mode_write_protect`).
+pub(crate) const ACCESS_DEMO_WRITE_PROTECT: u32 = 1 << 1;
+/// A newly mapped LUN of an ACL starts write-protected
+/// (`prod_mode_write_protect`).
+pub(crate) const ACCESS_PROD_WRITE_PROTECT: u32 = 1 << 2;
 
 /// No data moves (a [`Command`] `direction`). The core takes any value
 /// but the two below as this one.

@@ -8,14 +8,17 @@
 //! ```
 //!
 //! While a mapped LUN links to it, configfs refuses `rmdir` of the LUN
-//! with -EBUSY.
+//! with -EBUSY. What an ACL grants is put in force by access.rs.
+
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::sync::Arc;
 
+use crate::access::{AclMapping, AclShared};
 use crate::configfs::{configfs_node_type, Children, Cookie, Item, Links, NewNode, NodeType, Page};
-use crate::lun::{parse_lun_name, Lun, LunState};
+use crate::lun::{parse_lun_name, Lun};
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
 
@@ -43,6 +46,8 @@ impl AclDir {
 impl Children for AclDir {
     type Child = Acl;
 
+    /// Makes the ACL and puts it in force: sessions of its initiator see
+    /// its mapped LUNs (none yet) from now on.
     fn make_child(&self, name: &CStr) -> Result<NewNode<Acl>> {
         if name.to_bytes().len() > INITIATOR_NAME_MAX {
             pr_err!(
@@ -52,11 +57,32 @@ impl Children for AclDir {
             return Err(EINVAL);
         }
         let tpg = &self.tpg;
-        NewNode::new(name, Acl { tpg: tpg.clone() })?
-            .with_default(NewNode::new(c"attrib", AclAttrib { tpg: tpg.clone() })?)?
-            .with_default(NewNode::new(c"auth", AclAuth { tpg: tpg.clone() })?)?
-            .with_default(NewNode::new(c"param", AclParam { tpg: tpg.clone() })?)?
-            .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)
+        let shared = AclShared::new(name)?;
+        let node = NewNode::new(
+            name,
+            Acl {
+                tpg: tpg.clone(),
+                shared: shared.clone(),
+            },
+        )?
+        .with_default(NewNode::new(c"attrib", AclAttrib { tpg: tpg.clone() })?)?
+        .with_default(NewNode::new(c"auth", AclAuth { tpg: tpg.clone() })?)?
+        .with_default(NewNode::new(c"param", AclParam { tpg: tpg.clone() })?)?
+        .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?;
+        // configfs keeps names unique within `acls/`.
+        tpg.acls.lock().push(shared, GFP_KERNEL)?;
+        tpg.refresh_views();
+        Ok(node)
+    }
+
+    /// Its mapped LUNs are gone (configfs removes children first): its
+    /// initiator's sessions fall back to demo mode, if the fabric has it.
+    fn drop_child(&self, child: &Acl) {
+        self.tpg
+            .acls
+            .lock()
+            .retain(|a| !Arc::ptr_eq(a, &child.shared));
+        self.tpg.refresh_views();
     }
 }
 
@@ -68,6 +94,9 @@ macro_rules! acl_node {
             tpg: Arc<TpgState>,
         }
 
+        acl_node!(@impl $name, $field, $children);
+    };
+    (@impl $name:ident, $field:ident, $children:tt) => {
         configfs_node_type! {
             dynamic $name {
                 children: $children,
@@ -93,12 +122,13 @@ macro_rules! acl_node {
     };
 }
 
-acl_node!(
-    Acl,
-    acl,
-    true,
-    "`acls/<initiator>/`: one initiator's access."
-);
+/// `acls/<initiator>/`: one initiator's access.
+pub(crate) struct Acl {
+    tpg: Arc<TpgState>,
+    shared: Arc<AclShared>,
+}
+
+acl_node!(@impl Acl, acl, true);
 acl_node!(AclAttrib, acl_attrib, false, "`acls/<initiator>/attrib/`.");
 acl_node!(AclAuth, acl_auth, false, "`acls/<initiator>/auth/`.");
 acl_node!(AclParam, acl_param, false, "`acls/<initiator>/param/`.");
@@ -107,27 +137,28 @@ impl Children for Acl {
     type Child = MappedLun;
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<MappedLun>> {
-        parse_lun_name("mapped lun", name)?;
+        let number = parse_lun_name("mapped lun", name)?;
         let mapped = MappedLun {
             tpg: self.tpg.clone(),
-            target: Arc::pin_init(new_mutex!(None), GFP_KERNEL)?,
+            acl: self.shared.clone(),
+            number,
+            linked: AtomicBool::new(false),
         };
         NewNode::new(name, mapped)?.with_default(NewNode::new(c"statistics", EmptyGroup)?)
     }
 }
 
-/// What a mapped LUN links to.
-struct MappedTarget {
-    /// The LUN, held for the engine's lookups by mapped LUN number.
-    _lun: Arc<LunState>,
-    write_protect: bool,
-}
-
 /// `acls/<initiator>/lun_<M>/`: the initiator sees a LUN of the TPG as its
-/// LUN M.
+/// LUN M, once linked to it.
 pub(crate) struct MappedLun {
     tpg: Arc<TpgState>,
-    target: Arc<Mutex<Option<MappedTarget>>>,
+    acl: Arc<AclShared>,
+    /// M.
+    number: u64,
+    /// Whether this directory's link is the ACL's mapping of M (another
+    /// directory may name M too, `lun_8` and `lun_010`, but only one can
+    /// be linked).
+    linked: AtomicBool,
 }
 
 configfs_node_type! {
@@ -143,8 +174,18 @@ configfs_node_type! {
 impl MappedLun {
     fn show_write_protect(&self, page: &mut Page<'_>) -> Result {
         // Empty until linked, as in LIO.
-        match &*self.target.lock() {
-            Some(t) => page.emit(fmt!("{}\n", u8::from(t.write_protect))),
+        if !self.linked.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let write_protect = self
+            .acl
+            .mapped
+            .lock()
+            .iter()
+            .find(|m| m.number == self.number)
+            .map(|m| m.write_protect);
+        match write_protect {
+            Some(wp) => page.emit(fmt!("{}\n", u8::from(wp))),
             None => Ok(()),
         }
     }
@@ -158,16 +199,24 @@ impl MappedLun {
                 return Err(EINVAL);
             }
         };
-        match &mut *self.target.lock() {
-            Some(t) => {
-                t.write_protect = write_protect;
-                Ok(())
-            }
-            None => {
+        {
+            let mut mapped = self.acl.mapped.lock();
+            let entry = self
+                .linked
+                .load(Ordering::Acquire)
+                .then(|| mapped.iter_mut().find(|m| m.number == self.number))
+                .flatten();
+            let Some(entry) = entry else {
                 pr_err!("write_protect: link the mapped LUN to a LUN first\n");
-                Err(ENODEV)
+                return Err(ENODEV);
+            };
+            if entry.write_protect == write_protect {
+                return Ok(());
             }
+            entry.write_protect = write_protect;
         }
+        self.tpg.refresh_views();
+        Ok(())
     }
 }
 
@@ -186,19 +235,44 @@ impl Links for MappedLun {
             pr_err!("mapped lun: the LUN exports no device\n");
             return Err(EINVAL);
         }
-        let mut slot = self.target.lock();
-        if slot.is_some() {
-            pr_err!("mapped lun: already linked to a LUN\n");
-            return Err(EEXIST);
+        // Asked of the fabric before any lock is taken.
+        let write_protect = self.tpg.access_policy().prod_write_protect;
+        {
+            let mut mapped = self.acl.mapped.lock();
+            if self.linked.load(Ordering::Acquire) {
+                pr_err!("mapped lun: already linked to a LUN\n");
+                return Err(EEXIST);
+            }
+            if mapped.iter().any(|m| m.number == self.number) {
+                pr_err!(
+                    "mapped lun: {:?} already maps LUN {}\n",
+                    self.acl.initiator(),
+                    self.number
+                );
+                return Err(EINVAL);
+            }
+            mapped.push(
+                AclMapping {
+                    number: self.number,
+                    lun: lun.clone(),
+                    write_protect,
+                },
+                GFP_KERNEL,
+            )?;
+            self.linked.store(true, Ordering::Release);
         }
-        *slot = Some(MappedTarget {
-            _lun: lun.clone(),
-            write_protect: false,
-        });
+        self.tpg.refresh_views();
         Ok(())
     }
 
     fn drop_link(&self, _target: &Item) {
-        drop(self.target.lock().take());
+        {
+            let mut mapped = self.acl.mapped.lock();
+            if !self.linked.swap(false, Ordering::AcqRel) {
+                return;
+            }
+            mapped.retain(|m| m.number != self.number);
+        }
+        self.tpg.refresh_views();
     }
 }

@@ -3,12 +3,12 @@
 //! The command path: from a fabric's `tcm_rs_cmd_execute()` to the SCSI
 //! status, sense data and residual it gets back.
 //!
-//! A command finds its LUN in the TPG's table ([`crate::lun_map`]), holds
-//! the LUN's device for its life, is decoded by the shared CDB decoder
+//! A command finds its LUN in its session's view ([`crate::access`]),
+//! holds the LUN's device for its life, is decoded by the shared CDB decoder
 //! (proto/src/cdb.rs), and is then emulated (SPC: spc_emulate.rs) or read
 //! from and written to the backstore (SBC: sbc_emulate.rs). Data moves in
 //! place in the fabric's scatterlist. The command completes in the context
-//! that submitted it: no workqueue hop, no lock but the LUN table's
+//! that submitted it: no workqueue hop, no lock but the session's view
 //! spinlock and, for commands that report the device's settings, the
 //! device's configuration mutex.
 
@@ -17,7 +17,7 @@ use kernel::prelude::*;
 
 use crate::cdb::{self, DecodeOptions};
 use crate::fabric::abi::{self, Command};
-use crate::lun_map::MappedLun;
+use crate::lun_map::LinkedLun;
 use crate::sbc_emulate;
 use crate::sense::{Sense, SenseFormat, SenseKey};
 use crate::session::Session;
@@ -81,14 +81,17 @@ pub(crate) struct Request<'a> {
     pub(crate) data: SgBuffer,
     pub(crate) direction: u8,
     pub(crate) protocol_id: u8,
-    /// The I_T nexus, for its unit attention conditions; `None` if the
-    /// fabric gave none.
-    pub(crate) session: Option<&'a Session>,
+    /// The I_T nexus: its view of the LUNs, its unit attention conditions.
+    pub(crate) session: &'a Session,
+    /// The nexus may not write to the LUN (a write-protected mapped LUN):
+    /// commands that change the medium get DATA PROTECT.
+    pub(crate) read_only: bool,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
 /// fills `status`, `sense_len` and the residual of `cmd`. Returns 0, or
-/// -EINVAL for a malformed request (no CDB), which is not executed.
+/// -EINVAL for a malformed request (no CDB, no session), which is not
+/// executed.
 ///
 /// May sleep. The fabric keeps `cmd`, its buffers and the session valid
 /// for the call.
@@ -106,15 +109,16 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     session: *mut c_void,
     cmd: *mut Command,
 ) -> c_int {
-    // The session will choose the ACL too (issue: access control); every
-    // session sees the TPG's LUNs for now, as LIO's demo mode.
-    // SAFETY: By the safety requirement (a null session is none).
+    // SAFETY: By the safety requirement (a null session is refused below).
     let (tpg, cmd, session) = unsafe {
         (
             &*core_tpg.cast::<TpgState>(),
             &mut *cmd,
             session.cast::<Session>().as_ref(),
         )
+    };
+    let Some(session) = session else {
+        return EINVAL.to_errno();
     };
     if cmd.cdb.is_null() || cmd.cdb_len == 0 || cmd.cdb_len > MAX_CDB_LEN {
         return EINVAL.to_errno();
@@ -129,6 +133,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         direction: cmd.direction,
         protocol_id: cmd.protocol_id,
         session,
+        read_only: false,
     };
     let (outcome, complete_type) = run(&mut req, cdb);
     cmd.complete_type = complete_type;
@@ -169,9 +174,10 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
 /// Decodes and runs the command; returns how it ended and the device's
 /// `complete_type`.
 fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
-    let Some(lun) = req.tpg.luns.get(req.lun) else {
+    let Some((lun, read_only)) = req.session.lookup(req.lun) else {
         return (spc_emulate::no_such_lun(req, cdb), 0);
     };
+    req.read_only = read_only;
     let complete_type = lun.dev.complete_type();
     if let Some(ua) = unit_attention(req, &lun, cdb) {
         return (ua, complete_type);
@@ -184,8 +190,8 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
 /// REQUEST SENSE (SAM-5 5.14; REQUEST SENSE returns it as its data). With
 /// `emulate_ua_intlck_ctrl` 0 reporting releases the LUN's conditions, as
 /// in LIO; otherwise they stay until REQUEST SENSE.
-fn unit_attention(req: &Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Option<Outcome> {
-    let session = req.session?;
+fn unit_attention(req: &Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Option<Outcome> {
+    let session = req.session;
     if !session.has_ua() {
         return None;
     }
@@ -200,7 +206,7 @@ fn unit_attention(req: &Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Option<Outc
     Some(Outcome::check(SenseKey::UnitAttention, asc, ascq))
 }
 
-fn decode_and_dispatch(req: &mut Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Outcome {
+fn decode_and_dispatch(req: &mut Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Outcome {
     let options = DecodeOptions {
         dpofua: lun.dev.dpofua(),
         max_compare_and_write: lun.dev.max_compare_and_write(),
@@ -210,10 +216,31 @@ fn decode_and_dispatch(req: &mut Request<'_>, lun: &MappedLun, cdb: &[u8]) -> Ou
         Ok(d) => d,
         Err(e) => return e.into(),
     };
+    if req.read_only && changes_medium(&decoded.command) {
+        return Outcome::check(SenseKey::DataProtect, WRITE_PROTECTED.0, WRITE_PROTECTED.1);
+    }
     dispatch(req, lun, &decoded)
 }
 
-fn dispatch(req: &mut Request<'_>, lun: &MappedLun, decoded: &cdb::Decoded) -> Outcome {
+/// WRITE PROTECTED.
+const WRITE_PROTECTED: (u8, u8) = (0x27, 0x00);
+
+/// Whether `command` writes to the medium, which a write-protected mapped
+/// LUN refuses. LIO refuses every command with data out instead (MODE
+/// SELECT and PERSISTENT RESERVE OUT included), which SBC-4 does not ask.
+fn changes_medium(command: &cdb::Command) -> bool {
+    use cdb::Command as C;
+    matches!(
+        command,
+        C::Write(_)
+            | C::WriteAndVerify(_)
+            | C::WriteSame { .. }
+            | C::Unmap { .. }
+            | C::CompareAndWrite { .. }
+    )
+}
+
+fn dispatch(req: &mut Request<'_>, lun: &LinkedLun, decoded: &cdb::Decoded) -> Outcome {
     use cdb::Command as C;
     match decoded.command {
         C::TestUnitReady => Outcome::NO_DATA,

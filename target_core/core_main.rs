@@ -11,6 +11,7 @@
 use kernel::prelude::*;
 
 mod abi;
+mod access;
 mod acl;
 mod alua;
 mod attrib;

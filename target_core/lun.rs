@@ -19,7 +19,7 @@ use crate::alua;
 use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode, Page};
 use crate::device::{Device, DeviceExport};
 use crate::device_alua::{self, TgPtGroup};
-use crate::lun_map::MappedLun;
+use crate::lun_map::LinkedLun;
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
 
@@ -318,7 +318,7 @@ impl Links for Lun {
                 pr_err!("lun: device {:?} is not enabled\n", target.name());
             })?;
             let entry = Arc::new(
-                MappedLun {
+                LinkedLun {
                     lun: self.state.number,
                     state: self.state.clone(),
                     dev: export.device_arc().clone(),
@@ -335,9 +335,12 @@ impl Links for Lun {
             entry
         };
         let tpg = &self.state.tpg;
+        // The sessions see the LUN before the fabric announces it.
         let linked = tpg.luns.insert(entry).and_then(|()| {
+            tpg.refresh_views();
             tpg.port_link(self.state.number).inspect_err(|_| {
                 tpg.luns.remove(self.state.number);
+                tpg.refresh_views();
             })
         });
         if let Err(e) = linked {
@@ -349,18 +352,16 @@ impl Links for Lun {
             self.unexport();
             return Err(e);
         }
-        tpg.luns_data_changed(Some(self.state.number));
         Ok(())
     }
 
     /// The reverse of `allow_link`: the fabric first (it stops sending
-    /// commands), then the table, then the export.
+    /// commands), then the table and the sessions' views, then the export.
     fn drop_link(&self, _target: &Item) {
         let tpg = &self.state.tpg;
         tpg.port_unlink(self.state.number);
         tpg.luns.remove(self.state.number);
-        tpg.drop_uas(self.state.number);
-        tpg.luns_data_changed(None);
+        tpg.refresh_views();
         self.unexport();
     }
 }

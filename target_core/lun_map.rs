@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A TPG's LUN table: the linked LUNs as commands find them.
+//! A TPG's LUN table: its linked LUNs, from which the views of its
+//! sessions are built (access.rs).
 //!
 //! The configfs objects (`lun/lun_<N>/` and its link) take mutexes that
 //! management paths hold while they call into the fabric, which may send
-//! commands (the loopback fabric scans a new LUN). Commands therefore find
-//! their LUN here, under a spinlock of the TPG's own held only to search
-//! the table and take a reference: no lock is shared with configfs and
-//! none is global.
+//! commands (the loopback fabric scans a new LUN). The table therefore has
+//! a spinlock of its own, held only to change it or copy it.
 
 use kernel::prelude::*;
 use kernel::sync::{new_spinlock, Arc, SpinLock};
@@ -16,7 +15,7 @@ use crate::device::{DeviceState, IoGeometry};
 use crate::lun::LunState;
 
 /// A linked LUN.
-pub(crate) struct MappedLun {
+pub(crate) struct LinkedLun {
     /// The LUN number.
     pub(crate) lun: u64,
     /// The LUN's configfs state (ALUA group, for INQUIRY).
@@ -31,7 +30,7 @@ pub(crate) struct MappedLun {
 #[pin_data]
 pub(crate) struct LunMap {
     #[pin]
-    luns: SpinLock<KVec<Arc<MappedLun>>>,
+    luns: SpinLock<KVec<Arc<LinkedLun>>>,
 }
 
 impl LunMap {
@@ -42,7 +41,7 @@ impl LunMap {
     }
 
     /// Adds a LUN; EEXIST if its number is taken.
-    pub(crate) fn insert(&self, entry: Arc<MappedLun>) -> Result {
+    pub(crate) fn insert(&self, entry: Arc<LinkedLun>) -> Result {
         // Room is made outside the lock, which cannot allocate: grow a copy
         // until it is big enough, then swap it in.
         loop {
@@ -71,21 +70,14 @@ impl LunMap {
     }
 
     /// Removes LUN `lun`; commands already holding it finish with it.
-    pub(crate) fn remove(&self, lun: u64) -> Option<Arc<MappedLun>> {
+    pub(crate) fn remove(&self, lun: u64) -> Option<Arc<LinkedLun>> {
         let mut luns = self.luns.lock();
         let at = luns.binary_search_by_key(&lun, |e| e.lun).ok()?;
         luns.remove(at).ok()
     }
 
-    /// LUN `lun`, for one command.
-    pub(crate) fn get(&self, lun: u64) -> Option<Arc<MappedLun>> {
-        let luns = self.luns.lock();
-        let at = luns.binary_search_by_key(&lun, |e| e.lun).ok()?;
-        luns.get(at).cloned()
-    }
-
-    /// The LUN numbers, in order (for REPORT LUNS).
-    pub(crate) fn numbers(&self) -> Result<KVec<u64>> {
+    /// Every LUN, in order: what sessions' views are built from.
+    pub(crate) fn snapshot(&self) -> Result<KVec<Arc<LinkedLun>>> {
         loop {
             let count = self.luns.lock().len();
             let mut out = KVec::with_capacity(count, GFP_KERNEL)?;
@@ -94,7 +86,7 @@ impl LunMap {
                 continue;
             }
             for e in luns.iter() {
-                out.push(e.lun, GFP_NOWAIT)?;
+                out.push(e.clone(), GFP_NOWAIT)?;
             }
             return Ok(out);
         }

@@ -8,7 +8,7 @@ use kernel::prelude::*;
 use crate::cdb::{check_range, CdbError, Rw};
 use crate::command::{data_in, Outcome, Request};
 use crate::fabric::abi;
-use crate::lun_map::MappedLun;
+use crate::lun_map::LinkedLun;
 use crate::sbc;
 use crate::sense::{Sense, SenseKey};
 use crate::sg::with_kernel_buffer;
@@ -29,7 +29,7 @@ const UNRECOVERED_READ_ERROR: (u8, u8) = (0x11, 0x00);
 const WRITE_ERROR: (u8, u8) = (0x0c, 0x00);
 
 /// READ CAPACITY(10): the last LBA, or FFFFFFFFh when it does not fit.
-pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &MappedLun) -> Outcome {
+pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &LinkedLun) -> Outcome {
     let mut out = [0u8; 8];
     let len =
         sbc::encode_read_capacity_10(lun.io.blocks.saturating_sub(1), lun.io.block_size, &mut out);
@@ -37,7 +37,7 @@ pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &MappedLun) -> Outcom
 }
 
 /// READ CAPACITY(16).
-pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &MappedLun, alloc_len: u32) -> Outcome {
+pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &LinkedLun, alloc_len: u32) -> Outcome {
     let a = lun.dev.attributes();
     // As LIO: logical block provisioning is on when UNMAP or WRITE SAME
     // with UNMAP is.
@@ -60,7 +60,7 @@ pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &MappedLun, alloc_len
 /// to `hw_max_sectors`, as in LIO: that is what the Block Limits page
 /// advises, and an initiator that never reads it (no unit serial, so no
 /// VPD pages) sends longer commands, which the backstore splits.
-fn check_blocks(lun: &MappedLun, rw: &Rw) -> Result<(), CdbError> {
+fn check_blocks(lun: &LinkedLun, rw: &Rw) -> Result<(), CdbError> {
     check_range(rw.lba, rw.blocks, lun.io.blocks)
 }
 
@@ -70,7 +70,7 @@ fn check_blocks(lun: &MappedLun, rw: &Rw) -> Result<(), CdbError> {
 /// moves the smaller of the two and reports the difference (underflow or
 /// overflow); a write whose lengths differ is refused, since part of its
 /// data would have no place.
-pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw: &Rw) -> Outcome {
+pub(crate) fn read_write(req: &mut Request<'_>, lun: &LinkedLun, write: bool, rw: &Rw) -> Outcome {
     if let Err(e) = check_blocks(lun, rw) {
         return e.into();
     }
@@ -117,7 +117,7 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &MappedLun, write: bool, rw
 /// SYNCHRONIZE CACHE(10/16): the range is checked, then the backstore
 /// makes it durable (0 blocks: to the end). IMMED is taken, and the command
 /// still completes once the data is durable, which SBC-4 allows.
-pub(crate) fn synchronize_cache(lun: &MappedLun, lba: u64, blocks: u32) -> Outcome {
+pub(crate) fn synchronize_cache(lun: &LinkedLun, lba: u64, blocks: u32) -> Outcome {
     if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
         return e.into();
     }
@@ -161,7 +161,7 @@ fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
 /// WRITE AND VERIFY(10/12/16): the write, made durable before GOOD; the
 /// data written is the data compared, so the verification cannot fail
 /// short of a medium error, which the write or the flush reports.
-pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome {
+pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &LinkedLun, rw: &Rw) -> Outcome {
     let outcome = read_write(req, lun, true, rw);
     if !matches!(outcome, Outcome::Good { .. }) {
         return outcome;
@@ -180,7 +180,7 @@ pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) 
 /// every block of the range, a chunk of copies at a time.
 pub(crate) fn write_same(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     lba: u64,
     blocks: u32,
     unmap: bool,
@@ -249,7 +249,7 @@ pub(crate) fn write_same(
 /// (SBC-4 lets the device server write instead). `None`: write it.
 fn write_same_unmap(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     lba: u64,
     blocks: u32,
     reads_zeros: bool,
@@ -279,7 +279,7 @@ fn write_same_unmap(
 /// UNMAP: the parameter list is checked whole (proto/src/sbc.rs), then each
 /// range is deallocated. Only with `emulate_tpu` on a backstore that
 /// deallocates, as LIO.
-pub(crate) fn unmap(req: &mut Request<'_>, lun: &MappedLun, param_len: u16) -> Outcome {
+pub(crate) fn unmap(req: &mut Request<'_>, lun: &LinkedLun, param_len: u16) -> Outcome {
     let a = lun.dev.attributes();
     if !(a.emulate_tpu && lun.dev.can_unmap()) {
         pr_err!("UNMAP, but emulate_tpu is off\n");
@@ -328,7 +328,7 @@ pub(crate) fn unmap(req: &mut Request<'_>, lun: &MappedLun, param_len: u16) -> O
 /// with the offset of the first differing byte, and nothing is written.
 pub(crate) fn compare_and_write(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     lba: u64,
     blocks: u8,
     fua: bool,
@@ -393,7 +393,7 @@ pub(crate) fn compare_and_write(
 /// BYTCHK 1 the data-out is compared with the medium, with BYTCHK 3 its
 /// one block with every block of the range. A difference is MISCOMPARE
 /// with the offset of the first differing byte in INFORMATION (SBC-4).
-pub(crate) fn verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome {
+pub(crate) fn verify(req: &mut Request<'_>, lun: &LinkedLun, rw: &Rw) -> Outcome {
     if let Err(e) = check_blocks(lun, rw) {
         return e.into();
     }
@@ -461,7 +461,7 @@ pub(crate) fn verify(req: &mut Request<'_>, lun: &MappedLun, rw: &Rw) -> Outcome
 /// make it skip data.
 pub(crate) fn get_lba_status(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     lba: u64,
     alloc_len: u32,
 ) -> Outcome {

@@ -8,7 +8,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::ffi::{c_char, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::sync::{new_mutex, new_spinlock, Arc, Mutex, SpinLock};
+
+use crate::access::View;
 
 use crate::tpg::TpgState;
 
@@ -49,6 +51,9 @@ pub(crate) struct Session {
     /// The unit attention conditions of this nexus, for every LUN.
     #[pin]
     uas: Mutex<KVec<UnitAttention>>,
+    /// The LUNs the nexus sees (access.rs); `None` sees none.
+    #[pin]
+    pub(crate) view: SpinLock<Option<Arc<View>>>,
 }
 
 impl Session {
@@ -97,6 +102,11 @@ impl Session {
         Some((first.asc, first.ascq))
     }
 
+    /// The initiator port name.
+    pub(crate) fn initiator(&self) -> &CStr {
+        &self.initiator
+    }
+
     /// Forgets the conditions of LUN `lun`, which is going.
     pub(crate) fn drop_uas(&self, lun: u64) {
         if !self.has_ua() {
@@ -140,11 +150,23 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register(
                 initiator: initiator.to_cstring()?,
                 ua_count: AtomicU32::new(0),
                 uas <- new_mutex!(KVec::new()),
+                view <- new_spinlock!(None),
             }),
             GFP_KERNEL,
         )?;
-        let mut sessions = tpg.sessions.lock();
-        sessions.push(session.clone(), GFP_KERNEL)?;
+        {
+            // The ACL list's lock first, as `refresh_views` takes them.
+            let acls = tpg.acls.lock();
+            if !tpg.admits(initiator, &acls) {
+                pr_err!(
+                    "session: initiator {:?} has no ACL and the TPG has no demo mode\n",
+                    initiator
+                );
+                return Err(EACCES);
+            }
+            tpg.sessions.lock().push(session.clone(), GFP_KERNEL)?;
+        }
+        tpg.refresh_views();
         Ok(Arc::as_ptr(&session).cast_mut().cast())
     };
     register().unwrap_or_else(|e| e.to_ptr())
@@ -163,9 +185,19 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_deregister(
 ) {
     // SAFETY: By the safety requirement.
     let tpg = unsafe { &*core_tpg.cast::<TpgState>() };
-    tpg.sessions
-        .lock()
-        .retain(|s| !core::ptr::eq(Arc::as_ptr(s).cast::<c_void>(), session));
+    let mut gone = None;
+    tpg.sessions.lock().retain(|s| {
+        let keep = !core::ptr::eq(Arc::as_ptr(s).cast::<c_void>(), session);
+        if !keep {
+            gone = Some(s.clone());
+        }
+        keep
+    });
+    // Its LUNs are let go now, not when the last reference goes.
+    if let Some(s) = gone {
+        let view = s.view.lock().take();
+        drop(view);
+    }
 }
 
 /// The initiator port name of a session.

@@ -10,7 +10,7 @@ use kernel::prelude::*;
 
 use crate::cdb::CdbError;
 use crate::command::{data_in, Outcome, Request};
-use crate::lun_map::MappedLun;
+use crate::lun_map::LinkedLun;
 use crate::mode;
 use crate::report_luns::{self, Lun0, LunFormat};
 use crate::rsoc;
@@ -85,7 +85,7 @@ pub(crate) fn no_such_lun(req: &mut Request<'_>, cdb: &[u8]) -> Outcome {
 /// INQUIRY: standard data, or the VPD page `page` with `evpd`.
 pub(crate) fn inquiry(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     evpd: bool,
     page: u8,
     alloc_len: u16,
@@ -207,7 +207,7 @@ pub(crate) fn request_sense(req: &mut Request<'_>, desc: bool, alloc_len: u8) ->
     };
     // A pending unit attention is the sense data, and is released (LIO
     // releases all of the LUN's); otherwise there is none.
-    let sense = match req.session.and_then(|s| s.take_ua(req.lun, true)) {
+    let sense = match req.session.take_ua(req.lun, true) {
         Some((asc, ascq)) => Sense::new(SenseKey::UnitAttention, asc, ascq),
         None => Sense::new(SenseKey::NoSense, 0, 0),
     };
@@ -218,22 +218,20 @@ pub(crate) fn request_sense(req: &mut Request<'_>, desc: bool, alloc_len: u8) ->
     }
 }
 
-/// REPORT LUNS: the TPG's LUNs in order, LUN 0 added when there are none,
-/// as LIO.
+/// REPORT LUNS: the LUNs the nexus sees (its ACL's mapped LUNs, or in
+/// demo mode the TPG's) in order, LUN 0 added when there are none, as LIO.
 pub(crate) fn report_luns(req: &mut Request<'_>, select_report: u8, alloc_len: u32) -> Outcome {
-    let numbers = match req.tpg.luns.numbers() {
-        Ok(n) => n,
-        Err(_) => return Outcome::check(SenseKey::HardwareError, 0x55, 0x03),
-    };
+    let view = req.session.view();
+    let luns = view.as_deref().map_or(&[][..], crate::access::View::luns);
     // The header and one entry per LUN, or what the allocation length
     // allows if less.
-    let full = 8 + 8 * numbers.len().max(1);
+    let full = 8 + 8 * luns.len().max(1);
     let mut out = match buffer(full.min(alloc_len as usize)) {
         Ok(b) => b,
         Err(o) => return o,
     };
     let len = report_luns::encode_report_luns(
-        numbers.iter().copied(),
+        luns.iter().map(|l| l.lun),
         select_report,
         Lun0::IfEmpty,
         LunFormat::Linux,
@@ -243,11 +241,17 @@ pub(crate) fn report_luns(req: &mut Request<'_>, select_report: u8, alloc_len: u
     data_in(req, &out[..n], alloc_len as usize)
 }
 
-/// The mode page values of `lun` now.
-fn mode_params(lun: &MappedLun, attrs: &crate::attrib::DeviceAttributes) -> mode::ModeParams {
+/// The mode page values of `lun` now, for a nexus that may (`read_only`
+/// false) or may not write to it (the WP bit, which Linux's sd turns into
+/// a read-only disk).
+fn mode_params(
+    lun: &LinkedLun,
+    attrs: &crate::attrib::DeviceAttributes,
+    read_only: bool,
+) -> mode::ModeParams {
     mode::ModeParams {
         device_type: DISK,
-        write_protect: false,
+        write_protect: read_only,
         dpofua: attrs.emulate_write_cache && attrs.emulate_fua_write,
         // As LIO: the last LBA.
         blocks: lun.io.blocks.saturating_sub(1),
@@ -266,11 +270,11 @@ fn mode_params(lun: &MappedLun, attrs: &crate::attrib::DeviceAttributes) -> mode
 /// device's attributes.
 pub(crate) fn mode_sense(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     q: &mode::ModeSense,
     alloc_len: u16,
 ) -> Outcome {
-    let m = mode_params(lun, &lun.dev.attributes());
+    let m = mode_params(lun, &lun.dev.attributes(), req.read_only);
     let mut out = match buffer(usize::from(alloc_len)) {
         Ok(b) => b,
         Err(o) => return o,
@@ -289,7 +293,7 @@ pub(crate) fn mode_sense(
 /// page's WCE, becomes the device's `attrib/emulate_write_cache`.
 pub(crate) fn mode_select(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     ten: bool,
     param_len: u16,
 ) -> Outcome {
@@ -302,8 +306,9 @@ pub(crate) fn mode_select(
         Err(o) => return o,
     };
     req.data.read_at(0, &mut data);
+    let read_only = req.read_only;
     let changes: Result<_, CdbError> = lun.dev.change_attributes(|attrs| {
-        let changes = mode::parse_mode_select(ten, &data, &mode_params(lun, attrs))?;
+        let changes = mode::parse_mode_select(ten, &data, &mode_params(lun, attrs, read_only))?;
         if let Some(wce) = changes.wce {
             attrs.emulate_write_cache = wce;
         }
@@ -321,7 +326,7 @@ pub(crate) fn mode_select(
 /// The commands this engine executes, for REPORT SUPPORTED OPERATION CODES:
 /// proto/src/rsoc.rs's table less what is not executed yet (reservations,
 /// REPORT TARGET PORT GROUPS).
-fn command_set(lun: &MappedLun) -> rsoc::CommandSet {
+fn command_set(lun: &LinkedLun) -> rsoc::CommandSet {
     let a = lun.dev.attributes();
     let can_unmap = lun.dev.can_unmap();
     rsoc::CommandSet {
@@ -341,7 +346,7 @@ fn command_set(lun: &MappedLun) -> rsoc::CommandSet {
 /// REPORT SUPPORTED OPERATION CODES: all commands, or one (options 1-3).
 pub(crate) fn report_supported_opcodes(
     req: &mut Request<'_>,
-    lun: &MappedLun,
+    lun: &LinkedLun,
     rctd: bool,
     options: u8,
     (opcode, service_action): (u8, u16),

@@ -13,6 +13,7 @@ use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
+use crate::access::AclShared;
 use crate::acl::AclDir;
 use crate::configfs::{configfs_node_type, Children, Cookie, NewNode, NodeType, Page};
 use crate::fabric::FabricShared;
@@ -163,6 +164,9 @@ pub(crate) struct TpgState {
     /// The relative target port identifier; 0 until set.
     #[pin]
     rtpi: Mutex<u16>,
+    /// The node ACLs (`acls/<initiator>/`). Taken before `sessions`.
+    #[pin]
+    pub(crate) acls: Mutex<KVec<Arc<AclShared>>>,
     /// The I_T nexuses the fabric has registered.
     #[pin]
     pub(crate) sessions: Mutex<KVec<Arc<Session>>>,
@@ -215,6 +219,7 @@ impl Tpg {
                 wwn_name: parent.name.to_cstring()?,
                 tag,
                 rtpi <- new_mutex!(0),
+                acls <- new_mutex!(KVec::new()),
                 sessions <- new_mutex!(KVec::new()),
                 luns <- LunMap::new(),
             }),
@@ -325,28 +330,6 @@ impl TpgState {
         }
     }
 
-    /// Establishes REPORTED LUNS DATA HAS CHANGED on every nexus for every
-    /// LUN but `new` (which the initiator has not seen yet), as LIO does
-    /// when a LUN comes or goes.
-    pub(crate) fn luns_data_changed(&self, new: Option<u64>) {
-        let Ok(numbers) = self.luns.numbers() else {
-            pr_warn!("tpg: no memory to list the LUNs for a unit attention\n");
-            return;
-        };
-        for session in self.sessions.lock().iter() {
-            for &lun in numbers.iter().filter(|&&n| Some(n) != new) {
-                session.queue_ua(lun, crate::session::REPORTED_LUNS_DATA_HAS_CHANGED);
-            }
-        }
-    }
-
-    /// Forgets every nexus's unit attention conditions of LUN `lun`.
-    pub(crate) fn drop_uas(&self, lun: u64) {
-        for session in self.sessions.lock().iter() {
-            session.drop_uas(lun);
-        }
-    }
-
     /// Tells the fabric that LUN `lun` is going (`port_unlink`).
     pub(crate) fn port_unlink(&self, lun: u64) {
         let ops = self.fabric.ops();
@@ -356,6 +339,11 @@ impl TpgState {
                 unsafe { f(self.obj.cookie(), lun) };
             }
         }
+    }
+
+    /// The fabric's state of the TPG, for its callbacks.
+    pub(crate) fn cookie(&self) -> *mut c_void {
+        self.obj.cookie()
     }
 
     /// The relative target port identifier (0 until set).

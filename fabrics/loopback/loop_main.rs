@@ -35,7 +35,7 @@ mod sdk;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{fabric_attrs, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId};
+use sdk::{fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId};
 
 module! {
     type: LoopModule,
@@ -372,6 +372,12 @@ impl Fabric for Loopback {
         tpg.host.remove_device(u32::from(tpg.tag), lun);
         let mut state = tpg.shared.state.lock();
         state.linked_luns = state.linked_luns.saturating_sub(1);
+    }
+
+    /// The nexus's initiator sees every LUN unless an ACL names it, as
+    /// with LIO's tcm_loop (always demo mode, writable).
+    fn access(_tpg: &LoopTpg) -> Access {
+        Access::DEMO
     }
 }
 

@@ -17,4 +17,5 @@ kunit_passed tcm_rs_core_registry
 kunit_passed tcm_rs_core_fabric_object
 kunit_passed tcm_rs_core_lun
 kunit_passed tcm_rs_core_write_gate
+kunit_passed tcm_rs_core_access
 kunit_passed tcm_rs_core_configfs

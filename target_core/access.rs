@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Access control: which LUNs each I_T nexus sees, under which numbers,
+//! and whether it may write to them.
+//!
+//! A session is bound to what a login of its initiator would get now: the
+//! node ACL named after the initiator (`acls/<initiator>/` and its mapped
+//! LUNs), else every LUN of the TPG if the fabric allows demo mode, else
+//! nothing. Each session keeps the outcome as a [`View`], an immutable
+//! table that commands search under the session's own spinlock: no lock
+//! shared between sessions or with configfs is on the I/O path.
+//!
+//! Whatever decides a view (a LUN linked or unlinked, an ACL made or
+//! removed, a mapped LUN linked, unlinked or write-protected, a session
+//! registered) is changed first, then [`TpgState::refresh_views`] rebuilds
+//! the views of the TPG's sessions from the current state. A nexus whose
+//! view changed gets REPORTED LUNS DATA HAS CHANGED on every LUN it still
+//! sees, as LIO establishes it when a LUN is mapped or unmapped.
+//!
+//! Unlike LIO, an ACL made for an initiator already logged in through
+//! demo mode takes effect at once (LIO keeps the session's demo-mode LUNs
+//! until they are mapped one by one), and removing an ACL whose initiator
+//! is logged in rebinds its sessions rather than ending them (LIO asks the
+//! fabric to close them, and waits for ever when it cannot, as tcm_loop).
+
+use kernel::prelude::*;
+use kernel::str::CString;
+use kernel::sync::{new_mutex, Arc, Mutex};
+
+use crate::fabric::abi;
+use crate::lun::LunState;
+use crate::lun_map::LinkedLun;
+use crate::session::{Session, REPORTED_LUNS_DATA_HAS_CHANGED};
+use crate::tpg::TpgState;
+
+/// One LUN as a nexus sees it.
+pub(crate) struct ViewLun {
+    /// The number the initiator addresses it by (the mapped LUN).
+    pub(crate) lun: u64,
+    /// The TPG's LUN behind it.
+    pub(crate) target: Arc<LinkedLun>,
+    /// Writes are refused with DATA PROTECT.
+    pub(crate) read_only: bool,
+}
+
+/// What one nexus sees.
+///
+/// # Invariants
+///
+/// `luns` is sorted by `lun`, without duplicates.
+pub(crate) struct View {
+    luns: KVec<ViewLun>,
+}
+
+impl View {
+    /// The LUN the initiator calls `lun`.
+    pub(crate) fn get(&self, lun: u64) -> Option<&ViewLun> {
+        let at = self.luns.binary_search_by_key(&lun, |l| l.lun).ok()?;
+        self.luns.get(at)
+    }
+
+    /// Every LUN, in order.
+    pub(crate) fn luns(&self) -> &[ViewLun] {
+        &self.luns
+    }
+}
+
+/// The fabric's policy for initiators without an ACL (LIO's
+/// `tpg_check_demo_mode*` callbacks).
+#[derive(Clone, Copy)]
+pub(crate) struct Policy {
+    /// Initiators without an ACL see every LUN of the TPG.
+    pub(crate) demo_mode: bool,
+    /// ... read-only.
+    pub(crate) demo_write_protect: bool,
+    /// New mapped LUNs start write-protected.
+    pub(crate) prod_write_protect: bool,
+}
+
+impl Policy {
+    fn from_flags(flags: u32) -> Self {
+        Self {
+            demo_mode: flags & abi::ACCESS_DEMO_MODE != 0,
+            demo_write_protect: flags & abi::ACCESS_DEMO_WRITE_PROTECT != 0,
+            prod_write_protect: flags & abi::ACCESS_PROD_WRITE_PROTECT != 0,
+        }
+    }
+}
+
+/// One mapped LUN of an ACL that is linked to a LUN of the TPG.
+pub(crate) struct AclMapping {
+    /// The number the initiator sees.
+    pub(crate) number: u64,
+    /// The TPG's LUN. It may export nothing for a while (its device link
+    /// removed): the initiator then does not see it, and sees it again
+    /// when the LUN is linked again, as configfs still shows the mapping.
+    pub(crate) lun: Arc<LunState>,
+    pub(crate) write_protect: bool,
+}
+
+/// A node ACL, shared by its configfs directories and the TPG.
+#[pin_data]
+pub(crate) struct AclShared {
+    /// The initiator port name the ACL is for, compared byte for byte (as
+    /// LIO's strcmp).
+    initiator: CString,
+    /// The linked mapped LUNs, at most one per number.
+    #[pin]
+    pub(crate) mapped: Mutex<KVec<AclMapping>>,
+}
+
+impl AclShared {
+    pub(crate) fn new(initiator: &CStr) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            try_pin_init!(Self {
+                initiator: initiator.to_cstring()?,
+                mapped <- new_mutex!(KVec::new()),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn initiator(&self) -> &CStr {
+        &self.initiator
+    }
+}
+
+impl TpgState {
+    /// The fabric's policy for this TPG. Fabrics older than ABI 0.4 had
+    /// every session see every LUN, which stays their policy.
+    pub(crate) fn access_policy(&self) -> Policy {
+        let ops = self.fabric().ops();
+        // The field exists from ABI 0.4: a shorter table must not be read.
+        if ops.abi_minor < 4 {
+            return Policy::from_flags(abi::ACCESS_DEMO_MODE);
+        }
+        match ops.access {
+            // SAFETY: The cookie is the fabric's live TPG state.
+            Some(f) => Policy::from_flags(unsafe { f(self.cookie()) }),
+            None => Policy::from_flags(0),
+        }
+    }
+
+    /// Whether a session of `initiator` may be registered: it has an ACL,
+    /// or the fabric allows demo mode.
+    pub(crate) fn admits(&self, initiator: &CStr, acls: &[Arc<AclShared>]) -> bool {
+        acls.iter().any(|a| a.initiator() == initiator) || self.access_policy().demo_mode
+    }
+
+    /// Rebuilds every session's view from the TPG's LUNs, ACLs and policy.
+    /// Called after each change of any of them; changes are made before
+    /// the call, and calls are serialised by the ACL list's lock, so the
+    /// last call sees every change.
+    pub(crate) fn refresh_views(&self) {
+        let policy = self.access_policy();
+        let acls = self.acls.lock();
+        let sessions = self.sessions.lock();
+        let linked = match self.luns.snapshot() {
+            Ok(l) => Some(l),
+            Err(_) => {
+                pr_err!("access: no memory to list the LUNs: every nexus of the TPG sees none\n");
+                None
+            }
+        };
+        for session in sessions.iter() {
+            let view = linked.as_ref().and_then(|linked| {
+                let acl = acls.iter().find(|a| a.initiator() == session.initiator());
+                build_view(acl.map(|a| &**a), &policy, linked)
+                    .inspect_err(|_| {
+                        pr_err!(
+                            "access: no memory for the view of {:?}: it sees no LUN\n",
+                            session.initiator()
+                        )
+                    })
+                    .ok()
+            });
+            session.set_view(view);
+        }
+    }
+}
+
+/// What a session sees: the LUNs `acl` maps, else with demo mode all of
+/// `linked`, else none.
+fn build_view(
+    acl: Option<&AclShared>,
+    policy: &Policy,
+    linked: &[Arc<LinkedLun>],
+) -> Result<Arc<View>> {
+    let mut luns = KVec::new();
+    match acl {
+        Some(acl) => {
+            let mapped = acl.mapped.lock();
+            luns.reserve(mapped.len(), GFP_KERNEL)?;
+            for m in mapped.iter() {
+                let Some(target) = linked.iter().find(|l| Arc::ptr_eq(&l.state, &m.lun)) else {
+                    continue;
+                };
+                // An ACL maps a number once (acl.rs refuses a second link).
+                let Err(at) = luns.binary_search_by_key(&m.number, |l: &ViewLun| l.lun) else {
+                    continue;
+                };
+                let entry = ViewLun {
+                    lun: m.number,
+                    target: target.clone(),
+                    read_only: m.write_protect,
+                };
+                // Cannot fail: room for every mapping was reserved.
+                luns.insert_within_capacity(at, entry).map_err(|_| ENOMEM)?;
+            }
+        }
+        None if policy.demo_mode => {
+            luns.reserve(linked.len(), GFP_KERNEL)?;
+            // `linked` is in LUN order, without duplicates.
+            for l in linked {
+                luns.push(
+                    ViewLun {
+                        lun: l.lun,
+                        target: l.clone(),
+                        read_only: policy.demo_write_protect,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+        }
+        None => {}
+    }
+    // INVARIANT: Both branches keep `luns` sorted and free of duplicates.
+    Ok(Arc::new(View { luns }, GFP_KERNEL)?)
+}
+
+impl Session {
+    /// Replaces the session's view; `None` sees nothing. If what the
+    /// initiator sees changed, every LUN it still sees gets REPORTED LUNS
+    /// DATA HAS CHANGED; conditions of LUNs it no longer sees go.
+    pub(crate) fn set_view(&self, new: Option<Arc<View>>) {
+        let old = core::mem::replace(&mut *self.view.lock(), new.clone());
+        let empty: &[ViewLun] = &[];
+        let old_luns = old.as_deref().map_or(empty, View::luns);
+        let new_luns = new.as_deref().map_or(empty, View::luns);
+        let same = old_luns.len() == new_luns.len()
+            && old_luns
+                .iter()
+                .zip(new_luns)
+                .all(|(a, b)| a.lun == b.lun && Arc::ptr_eq(&a.target, &b.target));
+        if same {
+            return;
+        }
+        for gone in old_luns {
+            if !new_luns.iter().any(|l| l.lun == gone.lun) {
+                self.drop_uas(gone.lun);
+            }
+        }
+        for kept in new_luns {
+            if old_luns.iter().any(|l| l.lun == kept.lun) {
+                self.queue_ua(kept.lun, REPORTED_LUNS_DATA_HAS_CHANGED);
+            }
+        }
+    }
+
+    /// The LUN the initiator calls `lun`, and whether it is read-only.
+    pub(crate) fn lookup(&self, lun: u64) -> Option<(Arc<LinkedLun>, bool)> {
+        let view = self.view.lock();
+        let l = view.as_deref()?.get(lun)?;
+        Some((l.target.clone(), l.read_only))
+    }
+
+    /// The session's view as it is now.
+    pub(crate) fn view(&self) -> Option<Arc<View>> {
+        self.view.lock().clone()
+    }
+}
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_access)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_flags_decode() {
+        let p = Policy::from_flags(abi::ACCESS_DEMO_MODE | abi::ACCESS_PROD_WRITE_PROTECT);
+        assert!(p.demo_mode);
+        assert!(!p.demo_write_protect);
+        assert!(p.prod_write_protect);
+        assert!(!Policy::from_flags(0).demo_mode);
+    }
+
+    #[test]
+    fn no_acl_without_demo_mode_sees_nothing() {
+        let none = Policy::from_flags(0);
+        assert!(matches!(build_view(None, &none, &[]), Ok(v) if v.luns().is_empty()));
+    }
+}
