@@ -355,7 +355,7 @@ pub enum Access {
 }
 
 /// The reservation and registrations of one logical unit.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PrState<S> {
     regs: S,
     /// The type of the current reservation. For types other than all
