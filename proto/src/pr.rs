@@ -705,7 +705,11 @@ impl<S: RegistrationStore> PrState<S> {
     /// __core_scsi3_check_aptpl_registration), and turns APTPL on.
     /// A reservation is taken only if there is none; an all registrants
     /// type applies to every registrant.
-    pub fn restore(&mut self, mut reg: Registration, holds: Option<PrType>) -> Result<(), NoMemory> {
+    pub fn restore(
+        &mut self,
+        mut reg: Registration,
+        holds: Option<PrType>,
+    ) -> Result<(), NoMemory> {
         reg.holder = false;
         reg.aptpl = true;
         reg.generation = self.generation;
@@ -1170,12 +1174,8 @@ impl<S: RegistrationStore> PrState<S> {
         if tid.first().map(|b| b & 0x0f) != Some(proto as u8) {
             return Err(param(24, Some(3)));
         }
-        let (port, _) = parse_transport_id(tid).map_err(|e| {
-            param(
-                24u16.saturating_add(e.byte),
-                e.bit,
-            )
-        })?;
+        let (port, _) =
+            parse_transport_id(tid).map_err(|e| param(24u16.saturating_add(e.byte), e.bit))?;
         // The TransportID may not name the caller's own initiator port
         // (LIO: same name and, for iSCSI, same ISID or either missing).
         if port.same_initiator(nexus.initiator)
@@ -1415,8 +1415,14 @@ fn classify(opcode: u8, sa: u8, cdb: &[u8], direction: DataDirection) -> Class {
     };
     match opcode {
         // SPC-4 table 63, allowed in every column.
-        INQUIRY | LOG_SENSE | REPORT_LUNS | REQUEST_SENSE | TEST_UNIT_READY
-        | PERSISTENT_RESERVE_IN | ACCESS_CONTROL_IN | ACCESS_CONTROL_OUT => Class::Allowed,
+        INQUIRY
+        | LOG_SENSE
+        | REPORT_LUNS
+        | REQUEST_SENSE
+        | TEST_UNIT_READY
+        | PERSISTENT_RESERVE_IN
+        | ACCESS_CONTROL_IN
+        | ACCESS_CONTROL_OUT => Class::Allowed,
         // RESERVE and RELEASE are checked by spc2_reserve/spc2_release
         // (CRH=1, SPC-4 5.13.3).
         RESERVE_6 | RESERVE_10 | RELEASE_6 | RELEASE_10 => Class::Allowed,
@@ -1444,8 +1450,8 @@ fn classify(opcode: u8, sa: u8, cdb: &[u8], direction: DataDirection) -> Class {
         MODE_SENSE_6 | MODE_SENSE_10 | READ_ATTRIBUTE | READ_BUFFER | RECEIVE_DIAGNOSTIC
         | SECURITY_PROTOCOL_IN => Class::Read,
         // SBC-3 reads.
-        READ_6 | READ_10 | READ_12 | READ_16 | VERIFY_10 | VERIFY_12 | VERIFY_16
-        | PRE_FETCH_10 | PRE_FETCH_16 => Class::Read,
+        READ_6 | READ_10 | READ_12 | READ_16 | VERIFY_10 | VERIFY_12 | VERIFY_16 | PRE_FETCH_10
+        | PRE_FETCH_16 => Class::Read,
         // SBC-3 writes without data-out.
         SYNCHRONIZE_CACHE_10 | SYNCHRONIZE_CACHE_16 | WRITE_SAME_10 | WRITE_SAME_16
         | FORMAT_UNIT | SEND_DIAGNOSTIC => Class::Write,

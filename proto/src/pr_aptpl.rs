@@ -291,13 +291,18 @@ pub fn parse_metadata(input: &[u8]) -> Result<AptplRecord<'_>, AptplError> {
         let Some(eq) = token.iter().position(|&c| c == b'=') else {
             continue;
         };
-        let (key, value) = (token.get(..eq).unwrap_or(&[]), token.get(eq + 1..).unwrap_or(&[]));
+        let (key, value) = (
+            token.get(..eq).unwrap_or(&[]),
+            token.get(eq + 1..).unwrap_or(&[]),
+        );
         match key {
             b"initiator_fabric" => {
                 r.initiator_fabric = Some(string(value, "initiator_fabric", MAX_PORT_LEN)?)
             }
             b"initiator_node" => r.initiator_node = string(value, "initiator_node", MAX_PORT_LEN)?,
-            b"initiator_sid" => r.initiator_sid = Some(string(value, "initiator_sid", MAX_ISID_LEN)?),
+            b"initiator_sid" => {
+                r.initiator_sid = Some(string(value, "initiator_sid", MAX_ISID_LEN)?)
+            }
             b"sa_res_key" => r.sa_res_key = parse_u64(value, "sa_res_key")?,
             b"res_holder" => r.res_holder = parse_int(value, "res_holder")? != 0,
             b"res_type" => r.res_type = parse_type(value)?,
@@ -306,7 +311,9 @@ pub fn parse_metadata(input: &[u8]) -> Result<AptplRecord<'_>, AptplError> {
             }
             b"res_all_tg_pt" => r.res_all_tg_pt = parse_int(value, "res_all_tg_pt")? != 0,
             b"mapped_lun" => r.mapped_lun = parse_u64(value, "mapped_lun")?,
-            b"target_fabric" => r.target_fabric = Some(string(value, "target_fabric", MAX_PORT_LEN)?),
+            b"target_fabric" => {
+                r.target_fabric = Some(string(value, "target_fabric", MAX_PORT_LEN)?)
+            }
             b"target_node" => r.target_node = string(value, "target_node", MAX_PORT_LEN)?,
             b"tpgt" => r.tpgt = parse_u16(value, "tpgt")?,
             b"port_rtpi" => r.port_rtpi = Some(parse_u16(value, "port_rtpi")?),
@@ -438,14 +445,22 @@ pub fn write_res_holder<S: RegistrationStore, T: PortText, W: Write + ?Sized>(
         PrMode::Emulated => {}
     }
     if let Some((port, rtpi)) = state.spc2_holder() {
-        write!(w, "SPC-2 Reservation: {} Initiator: ", ports.fabric_name(rtpi))?;
+        write!(
+            w,
+            "SPC-2 Reservation: {} Initiator: ",
+            ports.fabric_name(rtpi)
+        )?;
         write_initiator(w, port, false)?;
         return w.write_char('\n');
     }
     match display_holder(state) {
         None => w.write_str("No SPC-3 Reservation holder\n"),
         Some((_, reg)) => {
-            write!(w, "SPC-3 Reservation: {} Initiator: ", ports.fabric_name(reg.rtpi))?;
+            write!(
+                w,
+                "SPC-3 Reservation: {} Initiator: ",
+                ports.fabric_name(reg.rtpi)
+            )?;
             write_initiator(w, &reg.initiator, true)?;
             w.write_char('\n')
         }
@@ -538,7 +553,13 @@ pub fn write_res_pr_registered_i_pts<S: RegistrationStore, T: PortText, W: Write
         };
         let ok = write!(e, "{} Node: ", ports.fabric_name(reg.rtpi))
             .and_then(|_| write_initiator(&mut e, &reg.initiator, true))
-            .and_then(|_| writeln!(e, " Key: 0x{:016x} PRgen: 0x{:08x}", reg.key, reg.generation));
+            .and_then(|_| {
+                writeln!(
+                    e,
+                    " Key: 0x{:016x} PRgen: 0x{:08x}",
+                    reg.key, reg.generation
+                )
+            });
         if ok.is_err() || e.overflow || len + e.len >= page_size {
             break;
         }

@@ -384,11 +384,19 @@ pub fn parse_transport_id(buf: &[u8]) -> Result<(InitiatorPort, usize), Transpor
     };
     let add = usize::from(u16::from_be_bytes([hi, lo]));
     if add < 20 || add % 4 != 0 {
-        return Err(tid_err(2, None, "iSCSI ADDITIONAL LENGTH not a multiple of 4 of at least 20"));
+        return Err(tid_err(
+            2,
+            None,
+            "iSCSI ADDITIONAL LENGTH not a multiple of 4 of at least 20",
+        ));
     }
     let total = add + 4;
     let Some(body) = buf.get(4..total) else {
-        return Err(tid_err(2, None, "iSCSI TransportID runs past the parameter data"));
+        return Err(tid_err(
+            2,
+            None,
+            "iSCSI TransportID runs past the parameter data",
+        ));
     };
     // The first NUL ends the name (00b) or the ISID (01b).
     let text = match body.iter().position(|&c| c == 0) {
@@ -402,7 +410,11 @@ pub fn parse_transport_id(buf: &[u8]) -> Result<(InitiatorPort, usize), Transpor
         InitiatorPort::iscsi(text, None)?
     } else {
         let Some(sep) = find(text, ISID_SEPARATOR) else {
-            return Err(tid_err(4, None, "no \",i,0x\" separator in iSCSI port TransportID"));
+            return Err(tid_err(
+                4,
+                None,
+                "no \",i,0x\" separator in iSCSI port TransportID",
+            ));
         };
         let name = text.get(..sep).unwrap_or(&[]);
         let isid_text = text.get(sep + ISID_SEPARATOR.len()..).unwrap_or(&[]);
@@ -655,18 +667,18 @@ mod tests {
     #[test]
     fn iscsi_malformed() {
         let bad: &[(&[u8], u16)] = &[
-            (&[0x05, 0, 0], 0),                 // truncated header
-            (&iscsi_tid(0, b"iqn.x", 16), 2),   // below 20
-            (&iscsi_tid(0, b"iqn.x", 21)[..], 2), // not a multiple of 4
-            (&iscsi_tid(0, b"iqn.x", 24)[..20], 2), // past the data
-            (&iscsi_tid(0, &[b'a'; 24], 24), 4),  // no NUL
-            (&iscsi_tid(0, b"", 20), 4),          // empty name
-            (&iscsi_tid(1, b"iqn.x", 20), 4),     // no separator
-            (&iscsi_tid(1, b"iqn.x,i,0x", 20), 14), // no ISID
+            (&[0x05, 0, 0], 0),                                // truncated header
+            (&iscsi_tid(0, b"iqn.x", 16), 2),                  // below 20
+            (&iscsi_tid(0, b"iqn.x", 21)[..], 2),              // not a multiple of 4
+            (&iscsi_tid(0, b"iqn.x", 24)[..20], 2),            // past the data
+            (&iscsi_tid(0, &[b'a'; 24], 24), 4),               // no NUL
+            (&iscsi_tid(0, b"", 20), 4),                       // empty name
+            (&iscsi_tid(1, b"iqn.x", 20), 4),                  // no separator
+            (&iscsi_tid(1, b"iqn.x,i,0x", 20), 14),            // no ISID
             (&iscsi_tid(1, b"iqn.x,i,0x23d00000000", 20), 14), // 11 digits
             (&iscsi_tid(1, b"iqn.x,i,0x23d0000000zz", 20), 14),
             (&iscsi_tid(1, b",i,0x23d000000001", 20), 4), // empty name
-            (&iscsi_tid(2, b"iqn.x", 20), 0),     // format 10b
+            (&iscsi_tid(2, b"iqn.x", 20), 0),             // format 10b
         ];
         for (t, byte) in bad {
             let e = parse_transport_id(t).unwrap_err();
@@ -718,8 +730,10 @@ mod tests {
         p.write_isid(&mut s).unwrap();
         assert_eq!(s, "23d000000001");
         assert!(InitiatorPort::from_acl_name(Protocol::Iscsi, b"iqn.x", Some(b"23d0")).is_err());
-        assert!(InitiatorPort::from_acl_name(Protocol::Sas, b"naa.0000000000000001", Some(b"1"))
-            .is_err());
+        assert!(
+            InitiatorPort::from_acl_name(Protocol::Sas, b"naa.0000000000000001", Some(b"1"))
+                .is_err()
+        );
         assert!(InitiatorPort::from_acl_name(Protocol::Iscsi, b"", None).is_err());
         assert!(InitiatorPort::from_acl_name(Protocol::Iscsi, &[b'a'; 224], None).is_err());
     }

@@ -144,7 +144,13 @@ fn out_with(
     (r, rec.0)
 }
 
-fn out(s: &mut St, n: &Nexus<'_>, sa: u8, t: u8, data: &[u8]) -> (Result<ProutOutcome, PrError>, Vec<Ev>) {
+fn out(
+    s: &mut St,
+    n: &Nexus<'_>,
+    sa: u8,
+    t: u8,
+    data: &[u8],
+) -> (Result<ProutOutcome, PrError>, Vec<Ev>) {
     out_with(s, n, sa, t, data, &ProutOptions::default())
 }
 
@@ -197,7 +203,11 @@ fn parameter_list_length() {
     // SPEC_I_PT only with REGISTER.
     for sa in 1..=6 {
         let r = out(&mut s, &nx(&a), sa, 1, &params(0, 1, SPEC_I_PT)).0;
-        assert_eq!(r, Err(check(CdbError::invalid_param(20, Some(3)))), "sa {sa}");
+        assert_eq!(
+            r,
+            Err(check(CdbError::invalid_param(20, Some(3)))),
+            "sa {sa}"
+        );
     }
     // Unknown service actions.
     for sa in [out_sa::REPLACE_LOST_RESERVATION, 9, 0x1f] {
@@ -217,7 +227,10 @@ fn register_unregistered() {
     let mut s = St::new(Vec::new());
     let a = a();
     // Non-zero RESERVATION KEY from an unregistered nexus: conflict.
-    assert_eq!(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(5, 7, 0)).0, Err(CONFLICT));
+    assert_eq!(
+        out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(5, 7, 0)).0,
+        Err(CONFLICT)
+    );
     // Zero SERVICE ACTION RESERVATION KEY: GOOD, nothing.
     let (o, ev) = ok(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 0, 0)));
     assert_eq!(o.aptpl, AptplUpdate::None);
@@ -228,10 +241,19 @@ fn register_unregistered() {
     assert_eq!(keys(&s), [7]);
     assert_eq!(s.generation(), 1);
     let r = s.store()[0];
-    assert_eq!((r.initiator, r.rtpi, r.all_tg_pt, r.aptpl, r.generation), (a, 1, false, false, 0));
+    assert_eq!(
+        (r.initiator, r.rtpi, r.all_tg_pt, r.aptpl, r.generation),
+        (a, 1, false, false, 0)
+    );
     // REGISTER AND IGNORE EXISTING KEY ignores RESERVATION KEY.
     let b = b();
-    ok(out(&mut s, &nx(&b), out_sa::REGISTER_AND_IGNORE_EXISTING_KEY, 0, &params(99, 8, APTPL)));
+    ok(out(
+        &mut s,
+        &nx(&b),
+        out_sa::REGISTER_AND_IGNORE_EXISTING_KEY,
+        0,
+        &params(99, 8, APTPL),
+    ));
     assert_eq!(keys(&s), [7, 8]);
     assert!(s.aptpl_active());
     assert_eq!(s.store()[1].generation, 1);
@@ -243,11 +265,26 @@ fn register_registered() {
     let a = a();
     register(&mut s, &a, 7);
     // Wrong key: conflict for REGISTER, ignored for REGISTER AND IGNORE.
-    assert_eq!(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(6, 9, 0)).0, Err(CONFLICT));
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER_AND_IGNORE_EXISTING_KEY, 0, &params(6, 9, 0)));
+    assert_eq!(
+        out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(6, 9, 0)).0,
+        Err(CONFLICT)
+    );
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER_AND_IGNORE_EXISTING_KEY,
+        0,
+        &params(6, 9, 0),
+    ));
     assert_eq!(keys(&s), [9]);
     // Re-key.
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(9, 10, APTPL)));
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &params(9, 10, APTPL),
+    ));
     assert_eq!(keys(&s), [10]);
     assert_eq!(s.generation(), 3);
     assert_eq!(s.store()[0].generation, 2);
@@ -268,7 +305,13 @@ fn register_registered() {
 fn all_tg_pt_registration_covers_every_port() {
     let mut s = St::new(Vec::new());
     let a = a();
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 7, ALL_TG_PT)));
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &params(0, 7, ALL_TG_PT),
+    ));
     let other_port = Nexus {
         initiator: &a,
         rtpi: 2,
@@ -277,7 +320,13 @@ fn all_tg_pt_registration_covers_every_port() {
     // Dropping ALL_TG_PT on a re-register is refused.
     let r = out(&mut s, &other_port, out_sa::REGISTER, 0, &params(7, 8, 0)).0;
     assert_eq!(r, Err(check(CdbError::invalid_param(20, Some(2)))));
-    ok(out(&mut s, &other_port, out_sa::REGISTER, 0, &params(7, 8, ALL_TG_PT)));
+    ok(out(
+        &mut s,
+        &other_port,
+        out_sa::REGISTER,
+        0,
+        &params(7, 8, ALL_TG_PT),
+    ));
     assert_eq!(keys(&s), [8]);
     // A single-port registration does not cover port 2.
     let b = b();
@@ -297,7 +346,8 @@ fn isid_identity() {
     assert!(!s.is_registered(&nx(&a2)));
     // A device-level registration covers every session.
     let mut s = St::new(Vec::new());
-    s.restore(Registration::new(a1.without_isid(), 1, 5), None).unwrap();
+    s.restore(Registration::new(a1.without_isid(), 1, 5), None)
+        .unwrap();
     assert!(s.is_registered(&nx(&a1)) && s.is_registered(&nx(&a2)));
 }
 
@@ -369,7 +419,10 @@ fn spec_i_pt() {
     // All or nothing.
     let bad_cases: Vec<(Vec<u8>, PrError)> = vec![
         // Too short for TPDL.
-        (params(0, 7, SPEC_I_PT), check(CdbError::invalid_param(24, None))),
+        (
+            params(0, 7, SPEC_I_PT),
+            check(CdbError::invalid_param(24, None)),
+        ),
         // TPDL disagrees with the length.
         (
             {
@@ -423,7 +476,14 @@ fn spec_i_pt() {
         enforce_pr_isids: false,
         ..ProutOptions::default()
     };
-    ok(out_with(&mut s, &nx(&a), out_sa::REGISTER, 0, &list(&[tid(&b.without_isid())]), &opts));
+    ok(out_with(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &list(&[tid(&b.without_isid())]),
+        &opts,
+    ));
     assert!(s.is_registered(&nx(&port("iqn.b", 9))));
     // Out of memory half-way: nothing registered.
     let mut s = PrState::new(Capped {
@@ -436,7 +496,14 @@ fn spec_i_pt() {
         scope: 0,
         pr_type: 0,
     };
-    let r = s.pr_out(&nx(&a), &cdb, &list(&[tid(&b), tid(&c)]), &ProutOptions::default(), &Ports, &mut rec);
+    let r = s.pr_out(
+        &nx(&a),
+        &cdb,
+        &list(&[tid(&b), tid(&c)]),
+        &ProutOptions::default(),
+        &Ports,
+        &mut rec,
+    );
     assert_eq!(r, Err(check(INSUFFICIENT_REGISTRATION_RESOURCES)));
     assert!(s.store().v.is_empty());
 }
@@ -450,7 +517,14 @@ fn register_out_of_memory() {
         scope: 0,
         pr_type: 0,
     };
-    let r = s.pr_out(&nx(&a), &cdb, &params(0, 1, 0), &ProutOptions::default(), &Ports, &mut NoEffects);
+    let r = s.pr_out(
+        &nx(&a),
+        &cdb,
+        &params(0, 1, 0),
+        &ProutOptions::default(),
+        &Ports,
+        &mut NoEffects,
+    );
     assert_eq!(r, Err(check(INSUFFICIENT_REGISTRATION_RESOURCES)));
     assert_eq!(s.generation(), 0);
 }
@@ -463,7 +537,14 @@ fn force_aptpl() {
         force_aptpl: true,
         ..ProutOptions::default()
     };
-    let (o, _) = ok(out_with(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 1, 0), &opts));
+    let (o, _) = ok(out_with(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &params(0, 1, 0),
+        &opts,
+    ));
     assert_eq!(o.aptpl, AptplUpdate::Write);
     assert!(s.aptpl_active() && s.store()[0].aptpl);
     // With APTPL active, RESERVE and RELEASE rewrite the file.
@@ -533,7 +614,13 @@ fn matrix_reserve() {
             for t in PrType::ALL {
                 let (mut s, key) = setup(before, caller);
                 let snapshot = (keys(&s), holder(&s), s.generation());
-                let r = out(&mut s, &nx(&c), out_sa::RESERVE, t as u8, &params(key, 0, 0));
+                let r = out(
+                    &mut s,
+                    &nx(&c),
+                    out_sa::RESERVE,
+                    t as u8,
+                    &params(key, 0, 0),
+                );
                 let want = match (caller, before) {
                     (Caller::Unregistered | Caller::WrongKey, _) => Err(CONFLICT),
                     (_, Before::None) => Ok(()),
@@ -567,7 +654,13 @@ fn matrix_release() {
             for t in PrType::ALL {
                 let (mut s, key) = setup(before, caller);
                 let prior = holder(&s);
-                let r = out(&mut s, &nx(&c), out_sa::RELEASE, t as u8, &params(key, 0, 0));
+                let r = out(
+                    &mut s,
+                    &nx(&c),
+                    out_sa::RELEASE,
+                    t as u8,
+                    &params(key, 0, 0),
+                );
                 let holds = match before {
                     Before::None => None,
                     Before::BySelf(h) => Some(h),
@@ -646,7 +739,11 @@ fn matrix_register() {
                     out_sa::REGISTER
                 };
                 let (mut s, key) = setup(before, caller);
-                let key = if caller == Caller::Unregistered { 0 } else { key };
+                let key = if caller == Caller::Unregistered {
+                    0
+                } else {
+                    key
+                };
                 let prior = holder(&s);
                 let r = out(&mut s, &nx(&c), sa, 0, &params(key, 9, 0));
                 if caller == Caller::WrongKey && !ignore {
@@ -694,7 +791,10 @@ fn matrix_preempt() {
                 match before {
                     // A held it: C takes it over as EA-RO.
                     Before::ByOther(t) if !t.all_registrants() => {
-                        assert_eq!(holder(&s), Some((PrType::ExclusiveAccessRegistrantsOnly, Some(c))));
+                        assert_eq!(
+                            holder(&s),
+                            Some((PrType::ExclusiveAccessRegistrantsOnly, Some(c)))
+                        );
                         if t != PrType::ExclusiveAccessRegistrantsOnly {
                             want.push(Ev::Ua(b, UnitAttention::ReservationsReleased));
                         }
@@ -728,7 +828,14 @@ fn preempt_errors() {
         scope: 1,
         pr_type: 1,
     };
-    let r = s.pr_out(&nx(&c), &cdb, &params(3, 1, 0), &ProutOptions::default(), &Ports, &mut NoEffects);
+    let r = s.pr_out(
+        &nx(&c),
+        &cdb,
+        &params(3, 1, 0),
+        &ProutOptions::default(),
+        &Ports,
+        &mut NoEffects,
+    );
     assert_eq!(r, Err(check(CdbError::invalid_field(2, Some(7)))));
     // TYPE is not looked at when only registrations are removed.
     let r = out(&mut s, &nx(&c), out_sa::PREEMPT, 2, &params(3, 2, 0));
@@ -740,9 +847,18 @@ fn preempt_errors() {
 #[test]
 fn preempt_all_registrants_with_zero_key() {
     let (a, b, c) = (a(), b(), c());
-    for t in [PrType::WriteExclusiveAllRegistrants, PrType::ExclusiveAccessAllRegistrants] {
+    for t in [
+        PrType::WriteExclusiveAllRegistrants,
+        PrType::ExclusiveAccessAllRegistrants,
+    ] {
         let (mut s, _) = setup(Before::ByOther(t), Caller::Registered);
-        let (_, ev) = ok(out(&mut s, &nx(&c), out_sa::PREEMPT_AND_ABORT, 1, &params(3, 0, 0)));
+        let (_, ev) = ok(out(
+            &mut s,
+            &nx(&c),
+            out_sa::PREEMPT_AND_ABORT,
+            1,
+            &params(3, 0, 0),
+        ));
         assert_eq!(keys(&s), [3]);
         assert_eq!(holder(&s), Some((PrType::WriteExclusive, Some(c))));
         assert_eq!(
@@ -767,7 +883,13 @@ fn preempt_self_keeps_registration() {
     register(&mut s, &c, 3);
     reserve(&mut s, &a, 1, PrType::WriteExclusive);
     // A preempts its own key: B (same key) goes, A stays and holds EA.
-    let (_, ev) = ok(out(&mut s, &nx(&a), out_sa::PREEMPT_AND_ABORT, 3, &params(1, 1, 0)));
+    let (_, ev) = ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::PREEMPT_AND_ABORT,
+        3,
+        &params(1, 1, 0),
+    ));
     assert_eq!(keys(&s), [1, 3]);
     assert_eq!(holder(&s), Some((PrType::ExclusiveAccess, Some(a))));
     assert_eq!(
@@ -864,29 +986,53 @@ fn register_and_move_errors() {
     let mut s = St::new(Vec::new());
     register(&mut s, &a, 1);
     register(&mut s, &c, 3);
-    let mv = |s: &mut St, n: &InitiatorPort, d: &[u8]| out(s, &nx(n), out_sa::REGISTER_AND_MOVE, 0, d).0;
+    let mv =
+        |s: &mut St, n: &InitiatorPort, d: &[u8]| out(s, &nx(n), out_sa::REGISTER_AND_MOVE, 0, d).0;
     let tb = tid_of(&b);
     // Not registered / wrong key.
     assert_eq!(mv(&mut s, &b, &move_params(0, 5, 0, 1, &tb)), Err(CONFLICT));
     assert_eq!(mv(&mut s, &a, &move_params(2, 5, 0, 1, &tb)), Err(CONFLICT));
     // Zero SA key.
-    assert_eq!(mv(&mut s, &a, &move_params(1, 0, 0, 1, &tb)), Err(check(CdbError::invalid_param(8, None))));
+    assert_eq!(
+        mv(&mut s, &a, &move_params(1, 0, 0, 1, &tb)),
+        Err(check(CdbError::invalid_param(8, None)))
+    );
     // Length mismatch.
     let mut d = move_params(1, 5, 0, 1, &tb);
     d.push(0);
-    assert_eq!(mv(&mut s, &a, &d), Err(check(CdbError::invalid_param(20, None))));
-    // Unknown target port; protocol mismatch.
-    assert_eq!(mv(&mut s, &a, &move_params(1, 5, 0, 9, &tb)), Err(check(CdbError::invalid_param(18, None))));
-    assert_eq!(mv(&mut s, &a, &move_params(1, 5, 0, 3, &tb)), Err(check(CdbError::invalid_param(24, Some(3)))));
-    // The caller's own port; its device TransportID.
-    assert_eq!(mv(&mut s, &a, &move_params(1, 5, 0, 2, &tid_of(&a))), Err(check(CdbError::invalid_param(24, None))));
     assert_eq!(
-        mv(&mut s, &a, &move_params(1, 5, 0, 2, &tid_of(&a.without_isid()))),
+        mv(&mut s, &a, &d),
+        Err(check(CdbError::invalid_param(20, None)))
+    );
+    // Unknown target port; protocol mismatch.
+    assert_eq!(
+        mv(&mut s, &a, &move_params(1, 5, 0, 9, &tb)),
+        Err(check(CdbError::invalid_param(18, None)))
+    );
+    assert_eq!(
+        mv(&mut s, &a, &move_params(1, 5, 0, 3, &tb)),
+        Err(check(CdbError::invalid_param(24, Some(3))))
+    );
+    // The caller's own port; its device TransportID.
+    assert_eq!(
+        mv(&mut s, &a, &move_params(1, 5, 0, 2, &tid_of(&a))),
+        Err(check(CdbError::invalid_param(24, None)))
+    );
+    assert_eq!(
+        mv(
+            &mut s,
+            &a,
+            &move_params(1, 5, 0, 2, &tid_of(&a.without_isid()))
+        ),
         Err(check(CdbError::invalid_param(24, None)))
     );
     // No ACL.
     assert_eq!(
-        mv(&mut s, &a, &move_params(1, 5, 0, 1, &tid_of(&port("iqn.bad", 1)))),
+        mv(
+            &mut s,
+            &a,
+            &move_params(1, 5, 0, 1, &tid_of(&port("iqn.bad", 1)))
+        ),
         Err(check(CdbError::invalid_param(24, None)))
     );
     // Malformed TransportID.
@@ -898,7 +1044,10 @@ fn register_and_move_errors() {
         Err(check(CdbError::invalid_param(26, None)))
     );
     // No reservation.
-    assert_eq!(mv(&mut s, &a, &move_params(1, 5, 0, 1, &tb)), Err(check(CdbError::invalid_field(1, Some(4)))));
+    assert_eq!(
+        mv(&mut s, &a, &move_params(1, 5, 0, 1, &tb)),
+        Err(check(CdbError::invalid_field(1, Some(4))))
+    );
     // Not the holder; all registrants.
     reserve(&mut s, &c, 3, PrType::WriteExclusive);
     assert_eq!(mv(&mut s, &a, &move_params(1, 5, 0, 1, &tb)), Err(CONFLICT));
@@ -910,7 +1059,13 @@ fn register_and_move_errors() {
     register(&mut s, &a, 1);
     reserve(&mut s, &a, 1, PrType::ExclusiveAccess);
     let a2 = port("iqn.a", 2);
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER_AND_MOVE, 0, &move_params(1, 5, 0, 1, &tid_of(&a2))));
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER_AND_MOVE,
+        0,
+        &move_params(1, 5, 0, 1, &tid_of(&a2)),
+    ));
     assert_eq!(holder(&s), Some((PrType::ExclusiveAccess, Some(a2))));
     // Out of memory for the new registration: nothing changes.
     let mut s = PrState::new(Capped {
@@ -923,9 +1078,32 @@ fn register_and_move_errors() {
         pr_type: 1,
     };
     let o = ProutOptions::default();
-    s.pr_out(&nx(&a), &cdb(0), &params(0, 1, 0), &o, &Ports, &mut NoEffects).unwrap();
-    s.pr_out(&nx(&a), &cdb(1), &params(1, 0, 0), &o, &Ports, &mut NoEffects).unwrap();
-    let r = s.pr_out(&nx(&a), &cdb(7), &move_params(1, 5, 0, 1, &tb), &o, &Ports, &mut NoEffects);
+    s.pr_out(
+        &nx(&a),
+        &cdb(0),
+        &params(0, 1, 0),
+        &o,
+        &Ports,
+        &mut NoEffects,
+    )
+    .unwrap();
+    s.pr_out(
+        &nx(&a),
+        &cdb(1),
+        &params(1, 0, 0),
+        &o,
+        &Ports,
+        &mut NoEffects,
+    )
+    .unwrap();
+    let r = s.pr_out(
+        &nx(&a),
+        &cdb(7),
+        &move_params(1, 5, 0, 1, &tb),
+        &o,
+        &Ports,
+        &mut NoEffects,
+    );
     assert_eq!(r, Err(check(INSUFFICIENT_REGISTRATION_RESOURCES)));
     assert!(s.is_holder(&nx(&a)));
 }
@@ -952,7 +1130,14 @@ fn reserve_type_and_scope() {
         scope: 2,
         pr_type: 1,
     };
-    let r = s.pr_out(&nx(&a), &cdb, &params(1, 0, 0), &ProutOptions::default(), &Ports, &mut NoEffects);
+    let r = s.pr_out(
+        &nx(&a),
+        &cdb,
+        &params(1, 0, 0),
+        &ProutOptions::default(),
+        &Ports,
+        &mut NoEffects,
+    );
     assert_eq!(r, Err(check(CdbError::invalid_field(2, Some(7)))));
     assert_eq!(holder(&s), None);
 }
@@ -1000,7 +1185,10 @@ fn read_reservation() {
     let mut s = St::new(Vec::new());
     register(&mut s, &a, 7);
     register(&mut s, &b, 8);
-    assert_eq!(pr_in(&s, in_sa::READ_RESERVATION, 24).unwrap(), [0, 0, 0, 2, 0, 0, 0, 0]);
+    assert_eq!(
+        pr_in(&s, in_sa::READ_RESERVATION, 24).unwrap(),
+        [0, 0, 0, 2, 0, 0, 0, 0]
+    );
     reserve(&mut s, &b, 8, PrType::ExclusiveAccessRegistrantsOnly);
     let v = pr_in(&s, in_sa::READ_RESERVATION, 24).unwrap();
     let mut want = vec![0, 0, 0, 2, 0, 0, 0, 16];
@@ -1023,7 +1211,13 @@ fn report_capabilities() {
         pr_in(&s, in_sa::REPORT_CAPABILITIES, 8).unwrap(),
         [0, 8, 0x1d, 0x90, 0xea, 0x01, 0, 0]
     );
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 1, APTPL)));
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &params(0, 1, APTPL),
+    ));
     assert_eq!(pr_in(&s, in_sa::REPORT_CAPABILITIES, 8).unwrap()[3], 0x91);
     assert_eq!(s.pr_in(in_sa::REPORT_CAPABILITIES, &mut [0; 6]), Ok(8));
     assert!(s.pr_in(in_sa::REPORT_CAPABILITIES, &mut [0; 5]).is_err());
@@ -1034,7 +1228,13 @@ fn read_full_status() {
     let a = a();
     let sas = InitiatorPort::sas([0x50, 1, 2, 3, 4, 5, 6, 7]);
     let mut s = St::new(Vec::new());
-    ok(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 7, ALL_TG_PT)));
+    ok(out(
+        &mut s,
+        &nx(&a),
+        out_sa::REGISTER,
+        0,
+        &params(0, 7, ALL_TG_PT),
+    ));
     let sn = Nexus {
         initiator: &sas,
         rtpi: 3,
@@ -1076,7 +1276,10 @@ fn read_full_status() {
 fn pr_in_bad_service_action() {
     let s = St::new(Vec::new());
     for sa in 4..0x20 {
-        assert_eq!(s.pr_in(sa, &mut [0; 64]), Err(check(CdbError::invalid_field(1, Some(4)))));
+        assert_eq!(
+            s.pr_in(sa, &mut [0; 64]),
+            Err(check(CdbError::invalid_field(1, Some(4))))
+        );
     }
 }
 
@@ -1117,27 +1320,57 @@ fn cdb_cases() -> Vec<(&'static str, Vec<u8>, DataDirection, Want)> {
         ("ACCESS CONTROL OUT", c(&[0x87]), ToDevice, Want::All),
         ("READ CAPACITY(10)", c(&[0x25]), FromDevice, Want::All),
         ("READ CAPACITY(16)", c(&[0x9e, 0x10]), FromDevice, Want::All),
-        ("READ MEDIA SERIAL NUMBER", c(&[0xab, 0x01]), FromDevice, Want::All),
+        (
+            "READ MEDIA SERIAL NUMBER",
+            c(&[0xab, 0x01]),
+            FromDevice,
+            Want::All,
+        ),
         ("RTPG", c(&[0xa3, 0x0a]), FromDevice, Want::All),
         ("REPORT ALIASES", c(&[0xa3, 0x0b]), FromDevice, Want::All),
-        ("REPORT IDENTIFYING INFORMATION", c(&[0xa3, 0x05]), FromDevice, Want::All),
+        (
+            "REPORT IDENTIFYING INFORMATION",
+            c(&[0xa3, 0x05]),
+            FromDevice,
+            Want::All,
+        ),
         ("REPORT PRIORITY", c(&[0xa3, 0x0e]), FromDevice, Want::All),
         ("REPORT TIMESTAMP", c(&[0xa3, 0x0f]), FromDevice, Want::All),
         ("RESERVE(6)", c(&[0x16]), None, Want::All),
         ("RELEASE(10)", c(&[0x57]), None, Want::All),
-        ("START STOP UNIT start", c(&[0x1b, 0, 0, 0, 0x01]), None, Want::All),
+        (
+            "START STOP UNIT start",
+            c(&[0x1b, 0, 0, 0, 0x01]),
+            None,
+            Want::All,
+        ),
         ("PREVENT ALLOW 0", c(&[0x1e]), None, Want::All),
         ("PR OUT REGISTER", c(&[0x5f, 0x00]), ToDevice, Want::All),
-        ("PR OUT REGISTER AND IGNORE", c(&[0x5f, 0x06]), ToDevice, Want::All),
+        (
+            "PR OUT REGISTER AND IGNORE",
+            c(&[0x5f, 0x06]),
+            ToDevice,
+            Want::All,
+        ),
         ("MODE SENSE(6)", c(&[0x1a]), FromDevice, Want::Read),
         ("MODE SENSE(10)", c(&[0x5a]), FromDevice, Want::Read),
         ("READ BUFFER", c(&[0x3c]), FromDevice, Want::Read),
         ("READ ATTRIBUTE", c(&[0x8c]), FromDevice, Want::Read),
-        ("RECEIVE DIAGNOSTIC RESULTS", c(&[0x1c]), FromDevice, Want::Read),
+        (
+            "RECEIVE DIAGNOSTIC RESULTS",
+            c(&[0x1c]),
+            FromDevice,
+            Want::Read,
+        ),
         ("SECURITY PROTOCOL IN", c(&[0xa2]), FromDevice, Want::Read),
         ("RSOC", c(&[0xa3, 0x0c]), FromDevice, Want::Read),
         ("RSTMF", c(&[0xa3, 0x0d]), FromDevice, Want::Read),
-        ("MANAGEMENT PROTOCOL IN", c(&[0xa3, 0x10]), FromDevice, Want::Read),
+        (
+            "MANAGEMENT PROTOCOL IN",
+            c(&[0xa3, 0x10]),
+            FromDevice,
+            Want::Read,
+        ),
         ("READ(6)", c(&[0x08]), FromDevice, Want::Read),
         ("READ(10)", c(&[0x28]), FromDevice, Want::Read),
         ("READ(12)", c(&[0xa8]), FromDevice, Want::Read),
@@ -1162,17 +1395,57 @@ fn cdb_cases() -> Vec<(&'static str, Vec<u8>, DataDirection, Want)> {
         ("WRITE BUFFER", c(&[0x3b]), ToDevice, Want::Write),
         ("SEND DIAGNOSTIC", c(&[0x1d]), None, Want::Write),
         ("FORMAT UNIT", c(&[0x04]), None, Want::Write),
-        ("START STOP UNIT stop", c(&[0x1b, 0, 0, 0, 0x00]), None, Want::Write),
-        ("START STOP UNIT power condition", c(&[0x1b, 0, 0, 0, 0x11]), None, Want::Write),
-        ("PREVENT ALLOW 1", c(&[0x1e, 0, 0, 0, 0x01]), None, Want::Write),
-        ("SET TARGET PORT GROUPS", c(&[0xa4, 0x0a]), ToDevice, Want::Write),
+        (
+            "START STOP UNIT stop",
+            c(&[0x1b, 0, 0, 0, 0x00]),
+            None,
+            Want::Write,
+        ),
+        (
+            "START STOP UNIT power condition",
+            c(&[0x1b, 0, 0, 0, 0x11]),
+            None,
+            Want::Write,
+        ),
+        (
+            "PREVENT ALLOW 1",
+            c(&[0x1e, 0, 0, 0, 0x01]),
+            None,
+            Want::Write,
+        ),
+        (
+            "SET TARGET PORT GROUPS",
+            c(&[0xa4, 0x0a]),
+            ToDevice,
+            Want::Write,
+        ),
         ("unknown no data", c(&[0xc1]), None, Want::Write),
         ("PR OUT CLEAR", c(&[0x5f, 0x03]), ToDevice, Want::Registered),
-        ("PR OUT PREEMPT", c(&[0x5f, 0x04]), ToDevice, Want::Registered),
-        ("PR OUT PREEMPT AND ABORT", c(&[0x5f, 0x05]), ToDevice, Want::Registered),
-        ("PR OUT RELEASE", c(&[0x5f, 0x02]), ToDevice, Want::Registered),
+        (
+            "PR OUT PREEMPT",
+            c(&[0x5f, 0x04]),
+            ToDevice,
+            Want::Registered,
+        ),
+        (
+            "PR OUT PREEMPT AND ABORT",
+            c(&[0x5f, 0x05]),
+            ToDevice,
+            Want::Registered,
+        ),
+        (
+            "PR OUT RELEASE",
+            c(&[0x5f, 0x02]),
+            ToDevice,
+            Want::Registered,
+        ),
         ("PR OUT RESERVE", c(&[0x5f, 0x01]), ToDevice, Want::Never),
-        ("PR OUT REGISTER AND MOVE", c(&[0x5f, 0x07]), ToDevice, Want::Never),
+        (
+            "PR OUT REGISTER AND MOVE",
+            c(&[0x5f, 0x07]),
+            ToDevice,
+            Want::Never,
+        ),
     ]
 }
 
@@ -1196,7 +1469,11 @@ fn conflict_table() {
         register(&mut s, &b, 2);
         reserve(&mut s, &a, 1, t);
         for (name, cdb, dir, want) in &cases {
-            assert_eq!(s.check_access(&nx(&a), cdb, *dir), Access::Allowed, "holder {name} {t:?}");
+            assert_eq!(
+                s.check_access(&nx(&a), cdb, *dir),
+                Access::Allowed,
+                "holder {name} {t:?}"
+            );
             for (p, registered) in [(&b, true), (&c, false)] {
                 let holder = registered && t.all_registrants();
                 let ro_ar = t.registrants_only() || t.all_registrants();
@@ -1213,7 +1490,11 @@ fn conflict_table() {
                     got == Access::Allowed,
                     allowed,
                     "{name} under {t:?} from {} nexus",
-                    if registered { "registered" } else { "unregistered" }
+                    if registered {
+                        "registered"
+                    } else {
+                        "unregistered"
+                    }
                 );
             }
         }
@@ -1231,9 +1512,15 @@ fn conflict_check_uses_target_port() {
         rtpi: 2,
     };
     let read = [0x28u8; 10];
-    assert_eq!(s.check_access(&other, &read, DataDirection::FromDevice), Access::Conflict);
+    assert_eq!(
+        s.check_access(&other, &read, DataDirection::FromDevice),
+        Access::Conflict
+    );
     let short: [u8; 0] = [];
-    assert_eq!(s.check_access(&other, &short, DataDirection::None), Access::Allowed);
+    assert_eq!(
+        s.check_access(&other, &short, DataDirection::None),
+        Access::Allowed
+    );
 }
 
 // -------------------------------------------------------------------
@@ -1251,19 +1538,34 @@ fn spc2_reserve_release() {
     assert_eq!(s.spc2_reserve(&nx(&a2)), Err(CONFLICT));
     let write = [0x2au8; 10];
     let read = [0x28u8; 10];
-    assert_eq!(s.check_access(&nx(&a), &write, DataDirection::ToDevice), Access::Allowed);
-    assert_eq!(s.check_access(&nx(&b), &read, DataDirection::FromDevice), Access::Conflict);
+    assert_eq!(
+        s.check_access(&nx(&a), &write, DataDirection::ToDevice),
+        Access::Allowed
+    );
+    assert_eq!(
+        s.check_access(&nx(&b), &read, DataDirection::FromDevice),
+        Access::Conflict
+    );
     for op in [0x12u8, 0x17, 0x57, 0x03, 0xa0] {
-        assert_eq!(s.check_access(&nx(&b), &[op; 10], DataDirection::None), Access::Allowed);
+        assert_eq!(
+            s.check_access(&nx(&b), &[op; 10], DataDirection::None),
+            Access::Allowed
+        );
     }
     // PR IN/OUT conflict for everyone, the holder included.
     for p in [&a, &b] {
         for op in [0x5eu8, 0x5f] {
-            assert_eq!(s.check_access(&nx(p), &[op; 10], DataDirection::None), Access::Conflict);
+            assert_eq!(
+                s.check_access(&nx(p), &[op; 10], DataDirection::None),
+                Access::Conflict
+            );
         }
     }
     assert_eq!(s.pr_in(0, &mut [0; 8]), Err(CONFLICT));
-    assert_eq!(out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 1, 0)).0, Err(CONFLICT));
+    assert_eq!(
+        out(&mut s, &nx(&a), out_sa::REGISTER, 0, &params(0, 1, 0)).0,
+        Err(CONFLICT)
+    );
     // RELEASE from another nexus: GOOD, no effect.
     assert_eq!(s.spc2_release(&nx(&b)), Ok(()));
     assert!(s.spc2_holder().is_some());
@@ -1327,15 +1629,20 @@ fn restore_from_aptpl() {
     let (a, b) = (a(), b());
     let mut s = St::new(Vec::new());
     s.restore(Registration::new(a, 1, 5), None).unwrap();
-    s.restore(Registration::new(b, 2, 6), Some(PrType::ExclusiveAccess)).unwrap();
+    s.restore(Registration::new(b, 2, 6), Some(PrType::ExclusiveAccess))
+        .unwrap();
     assert!(s.aptpl_active());
     assert_eq!(s.generation(), 2);
     assert_eq!(holder(&s), Some((PrType::ExclusiveAccess, Some(b))));
     // A second holder record does not take the reservation over.
-    s.restore(Registration::new(c(), 1, 7), Some(PrType::WriteExclusive)).unwrap();
+    s.restore(Registration::new(c(), 1, 7), Some(PrType::WriteExclusive))
+        .unwrap();
     assert_eq!(holder(&s), Some((PrType::ExclusiveAccess, Some(b))));
     let mut full = PrState::new(Capped::default());
-    assert_eq!(full.restore(Registration::new(a, 1, 5), None), Err(NoMemory));
+    assert_eq!(
+        full.restore(Registration::new(a, 1, 5), None),
+        Err(NoMemory)
+    );
     assert_eq!(full.generation(), 0);
 }
 
