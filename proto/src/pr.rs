@@ -19,8 +19,27 @@
 //!   the holder's I_T nexus drops the SPC-2 reservation.
 //!
 //! LIO's target_core_pr.c is the map of behaviour; where it departs from
-//! SPC-4 the standard is followed and the item says so (see also
-//! Documentation/lio-differences.md).
+//! SPC-4 the standard is followed:
+//! - an unregistered I_T nexus gets RESERVATION CONFLICT for RESERVE,
+//!   RELEASE, CLEAR and REGISTER AND MOVE (LIO: LOGICAL UNIT
+//!   COMMUNICATION FAILURE), and a registered one with the wrong key gets
+//!   it for RELEASE even when it is not the holder;
+//! - RELEASE by the holder with another TYPE is ILLEGAL REQUEST, INVALID
+//!   RELEASE OF PERSISTENT RESERVATION (LIO: RESERVATION CONFLICT); a bad
+//!   SCOPE is INVALID FIELD IN CDB (LIO: ... IN PARAMETER LIST);
+//! - every registrant holds an all registrants reservation (RESERVE of the
+//!   same type is GOOD, commands are never in conflict); PREEMPT with a
+//!   non-zero key under it only removes registrations; it ends with its
+//!   last registrant;
+//! - unregistering (REGISTER with key 0) increments PRgeneration;
+//! - ALL_TG_PT makes one registration for every target port (LIO makes one
+//!   per port, so READ KEYS lists the key once here);
+//! - SPEC_I_PT registers the TransportIDs on the receiving target port
+//!   (LIO: the first port with an ACL for them); SPC-2 RESERVE/RELEASE
+//!   exemptions apply to any registrant under a registrants only / all
+//!   registrants reservation (LIO: only to the holder's registration).
+//! See [`PrState::check_access`] for the conflict table and
+//! [`PrState::pr_in`] for READ FULL STATUS.
 //!
 //! Compiled both in the kernel modules and on the host: `core` only, no
 //! allocation, no panics on any input. Needs siblings `cdb`, `sense` and
