@@ -38,6 +38,7 @@
 //!   (LIO: the first port with an ACL for them); SPC-2 RESERVE/RELEASE
 //!   exemptions apply to any registrant under a registrants only / all
 //!   registrants reservation (LIO: only to the holder's registration).
+//!
 //! See [`PrState::check_access`] for the conflict table and
 //! [`PrState::pr_in`] for READ FULL STATUS.
 //!
