@@ -10,8 +10,10 @@
 //! A file names its siblings as `crate::<file>` (`crate::sense`,
 //! `crate::cdb`), so the kernel crate that includes it must have modules
 //! (or re-exports) of those names at its root: cdb.rs needs `sense`;
-//! mode.rs, sbc.rs and rsoc.rs need `cdb` and `sense`; vpd.rs and
-//! report_luns.rs need nothing.
+//! mode.rs, sbc.rs and rsoc.rs need `cdb` and `sense`; pr.rs needs `cdb`,
+//! `sense` and `pr_transport_id`; pr_aptpl.rs needs `pr`,
+//! `pr_transport_id` and `text`; vpd.rs, report_luns.rs and
+//! pr_transport_id.rs need nothing.
 //!
 //! The SCSI engine's part:
 //! - [`cdb`]: CDB decoding into a typed command with its data direction and
@@ -25,6 +27,12 @@
 //!   CODES and REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS data.
 //! - [`sbc`]: READ CAPACITY(10/16) and GET LBA STATUS data, UNMAP parameter
 //!   list checking.
+//! - [`pr`]: persistent reservations (PERSISTENT RESERVE IN/OUT, the
+//!   reservation conflict check, SPC-2 RESERVE/RELEASE) over a
+//!   caller-provided registration store; [`pr_transport_id`]: the
+//!   TransportIDs and initiator names of its registrations;
+//!   [`pr_aptpl`]: LIO's APTPL metadata file, `res_aptpl_metadata` and the
+//!   text of the `pr/` configfs attributes.
 //!
 //! Every encoder writes at most `out.len()` bytes (the allocation length)
 //! and returns the full length, so the engine can report the residual.
@@ -42,6 +50,9 @@ pub mod control;
 pub mod inquiry;
 pub mod lba_map;
 pub mod mode;
+pub mod pr;
+pub mod pr_aptpl;
+pub mod pr_transport_id;
 pub mod report_luns;
 pub mod rsoc;
 pub mod sbc;
