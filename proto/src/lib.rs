@@ -11,7 +11,9 @@
 //! `crate::cdb`), so the kernel crate that includes it must have modules
 //! (or re-exports) of those names at its root: cdb.rs needs `sense`;
 //! mode.rs, sbc.rs and rsoc.rs need `cdb` and `sense`; vpd.rs and
-//! report_luns.rs need nothing.
+//! report_luns.rs need nothing; alua_access.rs needs `alua`, `cdb` and
+//! `sense`; alua_tpgs.rs needs `alua`, `alua_transition`, `cdb` and
+//! `sense`; alua_transition.rs needs `alua`.
 //!
 //! The SCSI engine's part:
 //! - [`cdb`]: CDB decoding into a typed command with its data direction and
@@ -25,6 +27,13 @@
 //!   CODES and REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS data.
 //! - [`sbc`]: READ CAPACITY(10/16) and GET LBA STATUS data, UNMAP parameter
 //!   list checking.
+//! - [`alua_access`]: whether a command may run in the access state of its
+//!   target port group (and the LBA dependent state), the INQUIRY TPGS
+//!   field.
+//! - [`alua_tpgs`]: REPORT TARGET PORT GROUPS data, SET TARGET PORT GROUPS
+//!   parameter list checking.
+//! - [`alua_transition`]: ALUA state changes: validity, state and status,
+//!   unit attentions, delays, metadata.
 //!
 //! Every encoder writes at most `out.len()` bytes (the allocation length)
 //! and returns the full length, so the engine can report the residual.
@@ -36,6 +45,9 @@
 extern crate std;
 
 pub mod alua;
+pub mod alua_access;
+pub mod alua_tpgs;
+pub mod alua_transition;
 pub mod attrib;
 pub mod cdb;
 pub mod control;
