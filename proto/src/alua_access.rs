@@ -11,6 +11,26 @@
 //! (`__target_execute_cmd`), and skips it for internal devices and for
 //! backends that do ALUA themselves (`TRANSPORT_FLAG_PASSTHROUGH_ALUA`).
 //!
+//! ```
+//! use tcm_proto::alua::{TgPtGp, STATE_STANDBY};
+//! use tcm_proto::alua_access::*;
+//! use tcm_proto::cdb::{decode, DecodeOptions};
+//!
+//! let group = TgPtGp { access_state: STATE_STANDBY, ..TgPtGp::default() };
+//! let port = PortAccess {
+//!     secondary_offline: false, // the LUN's alua_tg_pt_offline
+//!     group: Some(GroupAccess::of(&group, 7)),
+//! };
+//! let cdb = [0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0]; // READ(10)
+//! let decoded = decode(&cdb, &DecodeOptions::LIO_DEFAULT).unwrap();
+//! // The map is only read in the LBA dependent state.
+//! match check(&cdb, &port, data_range(&decoded), None) {
+//!     Verdict::Run => {}
+//!     Verdict::RunNonOptimized { delay_msecs } => { /* sleep, then run */ }
+//!     Verdict::Refuse(e) => assert_eq!((e.asc, e.ascq), (0x04, 0x0b)),
+//! }
+//! ```
+//!
 //! Compiled both in the kernel modules and on the host: `core` only, no
 //! panics on any input.
 

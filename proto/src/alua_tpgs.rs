@@ -11,6 +11,69 @@
 //! locks: nothing is allocated. It writes at most `out.len()` bytes and
 //! returns the full length.
 //!
+//! REPORT TARGET PORT GROUPS, for a device with groups 0 (one port,
+//! RTPI 1) and 5 (ports 2 and 3), in the extended format:
+//!
+//! ```
+//! use tcm_proto::alua::TgPtGp;
+//! use tcm_proto::alua_tpgs::*;
+//!
+//! let (g0, g5) = (TgPtGp::default(), TgPtGp::default());
+//! let mut out = [0u8; 64]; // the allocation length
+//! let format = RtpgFormat::from_cdb(1).unwrap();
+//! check_alloc_len(format, out.len() as u32).unwrap();
+//! // The extended header's time is that of the LUN's own group.
+//! let mut w = RtpgWriter::new(&mut out, format, implicit_transition_time(Some(&g0)));
+//! w.group(&GroupDescriptor::of(&g0, 0));
+//! w.port(1);
+//! w.group(&GroupDescriptor::of(&g5, 5));
+//! w.port(2);
+//! w.port(3);
+//! let len = w.finish(); // the full length: send min(len, allocation length)
+//! assert_eq!(len, 8 + 12 + 16);
+//! ```
+//!
+//! SET TARGET PORT GROUPS through a LUN of group `local`: refuse the CDB
+//! unless [`stpg_allowed`], then after the data-out transfer check the
+//! whole list before changing anything, and apply each request:
+//!
+//! ```
+//! use tcm_proto::alua::{TgPtGp, STATE_STANDBY};
+//! use tcm_proto::alua_tpgs::*;
+//! use tcm_proto::alua_transition::{begin, finish, Cause};
+//!
+//! struct Device;
+//! impl StpgTargets for Device {
+//!     fn group_supported(&self, id: u16) -> Option<u8> {
+//!         (id == 5).then_some(TgPtGp::default().supported)
+//!     }
+//!     fn port_in_group(&self, rtpi: u16) -> bool {
+//!         rtpi == 2
+//!     }
+//! }
+//!
+//! let local = TgPtGp::default();
+//! stpg_allowed(Some(&local)).unwrap();
+//! let data = [0, 0, 0, 0, 0x02, 0, 0, 5, 0x0e, 0, 0, 2];
+//! let list = StpgList::parse(&data).unwrap();
+//! list.check(local.supported, &Device).unwrap();
+//! let mut g5 = TgPtGp::default();
+//! for r in list.requests(local.supported).flatten() {
+//!     match r {
+//!         Request::Group { id: 5, state } => {
+//!             // Under the group's transition mutex; UA to every nexus
+//!             // but the origin, sleep t.delay_msecs, finish, UA again.
+//!             if let Some(t) = begin(&mut g5, state, Cause::Explicit) {
+//!                 finish(&mut g5, &t);
+//!             }
+//!         }
+//!         Request::PortOffline { rtpi: 2 } => { /* port_transition() */ }
+//!         _ => unreachable!("checked"),
+//!     }
+//! }
+//! assert_eq!(g5.access_state, STATE_STANDBY);
+//! ```
+//!
 //! Compiled both in the kernel modules and on the host: `core` only, no
 //! panics on any input.
 
@@ -100,9 +163,11 @@ pub fn implicit_transition_time(group: Option<&TgPtGp>) -> u8 {
 }
 
 /// Builds REPORT TARGET PORT GROUPS parameter data in the caller's
-/// buffer: [`RtpgWriter::group`] for each group, then
-/// [`RtpgWriter::port`] for each of its ports' RELATIVE TARGET PORT
-/// IDENTIFIER, then [`RtpgWriter::finish`].
+/// buffer: [`RtpgWriter::group`] for each of the device's target port
+/// groups, then
+/// [`RtpgWriter::port`] with the RELATIVE TARGET PORT IDENTIFIER of each
+/// target port whose LUN of the device is in the group, then
+/// [`RtpgWriter::finish`].
 ///
 /// A group with no port is left out, as LIO does. The bytes are a prefix
 /// of the full data whatever the buffer's length (SPC-4 4.2.5.6); LIO
