@@ -53,13 +53,15 @@ pub mod opcode {
     pub const SERVICE_ACTION_IN_16: u8 = 0x9e;
     pub const REPORT_LUNS: u8 = 0xa0;
     pub const MAINTENANCE_IN: u8 = 0xa3;
+    pub const MAINTENANCE_OUT: u8 = 0xa4;
     pub const READ_12: u8 = 0xa8;
     pub const WRITE_12: u8 = 0xaa;
     pub const WRITE_AND_VERIFY_12: u8 = 0xae;
     pub const VERIFY_12: u8 = 0xaf;
 }
 
-/// Service actions of SERVICE ACTION IN(16) and MAINTENANCE IN.
+/// Service actions of SERVICE ACTION IN(16), MAINTENANCE IN and
+/// MAINTENANCE OUT.
 pub mod service_action {
     /// SERVICE ACTION IN(16): READ CAPACITY(16).
     pub const READ_CAPACITY_16: u8 = 0x10;
@@ -71,6 +73,8 @@ pub mod service_action {
     pub const REPORT_SUPPORTED_OPERATION_CODES: u8 = 0x0c;
     /// MAINTENANCE IN: REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS.
     pub const REPORT_SUPPORTED_TMFS: u8 = 0x0d;
+    /// MAINTENANCE OUT: SET TARGET PORT GROUPS.
+    pub const SET_TARGET_PORT_GROUPS: u8 = 0x0a;
 }
 
 /// Additional sense codes the decoder and the encoders report.
@@ -274,6 +278,11 @@ pub enum Command {
         /// PARAMETER DATA FORMAT (0 length only, 1 extended).
         format: u8,
         alloc_len: u32,
+    },
+    /// SET TARGET PORT GROUPS (MAINTENANCE OUT); the parameter list is
+    /// checked by [`crate::alua_tpgs::StpgList::parse`].
+    SetTargetPortGroups {
+        param_len: u32,
     },
     PersistentReserveIn {
         service_action: u8,
@@ -691,6 +700,7 @@ fn decode_command(c: &Cdb, opts: &DecodeOptions) -> Result<Parts, CdbError> {
             )
         }
         MAINTENANCE_IN => maintenance_in(c),
+        MAINTENANCE_OUT => maintenance_out(c),
         PERSISTENT_RESERVE_IN => {
             c.reserved(1, 0xe0)?;
             c.reserved_bytes(2, 7)?;
@@ -1092,6 +1102,24 @@ fn maintenance_in(c: &Cdb) -> Result<Parts, CdbError> {
     }
 }
 
+fn maintenance_out(c: &Cdb) -> Result<Parts, CdbError> {
+    match c.u8(1) & 0x1f {
+        service_action::SET_TARGET_PORT_GROUPS => {
+            // LIO takes the command only when byte 1 is exactly 0Ah;
+            // SPC-4 makes bits 7-5 reserved.
+            c.reserved(1, 0xe0)?;
+            c.reserved_bytes(2, 6)?;
+            c.reserved(10, 0xff)?;
+            let param_len = c.be32(6);
+            with(
+                Command::SetTargetPortGroups { param_len },
+                data_out(param_len),
+            )
+        }
+        _ => Err(CdbError::invalid_field(1, Some(4))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1352,6 +1380,21 @@ mod tests {
             }
         );
         bad_field(&[0xa3, 0x05, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], &LIO, 1, 4);
+    }
+
+    #[test]
+    fn maintenance_out() {
+        let d = ok(&[0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]);
+        assert_eq!(d.command, Command::SetTargetPortGroups { param_len: 8 });
+        assert_eq!(d.direction, DataDirection::ToDevice);
+        assert_eq!(d.length, DataLength::Bytes(8));
+        let d = ok(&[0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(d.direction, DataDirection::None);
+        bad_field(&[0xa4, 0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0], &LIO, 1, 5);
+        bad_field(&[0xa4, 0x0b, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0], &LIO, 1, 4);
+        bad_field(&[0xa4, 0x0a, 0, 0, 1, 0, 0, 0, 0, 8, 0, 0], &LIO, 4, 0);
+        bad_field(&[0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0x80, 0], &LIO, 10, 7);
+        bad_field(&[0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0x04], &LIO, 11, 2);
     }
 
     #[test]

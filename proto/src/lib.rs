@@ -12,7 +12,9 @@
 //! (or re-exports) of those names at its root: cdb.rs needs `sense`;
 //! mode.rs, sbc.rs and rsoc.rs need `cdb` and `sense`; pr.rs needs `cdb`,
 //! `sense` and `pr_transport_id`; pr_aptpl.rs needs `pr`,
-//! `pr_transport_id` and `text`; vpd.rs, report_luns.rs and
+//! `pr_transport_id` and `text`; alua_access.rs needs `alua`, `cdb` and
+//! `sense`; alua_tpgs.rs needs `alua`, `alua_transition`, `cdb` and
+//! `sense`; alua_transition.rs needs `alua`; vpd.rs, report_luns.rs and
 //! pr_transport_id.rs need nothing.
 //!
 //! The SCSI engine's part:
@@ -33,6 +35,13 @@
 //!   TransportIDs and initiator names of its registrations;
 //!   [`pr_aptpl`]: LIO's APTPL metadata file, `res_aptpl_metadata` and the
 //!   text of the `pr/` configfs attributes.
+//! - [`alua_access`]: whether a command may run in the access state of its
+//!   target port group (and the LBA dependent state), the INQUIRY TPGS
+//!   field.
+//! - [`alua_tpgs`]: REPORT TARGET PORT GROUPS data, SET TARGET PORT GROUPS
+//!   parameter list checking.
+//! - [`alua_transition`]: ALUA state changes: validity, state and status,
+//!   unit attentions, delays, metadata.
 //!
 //! Every encoder writes at most `out.len()` bytes (the allocation length)
 //! and returns the full length, so the engine can report the residual.
@@ -44,6 +53,9 @@
 extern crate std;
 
 pub mod alua;
+pub mod alua_access;
+pub mod alua_tpgs;
+pub mod alua_transition;
 pub mod attrib;
 pub mod cdb;
 pub mod control;
