@@ -216,6 +216,9 @@ fn decode_and_dispatch(req: &mut Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Ou
         Ok(d) => d,
         Err(e) => return e.into(),
     };
+    if let Some(refused) = crate::alua_engine::check(lun, cdb, &decoded) {
+        return refused;
+    }
     if req.read_only && changes_medium(&decoded.command) {
         return Outcome::check(SenseKey::DataProtect, WRITE_PROTECTED.0, WRITE_PROTECTED.1);
     }
@@ -308,8 +311,13 @@ fn dispatch(req: &mut Request<'_>, lun: &LinkedLun, decoded: &cdb::Decoded) -> O
         C::ReportSupportedTmfs { repd, alloc_len } => {
             spc_emulate::report_supported_tmfs(req, repd, alloc_len)
         }
-        // Decoded, but not executed yet (reservations, REPORT TARGET PORT
-        // GROUPS): refused as LIO refuses what it does not support,
+        C::ReportTargetPortGroups { format, alloc_len } => {
+            crate::alua_engine::report_target_port_groups(req, lun, format, alloc_len)
+        }
+        C::SetTargetPortGroups { param_len } => {
+            crate::alua_engine::set_target_port_groups(req, lun, param_len)
+        }
+        // Decoded, but not executed yet (reservations): refused as LIO refuses what it does not support,
         // so the initiator falls back.
         _ => cdb::CdbError::invalid_opcode().into(),
     }

@@ -14,6 +14,7 @@ mod abi;
 mod access;
 mod acl;
 mod alua;
+mod alua_engine;
 mod attrib;
 mod backstores;
 mod bindings;
@@ -46,6 +47,15 @@ mod write_gate;
 
 // The shared protocol code the engine uses (proto/src): libraries of which
 // the core uses a part. They name each other as `crate::<file>`.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/alua_access.rs"]
+mod alua_access;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/alua_tpgs.rs"]
+mod alua_tpgs;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/alua_transition.rs"]
+mod alua_transition;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/cdb.rs"]
 mod cdb;

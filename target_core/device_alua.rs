@@ -10,12 +10,14 @@
 //! (REPORT TARGET PORT GROUPS, the access checks). `members` lists the
 //! LUNs in a group: none until LUNs exist.
 
+use core::sync::atomic::Ordering;
+
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
-use kernel::time::{delay::fsleep, Delta};
 
 use crate::alua::{self, Setting, TgPtGp};
+use crate::alua_transition::Cause;
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
 use crate::device::DeviceState;
 use crate::lun::LunState;
@@ -73,10 +75,43 @@ impl TgPtGroup {
         self.state.lock().id
     }
 
-    /// Adds a LUN; the LUN keeps the group as its own.
+    /// Adds a LUN; the LUN keeps the group as its own, and takes its
+    /// access state.
     pub(crate) fn join(&self, lun: &Arc<LunState>) -> Result {
-        self.state.lock().members.push(lun.clone(), GFP_KERNEL)?;
+        let mut state = self.state.lock();
+        state.members.push(lun.clone(), GFP_KERNEL)?;
+        lun.alua_state
+            .store(state.settings.access_state, Ordering::Release);
         Ok(())
+    }
+
+    /// The group's ID (if set) and settings now.
+    pub(crate) fn snapshot(&self) -> (Option<u16>, TgPtGp) {
+        let state = self.state.lock();
+        (state.id, state.settings)
+    }
+
+    /// The member LUNs now.
+    pub(crate) fn members(&self) -> Result<KVec<Arc<LunState>>> {
+        let state = self.state.lock();
+        let mut out = KVec::with_capacity(state.members.len(), GFP_KERNEL)?;
+        for m in state.members.iter() {
+            out.push(m.clone(), GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    /// Changes the group's settings with `f` (an ALUA transition's steps),
+    /// then mirrors the access state into the members for the command
+    /// path.
+    pub(crate) fn change<R>(&self, f: impl FnOnce(&mut TgPtGp) -> R) -> R {
+        let mut state = self.state.lock();
+        let r = f(&mut state.settings);
+        let access_state = state.settings.access_state;
+        for m in state.members.iter() {
+            m.alua_state.store(access_state, Ordering::Release);
+        }
+        r
     }
 
     /// Removes a LUN.
@@ -126,6 +161,16 @@ pub(crate) fn find_group(dev: &DeviceState, name: &[u8]) -> Option<Arc<TgPtGroup
         .iter()
         .find(|g| g.name.to_bytes() == name)
         .cloned()
+}
+
+/// The groups of `dev` with an ID, in the order they got it.
+pub(crate) fn groups(dev: &DeviceState) -> Result<KVec<Arc<TgPtGroup>>> {
+    let alua = dev.alua.lock();
+    let mut out = KVec::with_capacity(alua.groups.len(), GFP_KERNEL)?;
+    for g in alua.groups.iter() {
+        out.push(g.clone(), GFP_KERNEL)?;
+    }
+    Ok(out)
 }
 
 /// Marks every group of `dev` with an ID as supporting the LBA dependent
@@ -323,27 +368,20 @@ impl TgPtGpNode {
     }
 
     /// An implicit transition, as LIO makes it from configfs: the group
-    /// shows Transitioning for `trans_delay_msecs`, then the new state.
+    /// shows Transitioning for `trans_delay_msecs`, then the new state;
+    /// each step raises ASYMMETRIC ACCESS STATE CHANGED on every nexus of
+    /// the group's LUNs (alua_engine.rs).
     fn store_access_state(&self, input: &[u8]) -> Result {
         let enabled = self.dev.config.lock().enabled();
-        let mut state = self.group.state.lock();
+        let state = self.group.state.lock();
         let has_id = state.id.is_some();
         let Some(new) = alua::parse_access_state(&state.settings, input, has_id, enabled)
             .map_err(|e| refused("alua_access_state", e))?
         else {
             return Ok(());
         };
-        state.settings.access_state = alua::STATE_TRANSITION;
-        state.settings.access_status = alua::STATUS_ALTERED_BY_IMPLICIT_ALUA;
-        if new == alua::STATE_TRANSITION {
-            return Ok(());
-        }
-        let delay = state.settings.trans_delay_msecs;
         drop(state);
-        if delay != 0 {
-            fsleep(Delta::from_millis(i64::from(delay)));
-        }
-        self.group.state.lock().settings.access_state = new;
+        crate::alua_engine::transition(&self.group, new, Cause::Implicit, None);
         Ok(())
     }
 

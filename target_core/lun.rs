@@ -10,6 +10,8 @@
 //! While the link exists the device counts the export and configfs refuses
 //! `rmdir` of the device with -EBUSY.
 
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -77,6 +79,8 @@ impl Children for LunDir {
                     status: alua::STATUS_NONE,
                     write_md: false,
                 }),
+                alua_state: AtomicU8::new(alua::STATE_ACTIVE_OPTIMIZED),
+                alua_offline: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )?;
@@ -95,6 +99,12 @@ pub(crate) struct LunState {
     name: CString,
     #[pin]
     inner: Mutex<LunInner>,
+    /// The primary ALUA access state of the LUN's target port group,
+    /// mirrored by the group (`TgPtGroup::publish`) so that commands check
+    /// it without a lock.
+    pub(crate) alua_state: AtomicU8,
+    /// The port's secondary state is offline (mirrors `inner.offline`).
+    pub(crate) alua_offline: AtomicBool,
 }
 
 struct LunInner {
@@ -123,6 +133,20 @@ impl LunState {
     /// Whether a device is linked.
     pub(crate) fn is_linked(&self) -> bool {
         self.inner.lock().export.is_some()
+    }
+
+    /// The TPG the LUN belongs to.
+    pub(crate) fn tpg(&self) -> &Arc<TpgState> {
+        &self.tpg
+    }
+
+    /// Sets the port's secondary state (`alua_tg_pt_offline`, or SET
+    /// TARGET PORT GROUPS naming the port), with the status of the cause.
+    pub(crate) fn set_offline(&self, offline: bool, status: u8) {
+        let mut inner = self.inner.lock();
+        inner.offline = offline;
+        inner.status = status;
+        self.alua_offline.store(offline, Ordering::Release);
     }
 
     /// Writes the LUN's name as an ALUA group's `members` shows it.
@@ -237,6 +261,7 @@ impl Lun {
             };
             inner.offline = offline;
             inner.status = alua::STATUS_ALTERED_BY_IMPLICIT_ALUA;
+            self.state.alua_offline.store(offline, Ordering::Release);
             delay
         };
         if delay != 0 {

@@ -29,7 +29,7 @@ const LUN_NOT_SUPPORTED: (u8, u8) = (0x25, 0x00);
 const NO_LUN_IDS: (&[u8], &[u8], &[u8]) = (b"LIO-ORG", b"RAMDISK-MCP", b"4.0");
 
 /// A zeroed buffer of `len` bytes for a response.
-fn buffer(len: usize) -> Result<KVec<u8>, Outcome> {
+pub(crate) fn buffer(len: usize) -> Result<KVec<u8>, Outcome> {
     let mut v = KVec::new();
     v.resize(len, 0, GFP_KERNEL)
         .map_err(|_| Outcome::check(SenseKey::HardwareError, 0x55, 0x03))?;
@@ -339,7 +339,7 @@ fn command_set(lun: &LinkedLun) -> rsoc::CommandSet {
         write_same_unmap: a.emulate_tpws && can_unmap,
         reservations: false,
         rsoc: true,
-        report_target_port_groups: false,
+        report_target_port_groups: true,
     }
 }
 
