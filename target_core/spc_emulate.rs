@@ -340,6 +340,10 @@ fn command_set(lun: &LinkedLun) -> rsoc::CommandSet {
         reservations: false,
         rsoc: true,
         report_target_port_groups: true,
+        set_target_port_groups: lun
+            .state
+            .group()
+            .is_some_and(|g| g.snapshot().1.access_type & crate::alua::TPGS_EXPLICIT != 0),
     }
 }
 

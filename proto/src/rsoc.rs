@@ -31,6 +31,9 @@ pub struct CommandSet {
     pub rsoc: bool,
     /// REPORT TARGET PORT GROUPS is listed (LIO always lists it).
     pub report_target_port_groups: bool,
+    /// SET TARGET PORT GROUPS is listed: the LUN's target port group
+    /// allows explicit ALUA (LIO's `tcm_is_set_tpg_enabled()`).
+    pub set_target_port_groups: bool,
 }
 
 impl CommandSet {
@@ -42,6 +45,7 @@ impl CommandSet {
         reservations: true,
         rsoc: true,
         report_target_port_groups: true,
+        set_target_port_groups: true,
     };
 }
 
@@ -54,6 +58,7 @@ enum Needs {
     Reservations,
     Rsoc,
     Rtpg,
+    Stpg,
 }
 
 /// Bits of byte 1 (or another) that depend on the [`CommandSet`].
@@ -126,6 +131,7 @@ impl Descriptor {
             Needs::Reservations => set.reservations,
             Needs::Rsoc => set.rsoc,
             Needs::Rtpg => set.report_target_port_groups,
+            Needs::Stpg => set.set_target_port_groups,
         }
     }
 }
@@ -231,6 +237,7 @@ pub const COMMANDS: &[Descriptor] = &[
     with_sa(op::MAINTENANCE_IN, sa::REPORT_TARGET_PORT_GROUPS, &[op::MAINTENANCE_IN, 0xe0 | sa::REPORT_TARGET_PORT_GROUPS, 0, 0, 0, 0, FF, FF, FF, FF, 0, 0], Needs::Rtpg),
     with_sa(op::MAINTENANCE_IN, sa::REPORT_SUPPORTED_OPERATION_CODES, &[op::MAINTENANCE_IN, sa::REPORT_SUPPORTED_OPERATION_CODES, 0x87, FF, FF, FF, FF, FF, FF, FF, 0, 0], Needs::Rsoc),
     with_sa(op::MAINTENANCE_IN, sa::REPORT_SUPPORTED_TMFS, &[op::MAINTENANCE_IN, sa::REPORT_SUPPORTED_TMFS, 0x80, 0, 0, 0, FF, FF, FF, FF, 0, 0], Needs::Nothing),
+    with_sa(op::MAINTENANCE_OUT, sa::SET_TARGET_PORT_GROUPS, &[op::MAINTENANCE_OUT, sa::SET_TARGET_PORT_GROUPS, 0, 0, 0, 0, FF, FF, FF, FF, 0, 0], Needs::Stpg),
     cmd(op::READ_12, &[op::READ_12, 0, FF, FF, FF, FF, FF, FF, FF, FF, 0, 0], Dyn::DpoFuaProtect),
     cmd(op::WRITE_12, &[op::WRITE_12, 0, FF, FF, FF, FF, FF, FF, FF, FF, 0, 0], Dyn::DpoFuaProtect),
     cmd(op::WRITE_AND_VERIFY_12, &[op::WRITE_AND_VERIFY_12, 0x02, FF, FF, FF, FF, FF, FF, FF, FF, 0, 0], Dyn::DpoProtect),
@@ -404,6 +411,7 @@ mod tests {
         reservations: true,
         rsoc: true,
         report_target_port_groups: true,
+        set_target_port_groups: true,
     };
 
     /// A CDB the decoder accepts, for each table entry.

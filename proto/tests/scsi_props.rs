@@ -415,6 +415,7 @@ proptest! {
             reservations: g,
             rsoc: h,
             report_target_port_groups: a,
+            set_target_port_groups: b,
         };
         truncates(|o| encode_all_commands(&set, rctd, o), cut, fill)?;
         let mut big = [0u8; 64];
