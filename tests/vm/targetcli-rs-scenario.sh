@@ -217,8 +217,13 @@ targetcli_rs_scenario() {
 	same_tree "the target and the object restored one at a time give back the whole tree" "$by_fb"
 	expect "targetcli-fb deletes the target and b0 in turn" sh -c \
 		"printf '%s\n' '/loopback delete $LOOP2' '/backstores/block delete b0' | targetcli >/dev/null"
-	expect "targetcli-fb restores b0 from targetcli-rs's file" targetcli restoreconfig "$work/rs.json" storage_object=b0
-	expect "targetcli-fb restores the target from targetcli-rs's file" targetcli restoreconfig "$work/rs.json" target=$LOOP2
+	# rtslib-fb checks every object of the file, not only the one asked
+	# for, against the live tree: it needs clear_existing=true (which then
+	# clears only the named object or target) while others exist.
+	expect "targetcli-fb restores b0 from targetcli-rs's file" \
+		targetcli restoreconfig "$work/rs.json" storage_object=b0 clear_existing=true
+	expect "targetcli-fb restores the target from targetcli-rs's file" \
+		targetcli restoreconfig "$work/rs.json" target=$LOOP2 clear_existing=true
 	same_tree "targetcli-fb's per-object restores of targetcli-rs's file give the same tree" "$by_fb"
 
 	echo "--- $core: diff restore: change things, then converge back to the file"
