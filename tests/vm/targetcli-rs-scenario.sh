@@ -148,6 +148,13 @@ targetcli_rs_scenario() {
 	expect_msg "a refused value names the attribute" "the kernel refused" $RS /backstores/ramdisk/rd0 set attribute block_size=3
 	expect_msg "a block object on a missing device is refused" "/dev/nonexistent" \
 		$RS /backstores/block create name=b9 dev=/dev/nonexistent
+	if [ -z "$iscsi" ]; then
+		# tcm-rs has no pscsi backstore: targetcli-rs asks for tcm-rs's
+		# module by its alias and says so (LIO's would not load next to it).
+		expect_msg "a backstore tcm-rs does not have is refused, naming the module asked for" \
+			"tcm_rs_backstore_pscsi" $RS /backstores/pscsi create name=p0 dev=$BDEV
+		expect "LIO's core was not tried" sh -c "! dmesg | grep -q 'while registering subsystem target'"
+	fi
 	expect_msg "clearconfig needs confirm=true" "confirm=true" $RS clearconfig
 	expect_msg "an unknown path is refused" "does not exist" $RS /backstores/ramdisk/nope ls
 	sed 's#/backstores/ramdisk/rd0#/backstores/ramdisk/ghost#' "$work/fb.json" >"$work/dangling.json"
