@@ -107,7 +107,7 @@ targetcli_rs_scenario() {
 	expect "targetcli-rs sets a storage object attribute" $RS /backstores/ramdisk/rd0 set attribute emulate_caw=0
 	expect "the attribute reached configfs" test "$(cat "$TARGET"/core/rd_mcp_*/rd0/attrib/emulate_caw)" = 0
 	expect "get reads it back" sh -c "$RS /backstores/ramdisk/rd0 get attribute emulate_caw | grep -qx emulate_caw=0"
-	expect "targetcli-rs sets a block object attribute" $RS /backstores/block/b0 set attribute emulate_tpu=1
+	expect "targetcli-rs sets a block object attribute" $RS /backstores/block/b0 set attribute is_nonrot=1
 	expect "targetcli-rs sets a fileio object attribute" $RS /backstores/fileio/f0 set attribute max_unmap_lba_count=8192
 
 	sleep 1
@@ -237,7 +237,7 @@ targetcli_rs_scenario() {
 	expect "drift: an attribute" $RS /backstores/ramdisk/rd0 set attribute emulate_caw=1
 	expect "drift: an extra object" $RS /backstores/ramdisk create name=extra size=1M
 	expect "drift: a loopback LUN removed" $RS /loopback/$LOOP2/luns delete lun=1
-	expect "drift: a block attribute" $RS /backstores/block/b0 set attribute emulate_tpu=0
+	expect "drift: a block attribute" $RS /backstores/block/b0 set attribute is_nonrot=0
 	local counts="(1 created, 2 changed, 1 removed)"
 	if [ -n "$iscsi" ]; then
 		expect "drift: an iSCSI LUN removed" $RS /iscsi/$IQN/tpg1/luns delete lun=3 force=true
