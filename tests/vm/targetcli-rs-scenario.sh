@@ -268,5 +268,6 @@ targetcli_rs_scenario() {
 	# O_EXCL on a block device fails with EBUSY while something claims it.
 	expect "the block device is no longer claimed" python3 -c "import os; os.open('$BDEV', os.O_RDONLY | os.O_EXCL)"
 	block_device_down
-	rm -rf "$work" "$savedir/saveconfig.json" "$savedir"/backup/saveconfig-*-json.gz
+	# $work (the saved files, f0's backing file) is the caller's to remove.
+	rm -rf "$savedir/saveconfig.json" "$savedir"/backup/saveconfig-*-json.gz
 }

@@ -20,3 +20,4 @@ targetcli_rs_scenario lio
 expect "targetcli-rs loaded in-tree LIO" test -d /sys/module/target_core_mod
 # Fabric directories hold their modules: remove them before unloading.
 expect "LIO unloads" lio_unload
+rm -rf "$work"
