@@ -357,20 +357,18 @@ impl Root {
         }
     }
 
-    /// Makes an HBA directory. The core loads the backend modules only
-    /// on its first HBA ever; after they were unloaded the kernel answers
-    /// EINVAL, so load the module and try again.
+    /// Makes an HBA directory. LIO loads the backend modules only on its
+    /// first HBA ever; after they were unloaded the kernel answers EINVAL,
+    /// so load the module and try again. tcm-rs loads its own on every
+    /// HBA; loading it here too gives modprobe's reason when there is none
+    /// (LIO's would fail next to tcm-rs).
     fn make_hba(&self, plugin: Plugin, hba: &Path) -> Result<()> {
         match cfs::mkdir(hba) {
             Err(e) if e.errno() == Some(libc::EINVAL) && self.may_load_modules() => {
-                let module = match plugin {
-                    Plugin::Ramdisk => return Err(e),
-                    Plugin::Fileio => "target_core_file",
-                    Plugin::Block => "target_core_iblock",
-                    Plugin::Pscsi => "target_core_pscsi",
-                    Plugin::User => "target_core_user",
+                let Some(module) = crate::root::Core::detect().backstore_module(plugin) else {
+                    return Err(e);
                 };
-                crate::root::modprobe(module)?;
+                crate::root::modprobe(&module)?;
                 cfs::mkdir(hba)
             }
             other => other,

@@ -194,7 +194,7 @@ impl Root {
         match cfs::mkdir(&p) {
             Ok(()) => Ok(p),
             Err(first) => {
-                if self.load_modules && modprobe(fabric.module).is_ok() {
+                if self.load_modules && modprobe(&Core::detect().fabric_module(fabric)).is_ok() {
                     if p.is_dir() {
                         return Ok(p);
                     }
@@ -243,6 +243,53 @@ impl Root {
     }
 }
 
+/// Which kernel implements the target core. Both serve the same tree,
+/// but their modules have other names, and one of LIO's modules cannot
+/// load next to tcm-rs (its target_core_mod finds `target` taken).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Core {
+    /// In-tree LIO (target_core_mod).
+    Lio,
+    /// tcm-rs (tcm_rs_core).
+    TcmRs,
+}
+
+impl Core {
+    /// The core loaded now: tcm-rs when tcm_rs_core is, else LIO.
+    pub fn detect() -> Core {
+        if Path::new("/sys/module/tcm_rs_core").is_dir() {
+            Core::TcmRs
+        } else {
+            Core::Lio
+        }
+    }
+
+    /// The module that provides `fabric`. tcm-rs's modules carry the alias
+    /// `tcm_rs_fabric_<directory>`, which its core asks for itself.
+    pub fn fabric_module(self, fabric: &Fabric) -> String {
+        match self {
+            Core::Lio => fabric.module.to_string(),
+            Core::TcmRs => format!("tcm_rs_fabric_{}", fabric.dir),
+        }
+    }
+
+    /// The module that provides the backstore `plugin`, if one must be
+    /// loaded by hand (LIO's ramdisk is part of target_core_mod). tcm-rs's
+    /// carry the alias `tcm_rs_backstore_<HBA prefix>`.
+    pub fn backstore_module(self, plugin: Plugin) -> Option<String> {
+        match self {
+            Core::Lio => match plugin {
+                Plugin::Ramdisk => None,
+                Plugin::Fileio => Some("target_core_file".into()),
+                Plugin::Block => Some("target_core_iblock".into()),
+                Plugin::Pscsi => Some("target_core_pscsi".into()),
+                Plugin::User => Some("target_core_user".into()),
+            },
+            Core::TcmRs => Some(format!("tcm_rs_backstore_{}", plugin.hba_prefix())),
+        }
+    }
+}
+
 /// Runs modprobe for `module`.
 pub fn modprobe(module: &str) -> Result<()> {
     let out = Command::new("modprobe")
@@ -265,6 +312,36 @@ pub fn modprobe(module: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modules_are_named_for_the_core() {
+        let loopback = Fabric::by_name("loopback").unwrap();
+        let fc = Fabric::by_name("tcm_fc").unwrap();
+        assert_eq!(Core::Lio.fabric_module(loopback), "tcm_loop");
+        assert_eq!(
+            Core::TcmRs.fabric_module(loopback),
+            "tcm_rs_fabric_loopback"
+        );
+        // tcm-rs's core asks for the module by the directory's name.
+        assert_eq!(Core::TcmRs.fabric_module(fc), "tcm_rs_fabric_fc");
+        assert_eq!(Core::Lio.backstore_module(Plugin::Ramdisk), None);
+        assert_eq!(
+            Core::Lio.backstore_module(Plugin::Block).as_deref(),
+            Some("target_core_iblock")
+        );
+        assert_eq!(
+            Core::TcmRs.backstore_module(Plugin::Ramdisk).as_deref(),
+            Some("tcm_rs_backstore_rd_mcp")
+        );
+        assert_eq!(
+            Core::TcmRs.backstore_module(Plugin::Block).as_deref(),
+            Some("tcm_rs_backstore_iblock")
+        );
+        assert_eq!(
+            Core::TcmRs.backstore_module(Plugin::Pscsi).as_deref(),
+            Some("tcm_rs_backstore_pscsi")
+        );
+    }
 
     #[test]
     fn backstore_paths_parse() {

@@ -307,3 +307,25 @@ fn alua_groups_are_set_and_read() {
     );
     assert!(e.contains("cannot be deleted"), "{e}");
 }
+
+#[test]
+fn set_discovery_auth_makes_the_fabric_directory_first() {
+    let (d, mut sh) = test_tree::shell();
+    std::fs::remove_dir_all(d.path().join("iscsi")).unwrap();
+    // The kernel would add discovery_auth/ to the new directory; a plain
+    // directory has none, so the write itself fails here. The point: the
+    // fabric was made first, not reported missing.
+    let e = error(&mut sh, "/iscsi set discovery_auth enable=1");
+    assert!(d.path().join("iscsi").is_dir(), "iscsi/ was not made: {e}");
+    assert!(e.contains("discovery_auth/enforce_discovery_auth"), "{e}");
+    std::fs::create_dir(d.path().join("iscsi/discovery_auth")).unwrap();
+    std::fs::write(d.path().join("iscsi/discovery_auth/userid"), "").unwrap();
+    assert_eq!(
+        text(&mut sh, "/iscsi set discovery_auth userid=u1"),
+        "Parameter userid is now 'u1'."
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("iscsi/discovery_auth/userid")).unwrap(),
+        "u1"
+    );
+}

@@ -47,7 +47,9 @@ impl Shell {
             let NodeKind::Fabric(f) = &node.kind else {
                 return Err(Error::Usage("set discovery_auth works on /iscsi".into()));
             };
-            let dir = self.root.fabric_path(f).join("discovery_auth");
+            // The fabric's directory (and module) may not be there yet:
+            // targetcli-fb's first `set discovery_auth` makes it, too.
+            let dir = self.root.ensure_fabric(f)?.join("discovery_auth");
             for (k, v) in &cmd.kwargs {
                 let (file, value) = match k.as_str() {
                     "enable" => ("enforce_discovery_auth", u8::from(parse_bool("enable", v)?).to_string()),
