@@ -7,6 +7,9 @@
 # Then the file saved from tcm-rs is restored on LIO and saved again: the
 # two cores must give the same file (the same objects, attributes and
 # values), less the differences Documentation/lio-differences.md lists.
+# User space against configfs, like targetcli-fb-tcm: the kernel paths it
+# drives are checked on the debug kernel by core-device and core-fabric.
+# vm-kernels: release
 . "$TCM_ROOT/tests/vm/lib.sh"
 . "$TCM_ROOT/tests/vm/targetcli-rs-scenario.sh"
 
