@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 5;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 6;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -53,6 +53,10 @@ pub(crate) struct DeviceGeometry {
     pub(crate) unmap_granularity_alignment: u32,
     /// The most blocks one WRITE SAME may write.
     pub(crate) max_write_same_len: u32,
+    /// Since ABI 0.6. Non-zero: the device cannot be written (iblock's
+    /// `readonly=1`). Every LUN exporting it is write-protected, as LIO's
+    /// `DF_READ_ONLY`: writes get DATA PROTECT and MODE SENSE shows WP.
+    pub(crate) read_only: u8,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is

@@ -202,7 +202,9 @@ fn build_view(
                 let entry = ViewLun {
                     lun: m.number,
                     target: target.clone(),
-                    read_only: m.write_protect,
+                    // A device that cannot be written protects every
+                    // export of it, as LIO's DF_READ_ONLY.
+                    read_only: m.write_protect || target.io.read_only,
                 };
                 // Cannot fail: room for every mapping was reserved.
                 luns.insert_within_capacity(at, entry).map_err(|_| ENOMEM)?;
@@ -216,7 +218,7 @@ fn build_view(
                     ViewLun {
                         lun: l.lun,
                         target: l.clone(),
-                        read_only: policy.demo_write_protect,
+                        read_only: policy.demo_write_protect || l.io.read_only,
                     },
                     GFP_KERNEL,
                 )?;

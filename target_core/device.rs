@@ -720,6 +720,9 @@ pub(crate) struct IoGeometry {
     pub(crate) blocks: u64,
     /// The most blocks one command may move (`attrib/hw_max_sectors`).
     pub(crate) max_sectors: u32,
+    /// The backstore cannot write the device (`DeviceGeometry::read_only`;
+    /// 0 from backstores older than ABI 0.6, which the core zeroes for).
+    pub(crate) read_only: bool,
 }
 
 impl Device {
@@ -738,6 +741,7 @@ impl Device {
             block_size,
             blocks: bytes / u64::from(block_size),
             max_sectors: config.attrib.hw_max_sectors,
+            read_only: geometry.read_only != 0,
         };
         self.dev.exports.fetch_add(1, Ordering::Relaxed);
         Ok(DeviceExport {

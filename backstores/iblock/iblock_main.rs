@@ -385,6 +385,8 @@ impl Backstore for Iblock {
             // The device's own volatile cache, which `flush` empties (LIO
             // reports it as WCE in the caching mode page).
             write_cache: info.write_cache,
+            // Opened for reading only: the LUNs are write-protected.
+            read_only: u8::from(dev.readonly),
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
                 0 => DEFAULT_MAX_WRITE_SAME,

@@ -230,8 +230,17 @@ io() {
 	dev2=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
 	expect "$core: the pattern reads through LUN 0 ($dev2)" bash -c "
 		dd if=$dev2 bs=1M count=4 iflag=direct status=none | cmp - /tmp/pattern"
+	expect "$core: the initiator sees a write-protected disk (MODE SENSE WP)" test "$(blockdev --getro "$dev2")" = 1
 	expect "$core: a write through LUN 0 fails" bash -c "
 		! dd if=/dev/zero of=$dev2 bs=4k count=1 oflag=direct status=none 2>/dev/null"
+	if [ "$core" = tcm ]; then
+		# Past the initiator's check (LIO checks only the mapped LUN's
+		# flag and hands the write to iblock: lio-differences.md).
+		sg_requests "$(sg_of "$dev2")" >/dev/null 2>&1 || true
+		expect "tcm: a WRITE sent anyway gets DATA PROTECT, WRITE PROTECTED" bash -c "
+			sg_raw -s 512 -i /tmp/block $(sg_of "$dev2") 2a 00 00 00 00 00 00 00 01 00 2>&1 |
+				grep -qi 'write protected'"
+	fi
 	expect "$core: and ioro is unchanged" bash -c "
 		dd if=/dev/ioro bs=1M count=4 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: teardown" bash -c "rm $tpg/lun/lun_0/i2 && rmdir $tpg/lun/lun_0 &&
