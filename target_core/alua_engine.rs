@@ -20,7 +20,9 @@ use kernel::time::{delay::fsleep, Delta};
 
 use crate::alua;
 use crate::alua_access::{self, GroupAccess, PortAccess, Verdict};
-use crate::alua_tpgs::{self, GroupDescriptor, Request, RtpgFormat, RtpgWriter, StpgList, StpgTargets};
+use crate::alua_tpgs::{
+    self, GroupDescriptor, Request, RtpgFormat, RtpgWriter, StpgList, StpgTargets,
+};
 use crate::alua_transition::{self, Cause, UA_ASYMMETRIC_ACCESS_STATE_CHANGED};
 use crate::cdb::{CdbError, Decoded};
 use crate::command::{data_in, Outcome, Request as CmdRequest};

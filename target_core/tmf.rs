@@ -61,7 +61,11 @@ fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
         let Some(view) = s.view() else {
             continue;
         };
-        for l in view.luns().iter().filter(|l| Arc::ptr_eq(&l.target, &target)) {
+        for l in view
+            .luns()
+            .iter()
+            .filter(|l| Arc::ptr_eq(&l.target, &target))
+        {
             s.queue_ua(l.lun, BUS_DEVICE_RESET_FUNCTION_OCCURRED);
         }
     }

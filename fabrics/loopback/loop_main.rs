@@ -35,7 +35,9 @@ mod sdk;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId};
+use sdk::{
+    fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId,
+};
 
 module! {
     type: LoopModule,
