@@ -23,6 +23,8 @@
 //! is logged in rebinds its sessions rather than ending them (LIO asks the
 //! fabric to close them, and waits for ever when it cannot, as tcm_loop).
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -30,6 +32,7 @@ use kernel::sync::{new_mutex, Arc, Mutex};
 use crate::fabric::abi;
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
+use crate::lun_stats::MappingStats;
 use crate::session::{Session, REPORTED_LUNS_DATA_HAS_CHANGED};
 use crate::tpg::TpgState;
 
@@ -41,6 +44,8 @@ pub(crate) struct ViewLun {
     pub(crate) target: Arc<LinkedLun>,
     /// Writes are refused with DATA PROTECT.
     pub(crate) read_only: bool,
+    /// The counters of the ACL's mapping (none in demo mode).
+    pub(crate) stats: Option<Arc<MappingStats>>,
 }
 
 /// What one nexus sees.
@@ -96,6 +101,9 @@ pub(crate) struct AclMapping {
     /// when the LUN is linked again, as configfs still shows the mapping.
     pub(crate) lun: Arc<LunState>,
     pub(crate) write_protect: bool,
+    /// Its counters (`lun_<M>/statistics/scsi_auth_intr/`), shared with
+    /// the views that hold the mapping.
+    pub(crate) stats: Arc<MappingStats>,
 }
 
 /// A node ACL, shared by its configfs directories and the TPG.
@@ -104,6 +112,8 @@ pub(crate) struct AclShared {
     /// The initiator port name the ACL is for, compared byte for byte (as
     /// LIO's strcmp).
     initiator: CString,
+    /// The SCSI MIB's index of the ACL (scsiAuthIntrIndex).
+    index: u32,
     /// The linked mapped LUNs, at most one per number.
     #[pin]
     pub(crate) mapped: Mutex<KVec<AclMapping>>,
@@ -114,6 +124,7 @@ impl AclShared {
         Arc::pin_init(
             try_pin_init!(Self {
                 initiator: initiator.to_cstring()?,
+                index: next_acl_index(),
                 mapped <- new_mutex!(KVec::new()),
             }),
             GFP_KERNEL,
@@ -123,6 +134,24 @@ impl AclShared {
     pub(crate) fn initiator(&self) -> &CStr {
         &self.initiator
     }
+
+    /// The ACL's SCSI MIB index.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+}
+
+/// The last SCSI MIB index given to a node ACL (scsiAuthIntrIndex), for
+/// the whole module as LIO's `scsi_get_new_index(SCSI_AUTH_INTR_INDEX)`.
+static LAST_ACL_INDEX: AtomicU32 = AtomicU32::new(0);
+
+/// The next node ACL index, from 1. LIO gives one to every node ACL it
+/// makes, the dynamic ACL of a demo-mode session included, so a session
+/// registered without an ACL takes one too, to keep the numbers LIO's.
+pub(crate) fn next_acl_index() -> u32 {
+    LAST_ACL_INDEX
+        .fetch_add(1, Ordering::Relaxed)
+        .wrapping_add(1)
 }
 
 impl TpgState {
@@ -205,6 +234,7 @@ fn build_view(
                     // A device that cannot be written protects every
                     // export of it, as LIO's DF_READ_ONLY.
                     read_only: m.write_protect || target.io.read_only,
+                    stats: Some(m.stats.clone()),
                 };
                 // Cannot fail: room for every mapping was reserved.
                 luns.insert_within_capacity(at, entry).map_err(|_| ENOMEM)?;
@@ -219,6 +249,7 @@ fn build_view(
                         lun: l.lun,
                         target: l.clone(),
                         read_only: policy.demo_write_protect || l.io.read_only,
+                        stats: None,
                     },
                     GFP_KERNEL,
                 )?;
@@ -263,6 +294,23 @@ impl Session {
     pub(crate) fn lookup(&self, lun: u64) -> Option<(Arc<LinkedLun>, bool)> {
         let view = self.view.lock();
         let l = view.as_deref()?.get(lun)?;
+        Some((l.target.clone(), l.read_only))
+    }
+
+    /// As `lookup`, for a command with `len` bytes of data expected in
+    /// `direction`: counts it for the ACL's mapping, as LIO counts it for
+    /// its `se_dev_entry` when it finds the LUN.
+    pub(crate) fn lookup_command(
+        &self,
+        lun: u64,
+        direction: u8,
+        len: usize,
+    ) -> Option<(Arc<LinkedLun>, bool)> {
+        let view = self.view.lock();
+        let l = view.as_deref()?.get(lun)?;
+        if let Some(stats) = &l.stats {
+            stats.count_command(direction, len);
+        }
         Some((l.target.clone(), l.read_only))
     }
 

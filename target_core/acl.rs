@@ -19,6 +19,7 @@ use kernel::sync::Arc;
 use crate::access::{AclMapping, AclShared};
 use crate::configfs::{configfs_node_type, Children, Cookie, Item, Links, NewNode, NodeType, Page};
 use crate::lun::{parse_lun_name, Lun};
+use crate::lun_stats::{self, MappingStats};
 use crate::text;
 use crate::tpg::{EmptyGroup, TpgState};
 
@@ -144,7 +145,8 @@ impl Children for Acl {
             number,
             linked: AtomicBool::new(false),
         };
-        NewNode::new(name, mapped)?.with_default(NewNode::new(c"statistics", EmptyGroup)?)
+        let statistics = lun_stats::new_mapped_dir(&self.tpg, &self.shared, number)?;
+        NewNode::new(name, mapped)?.with_default(statistics)
     }
 }
 
@@ -237,6 +239,7 @@ impl Links for MappedLun {
         }
         // Asked of the fabric before any lock is taken.
         let write_protect = self.tpg.access_policy().prod_write_protect;
+        let stats = MappingStats::new()?;
         {
             let mut mapped = self.acl.mapped.lock();
             if self.linked.load(Ordering::Acquire) {
@@ -256,6 +259,7 @@ impl Links for MappedLun {
                     number: self.number,
                     lun: lun.clone(),
                     write_protect,
+                    stats,
                 },
                 GFP_KERNEL,
             )?;

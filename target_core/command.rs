@@ -173,16 +173,40 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
 
 /// Decodes and runs the command; returns how it ended and the device's
 /// `complete_type`.
+///
+/// Counts the command where LIO does: for the mapped LUN and the device
+/// when it finds its LUN, for the LUN's port once its CDB is decoded (a
+/// unit attention reported instead included), and the data the port moved
+/// when it completes with GOOD.
 fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
-    let Some((lun, read_only)) = req.session.lookup(req.lun) else {
+    let expected = req.data.len();
+    let Some((lun, read_only)) = req.session.lookup_command(req.lun, req.direction, expected)
+    else {
         return (spc_emulate::no_such_lun(req, cdb), 0);
     };
+    lun.dev.stats.count_command(req.direction, expected);
     req.read_only = read_only;
     let complete_type = lun.dev.complete_type();
     if let Some(ua) = unit_attention(req, &lun, cdb) {
+        if cdb::decode(cdb, &decode_options(&lun)).is_ok() {
+            lun.state.stats.count_in_cmd();
+        }
         return (ua, complete_type);
     }
-    (decode_and_dispatch(req, &lun, cdb), complete_type)
+    let outcome = decode_and_dispatch(req, &lun, cdb);
+    if let Outcome::Good { moved, .. } = &outcome {
+        lun.state.stats.count_data(req.direction, *moved);
+    }
+    (outcome, complete_type)
+}
+
+/// What the decoder accepts for a command to `lun`'s device.
+fn decode_options(lun: &LinkedLun) -> DecodeOptions {
+    DecodeOptions {
+        dpofua: lun.dev.dpofua(),
+        max_compare_and_write: lun.dev.max_compare_and_write(),
+        ..DECODE
+    }
 }
 
 /// A pending unit attention condition of the nexus and LUN, reported
@@ -207,15 +231,11 @@ fn unit_attention(req: &Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Option<Outc
 }
 
 fn decode_and_dispatch(req: &mut Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Outcome {
-    let options = DecodeOptions {
-        dpofua: lun.dev.dpofua(),
-        max_compare_and_write: lun.dev.max_compare_and_write(),
-        ..DECODE
-    };
-    let decoded = match cdb::decode(cdb, &options) {
+    let decoded = match cdb::decode(cdb, &decode_options(lun)) {
         Ok(d) => d,
         Err(e) => return e.into(),
     };
+    lun.state.stats.count_in_cmd();
     if let Some(refused) = crate::alua_engine::check(lun, cdb, &decoded) {
         return refused;
     }

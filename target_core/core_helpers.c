@@ -9,6 +9,8 @@
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/net.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/stddef.h>
 #include <linux/utsname.h>
 #include <scsi/scsi_cmnd.h>
@@ -83,6 +85,36 @@ const char *tcm_rs_uts_release(void)
 u64 tcm_rs_get_jiffies_64(void)
 {
 	return get_jiffies_64();
+}
+
+void *tcm_rs_percpu_counters_alloc(unsigned int n)
+{
+	/* Zeroed, as every per-CPU allocation. */
+	return (void __force *)__alloc_percpu(array_size(n, sizeof(u64)),
+					      __alignof__(u64));
+}
+
+void tcm_rs_percpu_counters_add(void *counters, unsigned int i, u64 value)
+{
+	u64 __percpu *c = (u64 __percpu __force *)counters;
+
+	this_cpu_add(c[i], value);
+}
+
+u64 tcm_rs_percpu_counters_sum(void *counters, unsigned int i)
+{
+	u64 __percpu *c = (u64 __percpu __force *)counters;
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(&c[i], cpu);
+	return sum;
+}
+
+void tcm_rs_percpu_counters_free(void *counters)
+{
+	free_percpu((u64 __percpu __force *)counters);
 }
 
 u32 tcm_rs_mib_time(u64 jiffies)

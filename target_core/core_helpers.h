@@ -55,6 +55,17 @@ int tcm_rs_request_fabric(const char *name);
 /* Whether @cpu is a possible CPU id that is online (cpu_online() is a macro). */
 bool tcm_rs_cpu_is_online(int cpu);
 
+/*
+ * Per-CPU counters: @n u64 counters per possible CPU, zeroed (NULL when out
+ * of memory). Adding touches only the current CPU's copy, as LIO's per-CPU
+ * statistics; a sum reads every possible CPU's copy. The pointer is opaque
+ * to Rust (a __percpu address is not a plain pointer).
+ */
+void *tcm_rs_percpu_counters_alloc(unsigned int n);
+void tcm_rs_percpu_counters_add(void *counters, unsigned int i, u64 value);
+u64 tcm_rs_percpu_counters_sum(void *counters, unsigned int i);
+void tcm_rs_percpu_counters_free(void *counters);
+
 /* try_module_get() is static inline. */
 bool tcm_rs_try_module_get(struct module *module);
 

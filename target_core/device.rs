@@ -266,6 +266,9 @@ impl Device {
             crate::sys::cstring(&p)?
         };
         let dev_name = CString::try_from(name)?;
+        // Before the backstore's state, which nothing would free on a
+        // failure here.
+        let stats = DeviceStats::new()?;
         // SAFETY: The table's functions are valid while `backend` pins it.
         // The result is a pointer or an ERR_PTR, as the ABI says.
         let state = kernel::error::from_err_ptr(unsafe {
@@ -303,7 +306,7 @@ impl Device {
                 caw: AtomicBool::new(false),
                 pr <- new_mutex!(PrState::new()),
                 alua <- new_mutex!(AluaGroups::new()),
-                stats: DeviceStats::new(),
+                stats,
                 write_gate <- WriteGate::new(),
             }),
             GFP_KERNEL,

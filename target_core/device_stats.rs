@@ -3,8 +3,8 @@
 //! `core/<hba>/<device>/statistics/`: the SCSI MIB's tables for a device
 //! (RFC 4455): `scsi_dev`, `scsi_tgt_dev` and `scsi_lu`, in LIO's formats.
 //!
-//! The counters are the device's `DeviceStats`; the SCSI engine and task
-//! management count into them.
+//! The counters are the device's `DeviceStats`: the SCSI engine counts
+//! commands and their data per CPU, task management the resets.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,15 +12,16 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
+use crate::counters::Counters;
 use crate::device::DeviceState;
+use crate::fabric::abi;
 
 /// A device's counters.
 pub(crate) struct DeviceStats {
-    /// Commands received (scsiLuNumCommands).
-    commands: AtomicU64,
-    /// Bytes read and written (shown in MiB).
-    read_bytes: AtomicU64,
-    write_bytes: AtomicU64,
+    /// Commands received and bytes to read and write, by the command's
+    /// expected data length (scsiLuNumCommands, scsiLuReadMegaBytes,
+    /// scsiLuWrittenMegaBytes): per CPU, counted on the I/O path.
+    io: Counters<3>,
     /// LOGICAL UNIT RESETs (scsiLuInResets, scsiTgtDevResets).
     resets: AtomicU64,
     /// ABORT TASKs that found the task, and that did not.
@@ -28,16 +29,36 @@ pub(crate) struct DeviceStats {
     aborts_no_task: AtomicU64,
 }
 
+/// The indexes of `DeviceStats::io`.
+const COMMANDS: usize = 0;
+const READ_BYTES: usize = 1;
+const WRITE_BYTES: usize = 2;
+
 impl DeviceStats {
-    pub(crate) fn new() -> Self {
-        Self {
-            commands: AtomicU64::new(0),
-            read_bytes: AtomicU64::new(0),
-            write_bytes: AtomicU64::new(0),
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            io: Counters::new()?,
             resets: AtomicU64::new(0),
             aborts_complete: AtomicU64::new(0),
             aborts_no_task: AtomicU64::new(0),
+        })
+    }
+
+    /// A command found its LUN on the device (LIO's
+    /// transport_lookup_cmd_lun()): `len` is the data length the
+    /// transport expects, in the direction `direction` (`DIRECTION_*`).
+    pub(crate) fn count_command(&self, direction: u8, len: usize) {
+        self.io.add(COMMANDS, 1);
+        match direction {
+            abi::DIRECTION_TO_DEVICE => self.io.add(WRITE_BYTES, len as u64),
+            abi::DIRECTION_FROM_DEVICE => self.io.add(READ_BYTES, len as u64),
+            _ => {}
         }
+    }
+
+    /// A LOGICAL UNIT RESET of the device (LIO's core_tmr_lun_reset()).
+    pub(crate) fn count_reset(&self) {
+        self.resets.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -275,15 +296,15 @@ impl ScsiLu {
     }
 
     fn show_num_cmds(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", count(&self.dev.stats.commands)))
+        page.emit(fmt!("{}\n", self.dev.stats.io.sum(COMMANDS)))
     }
 
     fn show_read_mbytes(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", count(&self.dev.stats.read_bytes) >> 20))
+        page.emit(fmt!("{}\n", self.dev.stats.io.sum(READ_BYTES) >> 20))
     }
 
     fn show_write_mbytes(&self, page: &mut Page<'_>) -> Result {
-        page.emit(fmt!("{}\n", count(&self.dev.stats.write_bytes) >> 20))
+        page.emit(fmt!("{}\n", self.dev.stats.io.sum(WRITE_BYTES) >> 20))
     }
 
     fn show_resets(&self, page: &mut Page<'_>) -> Result {

@@ -19,11 +19,12 @@ use kernel::time::{delay::fsleep, Delta};
 
 use crate::alua;
 use crate::configfs::{configfs_node_type, Children, Item, Links, NewNode, Page};
-use crate::device::{Device, DeviceExport};
+use crate::device::{Device, DeviceExport, DeviceState};
 use crate::device_alua::{self, TgPtGroup};
 use crate::lun_map::LinkedLun;
+use crate::lun_stats::{self, LunStats};
 use crate::text;
-use crate::tpg::{EmptyGroup, TpgState};
+use crate::tpg::TpgState;
 
 /// `tpgt_<N>/lun/`.
 pub(crate) struct LunDir {
@@ -68,6 +69,7 @@ impl Children for LunDir {
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<Lun>> {
         let number = parse_lun_name("lun", name)?;
+        let stats = LunStats::new()?;
         let state = Arc::pin_init(
             try_pin_init!(LunState {
                 tpg: self.tpg.clone(),
@@ -81,10 +83,12 @@ impl Children for LunDir {
                 }),
                 alua_state: AtomicU8::new(alua::STATE_ACTIVE_OPTIMIZED),
                 alua_offline: AtomicBool::new(false),
+                stats,
             }),
             GFP_KERNEL,
         )?;
-        NewNode::new(name, Lun { state })?.with_default(NewNode::new(c"statistics", EmptyGroup)?)
+        let statistics = lun_stats::new_lun_dir(&state)?;
+        NewNode::new(name, Lun { state })?.with_default(statistics)
     }
 }
 
@@ -105,6 +109,8 @@ pub(crate) struct LunState {
     pub(crate) alua_state: AtomicU8,
     /// The port's secondary state is offline (mirrors `inner.offline`).
     pub(crate) alua_offline: AtomicBool,
+    /// The port's counters (`statistics/scsi_tgt_port/`).
+    pub(crate) stats: LunStats,
 }
 
 struct LunInner {
@@ -133,6 +139,15 @@ impl LunState {
     /// Whether a device is linked.
     pub(crate) fn is_linked(&self) -> bool {
         self.inner.lock().export.is_some()
+    }
+
+    /// The device the LUN exports, while linked.
+    pub(crate) fn device(&self) -> Option<Arc<DeviceState>> {
+        self.inner
+            .lock()
+            .export
+            .as_ref()
+            .map(|(e, _)| e.device_arc().clone())
     }
 
     /// The TPG the LUN belongs to.

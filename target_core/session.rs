@@ -165,6 +165,11 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register(
                 return Err(EACCES);
             }
             tpg.sessions.lock().push(session.clone(), GFP_KERNEL)?;
+            // LIO makes a dynamic node ACL, with an index, for a session
+            // without one.
+            if !acls.iter().any(|a| a.initiator() == initiator) {
+                crate::access::next_acl_index();
+            }
         }
         tpg.refresh_views();
         Ok(Arc::as_ptr(&session).cast_mut().cast())

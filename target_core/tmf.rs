@@ -57,6 +57,8 @@ fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
     let Some((target, _)) = session.and_then(|s| s.lookup(lun)) else {
         return abi::TMF_INCORRECT_LUN;
     };
+    // scsiLuInResets and scsiTgtDevResets, as LIO's core_tmr_lun_reset().
+    target.dev.stats.count_reset();
     for s in tpg.sessions.lock().iter() {
         let Some(view) = s.view() else {
             continue;

@@ -6,13 +6,19 @@
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 # The loopback tree with each readable attribute's value. Entries tcm-rs
-# does not have yet are left out (Documentation/lio-differences.md):
-# LUN statistics, the WWN's read-only param/ attributes. The SCSI host
-# number in `address` depends on what was loaded before: it is left out.
+# does not have yet are left out (Documentation/lio-differences.md): the
+# WWN's read-only param/ attributes. The SCSI host number in `address`
+# depends on what was loaded before: it is left out. So are the values of
+# the LUN's port counters, which count the commands Linux sends when it
+# scans the LUN (more or fewer, as each core answers), and creation times;
+# tests/vm/tests/lun-stats.sh checks that the counters move as LIO's.
 snapshot() {
 	(cd $TARGET && find loopback | sort | while read -r p; do
 		case $p in
-		*/statistics/*|*/param/default_*|*/param/direct_*|loopback/version) continue ;;
+		*/param/default_*|*/param/direct_*|loopback/version) continue ;;
+		*/scsi_tgt_port/in_cmds|*/scsi_tgt_port/read_mbytes|*/scsi_tgt_port/write_mbytes|*/creation_time)
+			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | sed 's/^[0-9]*$/<n>/' | tr '\n' '|')"
+			continue ;;
 		esac
 		if [ "${p##*/}" = address ]; then
 			printf '%s = %s\n' "$p" "$(sed 's/^[0-9]*:/<host>:/' "$p" 2>&1)"

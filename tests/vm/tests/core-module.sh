@@ -19,3 +19,4 @@ kunit_passed tcm_rs_core_lun
 kunit_passed tcm_rs_core_write_gate
 kunit_passed tcm_rs_core_access
 kunit_passed tcm_rs_core_configfs
+kunit_passed tcm_rs_core_counters
