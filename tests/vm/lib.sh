@@ -128,6 +128,33 @@ lio_loopback_teardown_safe() {
 	return 1
 }
 
+# on_both_cores NAME [FILTER]: runs the test's `exercise lio` on LIO's
+# tcm_loop (where lio_loopback_teardown_safe allows) and `exercise tcm` on
+# tcm-rs, each of which records what the initiators saw in /tmp/NAME.<core>;
+# shows tcm-rs's record, and fails on any difference from LIO's once FILTER
+# (a command reading LIO's record: the differences kept on purpose) has
+# been applied to it.
+on_both_cores() {
+	local name=$1 filter=${2:-cat} compare=false
+	echo "--- LIO (tcm_loop)"
+	if lio_loopback_teardown_safe; then
+		expect "LIO loads" modprobe tcm_loop
+		exercise lio
+		expect "LIO unloads" lio_unload
+		compare=true
+	fi
+	echo "--- tcm-rs (tcm_rs_loop)"
+	expect "tcm-rs loads" modprobe tcm_rs_core
+	exercise tcm
+	expect "tcm-rs unloads" tcm_unload
+	echo "--- what tcm-rs's initiators saw"; cat "/tmp/$name.tcm"
+	if $compare; then
+		diff -u <($filter <"/tmp/$name.lio") "/tmp/$name.tcm" ||
+			fail "tcm-rs answers differently from LIO (above)"
+		pass "tcm-rs answers as LIO does, but for the differences listed"
+	fi
+}
+
 # Unloads in-tree LIO after a test.
 lio_unload() {
 	remove_fabric_dirs && unload_modules tcm_loop iscsi_target_mod target_core_pscsi \

@@ -191,24 +191,4 @@ tcm_only() {
 
 head -c 512 /dev/urandom >/tmp/acl512
 
-echo "--- LIO (tcm_loop)"
-compare=false
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-	compare=true
-fi
-
-echo "--- tcm-rs (tcm_rs_loop)"
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
-
-echo "--- what tcm-rs's initiators saw"; cat /tmp/acl.tcm
-if $compare; then
-	if ! diff -u /tmp/acl.lio /tmp/acl.tcm; then
-		fail "the initiators see something else on tcm-rs than on LIO (above)"
-	fi
-	pass "the initiators see the same on tcm-rs as on LIO"
-fi
+on_both_cores acl

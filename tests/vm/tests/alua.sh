@@ -112,24 +112,4 @@ exercise() {
 		rmdir $west $rd $TARGET/core/rd_mcp_0"
 }
 
-echo "--- LIO (tcm_loop)"
-compare=false
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-	compare=true
-fi
-
-echo "--- tcm-rs (tcm_rs_loop)"
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
-
-echo "--- what tcm-rs answered"; cat /tmp/alua.tcm
-if $compare; then
-	if ! diff -u /tmp/alua.lio /tmp/alua.tcm; then
-		fail "tcm-rs answers differently from LIO (above)"
-	fi
-	pass "tcm-rs answers as LIO does"
-fi
+on_both_cores alua

@@ -138,7 +138,6 @@ exercise() {
 	# Refused commands make sg3_utils exit non-zero: what they print counts.
 	head -c 512 /dev/zero >/tmp/zero512
 	answers "$dev" >"/tmp/loop-io.$core" 2>&1 || true
-	echo "--- $core answers"; cat "/tmp/loop-io.$core"
 
 	expect "$core: a random pattern written with dd reads back" sh -c "
 		head -c 4M /dev/urandom >/tmp/pattern &&
@@ -270,29 +269,10 @@ exercise() {
 		rmdir $TARGET/core/rd_mcp_0/rd0 $TARGET/core/rd_mcp_0/rd1 $TARGET/core/rd_mcp_0"
 }
 
-echo "--- LIO (tcm_loop)"
-compare=false
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-	compare=true
-fi
-
-echo "--- tcm-rs (tcm_rs_loop)"
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
-
 # Differences kept on purpose (Documentation/lio-differences.md, "SCSI
 # answers"), applied to LIO's answers before comparing: no 3PC bit in the
 # standard INQUIRY data (no EXTENDED COPY yet).
 as_tcm_rs() {
 	sed -e '/^== standard INQUIRY/{n;s/^\( 00     00 00 06 02 5b\) b8/\1 b0/}'
 }
-if $compare; then
-	if ! diff -u <(as_tcm_rs </tmp/loop-io.lio) /tmp/loop-io.tcm; then
-		fail "tcm-rs answers differently from LIO (above)"
-	fi
-	pass "tcm-rs answers as LIO does, but for the differences listed"
-fi
+on_both_cores loop-io as_tcm_rs
