@@ -133,24 +133,4 @@ exercise() {
 		echo NULL >$t/nexus && rmdir $acl $t $TARGET/loopback/$WWN && rmdir $rd/rd0 $rd"
 }
 
-echo "--- LIO (tcm_loop)"
-compare=false
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-	compare=true
-fi
-
-echo "--- tcm-rs (tcm_rs_loop)"
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
-
-echo "--- tcm-rs's tables and counts"; cat /tmp/lun-stats.tcm
-if $compare; then
-	if ! diff -u /tmp/lun-stats.lio /tmp/lun-stats.tcm; then
-		fail "tcm-rs's statistics differ from LIO's (above)"
-	fi
-	pass "the statistics tables and what the I/O added are LIO's"
-fi
+on_both_cores lun-stats
