@@ -122,14 +122,38 @@ const TPG_PARAMETERS: &[Desc] = &[
 ];
 
 const ACL_ATTRIBUTES: &[Desc] = &[
-    ("dataout_timeout", "number", "Data-Out timeout in seconds before invoking recovery."),
-    ("dataout_timeout_retries", "number", "Number of Data-Out timeout recovery attempts before failing a path."),
+    (
+        "dataout_timeout",
+        "number",
+        "Data-Out timeout in seconds before invoking recovery.",
+    ),
+    (
+        "dataout_timeout_retries",
+        "number",
+        "Number of Data-Out timeout recovery attempts before failing a path.",
+    ),
     ("default_erl", "number", "Default Error Recovery Level."),
-    ("nopin_response_timeout", "number", "Nop-In response timeout in seconds."),
+    (
+        "nopin_response_timeout",
+        "number",
+        "Nop-In response timeout in seconds.",
+    ),
     ("nopin_timeout", "number", "Nop-In timeout in seconds."),
-    ("random_datain_pdu_offsets", "number", "If set to 1, request random Data-In PDU offsets."),
-    ("random_datain_seq_offsets", "number", "If set to 1, request random Data-In sequence offsets."),
-    ("random_r2t_offsets", "number", "If set to 1, request random R2T (Ready To Transfer) offsets."),
+    (
+        "random_datain_pdu_offsets",
+        "number",
+        "If set to 1, request random Data-In PDU offsets.",
+    ),
+    (
+        "random_datain_seq_offsets",
+        "number",
+        "If set to 1, request random Data-In sequence offsets.",
+    ),
+    (
+        "random_r2t_offsets",
+        "number",
+        "If set to 1, request random R2T (Ready To Transfer) offsets.",
+    ),
 ];
 
 /// targetcli-fb's global preferences (configshell-fb's and targetcli's).

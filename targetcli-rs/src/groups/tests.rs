@@ -21,7 +21,11 @@ fn so_settings() -> Vec<Setting> {
 #[test]
 fn get_group_is_configshells_layout() {
     assert_eq!(
-        printed(&render_group(Owner::StorageObject, "attribute", &so_settings())),
+        printed(&render_group(
+            Owner::StorageObject,
+            "attribute",
+            &so_settings()
+        )),
         include_str!("fixtures/so_get_attribute.txt")
     );
     let tpg = [
@@ -44,7 +48,11 @@ fn get_names_are_single_lines() {
 #[test]
 fn set_without_settings_lists_the_writable_ones_with_types() {
     assert_eq!(
-        printed(&render_writable(Owner::StorageObject, "attribute", &so_settings())),
+        printed(&render_writable(
+            Owner::StorageObject,
+            "attribute",
+            &so_settings()
+        )),
         include_str!("fixtures/so_set_attribute.txt")
     );
 }
@@ -93,10 +101,19 @@ fn descriptions_follow_the_node_class() {
         describe(Owner::Acl, "parameter", "MaxConnections").1,
         "Maximum number of connections acceptable."
     );
-    assert_eq!(describe(Owner::Tpg, "attribute", "unknown_one"), ("string", ""));
-    assert_eq!(describe(Owner::Other, "parameter", "cmd_completion_affinity").1, "");
+    assert_eq!(
+        describe(Owner::Tpg, "attribute", "unknown_one"),
+        ("string", "")
+    );
+    assert_eq!(
+        describe(Owner::Other, "parameter", "cmd_completion_affinity").1,
+        ""
+    );
     assert_eq!(describe(Owner::Tpg, "auth", "userid"), ("string", "None"));
-    assert_eq!(describe(Owner::Other, "discovery_auth", "enable"), ("number", "None"));
+    assert_eq!(
+        describe(Owner::Other, "discovery_auth", "enable"),
+        ("number", "None")
+    );
     assert_eq!(
         describe(Owner::Other, "global", "auto_save_on_exit"),
         ("bool", "If true, saves configuration on exit.")
