@@ -115,9 +115,8 @@ impl Node {
         };
         let head = format!("{line}o- {} ", self.name);
         let tail = format!(" [{summary}]");
-        let dots = width
-            .saturating_sub(head.chars().count() + tail.chars().count())
-            .max(1);
+        // No room: no dots, as configshell-fb (`name  [summary]`).
+        let dots = width.saturating_sub(head.chars().count() + tail.chars().count());
         out.push_str(&format!("{head}{}{tail}\n", ".".repeat(dots)));
         if depth == Some(0) {
             return;
@@ -494,5 +493,12 @@ mod tests {
         );
         assert!(lines.iter().all(|l| l.chars().count() == 40), "{out}");
         assert_eq!(sample().render(Some(0), 40).lines().count(), 1);
+    }
+
+    #[test]
+    fn no_room_means_no_dots() {
+        // configshell-fb: a line that does not fit has no dots, two spaces.
+        let out = sample().render(None, 10);
+        assert_eq!(out.lines().nth(1), Some("  o- a  [A: 1]"), "{out}");
     }
 }
