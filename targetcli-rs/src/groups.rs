@@ -180,10 +180,10 @@ const GLOBAL: &[Desc] = &[
 
 /// The configshell type and the description targetcli-fb gives setting
 /// `name` of `group` at a node of kind `owner`. Settings targetcli-fb
-/// defines without a description (auth, discovery_auth, alua) show
-/// Python's `None`; attributes and parameters it has no entry for show
-/// nothing.
-pub fn describe(owner: Owner, group: &str, name: &str) -> (&'static str, &'static str) {
+/// defines without a description (auth, discovery_auth, alua) get
+/// configshell-fb's "The NAME GROUP parameter."; attributes and parameters
+/// it has no entry for show nothing.
+pub fn describe(owner: Owner, group: &str, name: &str) -> (&'static str, String) {
     let table: &[Desc] = match (group, owner) {
         ("attribute", Owner::StorageObject) => STORAGE_OBJECT_ATTRIBUTES,
         ("attribute", Owner::Tpg) => TPG_ATTRIBUTES,
@@ -191,14 +191,19 @@ pub fn describe(owner: Owner, group: &str, name: &str) -> (&'static str, &'stati
         ("parameter", Owner::Tpg | Owner::Acl) => TPG_PARAMETERS,
         ("global", _) => GLOBAL,
         ("attribute" | "parameter", _) => &[],
-        ("discovery_auth", _) if name == "enable" => return ("number", "None"),
-        _ => return ("string", "None"),
+        _ => {
+            let kind = if group == "discovery_auth" && name == "enable" {
+                "number"
+            } else {
+                "string"
+            };
+            return (kind, format!("The {name} {group} parameter."));
+        }
     };
     table
         .iter()
         .find(|(n, _, _)| *n == name)
-        .map(|(_, t, d)| (*t, *d))
-        .unwrap_or(("string", ""))
+        .map_or(("string", String::new()), |(_, t, d)| (*t, d.to_string()))
 }
 
 /// configshell-fb's heading of a group: `ATTRIBUTE CONFIG GROUP`, underlined.
@@ -230,7 +235,7 @@ pub fn render_group(owner: Owner, group: &str, settings: &[Setting]) -> Vec<Stri
         if !s.writable {
             first.push_str(" [ro]");
         }
-        entry(&mut out, first, describe(owner, group, &s.name).1);
+        entry(&mut out, first, &describe(owner, group, &s.name).1);
     }
     out
 }
@@ -243,7 +248,7 @@ pub fn render_writable(owner: Owner, group: &str, settings: &[Setting]) -> Vec<S
     let mut out = heading(group);
     for s in sorted {
         let (kind, description) = describe(owner, group, &s.name);
-        entry(&mut out, format!("{}={kind}", s.name), description);
+        entry(&mut out, format!("{}={kind}", s.name), &description);
     }
     out
 }

@@ -93,29 +93,37 @@ fn errors_are_targetcli_fbs() {
 
 #[test]
 fn descriptions_follow_the_node_class() {
+    let d = describe;
     assert_eq!(
-        describe(Owner::StorageObject, "attribute", "block_size"),
-        ("number", "Block size of the underlying device.")
+        d(Owner::StorageObject, "attribute", "block_size"),
+        ("number", "Block size of the underlying device.".into())
     );
     assert_eq!(
-        describe(Owner::Acl, "parameter", "MaxConnections").1,
+        d(Owner::Acl, "parameter", "MaxConnections").1,
         "Maximum number of connections acceptable."
     );
     assert_eq!(
-        describe(Owner::Tpg, "attribute", "unknown_one"),
-        ("string", "")
+        d(Owner::Tpg, "attribute", "unknown_one"),
+        ("string", "".into())
     );
     assert_eq!(
-        describe(Owner::Other, "parameter", "cmd_completion_affinity").1,
+        d(Owner::Other, "parameter", "cmd_completion_affinity").1,
         ""
     );
-    assert_eq!(describe(Owner::Tpg, "auth", "userid"), ("string", "None"));
     assert_eq!(
-        describe(Owner::Other, "discovery_auth", "enable"),
-        ("number", "None")
+        d(Owner::Tpg, "auth", "userid"),
+        ("string", "The userid auth parameter.".into())
     );
     assert_eq!(
-        describe(Owner::Other, "global", "auto_save_on_exit"),
-        ("bool", "If true, saves configuration on exit.")
+        d(Owner::Other, "discovery_auth", "enable"),
+        ("number", "The enable discovery_auth parameter.".into())
+    );
+    assert_eq!(
+        d(Owner::Other, "alua", "alua_tg_pt_gp_name").1,
+        "The alua_tg_pt_gp_name alua parameter."
+    );
+    assert_eq!(
+        d(Owner::Other, "global", "auto_save_on_exit"),
+        ("bool", "If true, saves configuration on exit.".into())
     );
 }

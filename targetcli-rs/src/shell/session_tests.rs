@@ -390,7 +390,8 @@ fn get_and_set_print_configshells_groups() {
     assert_eq!(
         text(&mut sh, &format!("{tpg} get auth")),
         "AUTH CONFIG GROUP\n=================\n\
-         mutual_userid=\n--------------\nNone\n\nuserid=\n-------\nNone\n"
+         mutual_userid=\n--------------\nThe mutual_userid auth parameter.\n\n\
+         userid=\n-------\nThe userid auth parameter.\n"
     );
     assert_eq!(
         text(
@@ -400,7 +401,10 @@ fn get_and_set_print_configshells_groups() {
         "MaxRecvDataSegmentLength=8192 "
     );
     let d = text(&mut sh, "/iscsi get discovery_auth");
-    assert!(d.contains("enable=False\n------------\nNone\n"), "{d}");
+    assert!(
+        d.contains("enable=False\n------------\nThe enable discovery_auth parameter.\n"),
+        "{d}"
+    );
     let g = text(&mut sh, "get global");
     assert!(
         g.starts_with("GLOBAL CONFIG GROUP\n===================\nauto_add_default_portal=true\n"),
