@@ -161,7 +161,11 @@ impl Shell {
                     alua::group_settings()
                         .into_iter()
                         .map(|n| {
-                            let v = alua::read_setting(&dir, n).unwrap_or_else(|| "(none)".into());
+                            let mut v =
+                                alua::read_setting(&dir, n).unwrap_or_else(|| "(none)".into());
+                            if n == "members" {
+                                v = alua::members_display(&v);
+                            }
                             Setting::new(n, v, !ALUA_READ_ONLY.contains(&n))
                         })
                         .collect()
