@@ -129,6 +129,32 @@ impl Node {
     }
 }
 
+/// A fabric's discovery authentication as targetcli-fb summarises it
+/// ("1-way disc auth" or "mutual disc auth", healthy when a userid and a
+/// password are set), when it is enforced.
+fn discovery_auth_summary(root: &Root, fabric: &Fabric) -> Option<(&'static str, bool)> {
+    if !fabric.discovery_auth {
+        return None;
+    }
+    let dir = root.fabric_path(fabric).join("discovery_auth");
+    let flag = |f: &str| {
+        crate::cfs::read_opt(&dir.join(f))
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|v| v != 0)
+    };
+    if !flag("enforce_discovery_auth") {
+        return None;
+    }
+    let set =
+        |f: &str| crate::cfs::read_opt(&dir.join(f)).is_some_and(|v| !v.is_empty() && v != "NULL");
+    let what = if flag("authenticate_target") {
+        "mutual disc auth"
+    } else {
+        "1-way disc auth"
+    };
+    Some((what, set("userid") && set("password")))
+}
+
 /// Sorts "lun10" after "lun2", as people expect.
 fn natural_key(s: &str) -> (String, u64) {
     let digits: String = s.chars().rev().take_while(|c| c.is_ascii_digit()).collect();
@@ -436,12 +462,12 @@ pub fn build(root: &Root) -> Result<Node> {
             };
             targets.push(node);
         }
-        top.push(Node::group(
-            fabric.name,
-            "Targets",
-            NodeKind::Fabric(fabric),
-            targets,
-        ));
+        let mut node = Node::group(fabric.name, "Targets", NodeKind::Fabric(fabric), targets);
+        if let Some((auth, ok)) = discovery_auth_summary(root, fabric) {
+            node.summary = format!("{auth}, {}", node.summary);
+            node.ok = Some(ok);
+        }
+        top.push(node);
     }
     Ok(Node::new("/", "...", NodeKind::Root).with(top))
 }

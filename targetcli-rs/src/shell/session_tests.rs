@@ -418,3 +418,14 @@ fn get_and_set_print_configshells_groups() {
     let o = sh.run_line(&format!("{so} get attribute")).unwrap();
     assert_eq!(o.json["block_size"], "512");
 }
+
+#[test]
+fn ls_summarises_discovery_auth_as_targetcli_fb() {
+    let (_d, mut sh) = test_tree::shell();
+    let da = sh.root().path().join("iscsi/discovery_auth");
+    assert!(text(&mut sh, "ls /iscsi depth=0").ends_with(" [Targets: 1]"));
+    std::fs::write(da.join("enforce_discovery_auth"), "1").unwrap();
+    std::fs::write(da.join("userid"), "NULL").unwrap();
+    let l = text(&mut sh, "ls /iscsi depth=0");
+    assert!(l.ends_with(" [1-way disc auth, Targets: 1]"), "{l}");
+}
