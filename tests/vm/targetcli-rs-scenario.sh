@@ -198,7 +198,7 @@ targetcli_rs_scenario() {
 	expect_msg "a bad size is refused" "invalid size" $RS /backstores/ramdisk create name=rd9 size=12Q
 	expect_msg "a duplicate name is refused" "already exists" $RS /backstores/ramdisk create name=rd0 size=1M
 	expect_msg "a bad WWN is refused" "expected naa" $RS /loopback create iqn.2003-01.org.x:y
-	expect_msg "an unknown attribute is refused" "does not exist" $RS /backstores/ramdisk/rd0 set attribute no_such=1
+	expect_msg "an unknown attribute is refused" "Unknown parameter no_such in group 'attribute'." $RS /backstores/ramdisk/rd0 set attribute no_such=1
 	expect_msg "a refused value names the attribute" "the kernel refused" $RS /backstores/ramdisk/rd0 set attribute block_size=3
 	expect_msg "a block object on a missing device is refused" "/dev/nonexistent" \
 		$RS /backstores/block create name=b9 dev=/dev/nonexistent
