@@ -90,6 +90,27 @@ pub fn read_setting(group: &Path, name: &str) -> Option<String> {
     })
 }
 
+/// A group's `members` file as targetcli-fb shows it: rtslib-fb's list of
+/// LUNs (`fabric/target/tpgt_N/lun_M` lines), printed as Python prints it.
+pub fn members_display(raw: &str) -> String {
+    let members: Vec<String> = raw
+        .lines()
+        .filter_map(|line| {
+            let p: Vec<&str> = line.split('/').collect();
+            let [driver, target, tpgt, lun] = p.as_slice() else {
+                return None;
+            };
+            let num = |s: &str| s.split_once('_').and_then(|(_, n)| n.parse::<u64>().ok());
+            Some(format!(
+                "{{'driver': '{driver}', 'target': '{target}', 'tpgt': {}, 'lun': {}}}",
+                num(tpgt)?,
+                num(lun)?
+            ))
+        })
+        .collect();
+    format!("[{}]", members.join(", "))
+}
+
 /// The ALUA group named by the first line of a LUN's `alua_tg_pt_gp`
 /// ("TG Port Alias: NAME").
 pub(crate) fn group_of_lun(lun_dir: &Path) -> Option<String> {
@@ -184,6 +205,16 @@ impl Root {
 mod tests {
     use super::*;
     use crate::config::Plugin;
+
+    #[test]
+    fn members_show_as_rtslib_fbs_list() {
+        assert_eq!(members_display(""), "[]");
+        assert_eq!(
+            members_display("iscsi/iqn.2003-01.org.x:t/tpgt_1/lun_0\nloopback/naa.5001405000000001/tpgt_1/lun_12\nbad"),
+            "[{'driver': 'iscsi', 'target': 'iqn.2003-01.org.x:t', 'tpgt': 1, 'lun': 0}, \
+             {'driver': 'loopback', 'target': 'naa.5001405000000001', 'tpgt': 1, 'lun': 12}]"
+        );
+    }
 
     fn so_tree() -> (tempfile::TempDir, Root, SoRef) {
         let d = tempfile::tempdir().unwrap();

@@ -11,7 +11,8 @@ use crate::config::ALUA_SETTINGS;
 use crate::path;
 use crate::prefs::{self, PrefType};
 use crate::shell::{
-    create_params, delete_params, node_dir, Shell, ALUA_LUN_PARAMS, RESTORECONFIG_PARAMS, VERBS,
+    create_params, delete_params, group_dir, groups_of, Shell, ALUA_LUN_PARAMS,
+    RESTORECONFIG_PARAMS, VERBS,
 };
 use crate::tree::{self, Node, NodeKind};
 
@@ -282,7 +283,7 @@ impl At<'_> {
                     "parameter" => "param",
                     _ => "auth",
                 };
-                let Some(dir) = node_dir(self.shell.root(), self.node) else {
+                let Some(dir) = group_dir(self.shell.root(), self.node) else {
                     return Vec::new();
                 };
                 let dir = dir.join(sub);
@@ -315,33 +316,8 @@ impl At<'_> {
 
     /// The groups `set` and `get` take at this node.
     fn groups(&self) -> Vec<&'static str> {
-        let mut g = Vec::new();
-        if let Some(dir) = node_dir(self.shell.root(), self.node) {
-            for (group, sub) in [
-                ("attribute", "attrib"),
-                ("parameter", "param"),
-                ("auth", "auth"),
-            ] {
-                if dir.join(sub).is_dir() {
-                    g.push(group);
-                }
-            }
-        }
-        if matches!(self.node.kind, NodeKind::AluaGroup(..) | NodeKind::Lun(..)) {
-            g.push("alua");
-        }
-        if let NodeKind::Fabric(f) = &self.node.kind {
-            if self
-                .shell
-                .root()
-                .fabric_path(f)
-                .join("discovery_auth")
-                .is_dir()
-            {
-                g.push("discovery_auth");
-            }
-        }
-        g.push("global");
+        let mut g = groups_of(self.shell.root(), self.node);
+        g.sort_unstable();
         g
     }
 

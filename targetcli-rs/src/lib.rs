@@ -22,6 +22,7 @@ pub mod complete;
 pub mod config;
 pub mod error;
 pub mod fabric;
+pub mod groups;
 pub mod path;
 pub mod prefs;
 pub mod restore;

@@ -91,9 +91,7 @@ fn main() -> ExitCode {
     if let Some(f) = &opts.savefile {
         sh.save_file = f.into();
     }
-    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
-        sh.width = w;
-    }
+    sh.width = output::width();
 
     if let Some(file) = &opts.batch {
         return run_batch(&mut sh, file, opts.json);

@@ -50,3 +50,25 @@ pub fn leave(shell: &mut Shell, json: bool, as_root: bool, status: ExitCode) -> 
         }
     }
 }
+
+/// The width of `ls` lines, as configshell-fb takes it: the terminal's
+/// width on standard output, at most 132, or 132 when standard output is
+/// not a terminal. `COLUMNS`, when set, overrides it.
+pub fn width() -> usize {
+    const MAX: usize = 132;
+    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return w;
+    }
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given, and only that.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    match usize::from(ws.ws_col) {
+        w if ok && w > 0 => w.min(MAX),
+        _ => MAX,
+    }
+}

@@ -137,6 +137,8 @@ pub fn run(shell: Shell, json: bool, home: Option<&Path>, as_root: bool) -> Exit
         let Some(session) = editor.helper_mut() else {
             break;
         };
+        // As configshell-fb, fit `ls` to the terminal as it is now.
+        session.shell.width = crate::output::width();
         match session.shell.run_line(&line) {
             Ok(o) => {
                 output::print(&o, json);

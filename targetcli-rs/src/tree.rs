@@ -115,9 +115,8 @@ impl Node {
         };
         let head = format!("{line}o- {} ", self.name);
         let tail = format!(" [{summary}]");
-        let dots = width
-            .saturating_sub(head.chars().count() + tail.chars().count())
-            .max(1);
+        // No room: no dots, as configshell-fb (`name  [summary]`).
+        let dots = width.saturating_sub(head.chars().count() + tail.chars().count());
         out.push_str(&format!("{head}{}{tail}\n", ".".repeat(dots)));
         if depth == Some(0) {
             return;
@@ -128,6 +127,32 @@ impl Node {
             c.render_into(out, base, &next, depth.map(|d| d - 1), width);
         }
     }
+}
+
+/// A fabric's discovery authentication as targetcli-fb summarises it
+/// ("1-way disc auth" or "mutual disc auth", healthy when a userid and a
+/// password are set), when it is enforced.
+fn discovery_auth_summary(root: &Root, fabric: &Fabric) -> Option<(&'static str, bool)> {
+    if !fabric.discovery_auth {
+        return None;
+    }
+    let dir = root.fabric_path(fabric).join("discovery_auth");
+    let flag = |f: &str| {
+        crate::cfs::read_opt(&dir.join(f))
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|v| v != 0)
+    };
+    if !flag("enforce_discovery_auth") {
+        return None;
+    }
+    let set =
+        |f: &str| crate::cfs::read_opt(&dir.join(f)).is_some_and(|v| !v.is_empty() && v != "NULL");
+    let what = if flag("authenticate_target") {
+        "mutual disc auth"
+    } else {
+        "1-way disc auth"
+    };
+    Some((what, set("userid") && set("password")))
 }
 
 /// Sorts "lun10" after "lun2", as people expect.
@@ -437,12 +462,12 @@ pub fn build(root: &Root) -> Result<Node> {
             };
             targets.push(node);
         }
-        top.push(Node::group(
-            fabric.name,
-            "Targets",
-            NodeKind::Fabric(fabric),
-            targets,
-        ));
+        let mut node = Node::group(fabric.name, "Targets", NodeKind::Fabric(fabric), targets);
+        if let Some((auth, ok)) = discovery_auth_summary(root, fabric) {
+            node.summary = format!("{auth}, {}", node.summary);
+            node.ok = Some(ok);
+        }
+        top.push(node);
     }
     Ok(Node::new("/", "...", NodeKind::Root).with(top))
 }
@@ -494,5 +519,12 @@ mod tests {
         );
         assert!(lines.iter().all(|l| l.chars().count() == 40), "{out}");
         assert_eq!(sample().render(Some(0), 40).lines().count(), 1);
+    }
+
+    #[test]
+    fn no_room_means_no_dots() {
+        // configshell-fb: a line that does not fit has no dots, two spaces.
+        let out = sample().render(None, 10);
+        assert_eq!(out.lines().nth(1), Some("  o- a  [A: 1]"), "{out}");
     }
 }

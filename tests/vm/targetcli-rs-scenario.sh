@@ -49,6 +49,31 @@ same_tree() {
 	pass "$1"
 }
 
+# same_as_fb DESCRIPTION ARGS...: `targetcli-rs ARGS` prints what
+# `targetcli ARGS` (targetcli-fb) prints, byte for byte on standard output;
+# on an error both fail and say the same (targetcli-rs puts "Error: " in
+# front, as targetcli-fb's shell does).
+same_as_fb() {
+	local what=$1 fbrc=0 rsrc=0; shift
+	targetcli "$@" >"$work/fb.out" 2>"$work/fb.err" || fbrc=$?
+	$RS "$@" >"$work/rs.out" 2>"$work/rs.err" || rsrc=$?
+	# Python's warnings (rtslib-fb's about its dbroot) are no output.
+	sed -i '/^Warning: Could not load preferences file/d' "$work/fb.out"
+	sed -i '/UserWarning: /d; /^  warn(/d' "$work/fb.err"
+	sed -i 's/^Error: //' "$work/rs.err"
+	if { [ $fbrc = 0 ] && [ $rsrc != 0 ]; } || { [ $fbrc != 0 ] && [ $rsrc = 0 ]; }; then
+		cat "$work/fb.err" "$work/rs.err"
+		fail "$what: targetcli-fb exits $fbrc, targetcli-rs $rsrc"
+	fi
+	diff -u "$work/fb.out" "$work/rs.out" || fail "$what: the outputs differ (- targetcli-fb, + targetcli-rs)"
+	if [ $fbrc != 0 ]; then
+		diff -u "$work/fb.err" "$work/rs.err" || fail "$what: the errors differ (- targetcli-fb, + targetcli-rs)"
+	fi
+	[ -s "$work/rs.out" ] || [ -s "$work/rs.err" ] || fail "$what: both printed nothing"
+	sed 's/^/    /' "$work/rs.out" "$work/rs.err" | head -12
+	pass "$what"
+}
+
 # The block device for /backstores/block: a null_blk disk (1 GiB, no
 # memory behind it; nothing here reads or writes it).
 BDEV=/dev/nullb0
@@ -106,9 +131,38 @@ targetcli_rs_scenario() {
 	fi
 	expect "targetcli-rs sets a storage object attribute" $RS /backstores/ramdisk/rd0 set attribute emulate_caw=0
 	expect "the attribute reached configfs" test "$(cat "$TARGET"/core/rd_mcp_*/rd0/attrib/emulate_caw)" = 0
-	expect "get reads it back" sh -c "$RS /backstores/ramdisk/rd0 get attribute emulate_caw | grep -qx emulate_caw=0"
+	expect "get reads it back" sh -c "$RS /backstores/ramdisk/rd0 get attribute emulate_caw | grep -qx 'emulate_caw=0 '"
 	expect "targetcli-rs sets a block object attribute" $RS /backstores/block/b0 set attribute is_nonrot=1
 	expect "targetcli-rs sets a fileio object attribute" $RS /backstores/fileio/f0 set attribute max_unmap_lba_count=8192
+
+	echo "--- $core: get and set print what targetcli-fb prints"
+	same_as_fb "get attribute NAME" /backstores/ramdisk/rd0 get attribute block_size
+	same_as_fb "get attribute NAME NAME (one read-only)" /backstores/ramdisk/rd0 get attribute emulate_caw hw_block_size
+	same_as_fb "get attribute: the group with descriptions" /backstores/ramdisk/rd0 get attribute
+	same_as_fb "get attribute of a block object" /backstores/block/b0 get attribute
+	same_as_fb "get attribute of a loopback target (its TPG)" /loopback/$LOOP get attribute
+	same_as_fb "get parameter of a loopback target: unknown group" /loopback/$LOOP get parameter
+	same_as_fb "set auth on a backstore: unknown group" /backstores/ramdisk/rd0 set auth userid=x
+	same_as_fb "get of an unknown attribute" /backstores/ramdisk/rd0 get attribute nope
+	same_as_fb "set of an unknown attribute" /backstores/ramdisk/rd0 set attribute nope=1
+	same_as_fb "set of a read-only attribute" /backstores/ramdisk/rd0 set attribute hw_block_size=4096
+	same_as_fb "set attribute without values lists the writable ones" /backstores/ramdisk/rd0 set attribute
+	same_as_fb "set attribute reports the value read back" /backstores/ramdisk/rd0 set attribute emulate_caw=0
+	same_as_fb "get alua of a LUN" /loopback/$LOOP/luns/lun0 get alua
+	same_as_fb "get discovery_auth" /iscsi get discovery_auth
+	same_as_fb "ls draws the tree as targetcli-fb does" ls
+	same_as_fb "ls PATH depth=N" ls /backstores depth=1
+	expect "get lists the groups as targetcli-fb does" \
+		test "$($RS /loopback/$LOOP get)" = "$(targetcli /loopback/$LOOP get | grep -v '^Warning: Could not load')"
+	if [ -n "$iscsi" ]; then
+		same_as_fb "get parameter of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter
+		same_as_fb "get attribute of an iSCSI TPG" /iscsi/$IQN/tpg1 get attribute
+		same_as_fb "get auth of an iSCSI TPG" /iscsi/$IQN/tpg1 get auth
+		same_as_fb "get parameter of an iSCSI target" /iscsi/$IQN get parameter
+		same_as_fb "get attribute of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get attribute
+		same_as_fb "get auth of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get auth
+		same_as_fb "get parameter NAME of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter MaxRecvDataSegmentLength AuthMethod
+	fi
 
 	sleep 1
 	dev=$(lsscsi | awk '/LIO-ORG/ && /rd0/ {print $NF; exit}')
@@ -144,7 +198,7 @@ targetcli_rs_scenario() {
 	expect_msg "a bad size is refused" "invalid size" $RS /backstores/ramdisk create name=rd9 size=12Q
 	expect_msg "a duplicate name is refused" "already exists" $RS /backstores/ramdisk create name=rd0 size=1M
 	expect_msg "a bad WWN is refused" "expected naa" $RS /loopback create iqn.2003-01.org.x:y
-	expect_msg "an unknown attribute is refused" "does not exist" $RS /backstores/ramdisk/rd0 set attribute no_such=1
+	expect_msg "an unknown attribute is refused" "Unknown parameter no_such in group 'attribute'." $RS /backstores/ramdisk/rd0 set attribute no_such=1
 	expect_msg "a refused value names the attribute" "the kernel refused" $RS /backstores/ramdisk/rd0 set attribute block_size=3
 	expect_msg "a block object on a missing device is refused" "/dev/nonexistent" \
 		$RS /backstores/block create name=b9 dev=/dev/nonexistent

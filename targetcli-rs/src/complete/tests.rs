@@ -144,7 +144,7 @@ fn set_and_get_name_the_nodes_settings() {
     let tpg = format!("/iscsi/{IQN}/tpg1");
     assert_eq!(
         offers(&sh, &format!("{tpg} set ")),
-        ["attribute ", "parameter ", "auth ", "global "]
+        ["attribute ", "auth ", "global ", "parameter "]
     );
     assert_eq!(
         offers(&sh, &format!("{tpg} set parameter M")),

@@ -36,6 +36,7 @@ pub use look::help_text;
 pub use parse::{parse, parse_words, split_words};
 pub use saving::RESTORECONFIG_PARAMS;
 pub use settings::ALUA_LUN_PARAMS;
+pub(crate) use settings::{group_dir, groups_of};
 
 use parse::Params;
 
@@ -84,21 +85,6 @@ impl Outcome {
         Outcome {
             text,
             json,
-            exit: false,
-        }
-    }
-
-    /// `name=value` lines, and the same as a JSON object.
-    fn settings(pairs: impl IntoIterator<Item = (String, String)>) -> Outcome {
-        let mut map = serde_json::Map::new();
-        let mut text = Vec::new();
-        for (k, v) in pairs {
-            text.push(format!("{k}={v}"));
-            map.insert(k, Value::String(v));
-        }
-        Outcome {
-            text,
-            json: Value::Object(map),
             exit: false,
         }
     }
@@ -300,7 +286,7 @@ impl Shell {
 
 /// The TPG a node stands for: a TPG, or a target of a fabric with a single
 /// TPG.
-fn node_tpg(node: &Node) -> Option<TpgRef> {
+pub(crate) fn node_tpg(node: &Node) -> Option<TpgRef> {
     match &node.kind {
         NodeKind::Tpg(t) => Some(t.clone()),
         NodeKind::Target(t) if !t.fabric.tpgts => Some(TpgRef {
