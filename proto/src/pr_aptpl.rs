@@ -558,8 +558,8 @@ pub fn write_res_pr_registered_i_pts<S: RegistrationStore, T: PortText, W: Write
             overflow: false,
         };
         let ok = write!(e, "{} Node: ", ports.fabric_name(reg.rtpi))
-            .and_then(|_| write_initiator(&mut e, &reg.initiator, true))
-            .and_then(|_| {
+            .and_then(|()| write_initiator(&mut e, &reg.initiator, true))
+            .and_then(|()| {
                 writeln!(
                     e,
                     " Key: 0x{:016x} PRgen: 0x{:08x}",
