@@ -18,6 +18,7 @@ use kernel::prelude::*;
 use crate::cdb::{self, DecodeOptions};
 use crate::fabric::abi::{self, Command};
 use crate::lun_map::LinkedLun;
+use crate::pr_emulate;
 use crate::sbc_emulate;
 use crate::sense::{Sense, SenseFormat, SenseKey};
 use crate::session::Session;
@@ -29,6 +30,8 @@ use crate::tpg::TpgState;
 const GOOD: u8 = 0x00;
 /// SAM status CHECK CONDITION.
 const CHECK_CONDITION: u8 = 0x02;
+/// SAM status RESERVATION CONFLICT.
+const RESERVATION_CONFLICT: u8 = 0x18;
 
 /// The longest CDB taken (variable length CDBs are refused by the decoder).
 const MAX_CDB_LEN: u32 = 260;
@@ -51,6 +54,8 @@ pub(crate) enum Outcome {
     Good { moved: usize, overflow: usize },
     /// CHECK CONDITION with this sense data.
     Check(Sense),
+    /// RESERVATION CONFLICT, no sense data (pr_emulate.rs).
+    Conflict,
 }
 
 impl Outcome {
@@ -153,6 +158,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
                 cmd.residual = (offered - moved) as u32;
             }
         }
+        Outcome::Conflict => cmd.status = RESERVATION_CONFLICT,
         Outcome::Check(sense) => {
             cmd.status = CHECK_CONDITION;
             let buf: &mut [u8] = if cmd.sense.is_null() {
@@ -236,8 +242,12 @@ fn decode_and_dispatch(req: &mut Request<'_>, lun: &LinkedLun, cdb: &[u8]) -> Ou
         Err(e) => return e.into(),
     };
     lun.state.stats.count_in_cmd();
+    // LIO's order: unit attentions (above), ALUA access state, reservations.
     if let Some(refused) = crate::alua_engine::check(lun, cdb, &decoded) {
         return refused;
+    }
+    if let Some(conflict) = pr_emulate::check(req, lun, cdb, decoded.direction) {
+        return conflict;
     }
     if req.read_only && changes_medium(&decoded.command) {
         return Outcome::check(SenseKey::DataProtect, WRITE_PROTECTED.0, WRITE_PROTECTED.1);
@@ -337,9 +347,23 @@ fn dispatch(req: &mut Request<'_>, lun: &LinkedLun, decoded: &cdb::Decoded) -> O
         C::SetTargetPortGroups { param_len } => {
             crate::alua_engine::set_target_port_groups(req, lun, param_len)
         }
-        // Decoded, but not executed yet (reservations): refused as LIO refuses what it does not support,
-        // so the initiator falls back.
-        _ => cdb::CdbError::invalid_opcode().into(),
+        C::PersistentReserveIn {
+            service_action,
+            alloc_len,
+        } => pr_emulate::pr_in(req, lun, service_action, alloc_len),
+        C::PersistentReserveOut {
+            service_action,
+            scope,
+            pr_type,
+            param_len,
+        } => pr_emulate::pr_out(
+            req,
+            lun,
+            pr_emulate::prout_cdb(service_action, scope, pr_type),
+            param_len,
+        ),
+        C::Reserve { .. } => pr_emulate::reserve_release(req, lun, true),
+        C::Release { .. } => pr_emulate::reserve_release(req, lun, false),
     }
 }
 

@@ -35,6 +35,7 @@ mod lu_groups;
 mod lun;
 mod lun_map;
 mod lun_stats;
+mod pr_emulate;
 mod registry;
 mod root;
 mod sbc_emulate;
@@ -64,6 +65,17 @@ mod cdb;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/mode.rs"]
 mod mode;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/pr.rs"]
+#[rustfmt::skip]
+mod pr;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/pr_aptpl.rs"]
+#[rustfmt::skip]
+mod pr_aptpl;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/pr_transport_id.rs"]
+mod pr_transport_id;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/report_luns.rs"]
 mod report_luns;

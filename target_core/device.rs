@@ -22,11 +22,12 @@ use crate::backstores::Backend;
 use crate::configfs::{configfs_node_type, NewNode, Page};
 use crate::device_alua::{self, AluaGroups};
 use crate::device_attrib::DeviceAttrib;
-use crate::device_pr::{DevicePr, PrState};
+use crate::device_pr::{self, DevicePr, PrState};
 use crate::device_stats::{self, DeviceStats};
 use crate::inquiry;
 use crate::lba_map;
 use crate::lu_groups::LuGroups;
+use crate::lun::LunState;
 use crate::text;
 use crate::write_gate::WriteGate;
 
@@ -154,9 +155,16 @@ pub(crate) struct DeviceState {
     complete_type: AtomicU8,
     /// `attrib/emulate_caw`: COMPARE AND WRITE of one block is taken.
     caw: AtomicBool,
-    /// The persistent reservation state: `pr/`.
+    /// The persistent reservation state: `pr/`, device_pr.rs.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
+    /// A reservation (persistent or SPC-2) is held: commands check for a
+    /// conflict. Written under `pr`.
+    pub(crate) pr_reserved: AtomicBool,
+    /// The LUNs that export the device: its target ports. Taken after
+    /// `pr`.
+    #[pin]
+    pub(crate) pr_ports: Mutex<KVec<Arc<LunState>>>,
     /// The target port groups: `alua/`.
     #[pin]
     pub(crate) alua: Mutex<AluaGroups>,
@@ -304,7 +312,9 @@ impl Device {
                 dpofua: AtomicBool::new(false),
                 complete_type: AtomicU8::new(0),
                 caw: AtomicBool::new(false),
-                pr <- new_mutex!(PrState::new()),
+                pr <- new_mutex!(device_pr::new_state()),
+                pr_reserved: AtomicBool::new(false),
+                pr_ports <- new_mutex!(KVec::new()),
                 alua <- new_mutex!(AluaGroups::new()),
                 stats,
                 write_gate <- WriteGate::new(),

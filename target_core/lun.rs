@@ -126,6 +126,16 @@ struct LunInner {
 }
 
 impl LunState {
+    /// The TPG the LUN is in.
+    pub(crate) fn tpg(&self) -> &Arc<TpgState> {
+        &self.tpg
+    }
+
+    /// The LUN number.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
+    }
+
     /// Whether the LUN belongs to `tpg`.
     pub(crate) fn is_in(&self, tpg: &Arc<TpgState>) -> bool {
         Arc::ptr_eq(&self.tpg, tpg)
@@ -148,11 +158,6 @@ impl LunState {
             .export
             .as_ref()
             .map(|(e, _)| e.device_arc().clone())
-    }
-
-    /// The TPG the LUN belongs to.
-    pub(crate) fn tpg(&self) -> &Arc<TpgState> {
-        &self.tpg
     }
 
     /// Sets the port's secondary state (`alua_tg_pt_offline`, or SET
@@ -371,6 +376,11 @@ impl Links for Lun {
                 device_alua::find_group(export.device(), device_alua::DEFAULT_GROUP.to_bytes())
                     .ok_or(ENODEV)?;
             group.join(&self.state)?;
+            // A target port of the device, for persistent reservations.
+            if let Err(e) = export.device().pr_add_port(&self.state) {
+                group.leave(&self.state);
+                return Err(e);
+            }
             inner.export = Some((export, group));
             entry
         };
@@ -409,7 +419,8 @@ impl Links for Lun {
 impl Lun {
     /// Ends the export; dropping it gives the device's count back.
     fn unexport(&self) {
-        if let Some((_export, group)) = self.state.inner.lock().export.take() {
+        if let Some((export, group)) = self.state.inner.lock().export.take() {
+            export.device().pr_remove_port(&self.state);
             group.leave(&self.state);
         }
     }

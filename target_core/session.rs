@@ -198,9 +198,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_deregister(
         }
         keep
     });
-    // Its LUNs are let go now, not when the last reference goes.
+    // Its LUNs are let go now, not when the last reference goes. An
+    // SPC-2 reservation it holds goes with the nexus; its persistent
+    // reservation registrations stay (SPC-4).
     if let Some(s) = gone {
         let view = s.view.lock().take();
+        if let Some(view) = &view {
+            let rtpi = tpg.rtpi();
+            for l in view.luns() {
+                l.target.dev.pr_nexus_lost(&s, rtpi);
+            }
+        }
         drop(view);
     }
 }

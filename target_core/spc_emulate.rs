@@ -324,8 +324,9 @@ pub(crate) fn mode_select(
 }
 
 /// The commands this engine executes, for REPORT SUPPORTED OPERATION CODES:
-/// proto/src/rsoc.rs's table less what is not executed yet (reservations,
-/// REPORT TARGET PORT GROUPS).
+/// proto/src/rsoc.rs's table less what is not executed yet (REPORT TARGET
+/// PORT GROUPS); the reservation commands while `emulate_pr` is on, as
+/// LIO.
 fn command_set(lun: &LinkedLun) -> rsoc::CommandSet {
     let a = lun.dev.attributes();
     let can_unmap = lun.dev.can_unmap();
@@ -337,7 +338,7 @@ fn command_set(lun: &LinkedLun) -> rsoc::CommandSet {
         },
         unmap: a.emulate_tpu && can_unmap,
         write_same_unmap: a.emulate_tpws && can_unmap,
-        reservations: false,
+        reservations: a.emulate_pr,
         rsoc: true,
         report_target_port_groups: true,
         set_target_port_groups: lun

@@ -49,10 +49,10 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
 
 /// LOGICAL UNIT RESET: every nexus of the logical unit gets BUS DEVICE
 /// RESET FUNCTION OCCURRED (SAM-5 6.6), under the number it knows the LUN
-/// by. No reservation or mode page state is kept per LUN yet, so there is
-/// nothing else to reset. The unit attention goes to the nexus that asked
-/// too (SAM-5; LIO does the same), which its initiator expects after a
-/// reset.
+/// by, and an SPC-2 reservation of the device is released (as LIO;
+/// persistent reservations survive the reset, SPC-4 5.13.1). The unit
+/// attention goes to the nexus that asked too (SAM-5; LIO does the same),
+/// which its initiator expects after a reset.
 fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
     let Some((target, _)) = session.and_then(|s| s.lookup(lun)) else {
         return abi::TMF_INCORRECT_LUN;
@@ -71,6 +71,7 @@ fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
             s.queue_ua(l.lun, BUS_DEVICE_RESET_FUNCTION_OCCURRED);
         }
     }
+    target.dev.pr_spc2_clear();
     pr_info!("LUN reset of LUN {}\n", lun);
     abi::TMF_COMPLETE
 }

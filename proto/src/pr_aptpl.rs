@@ -518,7 +518,13 @@ struct Fixed<const N: usize> {
 
 impl<const N: usize> Write for Fixed<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.saturating_add(s.len());
+        // checked_add, not saturating_add: the slice is then provably as
+        // long as `s`, and copy_from_slice has no panic path in the kernel
+        // (objtool flags one).
+        let Some(end) = self.len.checked_add(s.len()) else {
+            self.overflow = true;
+            return Err(fmt::Error);
+        };
         match self.buf.get_mut(self.len..end) {
             Some(dst) => {
                 dst.copy_from_slice(s.as_bytes());
@@ -552,8 +558,8 @@ pub fn write_res_pr_registered_i_pts<S: RegistrationStore, T: PortText, W: Write
             overflow: false,
         };
         let ok = write!(e, "{} Node: ", ports.fabric_name(reg.rtpi))
-            .and_then(|_| write_initiator(&mut e, &reg.initiator, true))
-            .and_then(|_| {
+            .and_then(|()| write_initiator(&mut e, &reg.initiator, true))
+            .and_then(|()| {
                 writeln!(
                     e,
                     " Key: 0x{:016x} PRgen: 0x{:08x}",

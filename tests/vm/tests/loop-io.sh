@@ -55,7 +55,9 @@ block_commands() {
 		grep -q 'Verify(16)' /tmp/opcodes && grep -q 'Report supported operation codes' /tmp/opcodes &&
 		grep -qi 'compare and write' /tmp/opcodes &&
 		grep -qi 'report target port groups' /tmp/opcodes && grep -qi 'set target port groups' /tmp/opcodes &&
-		! grep -qi 'persistent reserve\|unmap' /tmp/opcodes"
+		grep -qi 'persistent reserve in' /tmp/opcodes && grep -qi 'persistent reserve out' /tmp/opcodes &&
+		grep -qi 'reserve(6)' /tmp/opcodes && grep -qi 'release(10)' /tmp/opcodes &&
+		! grep -qi 'unmap' /tmp/opcodes"
 	expect "tcm: sg_opcodes for one command" sh -c "sg_opcodes --opcode=0x8a $dev | grep -q 'Write(16)'"
 	local attrib=$TARGET/core/rd_mcp_0/rd0/attrib
 	expect "tcm: WRITE SAME is refused while max_write_same_len is 0, as LIO's ramdisk" sh -c \
