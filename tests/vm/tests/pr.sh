@@ -55,9 +55,15 @@ pr_files() {
 	done
 }
 
-# steps SGA SGB: the PR steps, A through SGA, B through SGB.
+# steps CORE SGA SGB: the PR steps, A through SGA, B through SGB.
 steps() {
-	local a=$1 b=$2 t
+	local core=$1 a=$2 b=$3 t preempt=--preempt-abort
+	# LIO's PREEMPT AND ABORT deadlocks over tcm_loop: its LUN reset
+	# flushes the device's submission work, which is running the PERSISTENT
+	# RESERVE OUT itself (core_tmr_drain_state_list; tcm_loop always
+	# queues submissions). With no command of B in flight the two service
+	# actions leave the same state and unit attentions, so LIO gets PREEMPT.
+	[ "$core" = lio ] && preempt=--preempt
 	rec "A REGISTER 0xa1" sg_persist --out --register --param-sark=0xa1 "$a"
 	rec "A READ KEYS" sg_persist --in --read-keys "$a"
 	pr_files "A registered"
@@ -91,7 +97,7 @@ steps() {
 	write1 "A (preempted, unregistered)" "$a"
 	pr_files "B holds type 3"
 	rec "A REGISTER 0xa2" sg_persist --out --register --param-sark=0xa2 "$a"
-	rec "A PREEMPT AND ABORT B" sg_persist --out --preempt-abort --param-rk=0xa2 --param-sark=0xb1 --prout-type=6 "$a"
+	rec "A PREEMPT AND ABORT B" sg_persist --out $preempt --param-rk=0xa2 --param-sark=0xb1 --prout-type=6 "$a"
 	rec "A READ RESERVATION" sg_persist --in --read-reservation "$a"
 	tur "B (preempted and aborted)" "$b"
 	rec "B REGISTER AND IGNORE EXISTING KEY 0xb2" sg_persist --out --register-ignore --param-sark=0xb2 "$b"
@@ -153,7 +159,7 @@ exercise() {
 	# Conditions of the set-up go first.
 	sg_requests "$a" >/dev/null 2>&1 || true
 	sg_requests "$b" >/dev/null 2>&1 || true
-	steps "$a" "$b" >"$out" 2>&1
+	steps "$core" "$a" "$b" >"$out" 2>&1
 	if [ "$core" = tcm ]; then
 		# LIO frees the demo-mode ACL of a loopback nexus when it ends,
 		# and its registrations with it.
@@ -171,29 +177,15 @@ exercise() {
 }
 
 # Where tcm-rs answers differently on purpose (lio-differences.md,
-# "Persistent reservations"): each difference is a sed of tcm-rs's record
-# to LIO's answer, with its reason there.
+# "Persistent reservations"): each difference is a sed of LIO's record to
+# tcm-rs's answer, with its reason there.
 lio_filter() {
 	cat
 }
 
 head -c 512 /dev/urandom >/tmp/pr512
 
-echo "--- LIO (tcm_loop)"
-compare=false
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-	compare=true
-fi
-
-echo "--- tcm-rs (tcm_rs_loop)"
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
-
-echo "--- what tcm-rs's initiators saw"; cat /tmp/pr.tcm
+on_both_cores pr lio_filter
 
 # tcm-rs's own checks, whatever LIO does.
 expect "tcm: WRITE from B under Write Exclusive held by A conflicts" sh -c "
@@ -210,11 +202,3 @@ expect "tcm: B reads again after A's RELEASE(6)" sh -c "
 	! sed -n '/^== B (released) READ(10)/,/^==/p' /tmp/pr.tcm | grep -qi 'conflict'"
 expect "tcm: A saw REGISTRATIONS PREEMPTED" sh -c "
 	sed -n '/^== A (preempted) TEST UNIT READY/,/^==/p' /tmp/pr.tcm | grep -qi 'registrations preempted'"
-
-if $compare; then
-	lio_filter </tmp/pr.tcm >/tmp/pr.tcm.filtered
-	if ! diff -u /tmp/pr.lio /tmp/pr.tcm.filtered; then
-		fail "the initiators see something else on tcm-rs than on LIO (above)"
-	fi
-	pass "the initiators see the same on tcm-rs as on LIO (with the listed differences)"
-fi
