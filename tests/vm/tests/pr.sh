@@ -185,7 +185,16 @@ exercise() {
 # "Persistent reservations"): each difference is a sed of LIO's record to
 # tcm-rs's answer, with its reason there.
 lio_filter() {
-	cat
+	local after=false line gen
+	while IFS= read -r line; do
+		[ "$line" = "== A REGISTER key 0 (unregister)" ] && after=true
+		# REGISTER with key 0 counts in PRgeneration (SPC-4 6.16.2).
+		if $after && [[ $line =~ PR\ generation=0x([0-9a-f]+) ]]; then
+			gen=$(printf '0x%x' $((16#${BASH_REMATCH[1]} + 1)))
+			line=${line/generation=0x${BASH_REMATCH[1]}/generation=$gen}
+		fi
+		printf '%s\n' "$line"
+	done
 }
 
 head -c 512 /dev/urandom >/tmp/pr512
