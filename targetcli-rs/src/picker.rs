@@ -210,7 +210,8 @@ impl Picker {
 }
 
 /// The terminal in raw mode on the alternate screen, put back as it was
-/// when dropped (on return, error or panic).
+/// when dropped (on return, error or panic). Both changes take effect at
+/// once (TCSANOW): keys typed ahead are kept, not flushed.
 struct Screen {
     saved: libc::termios,
 }
@@ -230,7 +231,7 @@ impl Screen {
         raw.c_cc[libc::VMIN] = 1;
         raw.c_cc[libc::VTIME] = 0;
         // SAFETY: tcsetattr reads the termios given, and only that.
-        if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &raw) } != 0 {
+        if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw) } != 0 {
             return Err(io::Error::last_os_error());
         }
         let screen = Screen { saved };
@@ -245,7 +246,7 @@ impl Drop for Screen {
         // Cursor back, main screen back, the line discipline as it was.
         let _ = put("\x1b[?25h\x1b[?1049l");
         // SAFETY: restores the termios read in enter().
-        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &self.saved) };
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved) };
     }
 }
 
