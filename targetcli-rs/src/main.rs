@@ -2,6 +2,7 @@
 //! from a batch file, or as an interactive shell.
 
 mod output;
+mod picker;
 mod repl;
 
 use std::io::{BufRead, IsTerminal};

@@ -1,8 +1,9 @@
 //! The interactive shell on a terminal: a prompt with the current path,
 //! line editing, Tab completion and persistent history (rustyline), as
 //! targetcli-fb's configshell offers them. Ctrl-C drops the line, Ctrl-D
-//! leaves.
+//! leaves. `cd` alone shows the tree to pick a node from ([`picker`]).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,9 +16,9 @@ use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use targetcli::path::prompt_path;
-use targetcli::shell::Shell;
+use targetcli::shell::{self, Command, Outcome, Shell};
 
-use crate::output;
+use crate::{output, picker};
 
 /// The editor's helper; it owns the session so that completion sees the
 /// current node.
@@ -77,6 +78,25 @@ fn history_file(home: Option<&Path>) -> Option<PathBuf> {
         }
     }
     Some(home.join("history"))
+}
+
+/// `cd` alone: the tree on the full screen to pick a node from, then `cd`
+/// there; q, Esc or Ctrl-C stay.
+fn navigate(shell: &mut Shell) -> targetcli::Result<Outcome> {
+    let (lines, at) = shell.tree_lines()?;
+    let shown: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+    let paths: Vec<&str> = lines.iter().map(|(_, p)| p.as_str()).collect();
+    match picker::pick(&shown, &paths, at) {
+        Ok(Some(i)) => shell.run(&Command {
+            verb: "cd".into(),
+            args: vec![paths[i].to_string()],
+            ..Command::default()
+        }),
+        Ok(None) => Ok(Outcome::default()),
+        Err(e) => Err(targetcli::Error::Usage(format!(
+            "cannot show the tree on the terminal: {e}; `cd PATH` still works"
+        ))),
+    }
 }
 
 /// Runs the shell on the terminal until `exit`, Ctrl-D or a terminal error.
@@ -139,7 +159,13 @@ pub fn run(shell: Shell, json: bool, home: Option<&Path>, as_root: bool) -> Exit
         };
         // As configshell-fb, fit `ls` to the terminal as it is now.
         session.shell.width = crate::output::width();
-        match session.shell.run_line(&line) {
+        let result = match shell::parse(&line) {
+            Ok(Some(cmd)) if cmd.is_bare_cd() && std::io::stdout().is_terminal() => {
+                navigate(&mut session.shell)
+            }
+            _ => session.shell.run_line(&line),
+        };
+        match result {
             Ok(o) => {
                 output::print(&o, json);
                 if o.exit {

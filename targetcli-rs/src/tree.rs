@@ -90,15 +90,26 @@ impl Node {
 
     /// Renders the subtree as `ls` does, `depth` levels deep (None: all).
     pub fn render(&self, depth: Option<usize>, width: usize) -> String {
-        let mut out = String::new();
-        self.render_into(&mut out, "", "  ", depth, width);
+        self.lines(depth, width)
+            .into_iter()
+            .map(|(line, _)| line + "\n")
+            .collect()
+    }
+
+    /// The lines of [`Node::render`], each with the path of its node (this
+    /// node is `/`, as the root): what `cd` without a path picks from.
+    pub fn lines(&self, depth: Option<usize>, width: usize) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.render_into(&mut out, "/", "", "  ", depth, width);
         out
     }
 
-    /// `line` prefixes this node's line; `base` its children's lines.
+    /// `path` is this node's; `line` prefixes its line, `base` its
+    /// children's lines.
     fn render_into(
         &self,
-        out: &mut String,
+        out: &mut Vec<(String, String)>,
+        path: &str,
         line: &str,
         base: &str,
         depth: Option<usize>,
@@ -117,14 +128,18 @@ impl Node {
         let tail = format!(" [{summary}]");
         // No room: no dots, as configshell-fb (`name  [summary]`).
         let dots = width.saturating_sub(head.chars().count() + tail.chars().count());
-        out.push_str(&format!("{head}{}{tail}\n", ".".repeat(dots)));
+        out.push((
+            format!("{head}{}{tail}", ".".repeat(dots)),
+            path.to_string(),
+        ));
         if depth == Some(0) {
             return;
         }
         let last = self.children.len().saturating_sub(1);
         for (i, c) in self.children.iter().enumerate() {
             let next = format!("{base}{}", if i < last { "| " } else { "  " });
-            c.render_into(out, base, &next, depth.map(|d| d - 1), width);
+            let sub = format!("{}/{}", path.trim_end_matches('/'), c.name);
+            c.render_into(out, &sub, base, &next, depth.map(|d| d - 1), width);
         }
     }
 }
@@ -526,5 +541,18 @@ mod tests {
         // configshell-fb: a line that does not fit has no dots, two spaces.
         let out = sample().render(None, 10);
         assert_eq!(out.lines().nth(1), Some("  o- a  [A: 1]"), "{out}");
+    }
+
+    #[test]
+    fn lines_carry_their_paths() {
+        let t = sample();
+        let paths: Vec<String> = t.lines(None, 40).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(paths, ["/", "/a", "/a/lun2", "/a/lun10", "/b"]);
+        let lines: Vec<String> = t.lines(None, 40).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(lines.join("\n") + "\n", t.render(None, 40));
+        // Every path is one `find` knows.
+        for p in &paths {
+            assert_eq!(&t.find(p).unwrap().1, p);
+        }
     }
 }

@@ -30,7 +30,7 @@ impl Shell {
                         format!("it was removed; `bookmarks del {name}` forgets it"),
                     )
                 })?;
-                self.cwd = c;
+                self.go(c);
                 Ok(Outcome {
                     json: json!({ "path": self.cwd }),
                     ..Outcome::default()

@@ -25,7 +25,7 @@ impl Shell {
             let _ = self.prefs.set_bookmark("last", &new);
             if self.prefs.flag("auto_cd_after_create") {
                 out.text.push(format!("Entering new node {new}"));
-                self.cwd = new;
+                self.go(new);
             }
         }
         Ok(out)

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::history::Step;
 use super::{node_dir, Command, Outcome, Params, Shell, VERBS};
 use crate::cfs;
 use crate::error::{Error, Result};
@@ -45,10 +46,13 @@ impl Shell {
     }
 
     /// `cd [path]`: moves to a node; `PATH cd` goes to PATH, `cd` alone
-    /// goes home.
+    /// goes home (the interactive shell lets the user pick a node instead,
+    /// see [`Command::is_bare_cd`]); `cd <` and `cd >` walk the path
+    /// history.
     pub(super) fn cd(&mut self, cmd: &Command, tree: &Node, canon: &str) -> Result<Outcome> {
         let p = Params::bind(cmd, &["path"])?;
         let target = match p.get("path") {
+            Some(dir @ ("<" | ">")) => return Ok(self.cd_history(dir == "<", tree)),
             Some(s) => self.absolute_from(canon, s)?,
             None if cmd.path.is_some() => canon.to_string(),
             None => "/".into(),
@@ -56,11 +60,36 @@ impl Shell {
         let (_, c) = tree
             .find(&target)
             .ok_or_else(|| Error::not_found(format!("path {target}"), "see `ls`"))?;
-        self.cwd = c;
+        self.go(c);
         Ok(Outcome {
             json: json!({ "path": self.cwd }),
             ..Outcome::default()
         })
+    }
+
+    /// `cd <` (`back`) or `cd >`, with configshell-fb's messages (and its
+    /// spelling).
+    fn cd_history(&mut self, back: bool, tree: &Node) -> Outcome {
+        let exists = |p: &str| tree.find(p).is_some();
+        let step = if back {
+            self.history.back(&self.cwd, exists)
+        } else {
+            self.history.forward(&self.cwd, exists)
+        };
+        let message = match step {
+            Step::AtEdge if back => "Reached begining of path history.".to_string(),
+            Step::AtEdge => "Reached the end of path history.".to_string(),
+            Step::To(path) => {
+                let m = format!("Taking you back to {path}.");
+                self.cwd = path;
+                m
+            }
+        };
+        Outcome {
+            json: json!({ "path": self.cwd, "message": message }),
+            text: vec![message],
+            exit: false,
+        }
     }
 
     /// `info`: the kernel's info file of a node.
@@ -97,7 +126,7 @@ pub(super) fn help(cmd: &Command) -> Result<Outcome> {
 pub fn help_text(topic: Option<&str>) -> Vec<String> {
     let all = [
         ("ls", "ls [path] [depth=N]: the tree under a node, with summaries"),
-        ("cd", "cd [path]: move to a node (absolute, relative, .. for the parent; no path: /)"),
+        ("cd", "cd [path]: move to a node (absolute, relative, .. for the parent, @bookmark); cd < and cd > go back and forward in the path history (paths that no longer exist are skipped); cd alone, in the interactive shell on a terminal, shows the whole tree to pick a node from (Up/Down, PageUp/PageDown, Home/End move, Enter goes there, q or Esc stays), elsewhere (one-shot, --batch, piped input) it goes to /"),
         ("pwd", "pwd: the current node's path"),
         ("create", "create ...: at /backstores/ramdisk: name size [nullio] [wwn]; /backstores/fileio: name file_or_dev [size] [write_back] [sparse] [wwn]; /backstores/block: name dev [readonly] [wwn]; /backstores/pscsi: name dev; /backstores/user: name size cfgstring; /<fabric>: [wwn]; /iscsi/<wwn>: [tag]; .../luns: storage_object [lun] [add_mapped_luns]; .../acls: wwn [add_mapped_luns]; .../acls/<wwn>: mapped_lun tpg_lun_or_backstore [write_protect]; .../portals: [ip_address] [ip_port]; .../alua: name tag (an ALUA target port group, id 1 to 65535)"),
         ("delete", "delete ...: at a backstore: name [force=true]; /<fabric>: wwn; /iscsi/<wwn>: tag; .../luns: lun [force=true]; .../acls: wwn; .../acls/<wwn>: mapped_lun; .../portals: ip_address ip_port; .../alua: name"),

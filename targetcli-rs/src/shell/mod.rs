@@ -2,7 +2,8 @@
 //! parsed and run against a [`Root`]. The binary only feeds it lines.
 //!
 //! One file a concern: `parse` (words, commands, parameters), `look` (`ls`,
-//! `cd`, `info`, `help`, `refresh`), `create` and `delete` (the
+//! `cd`, `info`, `help`, `refresh`), `history` (`cd <`, `cd >`),
+//! `create` and `delete` (the
 //! objects at each node), `settings` (`set`/`get` of attributes,
 //! parameters, auth, ALUA and preferences), `saving` (`saveconfig`,
 //! `restoreconfig`, `clearconfig`), `sessions` and `bookmarks`.
@@ -24,6 +25,7 @@ use crate::tree::{self, Node, NodeKind};
 mod bookmarks;
 mod create;
 mod delete;
+mod history;
 mod look;
 mod parse;
 mod saving;
@@ -51,6 +53,14 @@ pub struct Command {
     pub args: Vec<String>,
     /// key=value arguments.
     pub kwargs: BTreeMap<String, String>,
+}
+
+impl Command {
+    /// `cd` with nothing after it: the interactive shell lets the user
+    /// pick a node from the tree; elsewhere it goes to `/`.
+    pub fn is_bare_cd(&self) -> bool {
+        self.verb == "cd" && self.path.is_none() && self.args.is_empty() && self.kwargs.is_empty()
+    }
 }
 
 /// What a command produced.
@@ -125,6 +135,8 @@ pub struct Shell {
     pub width: usize,
     /// The `global` preferences (and the bookmarks).
     pub prefs: Prefs,
+    /// Where `cd` went, for `cd <` and `cd >`.
+    history: history::PathHistory,
 }
 
 impl Shell {
@@ -136,12 +148,29 @@ impl Shell {
             save_file: savefile::default_save_file(),
             width: 80,
             prefs: Prefs::default(),
+            history: history::PathHistory::default(),
         }
     }
 
     /// The current node's path.
     pub fn cwd(&self) -> &str {
         &self.cwd
+    }
+
+    /// Moves to `canon` (a node's canonical path), recording the move in
+    /// the path history as configshell-fb's `cd` does.
+    fn go(&mut self, canon: String) {
+        self.history.visit(&self.cwd, &canon);
+        self.cwd = canon;
+    }
+
+    /// The whole tree as `ls /` draws it, one line a node, each with its
+    /// path, and the index of the current node's line: what the
+    /// interactive shell's `cd` without a path picks from.
+    pub fn tree_lines(&self) -> Result<(Vec<(String, String)>, usize)> {
+        let lines = tree::build(&self.root)?.lines(None, self.width);
+        let at = lines.iter().position(|(_, p)| *p == self.cwd).unwrap_or(0);
+        Ok((lines, at))
     }
 
     /// The tree under the session.

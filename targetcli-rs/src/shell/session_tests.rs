@@ -48,6 +48,72 @@ fn cd_moves_absolute_relative_up_and_home() {
 }
 
 #[test]
+fn cd_back_and_forward_walk_the_path_history() {
+    let (_d, mut sh) = test_tree::shell();
+    assert_eq!(text(&mut sh, "cd <"), "Reached begining of path history.");
+    assert_eq!(text(&mut sh, "cd >"), "Reached the end of path history.");
+    text(&mut sh, "cd /backstores");
+    text(&mut sh, "cd ramdisk/rd0");
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /backstores.");
+    assert_eq!(sh.cwd(), "/backstores");
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /.");
+    assert_eq!(sh.cwd(), "/");
+    assert_eq!(text(&mut sh, "cd <"), "Reached begining of path history.");
+    assert_eq!(sh.cwd(), "/");
+    assert_eq!(text(&mut sh, "cd >"), "Taking you back to /backstores.");
+    assert_eq!(
+        text(&mut sh, "cd >"),
+        "Taking you back to /backstores/ramdisk/rd0."
+    );
+    assert_eq!(sh.cwd(), "/backstores/ramdisk/rd0");
+    assert_eq!(text(&mut sh, "cd >"), "Reached the end of path history.");
+    // A cd drops what lies ahead; bookmarks go and `cd` alone count too.
+    text(&mut sh, "cd <");
+    text(&mut sh, "bookmarks add here");
+    text(&mut sh, "cd /iscsi");
+    text(&mut sh, "bookmarks go here");
+    assert_eq!(sh.cwd(), "/backstores");
+    text(&mut sh, "cd");
+    assert_eq!(text(&mut sh, "cd >"), "Reached the end of path history.");
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /backstores.");
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /iscsi.");
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /backstores.");
+    let out = sh.run_line("cd <").unwrap();
+    assert_eq!(out.json["path"], "/");
+    assert_eq!(out.json["message"], "Taking you back to /.");
+}
+
+#[test]
+fn cd_back_skips_removed_nodes() {
+    let (d, mut sh) = test_tree::shell();
+    text(&mut sh, "cd /backstores/ramdisk/rd1");
+    text(&mut sh, "cd /iscsi");
+    std::fs::remove_dir_all(d.path().join("core/rd_mcp_0/rd1")).unwrap();
+    assert_eq!(text(&mut sh, "cd <"), "Taking you back to /.");
+    assert_eq!(text(&mut sh, "cd >"), "Taking you back to /iscsi.");
+}
+
+#[test]
+fn tree_lines_are_ls_of_the_root_with_paths() {
+    let (_d, mut sh) = test_tree::shell();
+    text(&mut sh, "cd /backstores/ramdisk/rd1");
+    let (lines, at) = sh.tree_lines().unwrap();
+    let ls = text(&mut sh, "ls /");
+    let shown: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(shown.join("\n"), ls);
+    assert_eq!(lines[at].1, "/backstores/ramdisk/rd1");
+    assert!(lines[at].0.contains("o- rd1 "), "{:?}", lines[at]);
+    assert_eq!(lines[0].1, "/");
+    assert!(lines
+        .iter()
+        .any(|(_, p)| *p == format!("/iscsi/{IQN}/tpg1/luns")));
+    assert!(parse("cd").unwrap().unwrap().is_bare_cd());
+    for line in ["cd /", "/iscsi cd", "cd <", "ls"] {
+        assert!(!parse(line).unwrap().unwrap().is_bare_cd(), "{line}");
+    }
+}
+
+#[test]
 fn ls_and_status_work_from_the_current_node() {
     let (_d, mut sh) = test_tree::shell();
     text(&mut sh, "cd /backstores");

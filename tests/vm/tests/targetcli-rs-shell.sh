@@ -1,8 +1,9 @@
 # targetcli-rs's interactive shell on in-tree LIO, driven through tmux as a
 # person would type: the prompt follows cd, ls draws the tree, Tab
 # completes paths, verbs and parameters, errors are reported and the shell
-# goes on, Ctrl-C drops a line, history survives a restart, exit and
-# Ctrl-D leave (saving first, as auto_save_on_exit says).
+# goes on, Ctrl-C drops a line, `cd` alone shows the tree to pick a node
+# from, `cd <` and `cd >` walk the path history, history survives a
+# restart, exit and Ctrl-D leave (saving first, as auto_save_on_exit says).
 # vm-kernels: release
 . "$TCM_ROOT/tests/vm/lib.sh"
 
@@ -37,6 +38,10 @@ until_ok() {
 $(screen)"
 }
 line_is() { [ "$(last_line)" = "$1" ]; }
+# The line before the prompt: what the last command said.
+said() { [ "$(screen | tail -n 2 | head -n 1)" = "$1" ]; }
+# highlighted NAME: the line of node NAME is in reverse video.
+highlighted() { T capture-pane -p -e -t rs | grep -qE $'\e\\[7m[ |]*o- '"$1 "; }
 shows() { screen | grep -qE -- "$1"; }
 # run_line TEXT PROMPT: types a command, runs it, waits for the prompt.
 run_line() {
@@ -111,6 +116,51 @@ until_ok "Up recalls the last command" line_is "/backstores/ramdisk> cd /nowhere
 keys Up
 until_ok "Up again recalls the one before" line_is "/backstores/ramdisk> frobnicate"
 keys C-u
+
+# cd alone: the whole tree on the full screen, the current node
+# highlighted; Down and Enter go to the next node; q, Esc and Ctrl-C stay.
+keys -l "cd"
+keys Enter
+until_ok "cd alone shows the whole tree" shows '^o- / \.+ \[\.\.\.\]$'
+until_ok "the tree has every level" shows '^  o- backstores \.+ \[\.\.\.\]$'
+until_ok "the tree shows rd1" shows '^[ |]*o- rd1 \.+ \['
+until_ok "the last line says what Enter and q do" shows '^Enter: cd /backstores/ramdisk  q: stay'
+until_ok "the current node is highlighted" highlighted ramdisk
+keys Down
+until_ok "Down moves to rd0" highlighted rd0
+until_ok "the last line names rd0" shows '^Enter: cd /backstores/ramdisk/rd0  q: stay'
+keys Enter
+until_ok "Enter goes there: the prompt shows rd0" line_is "/backstores/ramdisk/rd0>"
+until_ok "the tree is gone with the full screen" eval '! shows "Enter: cd "'
+run_line "pwd" "/backstores/ramdisk/rd0>"
+until_ok "pwd agrees" said "/backstores/ramdisk/rd0"
+for cancel in q Escape C-c; do
+	keys -l "cd"
+	keys Enter
+	until_ok "cd alone again starts at rd0" highlighted rd0
+	keys Up
+	until_ok "Up moves to ramdisk" highlighted ramdisk
+	keys "$cancel"
+	until_ok "$cancel leaves the tree without moving" line_is "/backstores/ramdisk/rd0>"
+	until_ok "the tree is gone after $cancel" eval '! shows "Enter: cd "'
+done
+
+# cd < and cd >: back and forth through where cd went.
+run_line "cd <" "/backstores/ramdisk>"
+until_ok "cd < says where it goes" said "Taking you back to /backstores/ramdisk."
+run_line "cd <" "/backstores>"
+until_ok "cd < again goes further back" said "Taking you back to /backstores."
+run_line "cd >" "/backstores/ramdisk>"
+until_ok "cd > says where it goes" said "Taking you back to /backstores/ramdisk."
+run_line "cd >" "/backstores/ramdisk/rd0>"
+run_line "cd >" "/backstores/ramdisk/rd0>"
+until_ok "cd > at the end says so" said "Reached the end of path history."
+run_line "cd <" "/backstores/ramdisk>"
+run_line "cd /" "/>"
+run_line "cd >" "/>"
+until_ok "cd / dropped rd0, which lay ahead" said "Reached the end of path history."
+run_line "cd <" "/backstores/ramdisk>"
+until_ok "cd < goes back to before cd /" said "Taking you back to /backstores/ramdisk."
 
 # exit saves the configuration (auto_save_on_exit defaults to true, root).
 keys -l "exit"
