@@ -20,12 +20,12 @@ mod abi;
 #[path = "page.rs"]
 mod page;
 
-pub(crate) use abi::{AttrList, Command, FabricAttrs};
+pub(crate) use abi::{AttrList, Command, Execution, FabricAttrs};
 use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 #[allow(unused_imports)]
 pub(crate) use abi::{
-    DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, RESIDUAL_NONE, RESIDUAL_OVERFLOW,
-    RESIDUAL_UNDERFLOW,
+    DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, EXECUTION_QUEUED, RESIDUAL_NONE,
+    RESIDUAL_OVERFLOW, RESIDUAL_UNDERFLOW,
 };
 pub(crate) use page::Page;
 
@@ -99,6 +99,24 @@ pub(crate) trait Fabric: 'static {
     fn access(_tpg: &Self::Tpg) -> Access {
         Access::LIO_DEFAULT
     }
+
+    /// How the fabric's commands are submitted and completed, for
+    /// `<wwn>/param/`. The core runs every command in the fabric's call,
+    /// so submission is always direct; a fabric that completes from a
+    /// workqueue says so here.
+    fn execution() -> Execution {
+        Execution::DIRECT
+    }
+}
+
+impl Execution {
+    /// Submitted and completed in the fabric's calling context.
+    pub(crate) const DIRECT: Self = Self {
+        default_submit_type: abi::EXECUTION_DIRECT,
+        direct_submit_supported: 1,
+        default_complete_type: abi::EXECUTION_DIRECT,
+        direct_complete_supported: 1,
+    };
 }
 
 /// A TPG's policy for initiators without a node ACL (LIO's demo mode).
@@ -306,7 +324,16 @@ impl<F: Fabric> Table<F> {
         port_link: Some(Self::port_link),
         port_unlink: Some(Self::port_unlink),
         access: Some(Self::access),
+        execution: Some(Self::execution),
     };
+
+    /// # Safety
+    ///
+    /// `out` must be valid for a write of an `Execution`.
+    unsafe extern "C" fn execution(out: *mut Execution) {
+        // SAFETY: By the safety requirement.
+        unsafe { out.write(F::execution()) };
+    }
 
     /// # Safety
     ///

@@ -36,7 +36,8 @@ mod sdk;
 mod text;
 
 use sdk::{
-    fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId,
+    fabric_attrs, Access, CoreTpg, Execution, Fabric, FabricAttrs, Nexus, Page, Registration,
+    SessionId,
 };
 
 module! {
@@ -380,6 +381,17 @@ impl Fabric for Loopback {
     /// with LIO's tcm_loop (always demo mode, writable).
     fn access(_tpg: &LoopTpg) -> Access {
         Access::DEMO
+    }
+
+    /// Commands run in `queuecommand`'s context and complete there, or
+    /// from the workqueue with `submit_type=2` (LIO's tcm_loop queues
+    /// both ways).
+    fn execution() -> Execution {
+        let mut execution = Execution::DIRECT;
+        if loop_host::completes_queued() {
+            execution.default_complete_type = sdk::EXECUTION_QUEUED;
+        }
+        execution
     }
 }
 
