@@ -240,6 +240,23 @@ impl CoreTpg {
         })
     }
 
+    /// The I_T nexus of session `id` is lost (its transport went away
+    /// without ending the session) or reset by I_T NEXUS RESET: the core
+    /// establishes I_T NEXUS LOSS OCCURRED on the LUNs it sees. Call it
+    /// once the session's commands are done. ENOENT for a session that is
+    /// not this TPG's.
+    pub(crate) fn i_t_nexus_loss(&self, id: SessionId) -> Result {
+        if !self.sessions.contains(&id.0) {
+            return Err(ENOENT);
+        }
+        // SAFETY: `handle` is live while `self` is (type invariant) and the
+        // session is registered with it (checked above); `&self` keeps both.
+        match unsafe { tcm_rs_tmf_execute(self.handle, id.0, 0, abi::TMF_I_T_NEXUS_RESET) } {
+            abi::TMF_COMPLETE => Ok(()),
+            _ => Err(EOPNOTSUPP),
+        }
+    }
+
     /// The initiator port name of one of this TPG's sessions.
     pub(crate) fn initiator(&self, id: SessionId) -> Option<&CStr> {
         if !self.sessions.contains(&id.0) {

@@ -169,6 +169,12 @@ pub(crate) const RESIDUAL_OVERFLOW: u8 = 2;
 /// asks for what the core keeps: LOGICAL UNIT RESET establishes BUS DEVICE
 /// RESET FUNCTION OCCURRED on every nexus of the LUN.
 pub(crate) const TMF_LUN_RESET: u8 = 5;
+/// I_T NEXUS RESET (since 0.5), and what a fabric reports when it loses a
+/// nexus without ending the session (a transport going offline): SAM-5's
+/// I_T nexus loss. The core establishes I_T NEXUS LOSS OCCURRED on every
+/// LUN the session sees and drops an SPC-2 reservation the nexus holds;
+/// persistent reservation registrations stay. The `lun` is ignored.
+pub(crate) const TMF_I_T_NEXUS_RESET: u8 = 8;
 
 /// `tcm_rs_tmf_execute()`'s answers (SAM-5 service responses).
 pub(crate) const TMF_COMPLETE: u8 = 0;

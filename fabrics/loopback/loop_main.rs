@@ -614,8 +614,18 @@ impl LoopTpg {
             }
         };
         let mut state = self.shared.state.lock();
+        let lost = state.online && !online;
         state.online = online;
         self.shared.publish(&state);
+        // Going offline loses the nexus, as in LIO's tcm_loop: its LUNs
+        // get I_T NEXUS LOSS OCCURRED once the commands running are done
+        // (no new one starts now that the gate is offline).
+        if lost {
+            if let (Some(core), Some(id)) = (state.core.as_ref(), state.nexus) {
+                self.shared.wait_idle();
+                core.i_t_nexus_loss(id)?;
+            }
+        }
         Ok(())
     }
 
