@@ -26,6 +26,7 @@ use crate::alua_tpgs::{
 use crate::alua_transition::{self, Cause, UA_ASYMMETRIC_ACCESS_STATE_CHANGED};
 use crate::cdb::{CdbError, Decoded};
 use crate::command::{data_in, Outcome, Request as CmdRequest};
+use crate::device::DeviceState;
 use crate::device_alua::{self, TgPtGroup};
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
@@ -186,7 +187,7 @@ pub(crate) fn set_target_port_groups(
         match r {
             Request::Group { id, state } => {
                 if let Some(g) = targets.group(id) {
-                    transition(g, state, Cause::Explicit, origin);
+                    transition(&lun.dev, g, state, Cause::Explicit, origin);
                 }
             }
             Request::PortOffline { rtpi } => {
@@ -199,16 +200,41 @@ pub(crate) fn set_target_port_groups(
     Outcome::NO_DATA
 }
 
-/// Changes `group` to `new` (checked by the caller): TRANSITIONING first,
-/// for `trans_delay_msecs`, then the new state, each step announced with
-/// ASYMMETRIC ACCESS STATE CHANGED to every nexus of the group's LUNs but
-/// `origin` (the nexus and LUN a SET TARGET PORT GROUPS came through).
+/// Changes `group` of `dev` to `new` (checked by the caller), and with it
+/// the groups of the same ID of the other devices in `dev`'s LU group
+/// unless that is `default_lu_gp` (SPC-4 5.15.2.2; LIO's
+/// core_alua_do_port_transition()), one after the other.
 pub(crate) fn transition(
+    dev: &DeviceState,
     group: &TgPtGroup,
     new: u8,
     cause: Cause,
     origin: Option<(&Session, u64)>,
 ) {
+    let peers = dev.lu_groups.peers(dev.key).unwrap_or_else(|_| {
+        pr_warn!("alua: no memory to change the LU group's other devices\n");
+        KVec::new()
+    });
+    transition_group(group, new, cause, origin);
+    let Some(id) = group.id() else {
+        return;
+    };
+    for peer in peers.iter().filter(|p| !core::ptr::eq(&***p, dev)) {
+        let Ok(groups) = device_alua::groups(peer) else {
+            pr_warn!("alua: no memory to change the LU group's other devices\n");
+            return;
+        };
+        for g in groups.iter().filter(|g| g.id() == Some(id)) {
+            transition_group(g, new, cause, origin);
+        }
+    }
+}
+
+/// Changes one group to `new`: TRANSITIONING first, for
+/// `trans_delay_msecs`, then the new state, each step announced with
+/// ASYMMETRIC ACCESS STATE CHANGED to every nexus of the group's LUNs but
+/// `origin` (the nexus and LUN a SET TARGET PORT GROUPS came through).
+fn transition_group(group: &TgPtGroup, new: u8, cause: Cause, origin: Option<(&Session, u64)>) {
     let Some(t) = group.change(|g| alua_transition::begin(g, new, cause)) else {
         return;
     };

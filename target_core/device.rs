@@ -141,8 +141,8 @@ pub(crate) struct DeviceState {
     /// `<hba>/<device>`, as LU group members show it.
     path: CString,
     /// This device's number in the LU group registry.
-    key: u64,
-    lu_groups: Arc<LuGroups>,
+    pub(crate) key: u64,
+    pub(crate) lu_groups: Arc<LuGroups>,
     #[pin]
     pub(crate) config: Mutex<Config>,
     /// The LUNs that export the device (LIO's `export_count`), counted by
@@ -369,7 +369,7 @@ impl Device {
         // As in LIO, an enabled device is in `default_lu_gp`. It joins
         // first, so that nothing can fail once the backstore has allocated.
         let path = CString::try_from(&*self.dev.path)?;
-        self.dev.lu_groups.join_default(self.dev.key, path)?;
+        self.dev.lu_groups.join_default(&self.dev, path)?;
         // SAFETY: `state` is valid (type invariant); `geometry` is writable.
         let ret = unsafe { (self.dev.backend.ops().enable)(self.dev.state, &mut geometry) };
         if let Err(e) = kernel::error::to_result(ret) {

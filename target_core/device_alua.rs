@@ -71,7 +71,7 @@ impl TgPtGroup {
         )
     }
 
-    fn id(&self) -> Option<u16> {
+    pub(crate) fn id(&self) -> Option<u16> {
         self.state.lock().id
     }
 
@@ -381,7 +381,7 @@ impl TgPtGpNode {
             return Ok(());
         };
         drop(state);
-        crate::alua_engine::transition(&self.group, new, Cause::Implicit, None);
+        crate::alua_engine::transition(&self.dev, &self.group, new, Cause::Implicit, None);
         Ok(())
     }
 
