@@ -84,6 +84,13 @@ impl Config {
     pub(crate) fn enabled(&self) -> bool {
         self.geometry.is_some()
     }
+
+    /// Whether the enabled device reported UNMAP limits (a file, or a disk
+    /// that discards): UNMAP can be turned on.
+    pub(crate) fn device_unmaps(&self) -> bool {
+        self.geometry
+            .is_some_and(|g| g.max_unmap_block_desc_count != 0)
+    }
 }
 
 /// The identification a device reports (`wwn/`).
