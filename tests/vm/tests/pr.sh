@@ -143,6 +143,11 @@ exercise() {
 	local core=$1
 	local out=/tmp/pr.$core t1=$TARGET/loopback/$WWN/tpgt_1 t2=$TARGET/loopback/$WWN/tpgt_2
 	local rd=$TARGET/core/rd_mcp_0
+	# LIO writes its APTPL file under dbroot after every REGISTER, and
+	# fails the command (NOT READY) when it cannot: the default dbroot is
+	# on the guest's read-only root.
+	expect "$core: dbroot on a writable directory" sh -c "
+		mkdir -p /tmp/pr-db/pr && echo /tmp/pr-db >$TARGET/dbroot"
 	expect "$core: a ramdisk" sh -c "
 		mkdir -p $rd/rd0 && echo rd_pages=256 >$rd/rd0/control &&
 		echo pr-rd0-serial >$rd/rd0/wwn/vpd_unit_serial && echo 1 >$rd/rd0/enable"
@@ -180,7 +185,16 @@ exercise() {
 # "Persistent reservations"): each difference is a sed of LIO's record to
 # tcm-rs's answer, with its reason there.
 lio_filter() {
-	cat
+	local after=false line gen
+	while IFS= read -r line; do
+		[ "$line" = "== A REGISTER key 0 (unregister)" ] && after=true
+		# REGISTER with key 0 counts in PRgeneration (SPC-4 6.16.2).
+		if $after && [[ $line =~ PR\ generation=0x([0-9a-f]+) ]]; then
+			gen=$(printf '0x%x' $((16#${BASH_REMATCH[1]} + 1)))
+			line=${line/generation=0x${BASH_REMATCH[1]}/generation=$gen}
+		fi
+		printf '%s\n' "$line"
+	done
 }
 
 head -c 512 /dev/urandom >/tmp/pr512
