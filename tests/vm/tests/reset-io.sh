@@ -25,12 +25,12 @@ disrupt() {
 under() {
 	local core=$1 name=$2 dev=$3 sg=$4 kind=$5 pid n
 	fio --name="$name" --filename="$dev" --ioengine=libaio --direct=1 \
-		--rw=randwrite --bsrange=4k-64k --size=24M --iodepth=16 \
+		--rw=randwrite --bsrange=4k-64k --size=16M --iodepth=16 \
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --do_verify=1 \
 		--output="/tmp/reset-io.$core.$name.$kind" &
 	pid=$!
 	n=$(disrupt "$kind" "$sg" "$pid")
-	expect "$core: $name: fio wrote and verified 24 MiB through $n ${kind}s" wait "$pid"
+	expect "$core: $name: fio wrote and verified 16 MiB through $n ${kind}s" wait "$pid"
 	[ "$n" -gt 0 ] || fail "$core: $name: fio ended before any $kind"
 	pass "$core: $name: $n ${kind}s during the I/O"
 	expect "$core: $name: the disk is still running" \
