@@ -36,6 +36,14 @@ use crate::write_gate::WriteGate;
 static NEXT_DEVICE_INDEX: AtomicU32 = AtomicU32::new(1);
 /// Numbers that tell devices apart in the LU group registry.
 static NEXT_DEVICE_KEY: AtomicU64 = AtomicU64::new(0);
+/// The enabled devices (LIO's `target_devices`): `dbroot` cannot change
+/// while there are any.
+static CONFIGURED_DEVICES: AtomicU32 = AtomicU32::new(0);
+
+/// The number of enabled devices.
+pub(crate) fn configured_devices() -> u32 {
+    CONFIGURED_DEVICES.load(Ordering::Acquire)
+}
 /// The longest LU group name `alua_lu_gp` takes, as LIO (with the NUL).
 const LU_GROUP_NAME_BUF: usize = 256;
 
@@ -44,6 +52,7 @@ pub(crate) struct HbaInfo<'a> {
     pub(crate) name: &'a CStr,
     pub(crate) index: u32,
     pub(crate) lu_groups: &'a Arc<LuGroups>,
+    pub(crate) dbroot: &'a Arc<Mutex<CString>>,
 }
 
 /// The longest alias or udev_path, as in LIO (512 bytes with the NUL).
@@ -165,6 +174,10 @@ pub(crate) struct DeviceState {
     /// The persistent reservation state: `pr/`, device_pr.rs.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
+    /// The APTPL metadata file: where, in which order, and what waits for
+    /// its LUN mapping (device_pr.rs).
+    #[pin]
+    pub(crate) aptpl: device_pr::Aptpl,
     /// A reservation (persistent or SPC-2) is held: commands check for a
     /// conflict. Written under `pr`.
     pub(crate) pr_reserved: AtomicBool,
@@ -320,6 +333,7 @@ impl Device {
                 complete_type: AtomicU8::new(0),
                 caw: AtomicBool::new(false),
                 pr <- new_mutex!(device_pr::new_state()),
+                aptpl <- device_pr::Aptpl::new(hba.dbroot.clone()),
                 pr_reserved: AtomicBool::new(false),
                 pr_ports <- new_mutex!(KVec::new()),
                 alua <- new_mutex!(AluaGroups::new()),
@@ -403,6 +417,7 @@ impl Device {
         config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
         config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
+        CONFIGURED_DEVICES.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
@@ -687,6 +702,9 @@ fn identification<'a>(what: &CStr, input: &'a [u8], max: usize) -> Result<&'a [u
 #[pinned_drop]
 impl PinnedDrop for DeviceState {
     fn drop(self: Pin<&mut Self>) {
+        if self.config.lock().geometry.is_some() {
+            CONFIGURED_DEVICES.fetch_sub(1, Ordering::AcqRel);
+        }
         // SAFETY: `state` came from `alloc_device` and is freed once, here.
         unsafe { (self.backend.ops().free_device)(self.state) };
     }
