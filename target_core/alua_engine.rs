@@ -215,7 +215,7 @@ pub(crate) fn transition(
         pr_warn!("alua: no memory to change the LU group's other devices\n");
         KVec::new()
     });
-    transition_group(group, new, cause, origin);
+    transition_group(dev, group, new, cause, origin);
     let Some(id) = group.id() else {
         return;
     };
@@ -225,7 +225,7 @@ pub(crate) fn transition(
             return;
         };
         for g in groups.iter().filter(|g| g.id() == Some(id)) {
-            transition_group(g, new, cause, origin);
+            transition_group(peer, g, new, cause, origin);
         }
     }
 }
@@ -234,7 +234,13 @@ pub(crate) fn transition(
 /// `trans_delay_msecs`, then the new state, each step announced with
 /// ASYMMETRIC ACCESS STATE CHANGED to every nexus of the group's LUNs but
 /// `origin` (the nexus and LUN a SET TARGET PORT GROUPS came through).
-fn transition_group(group: &TgPtGroup, new: u8, cause: Cause, origin: Option<(&Session, u64)>) {
+fn transition_group(
+    dev: &DeviceState,
+    group: &TgPtGroup,
+    new: u8,
+    cause: Cause,
+    origin: Option<(&Session, u64)>,
+) {
     let Some(t) = group.change(|g| alua_transition::begin(g, new, cause)) else {
         return;
     };
@@ -246,6 +252,9 @@ fn transition_group(group: &TgPtGroup, new: u8, cause: Cause, origin: Option<(&S
         fsleep(Delta::from_millis(i64::from(t.delay_msecs)));
     }
     group.change(|g| alua_transition::finish(g, &t));
+    if t.write_metadata {
+        crate::alua_metadata::write_primary(dev, group);
+    }
     state_changed(group, cause, origin);
 }
 
@@ -260,6 +269,7 @@ fn port_offline(lun: &LunState, cause: Cause) {
     if change.delay_msecs != 0 {
         fsleep(Delta::from_millis(i64::from(change.delay_msecs)));
     }
+    crate::alua_metadata::write_secondary(lun);
 }
 
 /// Queues ASYMMETRIC ACCESS STATE CHANGED for every nexus that sees a LUN

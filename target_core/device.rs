@@ -952,6 +952,12 @@ impl DeviceState {
         (config.lba_map.segment_size, config.lba_map.segment_mult)
     }
 
+    /// The device's unit serial number (`wwn/vpd_unit_serial`).
+    pub(crate) fn unit_serial(&self) -> Result<CString> {
+        let config = self.config.lock();
+        crate::sys::cstring(config.wwn.unit_serial.as_str()?.as_bytes())
+    }
+
     /// The ID of the device's logical unit group, if it is in one.
     pub(crate) fn lu_group_id(&self) -> Option<u16> {
         self.lu_groups

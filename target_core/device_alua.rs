@@ -46,6 +46,9 @@ pub(crate) struct TgPtGroup {
     name: CString,
     #[pin]
     state: Mutex<GroupState>,
+    /// Serialises writes of the group's ALUA metadata file.
+    #[pin]
+    metadata: Mutex<()>,
 }
 
 struct GroupState {
@@ -66,9 +69,20 @@ impl TgPtGroup {
                     settings: TgPtGp::default(),
                     members: KVec::new(),
                 }),
+                metadata <- new_mutex!(()),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// The group's directory name.
+    pub(crate) fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// Held while the group's ALUA metadata file is written.
+    pub(crate) fn metadata_lock(&self) -> kernel::sync::MutexGuard<'_, ()> {
+        self.metadata.lock()
     }
 
     pub(crate) fn id(&self) -> Option<u16> {

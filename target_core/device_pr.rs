@@ -125,6 +125,11 @@ pub(crate) struct Aptpl {
 }
 
 impl Aptpl {
+    /// The core's `dbroot` now.
+    pub(crate) fn dbroot(&self) -> Result<CString> {
+        Ok(self.dbroot.lock().to_cstring()?)
+    }
+
     pub(crate) fn new(dbroot: Arc<Mutex<CString>>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             dbroot,

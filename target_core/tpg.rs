@@ -394,6 +394,11 @@ impl TpgState {
         self.tag
     }
 
+    /// The name of the TPG's fabric (`loopback`).
+    pub(crate) fn fabric_name(&self) -> &CStr {
+        self.fabric.name()
+    }
+
     /// The name of the WWN the TPG is in (the target port's name).
     pub(crate) fn wwn_name(&self) -> &CStr {
         &self.wwn_name

@@ -1,14 +1,17 @@
-# Aborts that race completions: an iblock device on a null_blk disk that
-# completes every I/O after 2 seconds, exported through the loopback
-# fabric, read and written by an initiator whose disk times commands out
-# after 1 second. Each command times out while the backstore still holds
-# it; the SCSI error handler aborts it (the loopback fabric's abort waits
-# for the command to come back from the core, so the midlayer never takes
-# back a command the core still writes to, and the late completion is not
-# delivered twice), then retries it once the timeout is back at 30 seconds.
-# The data read and written must be exact and the disk must stay online;
-# kmemleak (debug kernel) checks that nothing leaks. The same steps run on
-# LIO's tcm_loop (release kernel) and on tcm-rs.
+# Commands slower than the initiator's timeout: an iblock device on a
+# null_blk disk that completes every I/O after 2 seconds, exported through
+# the loopback fabric, read and written by an initiator whose disk times
+# commands out after 1 second (30 again once the first timeout is seen).
+#
+# On LIO's tcm_loop (release kernel) each command times out while the
+# backstore holds it; the SCSI error handler's abort (ABORT TASK) waits for
+# it, and the midlayer retries it. tcm_rs_loop runs the command inside
+# queuecommand, and blk-mq does not expire a request while a blocking
+# queue_rq still runs it (its timeout work waits for the running
+# submissions first), so no timeout happens: the command completes once,
+# when the backstore does (lio-differences.md). Either way the data read
+# and written must be exact and the disk must stay online; kmemleak (debug
+# kernel) checks that nothing leaks.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 WWN=naa.5001405000000071
@@ -27,6 +30,7 @@ timed_out() {
 	pid=$!
 	for i in $(seq 100); do
 		[ $(($(cat "$sys/iotmo_cnt"))) -gt "$before" ] && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo 30 >"$sys/timeout"
@@ -52,14 +56,19 @@ exercise() {
 		dd if=/tmp/abort-io.a of="$disk" bs=64k seek=16 oflag=direct status=none
 	local tmo0
 	tmo0=$(($(cat "$sys/iotmo_cnt")))
-	expect "$core: a read that times out is aborted, retried and reads the data" \
+	expect "$core: a read slower than the timeout reads the data" \
 		timed_out "$disk" sh -c "dd if=$disk bs=64k skip=16 count=1 iflag=direct status=none >/tmp/abort-io.r"
 	expect "$core: ... the data read is what was written" cmp /tmp/abort-io.a /tmp/abort-io.r
-	expect "$core: a write that times out is aborted, retried and lands" \
+	expect "$core: a write slower than the timeout lands" \
 		timed_out "$disk" dd if=/tmp/abort-io.b of="$disk" bs=64k seek=16 oflag=direct status=none
 	expect "$core: ... the disk holds it" sh -c "
 		dd if=/dev/slowb bs=64k skip=16 count=1 iflag=direct status=none | cmp - /tmp/abort-io.b"
-	expect "$core: the commands did time out" test $(($(cat "$sys/iotmo_cnt"))) -ge $((tmo0 + 2))
+	if [ "$core" = lio ]; then
+		expect "lio: the commands timed out (and were aborted)" test $(($(cat "$sys/iotmo_cnt"))) -ge $((tmo0 + 2))
+	else
+		expect "tcm: no command timed out: each completed once, with the backstore" \
+			test $(($(cat "$sys/iotmo_cnt"))) -eq "$tmo0"
+	fi
 	expect "$core: the disk is still running" test "$(cat "$sys/state")" = running
 	expect "$core: teardown" sh -c "
 		rm $tpg/lun/lun_0/slow && rmdir $tpg/lun/lun_0 && echo NULL >$tpg/nexus &&
