@@ -51,9 +51,16 @@ pub(crate) fn check(lun: &LinkedLun, cdb: &[u8], decoded: &Decoded) -> Option<Ou
         secondary_offline: offline,
         group,
     };
-    // The LBA dependent state needs the device's LBA map, which the
-    // engine does not read yet: without one every block is unavailable.
-    match alua_access::check(cdb, &port, alua_access::data_range(decoded), None) {
+    let data = alua_access::data_range(decoded);
+    // Only the LBA dependent state reads the device's LBA map (an empty
+    // map leaves every block unavailable, as in LIO).
+    let verdict = if group.is_some_and(|g| g.state == alua::STATE_LBA_DEPENDENT) {
+        lun.dev
+            .with_lba_map(|map| alua_access::check(cdb, &port, data, Some(map)))
+    } else {
+        alua_access::check(cdb, &port, data, None)
+    };
+    match verdict {
         Verdict::Run | Verdict::RunNonOptimized { .. } => None,
         Verdict::Refuse(e) => Some(e.into()),
     }

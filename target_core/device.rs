@@ -88,6 +88,52 @@ struct LbaMap {
     items: KVec<lba_map::Item>,
 }
 
+impl LbaMap {
+    /// Where range `i` starts among `items`.
+    fn range_at(&self, i: usize) -> Option<usize> {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item, lba_map::Item::Range { .. }))
+            .nth(i)
+            .map(|(at, _)| at)
+    }
+}
+
+/// The map as the LBA dependent ALUA check reads it.
+impl crate::alua_access::LbaMapView for LbaMap {
+    fn segments(&self) -> (u32, u32) {
+        (self.segment_size, self.segment_mult)
+    }
+
+    fn range_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|item| matches!(item, lba_map::Item::Range { .. }))
+            .count()
+    }
+
+    fn range(&self, i: usize) -> Option<(u64, u64)> {
+        match self.items.get(self.range_at(i)?)? {
+            lba_map::Item::Range { first, last } => Some((*first, *last)),
+            _ => None,
+        }
+    }
+
+    fn member_state(&self, i: usize, id: u16) -> Option<u8> {
+        let at = self.range_at(i)?;
+        self.items
+            .get(at + 1..)?
+            .iter()
+            .map_while(|item| match item {
+                lba_map::Item::Group { id, state } => Some((*id, *state)),
+                _ => None,
+            })
+            .find(|(group, _)| *group == i32::from(id))
+            .and_then(|(_, letter)| crate::alua_access::lba_map_state(letter))
+    }
+}
+
 impl Config {
     /// Whether the device is enabled.
     pub(crate) fn enabled(&self) -> bool {
@@ -944,6 +990,15 @@ impl DeviceState {
             Ordering::Relaxed,
         );
         self.caw.store(attrib.emulate_caw, Ordering::Relaxed);
+    }
+
+    /// Runs `f` on the device's LBA map (for the LBA dependent ALUA
+    /// state), under the device's configuration lock.
+    pub(crate) fn with_lba_map<R>(
+        &self,
+        f: impl FnOnce(&dyn crate::alua_access::LbaMapView) -> R,
+    ) -> R {
+        f(&self.config.lock().lba_map)
     }
 
     /// The LBA map's segment size and multiplier (VPD page B3h).
