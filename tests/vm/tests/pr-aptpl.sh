@@ -30,6 +30,10 @@
 # with NOT READY, LOGICAL UNIT COMMUNICATION FAILURE, as LIO's failed
 # write, and the file keeps the previous state byte for byte.
 #
+# tcm-rs only, last: a record waits for its LUN mapping, and an ACL's
+# mapped LUN is one, with no session (as LIO's
+# core_dev_add_initiator_node_lun_acl).
+#
 # tcm_loop constraints as in pr.sh: LUNs linked after the nexus, unlinked
 # before it ends, the LIO half on the release kernel only.
 . "$TCM_ROOT/tests/vm/lib.sh"
@@ -254,3 +258,28 @@ expect "tcm: B's WRITE conflicts after the restore" sh -c "
 	sed -n '/^== B WRITE(10) under/,/^==/p' /tmp/pr-aptpl.tcm | grep -ci 'reservation conflict' | grep -qx 3"
 expect "tcm: REGISTER without APTPL clears the file" sh -c "
 	sed -n '/^== .* (APTPL off)/,/^==/p' /tmp/pr-aptpl.tcm | grep -qx 'No Registrations or Reservations'"
+
+# tcm-rs: a registration waits for its LUN mapping, and an ACL's mapped LUN
+# is one (LIO's core_dev_add_initiator_node_lun_acl), with no session at
+# all. The file from the first run, the ramdisk by targetcli-rs, then
+# tpgt_1 with its LUN and an ACL for A mapping it (no nexus: that order is
+# fine on tcm-rs, see lio-differences.md).
+echo "--- tcm-rs: restored through an ACL's mapped LUN"
+expect "tcm-rs loads" modprobe tcm_rs_core
+expect "tcm: the first run's file and dbroot" sh -c "
+	cp $work/file.tcm $FILE && echo $DB >$TARGET/dbroot"
+expect "tcm: targetcli-rs restoreconfig" sh -c "targetcli-rs restoreconfig $work/so.json >/dev/null"
+rd=$(rd_dir)
+expect "tcm: tpgt_1, RTPI 1, LUN 0 is the ramdisk" sh -c "
+	mkdir -p $T1 && echo 1 >$T1/rtpi && mkdir $T1/lun/lun_0 && ln -s $rd $T1/lun/lun_0/rd0"
+expect "tcm: nothing restored before a mapping" grep -qx None "$rd/pr/res_pr_registered_i_pts"
+expect "tcm: an ACL for A with LUN 0 mapped" sh -c "
+	mkdir -p $T1/acls/$INIT_A/lun_0 && ln -s $T1/lun/lun_0 $T1/acls/$INIT_A/lun_0/map"
+expect "tcm: A's registration and reservation are back, B's waits" sh -c "
+	grep -q 'Node: $INIT_A Key: 0x00000000000000a1' $rd/pr/res_pr_registered_i_pts &&
+	! grep -q $INIT_B $rd/pr/res_pr_registered_i_pts &&
+	grep -qx 'SPC-3 Reservation: loopback Initiator: $INIT_A' $rd/pr/res_holder"
+expect "tcm: teardown" sh -c "
+	rm $T1/acls/$INIT_A/lun_0/map && rmdir $T1/acls/$INIT_A/lun_0 $T1/acls/$INIT_A &&
+	rm $T1/lun/lun_0/rd0 && rmdir $T1/lun/lun_0 $T1 $TARGET/loopback/$WWN && rmdir $rd ${rd%/rd0}"
+expect "tcm-rs unloads" tcm_unload
