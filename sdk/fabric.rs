@@ -20,12 +20,12 @@ mod abi;
 #[path = "page.rs"]
 mod page;
 
-pub(crate) use abi::{AttrList, Command, FabricAttrs};
+pub(crate) use abi::{AttrList, Command, Execution, FabricAttrs};
 use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 #[allow(unused_imports)]
 pub(crate) use abi::{
-    DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, RESIDUAL_NONE, RESIDUAL_OVERFLOW,
-    RESIDUAL_UNDERFLOW,
+    DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, EXECUTION_QUEUED, RESIDUAL_NONE,
+    RESIDUAL_OVERFLOW, RESIDUAL_UNDERFLOW,
 };
 pub(crate) use page::Page;
 
@@ -99,6 +99,24 @@ pub(crate) trait Fabric: 'static {
     fn access(_tpg: &Self::Tpg) -> Access {
         Access::LIO_DEFAULT
     }
+
+    /// How the fabric's commands are submitted and completed, for
+    /// `<wwn>/param/`. The core runs every command in the fabric's call,
+    /// so submission is always direct; a fabric that completes from a
+    /// workqueue says so here.
+    fn execution() -> Execution {
+        Execution::DIRECT
+    }
+}
+
+impl Execution {
+    /// Submitted and completed in the fabric's calling context.
+    pub(crate) const DIRECT: Self = Self {
+        default_submit_type: abi::EXECUTION_DIRECT,
+        direct_submit_supported: 1,
+        default_complete_type: abi::EXECUTION_DIRECT,
+        direct_complete_supported: 1,
+    };
 }
 
 /// A TPG's policy for initiators without a node ACL (LIO's demo mode).
@@ -222,6 +240,23 @@ impl CoreTpg {
         })
     }
 
+    /// The I_T nexus of session `id` is lost (its transport went away
+    /// without ending the session) or reset by I_T NEXUS RESET: the core
+    /// establishes I_T NEXUS LOSS OCCURRED on the LUNs it sees. Call it
+    /// once the session's commands are done. ENOENT for a session that is
+    /// not this TPG's.
+    pub(crate) fn i_t_nexus_loss(&self, id: SessionId) -> Result {
+        if !self.sessions.contains(&id.0) {
+            return Err(ENOENT);
+        }
+        // SAFETY: `handle` is live while `self` is (type invariant) and the
+        // session is registered with it (checked above); `&self` keeps both.
+        match unsafe { tcm_rs_tmf_execute(self.handle, id.0, 0, abi::TMF_I_T_NEXUS_RESET) } {
+            abi::TMF_COMPLETE => Ok(()),
+            _ => Err(EOPNOTSUPP),
+        }
+    }
+
     /// The initiator port name of one of this TPG's sessions.
     pub(crate) fn initiator(&self, id: SessionId) -> Option<&CStr> {
         if !self.sessions.contains(&id.0) {
@@ -306,7 +341,16 @@ impl<F: Fabric> Table<F> {
         port_link: Some(Self::port_link),
         port_unlink: Some(Self::port_unlink),
         access: Some(Self::access),
+        execution: Some(Self::execution),
     };
+
+    /// # Safety
+    ///
+    /// `out` must be valid for a write of an `Execution`.
+    unsafe extern "C" fn execution(out: *mut Execution) {
+        // SAFETY: By the safety requirement.
+        unsafe { out.write(F::execution()) };
+    }
 
     /// # Safety
     ///

@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 4;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 5;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -108,7 +108,34 @@ pub(crate) struct FabricOps {
     /// must not call into the core. NULL: no demo mode and no write
     /// protection, LIO's defaults. (Tables older than 0.4: demo mode.)
     pub(crate) access: Option<unsafe extern "C" fn(tpg: *mut c_void) -> u32>,
+    /// Since 0.5. How commands travel between the fabric and the core
+    /// (LIO's `default_submit_type`, `direct_submit_supp`,
+    /// `default_compl_type`, `direct_compl_supp`), shown read-only in
+    /// `<wwn>/param/`. Asked at every read, so a fabric whose default can
+    /// change (a module parameter) tells the truth. NULL (and tables older
+    /// than 0.5): all four read 0, as for a LIO fabric that sets none.
+    pub(crate) execution: Option<unsafe extern "C" fn(out: *mut Execution)>,
 }
+
+/// How a fabric's commands are submitted to the core and completed, with
+/// LIO's values: for the `*_type` fields 0 the fabric's default (only
+/// meaningful in a device's `attrib/`), 1 direct (in the calling context),
+/// 2 queued (from a workqueue); the `*_supported` fields 0 or 1.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Execution {
+    pub(crate) default_submit_type: u8,
+    pub(crate) direct_submit_supported: u8,
+    pub(crate) default_complete_type: u8,
+    pub(crate) direct_complete_supported: u8,
+}
+
+/// [`Execution`]: in the calling context.
+#[allow(dead_code)]
+pub(crate) const EXECUTION_DIRECT: u8 = 1;
+/// [`Execution`]: from a workqueue.
+#[allow(dead_code)]
+pub(crate) const EXECUTION_QUEUED: u8 = 2;
 
 /// `access` flags: an initiator without an ACL sees every LUN of the TPG
 /// (demo mode, LIO's `generate_node_acls`).
@@ -142,6 +169,12 @@ pub(crate) const RESIDUAL_OVERFLOW: u8 = 2;
 /// asks for what the core keeps: LOGICAL UNIT RESET establishes BUS DEVICE
 /// RESET FUNCTION OCCURRED on every nexus of the LUN.
 pub(crate) const TMF_LUN_RESET: u8 = 5;
+/// I_T NEXUS RESET (since 0.5), and what a fabric reports when it loses a
+/// nexus without ending the session (a transport going offline): SAM-5's
+/// I_T nexus loss. The core establishes I_T NEXUS LOSS OCCURRED on every
+/// LUN the session sees and drops an SPC-2 reservation the nexus holds;
+/// persistent reservation registrations stay. The `lun` is ignored.
+pub(crate) const TMF_I_T_NEXUS_RESET: u8 = 8;
 
 /// `tcm_rs_tmf_execute()`'s answers (SAM-5 service responses).
 pub(crate) const TMF_COMPLETE: u8 = 0;

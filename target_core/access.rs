@@ -205,6 +205,71 @@ impl TpgState {
             });
             session.set_view(view);
         }
+        // APTPL registrations waiting for a LUN mapping that now exists
+        // (LIO: when a mapped LUN is added to an ACL, or a demo-mode
+        // session's dynamic ACL gets the TPG's LUNs). Restored after the
+        // locks are dropped: `pr` comes before them.
+        let mut found = KVec::new();
+        if let (true, Some(linked)) = (crate::device_pr::aptpl_pending(), linked.as_ref()) {
+            aptpl_mappings(&acls, &sessions, &policy, linked, &mut found);
+        }
+        drop(sessions);
+        drop(acls);
+        for m in found.iter() {
+            m.lun
+                .dev
+                .aptpl_restore(self, m.initiator.to_bytes(), m.mapped_lun, m.lun.lun);
+        }
+    }
+}
+
+/// A LUN mapping that may restore APTPL registrations.
+struct AptplMapping {
+    lun: Arc<LinkedLun>,
+    initiator: CString,
+    mapped_lun: u64,
+}
+
+/// The LUN mappings of devices with pending APTPL records: every ACL's
+/// mapped LUNs and, with demo mode, the LUNs each session without an ACL
+/// sees. Out of memory, the rest is looked for at the next refresh.
+fn aptpl_mappings(
+    acls: &[Arc<AclShared>],
+    sessions: &[Arc<Session>],
+    policy: &Policy,
+    linked: &[Arc<LinkedLun>],
+    found: &mut KVec<AptplMapping>,
+) {
+    let mut add = |lun: &Arc<LinkedLun>, initiator: &CStr, mapped_lun: u64| -> Result {
+        found.push(
+            AptplMapping {
+                lun: lun.clone(),
+                initiator: initiator.to_cstring()?,
+                mapped_lun,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    };
+    for l in linked.iter().filter(|l| l.dev.aptpl_has_pending()) {
+        for acl in acls {
+            for m in acl.mapped.lock().iter() {
+                if Arc::ptr_eq(&m.lun, &l.state) && add(l, acl.initiator(), m.number).is_err() {
+                    return;
+                }
+            }
+        }
+        if !policy.demo_mode {
+            continue;
+        }
+        for s in sessions {
+            if acls.iter().any(|a| a.initiator() == s.initiator()) {
+                continue;
+            }
+            if add(l, s.initiator(), l.lun).is_err() {
+                return;
+            }
+        }
     }
 }
 

@@ -26,6 +26,7 @@ use crate::alua_tpgs::{
 use crate::alua_transition::{self, Cause, UA_ASYMMETRIC_ACCESS_STATE_CHANGED};
 use crate::cdb::{CdbError, Decoded};
 use crate::command::{data_in, Outcome, Request as CmdRequest};
+use crate::device::DeviceState;
 use crate::device_alua::{self, TgPtGroup};
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
@@ -50,9 +51,16 @@ pub(crate) fn check(lun: &LinkedLun, cdb: &[u8], decoded: &Decoded) -> Option<Ou
         secondary_offline: offline,
         group,
     };
-    // The LBA dependent state needs the device's LBA map, which the
-    // engine does not read yet: without one every block is unavailable.
-    match alua_access::check(cdb, &port, alua_access::data_range(decoded), None) {
+    let data = alua_access::data_range(decoded);
+    // Only the LBA dependent state reads the device's LBA map (an empty
+    // map leaves every block unavailable, as in LIO).
+    let verdict = if group.is_some_and(|g| g.state == alua::STATE_LBA_DEPENDENT) {
+        lun.dev
+            .with_lba_map(|map| alua_access::check(cdb, &port, data, Some(map)))
+    } else {
+        alua_access::check(cdb, &port, data, None)
+    };
+    match verdict {
         Verdict::Run | Verdict::RunNonOptimized { .. } => None,
         Verdict::Refuse(e) => Some(e.into()),
     }
@@ -186,7 +194,7 @@ pub(crate) fn set_target_port_groups(
         match r {
             Request::Group { id, state } => {
                 if let Some(g) = targets.group(id) {
-                    transition(g, state, Cause::Explicit, origin);
+                    transition(&lun.dev, g, state, Cause::Explicit, origin);
                 }
             }
             Request::PortOffline { rtpi } => {
@@ -199,11 +207,42 @@ pub(crate) fn set_target_port_groups(
     Outcome::NO_DATA
 }
 
-/// Changes `group` to `new` (checked by the caller): TRANSITIONING first,
-/// for `trans_delay_msecs`, then the new state, each step announced with
+/// Changes `group` of `dev` to `new` (checked by the caller), and with it
+/// the groups of the same ID of the other devices in `dev`'s LU group
+/// unless that is `default_lu_gp` (SPC-4 5.15.2.2; LIO's
+/// core_alua_do_port_transition()), one after the other.
+pub(crate) fn transition(
+    dev: &DeviceState,
+    group: &TgPtGroup,
+    new: u8,
+    cause: Cause,
+    origin: Option<(&Session, u64)>,
+) {
+    let peers = dev.lu_groups.peers(dev.key).unwrap_or_else(|_| {
+        pr_warn!("alua: no memory to change the LU group's other devices\n");
+        KVec::new()
+    });
+    transition_group(dev, group, new, cause, origin);
+    let Some(id) = group.id() else {
+        return;
+    };
+    for peer in peers.iter().filter(|p| !core::ptr::eq(&***p, dev)) {
+        let Ok(groups) = device_alua::groups(peer) else {
+            pr_warn!("alua: no memory to change the LU group's other devices\n");
+            return;
+        };
+        for g in groups.iter().filter(|g| g.id() == Some(id)) {
+            transition_group(peer, g, new, cause, origin);
+        }
+    }
+}
+
+/// Changes one group to `new`: TRANSITIONING first, for
+/// `trans_delay_msecs`, then the new state, each step announced with
 /// ASYMMETRIC ACCESS STATE CHANGED to every nexus of the group's LUNs but
 /// `origin` (the nexus and LUN a SET TARGET PORT GROUPS came through).
-pub(crate) fn transition(
+fn transition_group(
+    dev: &DeviceState,
     group: &TgPtGroup,
     new: u8,
     cause: Cause,
@@ -220,6 +259,9 @@ pub(crate) fn transition(
         fsleep(Delta::from_millis(i64::from(t.delay_msecs)));
     }
     group.change(|g| alua_transition::finish(g, &t));
+    if t.write_metadata {
+        crate::alua_metadata::write_primary(dev, group);
+    }
     state_changed(group, cause, origin);
 }
 
@@ -234,6 +276,7 @@ fn port_offline(lun: &LunState, cause: Cause) {
     if change.delay_msecs != 0 {
         fsleep(Delta::from_millis(i64::from(change.delay_msecs)));
     }
+    crate::alua_metadata::write_secondary(lun);
 }
 
 /// Queues ASYMMETRIC ACCESS STATE CHANGED for every nexus that sees a LUN

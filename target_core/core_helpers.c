@@ -4,6 +4,11 @@
  */
 #include <linux/configfs.h>
 #include <linux/cpumask.h>
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/mount.h>
 #include <linux/jiffies.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
@@ -11,6 +16,7 @@
 #include <linux/net.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/utsname.h>
 #include <scsi/scsi_cmnd.h>
@@ -65,6 +71,84 @@ int tcm_rs_path_is_dir(const char *name)
 		return ret;
 	path_put(&path);
 	return 0;
+}
+
+static int tcm_rs_write_synced(const char *path, const void *buf, size_t len)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
+	int ret;
+
+	file = filp_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = kernel_write(file, buf, len, &pos);
+	if (n < 0)
+		ret = n;
+	else if (n != len)
+		ret = -EIO;
+	else
+		ret = vfs_fsync(file, 0);
+	fput(file);
+	return ret;
+}
+
+static int tcm_rs_rename_in(const struct path *dir, const char *from, const char *to)
+{
+	struct renamedata rd = {
+		.mnt_idmap = mnt_idmap(dir->mnt),
+		.old_parent = dir->dentry,
+		.new_parent = dir->dentry,
+	};
+	struct qstr old_last = QSTR(from), new_last = QSTR(to);
+	int ret;
+
+	ret = mnt_want_write(dir->mnt);
+	if (ret)
+		return ret;
+	ret = start_renaming(&rd, 0, &old_last, &new_last);
+	if (!ret) {
+		ret = vfs_rename(&rd);
+		end_renaming(&rd);
+	}
+	mnt_drop_write(dir->mnt);
+	return ret;
+}
+
+int tcm_rs_replace_file(const char *dir, const char *name, const char *tmp_name,
+			const void *buf, size_t len)
+{
+	struct path parent;
+	struct file *d;
+	char *tmp_path;
+	int ret;
+
+	tmp_path = kasprintf(GFP_KERNEL, "%s/%s", dir, tmp_name);
+	if (!tmp_path)
+		return -ENOMEM;
+	scoped_with_init_fs() {
+		ret = kern_path(dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &parent);
+		if (!ret) {
+			ret = tcm_rs_write_synced(tmp_path, buf, len);
+			if (!ret)
+				ret = tcm_rs_rename_in(&parent, tmp_name, name);
+			if (!ret) {
+				/* The rename itself reaches the disk. */
+				d = dentry_open(&parent, O_RDONLY | O_DIRECTORY,
+						current_cred());
+				if (IS_ERR(d)) {
+					ret = PTR_ERR(d);
+				} else {
+					ret = vfs_fsync(d, 0);
+					fput(d);
+				}
+			}
+			path_put(&parent);
+		}
+	}
+	kfree(tmp_path);
+	return ret;
 }
 
 const char *tcm_rs_uts_sysname(void)

@@ -33,6 +33,17 @@ void tcm_rs_configfs_add_default_group(struct config_group *new_group,
 /* 0 if @name is an existing directory (symlinks followed), else -errno. */
 int tcm_rs_path_is_dir(const char *name);
 
+/*
+ * Replaces file @name in directory @dir with @len bytes of @buf, atomically:
+ * writes them to @tmp_name in the same directory (created 0600, truncated),
+ * fsyncs it, renames it over @name and fsyncs the directory. A failure at
+ * any step leaves @name as it was (a @tmp_name may be left behind). Paths
+ * are resolved from init's root, not the caller's (as LIO's APTPL writes).
+ * 0 or -errno.
+ */
+int tcm_rs_replace_file(const char *dir, const char *name, const char *tmp_name,
+			const void *buf, size_t len);
+
 /* Fields of the caller's utsname(), which the target's version string shows. */
 const char *tcm_rs_uts_sysname(void);
 const char *tcm_rs_uts_machine(void);

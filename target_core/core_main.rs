@@ -15,6 +15,7 @@ mod access;
 mod acl;
 mod alua;
 mod alua_engine;
+mod alua_metadata;
 mod attrib;
 mod backstores;
 mod bindings;

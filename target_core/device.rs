@@ -36,6 +36,14 @@ use crate::write_gate::WriteGate;
 static NEXT_DEVICE_INDEX: AtomicU32 = AtomicU32::new(1);
 /// Numbers that tell devices apart in the LU group registry.
 static NEXT_DEVICE_KEY: AtomicU64 = AtomicU64::new(0);
+/// The enabled devices (LIO's `target_devices`): `dbroot` cannot change
+/// while there are any.
+static CONFIGURED_DEVICES: AtomicU32 = AtomicU32::new(0);
+
+/// The number of enabled devices.
+pub(crate) fn configured_devices() -> u32 {
+    CONFIGURED_DEVICES.load(Ordering::Acquire)
+}
 /// The longest LU group name `alua_lu_gp` takes, as LIO (with the NUL).
 const LU_GROUP_NAME_BUF: usize = 256;
 
@@ -44,6 +52,7 @@ pub(crate) struct HbaInfo<'a> {
     pub(crate) name: &'a CStr,
     pub(crate) index: u32,
     pub(crate) lu_groups: &'a Arc<LuGroups>,
+    pub(crate) dbroot: &'a Arc<Mutex<CString>>,
 }
 
 /// The longest alias or udev_path, as in LIO (512 bytes with the NUL).
@@ -79,10 +88,63 @@ struct LbaMap {
     items: KVec<lba_map::Item>,
 }
 
+impl LbaMap {
+    /// Where range `i` starts among `items`.
+    fn range_at(&self, i: usize) -> Option<usize> {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item, lba_map::Item::Range { .. }))
+            .nth(i)
+            .map(|(at, _)| at)
+    }
+}
+
+/// The map as the LBA dependent ALUA check reads it.
+impl crate::alua_access::LbaMapView for LbaMap {
+    fn segments(&self) -> (u32, u32) {
+        (self.segment_size, self.segment_mult)
+    }
+
+    fn range_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|item| matches!(item, lba_map::Item::Range { .. }))
+            .count()
+    }
+
+    fn range(&self, i: usize) -> Option<(u64, u64)> {
+        match self.items.get(self.range_at(i)?)? {
+            lba_map::Item::Range { first, last } => Some((*first, *last)),
+            _ => None,
+        }
+    }
+
+    fn member_state(&self, i: usize, id: u16) -> Option<u8> {
+        let at = self.range_at(i)?;
+        self.items
+            .get(at + 1..)?
+            .iter()
+            .map_while(|item| match item {
+                lba_map::Item::Group { id, state } => Some((*id, *state)),
+                _ => None,
+            })
+            .find(|(group, _)| *group == i32::from(id))
+            .and_then(|(_, letter)| crate::alua_access::lba_map_state(letter))
+    }
+}
+
 impl Config {
     /// Whether the device is enabled.
     pub(crate) fn enabled(&self) -> bool {
         self.geometry.is_some()
+    }
+
+    /// Whether the enabled device reported UNMAP limits (a file, or a disk
+    /// that discards): UNMAP can be turned on.
+    pub(crate) fn device_unmaps(&self) -> bool {
+        self.geometry
+            .is_some_and(|g| g.max_unmap_block_desc_count != 0)
     }
 }
 
@@ -141,8 +203,8 @@ pub(crate) struct DeviceState {
     /// `<hba>/<device>`, as LU group members show it.
     path: CString,
     /// This device's number in the LU group registry.
-    key: u64,
-    lu_groups: Arc<LuGroups>,
+    pub(crate) key: u64,
+    pub(crate) lu_groups: Arc<LuGroups>,
     #[pin]
     pub(crate) config: Mutex<Config>,
     /// The LUNs that export the device (LIO's `export_count`), counted by
@@ -158,6 +220,10 @@ pub(crate) struct DeviceState {
     /// The persistent reservation state: `pr/`, device_pr.rs.
     #[pin]
     pub(crate) pr: Mutex<PrState>,
+    /// The APTPL metadata file: where, in which order, and what waits for
+    /// its LUN mapping (device_pr.rs).
+    #[pin]
+    pub(crate) aptpl: device_pr::Aptpl,
     /// A reservation (persistent or SPC-2) is held: commands check for a
     /// conflict. Written under `pr`.
     pub(crate) pr_reserved: AtomicBool,
@@ -313,6 +379,7 @@ impl Device {
                 complete_type: AtomicU8::new(0),
                 caw: AtomicBool::new(false),
                 pr <- new_mutex!(device_pr::new_state()),
+                aptpl <- device_pr::Aptpl::new(hba.dbroot.clone()),
                 pr_reserved: AtomicBool::new(false),
                 pr_ports <- new_mutex!(KVec::new()),
                 alua <- new_mutex!(AluaGroups::new()),
@@ -369,7 +436,7 @@ impl Device {
         // As in LIO, an enabled device is in `default_lu_gp`. It joins
         // first, so that nothing can fail once the backstore has allocated.
         let path = CString::try_from(&*self.dev.path)?;
-        self.dev.lu_groups.join_default(self.dev.key, path)?;
+        self.dev.lu_groups.join_default(&self.dev, path)?;
         // SAFETY: `state` is valid (type invariant); `geometry` is writable.
         let ret = unsafe { (self.dev.backend.ops().enable)(self.dev.state, &mut geometry) };
         if let Err(e) = kernel::error::to_result(ret) {
@@ -396,6 +463,7 @@ impl Device {
         config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
         config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
+        CONFIGURED_DEVICES.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
@@ -680,6 +748,9 @@ fn identification<'a>(what: &CStr, input: &'a [u8], max: usize) -> Result<&'a [u
 #[pinned_drop]
 impl PinnedDrop for DeviceState {
     fn drop(self: Pin<&mut Self>) {
+        if self.config.lock().geometry.is_some() {
+            CONFIGURED_DEVICES.fetch_sub(1, Ordering::AcqRel);
+        }
         // SAFETY: `state` came from `alloc_device` and is freed once, here.
         unsafe { (self.backend.ops().free_device)(self.state) };
     }
@@ -921,10 +992,25 @@ impl DeviceState {
         self.caw.store(attrib.emulate_caw, Ordering::Relaxed);
     }
 
+    /// Runs `f` on the device's LBA map (for the LBA dependent ALUA
+    /// state), under the device's configuration lock.
+    pub(crate) fn with_lba_map<R>(
+        &self,
+        f: impl FnOnce(&dyn crate::alua_access::LbaMapView) -> R,
+    ) -> R {
+        f(&self.config.lock().lba_map)
+    }
+
     /// The LBA map's segment size and multiplier (VPD page B3h).
     pub(crate) fn lba_map_segments(&self) -> (u32, u32) {
         let config = self.config.lock();
         (config.lba_map.segment_size, config.lba_map.segment_mult)
+    }
+
+    /// The device's unit serial number (`wwn/vpd_unit_serial`).
+    pub(crate) fn unit_serial(&self) -> Result<CString> {
+        let config = self.config.lock();
+        crate::sys::cstring(config.wwn.unit_serial.as_str()?.as_bytes())
     }
 
     /// The ID of the device's logical unit group, if it is in one.

@@ -46,6 +46,9 @@ pub(crate) struct TgPtGroup {
     name: CString,
     #[pin]
     state: Mutex<GroupState>,
+    /// Serialises writes of the group's ALUA metadata file.
+    #[pin]
+    metadata: Mutex<()>,
 }
 
 struct GroupState {
@@ -66,12 +69,23 @@ impl TgPtGroup {
                     settings: TgPtGp::default(),
                     members: KVec::new(),
                 }),
+                metadata <- new_mutex!(()),
             }),
             GFP_KERNEL,
         )
     }
 
-    fn id(&self) -> Option<u16> {
+    /// The group's directory name.
+    pub(crate) fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// Held while the group's ALUA metadata file is written.
+    pub(crate) fn metadata_lock(&self) -> kernel::sync::MutexGuard<'_, ()> {
+        self.metadata.lock()
+    }
+
+    pub(crate) fn id(&self) -> Option<u16> {
         self.state.lock().id
     }
 
@@ -381,7 +395,7 @@ impl TgPtGpNode {
             return Ok(());
         };
         drop(state);
-        crate::alua_engine::transition(&self.group, new, Cause::Implicit, None);
+        crate::alua_engine::transition(&self.dev, &self.group, new, Cause::Implicit, None);
         Ok(())
     }
 

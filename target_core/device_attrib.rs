@@ -39,6 +39,7 @@ impl DeviceAttrib {
             exported: self.dev.is_exported(),
             enabled: config.enabled(),
             can_unmap: self.dev.can_unmap(),
+            device_unmaps: config.device_unmaps(),
         };
         match attrib::store(spec, &mut config.attrib, input, ctx) {
             Ok(Stored::Set) => {}

@@ -19,20 +19,43 @@
 //! Lock order: `pr`, then `pr_ports`, then a TPG's `acls` and `sessions`,
 //! then a session's locks.
 //!
-//! Not there yet: APTPL. The bit is kept and reported (REPORT
-//! CAPABILITIES, `res_aptpl_active`), but nothing is written under
-//! `dbroot`, and `res_aptpl_metadata` does not exist: registrations do not
-//! survive a reboot (lio-differences.md).
+//! APTPL, as LIO: after a PERSISTENT RESERVE OUT that LIO would write
+//! the metadata for (every REGISTER; the others while APTPL is active),
+//! `<dbroot>/pr/aptpl_<unit serial>` gets LIO's text
+//! (`pr_aptpl::write_file`, one NUL after it). The text is taken under
+//! `pr` and numbered there ([`Aptpl::seq`]); the file is written after
+//! `pr` is released, under the device's file mutex, and a snapshot older
+//! than the one last written is dropped, so the file never goes back to
+//! an earlier state. It is replaced atomically: written to
+//! `aptpl_<serial>.tmp`, fsynced, renamed over the file, the directory
+//! fsynced (`sys::replace_file`). As LIO, `<dbroot>/pr` must exist: it is
+//! not created. A failed write is logged; it fails the command with NOT
+//! READY, LOGICAL UNIT COMMUNICATION FAILURE for REGISTER and REGISTER AND
+//! IGNORE EXISTING KEY, and is only logged for the others, as LIO.
+//!
+//! `pr/res_aptpl_metadata` takes one registration of such a file (the
+//! block's lines joined by commas, as rtslib writes them) while the device
+//! is not exported; it waits in [`Aptpl::pending`] until the LUN mapping it
+//! names appears (a mapped LUN of the initiator's ACL, or a demo-mode
+//! session seeing the LUN: `TpgState::refresh_views`), and is then
+//! restored into the state with its reservation.
+//!
+//! Lock order: `pr`, then `aptpl.pending`; the file mutex
+//! (`aptpl.written`) is never held with `pr`.
 
-use core::sync::atomic::Ordering;
+use core::fmt;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::str::{BStr, CString};
+use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::configfs::{configfs_node_type, Page};
 use crate::device::DeviceState;
 use crate::lun::LunState;
-use crate::pr::{self, NoMemory, PrEffects, Registration, RegistrationStore, TargetPorts};
+use crate::pr::{
+    self, AptplUpdate, NoMemory, PrEffects, Registration, RegistrationStore, TargetPorts,
+};
 use crate::pr_aptpl::{self, PortText, PrMode};
 use crate::pr_transport_id::{InitiatorPort, Protocol};
 use crate::session::Session;
@@ -72,6 +95,84 @@ pub(crate) type PrState = pr::PrState<KVecStore>;
 /// No registrations, no reservation.
 pub(crate) fn new_state() -> PrState {
     PrState::new(KVecStore(KVec::new()))
+}
+
+/// `res_aptpl_metadata` records waiting for their LUN mapping, on every
+/// device: `TpgState::refresh_views` has nothing to look for while 0.
+static APTPL_PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether any device has APTPL records waiting for their LUN mapping.
+pub(crate) fn aptpl_pending() -> bool {
+    APTPL_PENDING.load(Ordering::Acquire) != 0
+}
+
+/// A device's APTPL metadata: the file and the records to restore.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Aptpl {
+    /// The core's `dbroot`.
+    dbroot: Arc<Mutex<CString>>,
+    /// The number of the last snapshot of the state taken for the file
+    /// (taken under `pr`, so numbers follow the order of states).
+    seq: AtomicU64,
+    /// The number of the snapshot the file holds: the file's lock, held
+    /// while it is written.
+    #[pin]
+    written: Mutex<u64>,
+    /// `res_aptpl_metadata` records (checked by `parse_metadata`) waiting
+    /// for their LUN mapping, as written.
+    #[pin]
+    pending: Mutex<KVec<KVec<u8>>>,
+}
+
+impl Aptpl {
+    /// The core's `dbroot` now.
+    pub(crate) fn dbroot(&self) -> Result<CString> {
+        Ok(self.dbroot.lock().to_cstring()?)
+    }
+
+    pub(crate) fn new(dbroot: Arc<Mutex<CString>>) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            dbroot,
+            seq: AtomicU64::new(0),
+            written <- new_mutex!(0),
+            pending <- new_mutex!(KVec::new()),
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Aptpl {
+    fn drop(self: Pin<&mut Self>) {
+        let n = self.pending.lock().len();
+        APTPL_PENDING.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+/// The text of the APTPL file after a PERSISTENT RESERVE OUT, numbered.
+pub(crate) struct AptplSnapshot {
+    seq: u64,
+    /// LIO's text and one NUL.
+    text: KVec<u8>,
+}
+
+/// A `fmt::Write` into a `KVec` that fails when memory runs out.
+struct TextBuf(KVec<u8>);
+
+impl fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| fmt::Error)
+    }
+}
+
+/// `a` followed by `b` and `c`, as a C string.
+fn join(a: &[u8], b: &[u8], c: &[u8]) -> Result<CString> {
+    let mut v = KVec::with_capacity(a.len() + b.len() + c.len(), GFP_KERNEL)?;
+    v.extend_from_slice(a, GFP_KERNEL)?;
+    v.extend_from_slice(b, GFP_KERNEL)?;
+    v.extend_from_slice(c, GFP_KERNEL)?;
+    crate::sys::cstring(&v)
 }
 
 /// The initiator port of `session` for the SCSI protocol `protocol_id`
@@ -155,6 +256,118 @@ impl DeviceState {
     /// lock by every command.
     pub(crate) fn pr_may_conflict(&self) -> bool {
         self.pr_reserved.load(Ordering::Acquire)
+    }
+
+    /// The APTPL file's text after `update`, taken under `pr` (`st`);
+    /// `None` if the file is left as it is. ENOMEM if the text does not fit
+    /// in memory.
+    pub(crate) fn aptpl_snapshot(
+        &self,
+        st: &PrState,
+        update: AptplUpdate,
+        ports: &Ports,
+    ) -> Result<Option<AptplSnapshot>> {
+        let mut text = TextBuf(KVec::new());
+        match update {
+            AptplUpdate::None => return Ok(None),
+            AptplUpdate::Write => pr_aptpl::write_file(st, ports, &mut text).map_err(|_| ENOMEM)?,
+            AptplUpdate::Clear => text
+                .0
+                .extend_from_slice(pr_aptpl::FILE_CLEARED.as_bytes(), GFP_KERNEL)?,
+        }
+        // As LIO: the text and its NUL.
+        text.0.push(0, GFP_KERNEL)?;
+        let seq = self.aptpl.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        Ok(Some(AptplSnapshot { seq, text: text.0 }))
+    }
+
+    /// Writes `snap` to `<dbroot>/pr/aptpl_<unit serial>` (atomically),
+    /// unless the file already holds a later snapshot. Call without `pr`.
+    pub(crate) fn aptpl_write(&self, snap: AptplSnapshot) -> Result {
+        let mut written = self.aptpl.written.lock();
+        if *written >= snap.seq {
+            return Ok(());
+        }
+        let dir = {
+            let dbroot = self.aptpl.dbroot.lock();
+            join(dbroot.to_bytes(), b"/pr", b"")?
+        };
+        let (name, tmp) = {
+            let config = self.config.lock();
+            let serial = config.wwn.unit_serial.as_str()?.as_bytes();
+            (
+                join(b"aptpl_", serial, b"")?,
+                join(b"aptpl_", serial, b".tmp")?,
+            )
+        };
+        crate::sys::replace_file(&dir, &name, &tmp, &snap.text).inspect_err(|e| {
+            pr_err!(
+                "SPC-3 PR: could not update APTPL metadata {:?}/{:?}: error {}\n",
+                &*dir,
+                &*name,
+                e.to_errno()
+            )
+        })?;
+        *written = snap.seq;
+        Ok(())
+    }
+
+    /// Whether `res_aptpl_metadata` records wait for their LUN mapping.
+    pub(crate) fn aptpl_has_pending(&self) -> bool {
+        !self.aptpl.pending.lock().is_empty()
+    }
+
+    /// Restores the pending APTPL records of the LUN mapping of
+    /// `initiator` (an ACL's name, or a demo-mode session's) as
+    /// `mapped_lun`, through LUN `target_lun` of `tpg` (LIO's
+    /// __core_scsi3_check_aptpl_registration).
+    pub(crate) fn aptpl_restore(
+        &self,
+        tpg: &TpgState,
+        initiator: &[u8],
+        mapped_lun: u64,
+        target_lun: u64,
+    ) {
+        let Some(protocol) = port_protocol(tpg) else {
+            return;
+        };
+        let (rtpi, tag, wwn) = (tpg.rtpi(), tpg.tag(), tpg.wwn_name().to_bytes());
+        let mut st = self.pr.lock();
+        let mut pending = self.aptpl.pending.lock();
+        let mut i = 0;
+        while let Some(line) = pending.get(i) {
+            let rec = match pr_aptpl::parse_metadata(line) {
+                Ok(r) => r,
+                // Checked when written: cannot happen.
+                Err(_) => {
+                    i += 1;
+                    continue;
+                }
+            };
+            if !rec.matches_mapping(initiator, mapped_lun, wwn, tag, target_lun) {
+                i += 1;
+                continue;
+            }
+            match rec.registration(protocol, rtpi) {
+                Ok((reg, holds)) => {
+                    if st.restore(reg, holds).is_err() {
+                        pr_err!("SPC-3 PR APTPL: no memory to restore a registration\n");
+                        i += 1;
+                        continue;
+                    }
+                }
+                Err(e) => pr_err!(
+                    "SPC-3 PR APTPL: registration of {} dropped: {:?}\n",
+                    BStr::from_bytes(initiator),
+                    e
+                ),
+            }
+            // In range: cannot fail.
+            let _ = pending.remove(i);
+            APTPL_PENDING.fetch_sub(1, Ordering::AcqRel);
+        }
+        drop(pending);
+        self.pr_sync(&st);
     }
 
     /// Drops the SPC-2 reservation (LOGICAL UNIT RESET).
@@ -301,6 +514,7 @@ configfs_node_type! {
         children: false,
         attrs: [
             res_aptpl_active: ro(DevicePr::show_aptpl_active),
+            res_aptpl_metadata: rw(DevicePr::show_aptpl_metadata, DevicePr::store_aptpl_metadata),
             res_holder: ro(DevicePr::show_holder),
             res_pr_all_tgt_pts: ro(DevicePr::show_all_tgt_pts),
             res_pr_generation: ro(DevicePr::show_generation),
@@ -369,6 +583,39 @@ impl DevicePr {
         let mode = self.mode();
         let st = self.dev.pr.lock();
         pr_aptpl::write_res_type(&st, mode, page).map_err(overflow)
+    }
+
+    fn show_aptpl_metadata(&self, page: &mut Page<'_>) -> Result {
+        pr_aptpl::write_res_aptpl_metadata(self.mode(), page).map_err(overflow)
+    }
+
+    /// One registration of an APTPL file, its lines joined by commas (as
+    /// rtslib writes them); kept until its LUN mapping appears. As LIO:
+    /// ignored when PR is not emulated or an SPC-2 reservation is held,
+    /// EINVAL while the device is exported or for bad metadata.
+    fn store_aptpl_metadata(&self, input: &[u8]) -> Result {
+        if self.mode() != PrMode::Emulated {
+            return Ok(());
+        }
+        let st = self.dev.pr.lock();
+        if st.spc2_holder().is_some() {
+            return Ok(());
+        }
+        if self.dev.is_exported() {
+            pr_err!("Unable to process APTPL metadata while active fabric exports exist\n");
+            return Err(EINVAL);
+        }
+        if let Err(e) = pr_aptpl::parse_metadata(input) {
+            pr_err!("APTPL metadata refused: {:?}\n", e);
+            return Err(EINVAL);
+        }
+        let mut line = KVec::with_capacity(input.len(), GFP_KERNEL)?;
+        line.extend_from_slice(input, GFP_KERNEL)?;
+        self.dev.aptpl.pending.lock().push(line, GFP_KERNEL)?;
+        APTPL_PENDING.fetch_add(1, Ordering::AcqRel);
+        // `st` was held so that no SPC-2 reservation was taken meanwhile.
+        drop(st);
+        Ok(())
     }
 
     fn show_aptpl_active(&self, page: &mut Page<'_>) -> Result {

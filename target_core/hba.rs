@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
 
 use crate::backstores::Backend;
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
@@ -29,6 +29,8 @@ pub(crate) struct Hba {
     name: CString,
     /// The core's LU groups, which enabled devices join.
     lu_groups: Arc<LuGroups>,
+    /// The core's `dbroot`, where devices keep APTPL metadata.
+    dbroot: Arc<Mutex<CString>>,
 }
 
 configfs_node_type! {
@@ -43,7 +45,11 @@ configfs_node_type! {
 
 impl Hba {
     /// The HBA for directory `name` (`rd_mcp_0`, `fileio_3`, ...).
-    pub(crate) fn new(name: &CStr, lu_groups: Arc<LuGroups>) -> Result<NewNode<Hba>> {
+    pub(crate) fn new(
+        name: &CStr,
+        lu_groups: Arc<LuGroups>,
+        dbroot: Arc<Mutex<CString>>,
+    ) -> Result<NewNode<Hba>> {
         let bytes = name.to_bytes();
         let Some(sep) = bytes.iter().rposition(|&c| c == b'_') else {
             pr_err!("HBA {:?}: the name must be <backstore>_<number>\n", name);
@@ -73,6 +79,7 @@ impl Hba {
                 index,
                 name: hba_name,
                 lu_groups,
+                dbroot,
             },
         )
     }
@@ -108,6 +115,7 @@ impl Children for Hba {
             name: &self.name,
             index: self.index,
             lu_groups: &self.lu_groups,
+            dbroot: &self.dbroot,
         };
         Device::new(self.backend.try_clone()?, name, hba)
     }

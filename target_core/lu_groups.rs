@@ -15,6 +15,7 @@ use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::configfs::{configfs_node_type, Children, NewNode, Page};
+use crate::device::DeviceState;
 use crate::text;
 
 /// The largest LU group ID (SPC-4 gives it 16 bits).
@@ -35,6 +36,10 @@ struct Member {
     group: Option<u64>,
     /// The device's number (`DeviceState::key`).
     device: u64,
+    /// The device, for ALUA transitions across the group. The cycle (a
+    /// device holds the registry) ends when the device's directory goes
+    /// (`leave`).
+    state: Arc<DeviceState>,
     /// `<hba>/<device>`, as `members` shows it.
     path: CString,
 }
@@ -83,18 +88,41 @@ impl LuGroups {
     }
 
     /// Puts `device` in `default_lu_gp` (when it is enabled).
-    pub(crate) fn join_default(&self, device: u64, path: CString) -> Result {
+    pub(crate) fn join_default(&self, device: &Arc<DeviceState>, path: CString) -> Result {
         let mut reg = self.registry.lock();
-        reg.members.retain(|m| m.device != device);
+        reg.members.retain(|m| m.device != device.key);
         reg.members.push(
             Member {
                 group: Some(DEFAULT_GROUP),
-                device,
+                device: device.key,
+                state: device.clone(),
                 path,
             },
             GFP_KERNEL,
         )?;
         Ok(())
+    }
+
+    /// The devices whose target port groups change with those of `device`
+    /// (SPC-4 5.15.2.2, as LIO's core_alua_do_port_transition()): the
+    /// members of its LU group, itself included, when the group is not
+    /// `default_lu_gp`; an empty list otherwise (only the group changed
+    /// changes).
+    pub(crate) fn peers(&self, device: u64) -> Result<KVec<Arc<DeviceState>>> {
+        let reg = self.registry.lock();
+        let mut out = KVec::new();
+        let group = reg
+            .members
+            .iter()
+            .find(|m| m.device == device)
+            .and_then(|m| m.group);
+        let Some(group) = group.filter(|&g| g != DEFAULT_GROUP) else {
+            return Ok(out);
+        };
+        for m in reg.members.iter().filter(|m| m.group == Some(group)) {
+            out.push(m.state.clone(), GFP_KERNEL)?;
+        }
+        Ok(out)
     }
 
     /// Moves `device`, if it is in a group, to the group called `name`

@@ -81,6 +81,7 @@ impl Children for LunDir {
                     status: alua::STATUS_NONE,
                     write_md: false,
                 }),
+                metadata <- new_mutex!(()),
                 alua_state: AtomicU8::new(alua::STATE_ACTIVE_OPTIMIZED),
                 alua_offline: AtomicBool::new(false),
                 stats,
@@ -103,6 +104,9 @@ pub(crate) struct LunState {
     name: CString,
     #[pin]
     inner: Mutex<LunInner>,
+    /// Serialises writes of the port's ALUA metadata file.
+    #[pin]
+    metadata: Mutex<()>,
     /// The primary ALUA access state of the LUN's target port group,
     /// mirrored by the group (`TgPtGroup::publish`) so that commands check
     /// it without a lock.
@@ -167,6 +171,18 @@ impl LunState {
         inner.offline = offline;
         inner.status = status;
         self.alua_offline.store(offline, Ordering::Release);
+    }
+
+    /// The port's secondary state, its status and whether it is written
+    /// to a metadata file.
+    pub(crate) fn secondary_state(&self) -> (bool, u8, bool) {
+        let inner = self.inner.lock();
+        (inner.offline, inner.status, inner.write_md)
+    }
+
+    /// Held while the port's ALUA metadata file is written.
+    pub(crate) fn metadata_lock(&self) -> kernel::sync::MutexGuard<'_, ()> {
+        self.metadata.lock()
     }
 
     /// Writes the LUN's name as an ALUA group's `members` shows it.
@@ -287,6 +303,7 @@ impl Lun {
         if delay != 0 {
             fsleep(Delta::from_millis(i64::from(delay)));
         }
+        crate::alua_metadata::write_secondary(&self.state);
         Ok(())
     }
 

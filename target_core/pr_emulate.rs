@@ -131,14 +131,33 @@ pub(crate) fn pr_out(
         rtpi,
     };
     let mut effects = Effects { dev: &lun.dev };
-    let result = {
+    let (result, snapshot) = {
         let mut st = lun.dev.pr.lock();
         let r = st.pr_out(&nexus, &cdb, &list, &opts, &ports, &mut effects);
         lun.dev.pr_sync(&st);
-        r
+        let snapshot = match &r {
+            Ok(o) => lun.dev.aptpl_snapshot(&st, o.aptpl, &ports),
+            Err(_) => Ok(None),
+        };
+        (r, snapshot)
     };
-    // APTPL metadata is not written yet (device_pr.rs): the outcome's
-    // `aptpl` is dropped.
+    // The APTPL file, written outside the lock (device_pr.rs).
+    let written = match snapshot {
+        Ok(Some(s)) => lun.dev.aptpl_write(s),
+        Ok(None) => Ok(()),
+        Err(e) => {
+            pr_err!("SPC-3 PR: no memory for the APTPL metadata\n");
+            Err(e)
+        }
+    };
+    // As LIO: only REGISTER fails when the file cannot be written.
+    let register = matches!(
+        cdb.service_action,
+        pr::out_sa::REGISTER | pr::out_sa::REGISTER_AND_IGNORE_EXISTING_KEY
+    );
+    if result.is_ok() && written.is_err() && register {
+        return Outcome::check(SenseKey::NotReady, 0x08, 0x00);
+    }
     match result {
         Ok(_) => Outcome::Good {
             moved: len,

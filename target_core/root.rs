@@ -54,7 +54,7 @@ impl TargetRoot {
             DBROOT_DEFAULT
         };
         let dbroot = Arc::pin_init(new_mutex!(CString::try_from(initial)?), GFP_KERNEL)?;
-        let core = CoreDir::new()?;
+        let core = CoreDir::new(dbroot.clone())?;
         Ok((Self { dbroot }, core))
     }
 
@@ -74,9 +74,14 @@ impl TargetRoot {
         page.emit(fmt!("{}\n", dbroot.to_str().map_err(|_| EINVAL)?))
     }
 
-    /// A new dbroot must be an existing directory. (Once devices keep state
-    /// there, it will also refuse to change while any device exists.)
+    /// A new dbroot must be an existing directory, and cannot change while
+    /// an enabled device may keep state there (EINVAL, as LIO's
+    /// `target_devices` check).
     fn store_dbroot(&self, input: &[u8]) -> Result {
+        if crate::device::configured_devices() != 0 {
+            pr_err!("dbroot: cannot be changed because it's in use\n");
+            return Err(EINVAL);
+        }
         let path = text::strip_newline(input);
         if path.is_empty() {
             pr_err!("dbroot: empty path\n");
@@ -120,6 +125,7 @@ impl Children for TargetRoot {
 /// `core/`: backstore HBAs and the ALUA groups.
 pub(crate) struct CoreDir {
     lu_groups: Arc<LuGroups>,
+    dbroot: Arc<Mutex<CString>>,
 }
 
 configfs_node_type! {
@@ -133,14 +139,14 @@ impl Children for CoreDir {
     type Child = Hba;
 
     fn make_child(&self, name: &CStr) -> Result<NewNode<Hba>> {
-        Hba::new(name, self.lu_groups.clone())
+        Hba::new(name, self.lu_groups.clone(), self.dbroot.clone())
     }
 }
 
 impl CoreDir {
-    fn new() -> Result<NewNode<CoreDir>> {
+    fn new(dbroot: Arc<Mutex<CString>>) -> Result<NewNode<CoreDir>> {
         let lu_groups = LuGroups::new()?;
         let alua = AluaDir::new(lu_groups.clone())?;
-        NewNode::new(c"core", CoreDir { lu_groups })?.with_default(alua)
+        NewNode::new(c"core", CoreDir { lu_groups, dbroot })?.with_default(alua)
     }
 }

@@ -15,6 +15,24 @@ pub(crate) fn path_is_dir(path: &CStr) -> Result {
     kernel::error::to_result(unsafe { bindings::tcm_rs_path_is_dir(path.as_char_ptr()) })
 }
 
+/// Replaces file `name` in directory `dir` with `data`, atomically: the
+/// data goes to `tmp` in the same directory first, is synced, and `tmp` is
+/// renamed over `name` (then the directory is synced). On any error `name`
+/// is left as it was. Paths are resolved from init's root. Sleeps.
+pub(crate) fn replace_file(dir: &CStr, name: &CStr, tmp: &CStr, data: &[u8]) -> Result {
+    // SAFETY: The strings are NUL-terminated and `data` is readable for its
+    // length, all for the duration of the call, which keeps no pointer.
+    kernel::error::to_result(unsafe {
+        bindings::tcm_rs_replace_file(
+            dir.as_char_ptr(),
+            name.as_char_ptr(),
+            tmp.as_char_ptr(),
+            data.as_ptr().cast(),
+            data.len(),
+        )
+    })
+}
+
 /// The parts of the caller's utsname() the version string shows.
 pub(crate) struct Uts {
     pub(crate) sysname: &'static CStr,

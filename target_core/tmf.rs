@@ -7,7 +7,9 @@
 //! core holds no task set to abort from: a fabric lets the commands a
 //! function concerns finish (the loopback fabric's SCSI error handler
 //! waits for them), then tells the core, which does what outlives the
-//! commands: the unit attention conditions SAM-5 asks for.
+//! commands: the unit attention conditions SAM-5 asks for and the SPC-2
+//! reservations a reset releases. LOGICAL UNIT RESET and I_T NEXUS RESET
+//! (or loss) are the functions with such effects.
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -19,6 +21,8 @@ use crate::tpg::TpgState;
 
 /// BUS DEVICE RESET FUNCTION OCCURRED.
 const BUS_DEVICE_RESET_FUNCTION_OCCURRED: (u8, u8) = (0x29, 0x03);
+/// I_T NEXUS LOSS OCCURRED.
+const I_T_NEXUS_LOSS_OCCURRED: (u8, u8) = (0x29, 0x07);
 
 /// Performs task management function `function` on LUN `lun` of the TPG
 /// for `session`; returns a `TMF_*` response.
@@ -43,6 +47,10 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
     };
     match function {
         abi::TMF_LUN_RESET => lun_reset(tpg, session, lun),
+        abi::TMF_I_T_NEXUS_RESET => match session {
+            Some(session) => i_t_nexus_loss(tpg, session),
+            None => abi::TMF_NOT_SUPPORTED,
+        },
         _ => abi::TMF_NOT_SUPPORTED,
     }
 }
@@ -73,5 +81,23 @@ fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
     }
     target.dev.pr_spc2_clear();
     pr_info!("LUN reset of LUN {}\n", lun);
+    abi::TMF_COMPLETE
+}
+
+/// I_T NEXUS RESET, or the loss of the nexus (SAM-5 6.3.4): I_T NEXUS LOSS
+/// OCCURRED on every LUN the session sees, as LIO's
+/// core_allocate_nexus_loss_ua(); an SPC-2 reservation the nexus holds is
+/// released (SPC-2 7.21.1; LIO keeps it), persistent reservations stay
+/// (SPC-4 5.13.1).
+fn i_t_nexus_loss(tpg: &TpgState, session: &Session) -> u8 {
+    let Some(view) = session.view() else {
+        return abi::TMF_COMPLETE;
+    };
+    let rtpi = tpg.rtpi();
+    for l in view.luns() {
+        session.queue_ua(l.lun, I_T_NEXUS_LOSS_OCCURRED);
+        l.target.dev.pr_nexus_lost(session, rtpi);
+    }
+    pr_info!("I_T nexus loss of {:?}\n", session.initiator());
     abi::TMF_COMPLETE
 }

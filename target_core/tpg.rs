@@ -16,7 +16,7 @@ use kernel::sync::{new_mutex, Arc, Mutex};
 use crate::access::AclShared;
 use crate::acl::AclDir;
 use crate::configfs::{configfs_node_type, Children, Cookie, NewNode, NodeType, Page};
-use crate::fabric::FabricShared;
+use crate::fabric::{abi, FabricShared};
 use crate::fabric_object::FabricObject;
 use crate::lun::LunDir;
 use crate::lun_map::LunMap;
@@ -66,16 +66,17 @@ impl Wwn {
                     e
                 )
             })?;
-        let wwn = Wwn {
-            state,
-            fabric,
-            name: name.to_cstring()?,
-        };
         let param = WwnParam {
             completion_affinity: Arc::pin_init(
                 new_mutex!(COMPLETION_ON_SUBMITTING_CPU),
                 GFP_KERNEL,
             )?,
+            fabric: fabric.clone(),
+        };
+        let wwn = Wwn {
+            state,
+            fabric,
+            name: name.to_cstring()?,
         };
         NewNode::new(name, wwn)?
             .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?
@@ -99,6 +100,8 @@ const COMPLETION_ON_CURRENT_CPU: i32 = -2;
 pub(crate) struct WwnParam {
     /// Where commands complete: a CPU id, or one of the two choices above.
     completion_affinity: Arc<Mutex<i32>>,
+    /// The fabric, asked how its commands travel.
+    fabric: Arc<FabricShared>,
 }
 
 configfs_node_type! {
@@ -106,11 +109,46 @@ configfs_node_type! {
         children: false,
         attrs: [
             cmd_completion_affinity: rw(WwnParam::show_affinity, WwnParam::store_affinity),
+            default_complete_type: ro(WwnParam::show_default_complete_type),
+            direct_complete_supported: ro(WwnParam::show_direct_complete_supported),
+            default_submit_type: ro(WwnParam::show_default_submit_type),
+            direct_submit_supported: ro(WwnParam::show_direct_submit_supported),
         ],
     }
 }
 
 impl WwnParam {
+    /// What the fabric says of its commands (zeros for a fabric that does
+    /// not say: tables older than ABI 0.5).
+    fn execution(&self) -> abi::Execution {
+        let ops = self.fabric.ops();
+        let mut execution = abi::Execution::default();
+        if ops.abi_minor >= 5 {
+            if let Some(f) = ops.execution {
+                // SAFETY: The table's functions are valid while `fabric`
+                // pins the module; `execution` is a valid `Execution`.
+                unsafe { f(&mut execution) };
+            }
+        }
+        execution
+    }
+
+    fn show_default_complete_type(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.execution().default_complete_type))
+    }
+
+    fn show_direct_complete_supported(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.execution().direct_complete_supported))
+    }
+
+    fn show_default_submit_type(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.execution().default_submit_type))
+    }
+
+    fn show_direct_submit_supported(&self, page: &mut Page<'_>) -> Result {
+        page.emit(fmt!("{}\n", self.execution().direct_submit_supported))
+    }
+
     fn show_affinity(&self, page: &mut Page<'_>) -> Result {
         page.emit(fmt!("{}\n", *self.completion_affinity.lock()))
     }
@@ -354,6 +392,11 @@ impl TpgState {
     /// The TPG's tag, N of `tpgt_<N>`.
     pub(crate) fn tag(&self) -> u16 {
         self.tag
+    }
+
+    /// The name of the TPG's fabric (`loopback`).
+    pub(crate) fn fabric_name(&self) -> &CStr {
+        self.fabric.name()
     }
 
     /// The name of the WWN the TPG is in (the target port's name).

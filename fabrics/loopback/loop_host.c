@@ -48,6 +48,11 @@ static void tcm_rs_loop_done_work(struct work_struct *work)
 	scsi_done(sc);
 }
 
+bool tcm_rs_loop_completes_queued(void)
+{
+	return READ_ONCE(submit_type) == 2;
+}
+
 static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 					     struct scsi_cmnd *sc)
 {

@@ -76,4 +76,7 @@ int tcm_rs_loop_queuecommand(void *priv, struct scsi_cmnd *sc);
 void tcm_rs_loop_complete(struct scsi_cmnd *sc, u8 status, u8 host_byte,
 			  unsigned int resid, u8 complete_type);
 
+/* Whether commands a device leaves to the fabric complete from the workqueue (submit_type 2). */
+bool tcm_rs_loop_completes_queued(void);
+
 #endif /* TCM_RS_LOOP_HOST_H */

@@ -192,3 +192,10 @@ impl ScsiCmd {
         };
     }
 }
+
+/// Whether the module's `submit_type` parameter is 2: commands whose device
+/// leaves it to the fabric complete from the workqueue.
+pub(crate) fn completes_queued() -> bool {
+    // SAFETY: Reads a module parameter; no precondition.
+    unsafe { bindings::tcm_rs_loop_completes_queued() }
+}

@@ -36,7 +36,8 @@ mod sdk;
 mod text;
 
 use sdk::{
-    fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, Nexus, Page, Registration, SessionId,
+    fabric_attrs, Access, CoreTpg, Execution, Fabric, FabricAttrs, Nexus, Page, Registration,
+    SessionId,
 };
 
 module! {
@@ -381,6 +382,17 @@ impl Fabric for Loopback {
     fn access(_tpg: &LoopTpg) -> Access {
         Access::DEMO
     }
+
+    /// Commands run in `queuecommand`'s context and complete there, or
+    /// from the workqueue with `submit_type=2` (LIO's tcm_loop queues
+    /// both ways).
+    fn execution() -> Execution {
+        let mut execution = Execution::DIRECT;
+        if loop_host::completes_queued() {
+            execution.default_complete_type = sdk::EXECUTION_QUEUED;
+        }
+        execution
+    }
 }
 
 impl Drop for LoopTpg {
@@ -602,8 +614,18 @@ impl LoopTpg {
             }
         };
         let mut state = self.shared.state.lock();
+        let lost = state.online && !online;
         state.online = online;
         self.shared.publish(&state);
+        // Going offline loses the nexus, as in LIO's tcm_loop: its LUNs
+        // get I_T NEXUS LOSS OCCURRED once the commands running are done
+        // (no new one starts now that the gate is offline).
+        if lost {
+            if let (Some(core), Some(id)) = (state.core.as_ref(), state.nexus) {
+                self.shared.wait_idle();
+                core.i_t_nexus_loss(id)?;
+            }
+        }
         Ok(())
     }
 

@@ -182,6 +182,9 @@ pub struct Context {
     pub enabled: bool,
     /// The backstore can emulate UNMAP (LIO's `configure_unmap`).
     pub can_unmap: bool,
+    /// The enabled device can unmap: it reported UNMAP limits when it was
+    /// enabled (a file, or a disk that discards).
+    pub device_unmaps: bool,
 }
 
 /// Why a write was refused. The kernel maps each to LIO's errno.
@@ -397,10 +400,21 @@ pub fn store(
             Ok(())
         }
     };
+    // As LIO's target_try_configure_unmap(): turning UNMAP on without
+    // UNMAP limits needs a backstore that unmaps, an enabled device, and a
+    // device that can.
     let unmap = |a: &DeviceAttributes, flag: bool| {
-        if flag && a.max_unmap_block_desc_count == 0 && !ctx.can_unmap {
+        if !flag || a.max_unmap_block_desc_count != 0 {
+            Ok(())
+        } else if !ctx.can_unmap {
             Err(StoreError::NotSupported(
                 "the backstore cannot emulate UNMAP",
+            ))
+        } else if !ctx.enabled {
+            Err(StoreError::NotEnabled)
+        } else if !ctx.device_unmaps {
+            Err(StoreError::NotSupported(
+                "the device cannot unmap (a disk without discard)",
             ))
         } else {
             Ok(())
@@ -699,11 +713,53 @@ mod tests {
     }
 
     #[test]
+    fn unmap_needs_a_backstore_an_enabled_device_and_a_device_that_unmaps() {
+        let spec = &ATTRIBUTES[index_of("emulate_tpu")];
+        let mut a = DeviceAttributes::default();
+        let ctx = |can_unmap, enabled, device_unmaps| Context {
+            exported: false,
+            enabled,
+            can_unmap,
+            device_unmaps,
+        };
+        assert!(matches!(
+            store(spec, &mut a, b"1", ctx(false, true, false)),
+            Err(StoreError::NotSupported(_))
+        ));
+        assert_eq!(
+            store(spec, &mut a, b"1", ctx(true, false, false)),
+            Err(StoreError::NotEnabled)
+        );
+        assert!(matches!(
+            store(spec, &mut a, b"1", ctx(true, true, false)),
+            Err(StoreError::NotSupported(_))
+        ));
+        assert!(!a.emulate_tpu);
+        assert_eq!(
+            store(spec, &mut a, b"1", ctx(true, true, true)),
+            Ok(Stored::Set)
+        );
+        assert!(a.emulate_tpu);
+        // Turning it off is always allowed.
+        assert_eq!(
+            store(spec, &mut a, b"0", ctx(false, false, false)),
+            Ok(Stored::Set)
+        );
+        // With UNMAP limits set, the backstore is not asked (LIO).
+        a.max_unmap_block_desc_count = 1;
+        assert_eq!(
+            store(spec, &mut a, b"1", ctx(false, false, false)),
+            Ok(Stored::Set)
+        );
+    }
+
+    #[test]
     fn exported_devices_keep_their_settings() {
         let ctx = Context {
             exported: true,
             enabled: true,
             can_unmap: false,
+            device_unmaps: false,
         };
         let mut a = DeviceAttributes::default();
         for name in [

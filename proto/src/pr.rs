@@ -725,18 +725,33 @@ impl<S: RegistrationStore> PrState<S> {
     /// __core_scsi3_check_aptpl_registration), and turns APTPL on.
     /// A reservation is taken only if there is none; an all registrants
     /// type applies to every registrant.
+    ///
+    /// LIO keeps an ALL_TG_PT registration once per target port and writes
+    /// each copy to the file; here it is one registration for every port,
+    /// so a record repeating an ALL_TG_PT registration already restored
+    /// (same initiator port and key) adds nothing but its reservation.
     pub fn restore(
         &mut self,
         mut reg: Registration,
         holds: Option<PrType>,
     ) -> Result<(), NoMemory> {
-        reg.holder = false;
-        reg.aptpl = true;
-        reg.generation = self.generation;
-        self.regs.push(reg)?;
-        self.bump_generation();
+        let same = (0..self.regs.len()).find(|&i| {
+            self.regs.get(i).is_some_and(|r| {
+                reg.all_tg_pt && r.all_tg_pt && r.key == reg.key && r.initiator == reg.initiator
+            })
+        });
+        let i = match same {
+            Some(i) => i,
+            None => {
+                reg.holder = false;
+                reg.aptpl = true;
+                reg.generation = self.generation;
+                self.regs.push(reg)?;
+                self.bump_generation();
+                self.regs.len().saturating_sub(1)
+            }
+        };
         if let (Some(t), None) = (holds, self.res_type) {
-            let i = self.regs.len().saturating_sub(1);
             self.reserve_for(i, t);
         }
         self.aptpl_active = true;

@@ -13,10 +13,12 @@ proptest! {
         index in 0..ATTRIBUTES.len(),
         exported in any::<bool>(),
         enabled in any::<bool>(),
+        can_unmap in any::<bool>(),
+        device_unmaps in any::<bool>(),
     ) {
         let mut a = DeviceAttributes::default();
         let before = a;
-        let ctx = Context { exported, enabled, can_unmap: false };
+        let ctx = Context { exported, enabled, can_unmap, device_unmaps };
         if attrib::store(&ATTRIBUTES[index], &mut a, &bytes, ctx).is_err() {
             prop_assert_eq!(a, before);
         }
@@ -26,7 +28,7 @@ proptest! {
     fn numbers_round_trip(v in any::<u32>(), index in 0..ATTRIBUTES.len()) {
         let mut a = DeviceAttributes::default();
         let spec = &ATTRIBUTES[index];
-        let ctx = Context { exported: false, enabled: true, can_unmap: true };
+        let ctx = Context { exported: false, enabled: true, can_unmap: true, device_unmaps: true };
         if attrib::store(spec, &mut a, v.to_string().as_bytes(), ctx)
             == Ok(attrib::Stored::Set)
             && spec.name.starts_with("max_")

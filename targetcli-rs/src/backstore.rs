@@ -487,6 +487,11 @@ impl Root {
                 &format!("{serial}\n"),
                 "",
             )?;
+            // Registrations the kernel kept with APTPL, as rtslib-fb
+            // restores them once the serial is set.
+            if let Some(dbroot) = self.dbroot() {
+                crate::aptpl::restore(path, &dbroot, &serial)?;
+            }
         }
         for (name, value) in &so.attributes {
             // Unchanged values are not rewritten: some attributes refuse any

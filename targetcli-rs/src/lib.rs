@@ -16,6 +16,7 @@
 //! ```
 
 pub mod alua;
+pub mod aptpl;
 pub mod backstore;
 pub mod cfs;
 pub mod complete;

@@ -1638,6 +1638,27 @@ fn restore_from_aptpl() {
     s.restore(Registration::new(c(), 1, 7), Some(PrType::WriteExclusive))
         .unwrap();
     assert_eq!(holder(&s), Some((PrType::ExclusiveAccess, Some(b))));
+    // LIO's copies of one ALL_TG_PT registration, one per target port,
+    // the second holding the reservation: one registration, holding it.
+    let mut atp = St::new(Vec::new());
+    let mut r1 = Registration::new(a, 1, 9);
+    r1.all_tg_pt = true;
+    let mut r2 = Registration::new(a, 2, 9);
+    r2.all_tg_pt = true;
+    atp.restore(r1, None).unwrap();
+    atp.restore(r2, Some(PrType::WriteExclusive)).unwrap();
+    assert_eq!(keys(&atp), [9]);
+    assert_eq!(atp.generation(), 1);
+    assert_eq!(
+        atp.reservation().map(|(t, h)| (t, h.map(|h| h.rtpi))),
+        Some((PrType::WriteExclusive, Some(1)))
+    );
+    // Another key, or a registration without ALL_TG_PT, is another one.
+    let mut r3 = Registration::new(a, 2, 10);
+    r3.all_tg_pt = true;
+    atp.restore(r3, None).unwrap();
+    atp.restore(Registration::new(a, 2, 9), None).unwrap();
+    assert_eq!(keys(&atp), [9, 10, 9]);
     let mut full = PrState::new(Capped::default());
     assert_eq!(
         full.restore(Registration::new(a, 1, 5), None),

@@ -50,6 +50,7 @@ exercise() {
 	expect "$core: cfgro is read-only" blockdev --setro /dev/cfgro
 	expect "$core: mkdir makes an iblock HBA" mkdir $hba
 	expect "$core: mkdir makes a device" mkdir $dev
+	expect_errno ENODEV "$core: emulate_tpu=1 needs the device enabled" bash -c "echo 1 >$dev/attrib/emulate_tpu"
 	local info0; info0=$(tr -s ' ' <$dev/info)
 	expect_errno EINVAL "$core: enable without udev_path fails" bash -c "echo 1 >$dev/enable"
 	expect "$core: the device is still disabled" test "$(cat $dev/enable)" = 0
@@ -86,6 +87,8 @@ exercise() {
 	local dev4=$TARGET/core/iblock_4/b3
 	expect "$core: readonly=1 enables on the read-only disk" bash -c "mkdir -p $dev4 &&
 		echo 'udev_path=/dev/cfgro,readonly=1' >$dev4/control && echo 1 >$dev4/enable"
+	expect_errno ENOSYS "$core: emulate_tpu=1 on a disk without discard" bash -c "echo 1 >$dev3/attrib/emulate_tpu"
+	expect "$core: emulate_tpu=1 on the disk that discards" bash -c "echo 1 >$dev/attrib/emulate_tpu && echo 0 >$dev/attrib/emulate_tpu"
 	{
 		echo "hba_info: $(cat $hba/hba_info)"
 		echo "hba_mode: $(cat $hba/hba_mode)"

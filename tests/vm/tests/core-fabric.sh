@@ -5,9 +5,10 @@
 # codes are compared.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
-# The loopback tree with each readable attribute's value. Entries tcm-rs
-# does not have yet are left out (Documentation/lio-differences.md): the
-# WWN's read-only param/ attributes. The SCSI host number in `address`
+# The loopback tree with each readable attribute's value. The values of
+# the WWN's read-only param/ attributes describe each loopback module's
+# command path (LIO's tcm_loop queues commands, tcm_rs_loop does not;
+# lio-differences.md): they are checked apart. The SCSI host number in `address`
 # depends on what was loaded before: it is left out. So are the values of
 # the LUN's port counters, which count the commands Linux sends when it
 # scans the LUN (more or fewer, as each core answers), and creation times;
@@ -15,7 +16,10 @@
 snapshot() {
 	(cd $TARGET && find loopback | sort | while read -r p; do
 		case $p in
-		*/param/default_*|*/param/direct_*|loopback/version) continue ;;
+		loopback/version) continue ;;
+		*/param/default_*|*/param/direct_*)
+			printf '%s = <the fabric'"'"'s>\n' "$p"
+			continue ;;
 		*/scsi_tgt_port/in_cmds|*/scsi_tgt_port/read_mbytes|*/scsi_tgt_port/write_mbytes|*/creation_time)
 			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | sed 's/^[0-9]*$/<n>/' | tr '\n' '|')"
 			continue ;;
@@ -51,6 +55,16 @@ exercise() {
 		"for v in -2 0 -1; do echo \$v >$W/param/cmd_completion_affinity || exit 1; done"
 	expect_errno EINVAL "cmd_completion_affinity refuses an offline CPU" bash -c "echo 4096 >$W/param/cmd_completion_affinity"
 	expect_errno EINVAL "cmd_completion_affinity refuses garbage" bash -c "echo x >$W/param/cmd_completion_affinity"
+	echo "$1: submit and completion types: $(cd $W/param && grep . default_* direct_* | tr '\n' ' ')"
+	expect_errno EACCES "default_submit_type is read-only" bash -c "echo 1 >$W/param/default_submit_type"
+	if [ "$1" = tcm ]; then
+		expect "tcm: commands are submitted and completed directly" bash -c "
+			cd $W/param && test \$(cat default_submit_type direct_submit_supported default_complete_type direct_complete_supported | tr -d '\n') = 1111"
+		expect "tcm: with submit_type=2 commands complete queued by default" bash -c "
+			echo 2 >/sys/module/tcm_rs_loop/parameters/submit_type &&
+			test \$(cat $W/param/default_complete_type) = 2 && echo 0 >/sys/module/tcm_rs_loop/parameters/submit_type &&
+			test \$(cat $W/param/default_complete_type) = 1"
+	fi
 	expect_errno EINVAL "tpgt_ with no number" mkdir $W/tpgt_
 	expect_errno EINVAL "a negative tpgt" mkdir $W/tpgt_-1
 	expect_errno EINVAL "a huge tpgt" mkdir $W/tpgt_99999999999

@@ -143,11 +143,11 @@ exercise() {
 	local core=$1
 	local out=/tmp/pr.$core t1=$TARGET/loopback/$WWN/tpgt_1 t2=$TARGET/loopback/$WWN/tpgt_2
 	local rd=$TARGET/core/rd_mcp_0
-	# LIO writes its APTPL file under dbroot after every REGISTER, and
-	# fails the command (NOT READY) when it cannot: the default dbroot is
-	# on the guest's read-only root.
-	expect "$core: dbroot on a writable directory" sh -c "
-		mkdir -p /tmp/pr-db/pr && echo /tmp/pr-db >$TARGET/dbroot"
+	# Every REGISTER writes the APTPL file (with APTPL or not, as LIO):
+	# without <dbroot>/pr it fails with NOT READY on both cores
+	# (pr-aptpl.sh checks that file).
+	expect "$core: dbroot with a pr/ directory" sh -c "
+		mkdir -p /tmp/pr-dbroot/pr && echo /tmp/pr-dbroot >$TARGET/dbroot"
 	expect "$core: a ramdisk" sh -c "
 		mkdir -p $rd/rd0 && echo rd_pages=256 >$rd/rd0/control &&
 		echo pr-rd0-serial >$rd/rd0/wwn/vpd_unit_serial && echo 1 >$rd/rd0/enable"
@@ -198,6 +198,7 @@ lio_filter() {
 }
 
 head -c 512 /dev/urandom >/tmp/pr512
+trap 'rm -rf /tmp/pr-dbroot' EXIT
 
 on_both_cores pr lio_filter
 
