@@ -59,6 +59,15 @@ pub fn width() -> usize {
     if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return w;
     }
+    match terminal_size() {
+        Some((_, cols)) => cols.min(MAX),
+        None => MAX,
+    }
+}
+
+/// The size of the terminal on standard output (rows, columns), when it
+/// is one and says.
+pub fn terminal_size() -> Option<(usize, usize)> {
     let mut ws = libc::winsize {
         ws_row: 0,
         ws_col: 0,
@@ -67,8 +76,5 @@ pub fn width() -> usize {
     };
     // SAFETY: TIOCGWINSZ fills the winsize it is given, and only that.
     let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    match usize::from(ws.ws_col) {
-        w if ok && w > 0 => w.min(MAX),
-        _ => MAX,
-    }
+    (ok && ws.ws_row > 0 && ws.ws_col > 0).then(|| (usize::from(ws.ws_row), usize::from(ws.ws_col)))
 }

@@ -258,19 +258,7 @@ fn put(s: &str) -> io::Result<()> {
 
 /// The terminal's size (rows, columns); 24 x 80 if it will not say.
 fn size() -> (usize, usize) {
-    let mut ws = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ fills the winsize it is given, and only that.
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    if ok && ws.ws_row > 0 && ws.ws_col > 0 {
-        (usize::from(ws.ws_row), usize::from(ws.ws_col))
-    } else {
-        (24, 80)
-    }
+    crate::output::terminal_size().unwrap_or((24, 80))
 }
 
 /// Waits up to `ms` milliseconds for input; true when there is some.

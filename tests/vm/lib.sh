@@ -155,6 +155,51 @@ on_both_cores() {
 	fi
 }
 
+# on_each_core: runs the test's `exercise lio` on LIO's tcm_loop (where
+# lio_loopback_teardown_safe allows) and `exercise tcm` on tcm-rs, for
+# tests whose checks are each core's own, with nothing to compare.
+on_each_core() {
+	if lio_loopback_teardown_safe; then
+		expect "LIO loads" modprobe tcm_loop
+		exercise lio
+		expect "LIO unloads" lio_unload
+	fi
+	expect "tcm-rs loads" modprobe tcm_rs_core
+	exercise tcm
+	expect "tcm-rs unloads" tcm_unload
+}
+
+# sense_or_good COMMAND...: "good" when the command succeeds, else the
+# sense key and additional sense sg3_utils printed.
+sense_or_good() {
+	local out
+	if out=$("$@" 2>&1); then
+		echo good
+	else
+		echo "$out" | grep -iE 'sense key|additional sense' | sed 's/^ *//' | sort -u
+	fi
+}
+
+# status_lines: the status and sense lines of sg3_utils' output, sorted.
+status_lines() {
+	grep -iE 'status|sense key|additional sense|conflict' | sed 's/^ *//' | sort -u
+}
+
+# rec TITLE COMMAND...: records the title, the output and the exit status.
+rec() {
+	local title=$1 rc=0; shift
+	echo "== $title"
+	"$@" 2>&1 || rc=$?
+	echo "exit $rc"
+}
+
+# raw TITLE SG CDB...: a command by sg_raw, its status and sense.
+raw() {
+	local title=$1 sg=$2; shift 2
+	echo "== $title"
+	sg_raw "$sg" "$@" 2>&1 | status_lines
+}
+
 # Unloads in-tree LIO after a test.
 lio_unload() {
 	remove_fabric_dirs && unload_modules tcm_loop iscsi_target_mod target_core_pscsi \

@@ -78,12 +78,5 @@ exercise() {
 }
 
 expect "null_blk loads without devices" modprobe null_blk nr_devices=0
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-fi
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
+on_each_core
 expect "null_blk unloads" modprobe -r null_blk

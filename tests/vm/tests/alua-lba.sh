@@ -13,25 +13,15 @@ WWN=naa.5001405000000091
 INIT_A=naa.5001405000000092
 INIT_B=naa.5001405000000093
 
-# The sense key and additional sense of a refused command, or GOOD.
-outcome() {
-	local out
-	if out=$("$@" 2>&1); then
-		echo good
-	else
-		echo "$out" | grep -iE 'sense key|additional sense' | sed 's/^ *//' | sort -u
-	fi
-}
-
-# read10 SG LBA BLOCKS / write10 SG LBA BLOCKS: one command, its outcome.
+# read10 SG LBA BLOCKS / write10 SG LBA BLOCKS: one command, its sense_or_good.
 read10() {
 	echo "== READ(10) of $3 at $2 through ${1##*/}"
-	outcome sg_raw -r $(($3 * 512)) "$1" 28 00 $(printf '%02x %02x %02x %02x' \
+	sense_or_good sg_raw -r $(($3 * 512)) "$1" 28 00 $(printf '%02x %02x %02x %02x' \
 		$(($2 >> 24 & 255)) $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255))) 00 00 $(printf '%02x' "$3") 00
 }
 write10() {
 	echo "== WRITE(10) of 1 at $2 through ${1##*/}"
-	outcome sg_raw -s 512 -i /tmp/alua-lba.512 "$1" 2a 00 $(printf '%02x %02x %02x %02x' \
+	sense_or_good sg_raw -s 512 -i /tmp/alua-lba.512 "$1" 2a 00 $(printf '%02x %02x %02x %02x' \
 		$(($2 >> 24 & 255)) $(($2 >> 16 & 255)) $(($2 >> 8 & 255)) $(($2 & 255))) 00 00 01 00
 }
 
@@ -65,7 +55,7 @@ exercise() {
 		read10 "$b" 1500 1
 		write10 "$b" 100
 		write10 "$b" 700
-		echo "== TEST UNIT READY through ${b##*/}"; outcome sg_raw "$b" 00 00 00 00 00 00
+		echo "== TEST UNIT READY through ${b##*/}"; sense_or_good sg_raw "$b" 00 00 00 00 00 00
 		read10 "$a" 300 1
 		read10 "$a" 1500 1
 		echo "== B's REPORT TARGET PORT GROUPS"; sg_rtpg -d "$b"

@@ -15,16 +15,6 @@ WWN=naa.5001405000000051
 INIT_A=naa.5001405000000052
 INIT_B=naa.5001405000000053
 
-# The sense key and additional sense of a refused command, or GOOD.
-outcome() {
-	local out
-	if out=$("$@" 2>&1); then
-		echo good
-	else
-		echo "$out" | grep -iE 'sense key|additional sense' | sed 's/^ *//' | sort -u
-	fi
-}
-
 # The west groups' states, one line.
 states() {
 	local d
@@ -65,19 +55,19 @@ exercise() {
 	{
 		echo "== start: $(states)"
 		echo "== rd0's west to standby (configfs): $(echo 2 >$hba/rd0/alua/west/alua_access_state && states)"
-		echo "== B's READ (the change first)"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== B's READ (the change first)"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
 		echo "== B's REPORT TARGET PORT GROUPS"; sg_rtpg -d "$sgb"
-		echo "== A's READ (the change first)"; outcome sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
-		echo "== A's READ"; outcome sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
-		echo "== A sets west active/non-optimized (STPG)"; outcome sg_stpg --tp=16 --active "$sga"
+		echo "== A's READ (the change first)"; sense_or_good sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
+		echo "== A's READ"; sense_or_good sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
+		echo "== A sets west active/non-optimized (STPG)"; sense_or_good sg_stpg --tp=16 --active "$sga"
 		echo "== after STPG: $(states)"
-		echo "== A's TEST UNIT READY"; outcome sg_raw "$sga" 00 00 00 00 00 00
-		echo "== B's TEST UNIT READY (the change first)"; outcome sg_raw "$sgb" 00 00 00 00 00 00
-		echo "== B's TEST UNIT READY"; outcome sg_raw "$sgb" 00 00 00 00 00 00
+		echo "== A's TEST UNIT READY"; sense_or_good sg_raw "$sga" 00 00 00 00 00 00
+		echo "== B's TEST UNIT READY (the change first)"; sense_or_good sg_raw "$sgb" 00 00 00 00 00 00
+		echo "== B's TEST UNIT READY"; sense_or_good sg_raw "$sgb" 00 00 00 00 00 00
 		echo "== rd1 moves to solo: $(echo solo >$hba/rd1/alua_lu_gp && cat $hba/rd1/alua_lu_gp | tr '\n' ' ')"
 		echo "== rd0's west to unavailable: $(echo 3 >$hba/rd0/alua/west/alua_access_state && states)"
-		echo "== B's TEST UNIT READY"; outcome sg_raw "$sgb" 00 00 00 00 00 00
+		echo "== B's TEST UNIT READY"; sense_or_good sg_raw "$sgb" 00 00 00 00 00 00
 		echo "== rd1's west to standby: $(echo 2 >$hba/rd1/alua/west/alua_access_state && states)"
 		echo "== rd0 and rd1 optimized: $(echo 0 >$hba/rd0/alua/west/alua_access_state &&
 			echo 0 >$hba/rd1/alua/west/alua_access_state && states)"

@@ -13,16 +13,6 @@ WWN=naa.5001405000000021
 INIT_A=naa.5001405000000022
 INIT_B=naa.5001405000000023
 
-# The sense key and additional sense of a refused command, or GOOD.
-outcome() {
-	local out
-	if out=$("$@" 2>&1); then
-		echo good
-	else
-		echo "$out" | grep -iE 'sense key|additional sense' | sed 's/^ *//' | sort -u
-	fi
-}
-
 exercise() {
 	local core=$1
 	local out=/tmp/alua.$core rd=$TARGET/core/rd_mcp_0/rd0
@@ -56,39 +46,39 @@ exercise() {
 	# told.
 	expect "$core: west to standby" sh -c "echo 2 >$west/alua_access_state"
 	{
-		echo "== standby: B's READ (the change first)"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== standby: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== standby: B's TEST UNIT READY"; outcome sg_raw "$sgb" 00 00 00 00 00 00
-		echo "== standby: B's INQUIRY"; outcome sg_raw -r 36 "$sgb" 12 00 00 00 24 00
-		echo "== standby: B's REPORT TARGET PORT GROUPS"; outcome sg_rtpg "$sgb"
-		echo "== standby: B's MODE SENSE(6)"; outcome sg_raw -r 64 "$sgb" 1a 00 3f 00 40 00
-		echo "== standby: A's READ"; outcome sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
+		echo "== standby: B's READ (the change first)"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== standby: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== standby: B's TEST UNIT READY"; sense_or_good sg_raw "$sgb" 00 00 00 00 00 00
+		echo "== standby: B's INQUIRY"; sense_or_good sg_raw -r 36 "$sgb" 12 00 00 00 24 00
+		echo "== standby: B's REPORT TARGET PORT GROUPS"; sense_or_good sg_rtpg "$sgb"
+		echo "== standby: B's MODE SENSE(6)"; sense_or_good sg_raw -r 64 "$sgb" 1a 00 3f 00 40 00
+		echo "== standby: A's READ"; sense_or_good sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
 		echo "== standby, seen from A"; sg_rtpg -d "$sga"
 		echo "== west's state and status"; cat "$west/alua_access_state" "$west/alua_access_status"
 	} >>"$out" 2>&1
 	expect "$core: west unavailable" sh -c "echo 3 >$west/alua_access_state"
 	{
-		echo "== unavailable: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== unavailable: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== unavailable: B's TEST UNIT READY"; outcome sg_raw "$sgb" 00 00 00 00 00 00
+		echo "== unavailable: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== unavailable: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== unavailable: B's TEST UNIT READY"; sense_or_good sg_raw "$sgb" 00 00 00 00 00 00
 	} >>"$out" 2>&1
 
 	# Explicit changes, from A: B is told, A (the origin) is not.
 	expect "$core: A sets west active/non-optimized (sg_stpg)" sg_stpg --tp=16 --active "$sga"
 	{
-		echo "== after STPG: A's TEST UNIT READY"; outcome sg_raw "$sga" 00 00 00 00 00 00
-		echo "== after STPG: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== after STPG: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== after STPG: A's TEST UNIT READY"; sense_or_good sg_raw "$sga" 00 00 00 00 00 00
+		echo "== after STPG: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== after STPG: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
 		echo "== after STPG"; sg_rtpg -d "$sga"
 		echo "== west's state and status"; cat "$west/alua_access_state" "$west/alua_access_status"
-		echo "== STPG to a group that does not exist"; outcome sg_stpg --tp=99 --standby "$sga"
-		echo "== STPG to transitioning"; outcome sg_stpg --tp=16 --state=15 "$sga"
+		echo "== STPG to a group that does not exist"; sense_or_good sg_stpg --tp=99 --standby "$sga"
+		echo "== STPG to transitioning"; sense_or_good sg_stpg --tp=16 --state=15 "$sga"
 	} >>"$out" 2>&1
 	expect "$core: A sets the default group standby and west optimized" sg_stpg --tp=0,16 --state=s,ao "$sga"
 	{
-		echo "== A in standby: A's READ"; outcome sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
-		echo "== B's READ (the change first)"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== A in standby: A's READ"; sense_or_good sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
+		echo "== B's READ (the change first)"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
 		echo "== both changes"; sg_rtpg -d "$sgb"
 	} >>"$out" 2>&1
 	expect "$core: the default group active/optimized again" sh -c "
@@ -98,9 +88,9 @@ exercise() {
 	# The port's secondary state.
 	expect "$core: tpgt_2's port offline" sh -c "echo 1 >$t2/lun/lun_0/alua_tg_pt_offline"
 	{
-		echo "== offline port: B's READ"; outcome sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
-		echo "== offline port: B's INQUIRY"; outcome sg_raw -r 36 "$sgb" 12 00 00 00 24 00
-		echo "== offline port: A's READ"; outcome sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
+		echo "== offline port: B's READ"; sense_or_good sg_raw -r 512 "$sgb" 28 00 00 00 00 00 00 00 01 00
+		echo "== offline port: B's INQUIRY"; sense_or_good sg_raw -r 36 "$sgb" 12 00 00 00 24 00
+		echo "== offline port: A's READ"; sense_or_good sg_raw -r 512 "$sga" 28 00 00 00 00 00 00 00 01 00
 	} >>"$out" 2>&1
 	expect "$core: tpgt_2's port online" sh -c "echo 0 >$t2/lun/lun_0/alua_tg_pt_offline"
 	expect "$core: B reads again" sh -c "

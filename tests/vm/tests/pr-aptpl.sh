@@ -75,23 +75,6 @@ cat >"$work/so.json" <<EOF
 }
 EOF
 
-status_lines() {
-	grep -iE 'status|sense key|additional sense|conflict' | sed 's/^ *//' | sort -u
-}
-
-rec() {
-	local title=$1 rc=0; shift
-	echo "== $title"
-	"$@" 2>&1 || rc=$?
-	echo "exit $rc"
-}
-
-raw() {
-	local title=$1 sg=$2; shift 2
-	echo "== $title"
-	sg_raw "$sg" "$@" 2>&1 | status_lines
-}
-
 # The APTPL file, its NUL bytes shown.
 file_rec() {
 	echo "== $FILE ($1)"

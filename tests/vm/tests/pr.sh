@@ -21,26 +21,6 @@ WWN=naa.5001405000000031
 INIT_A=naa.5001405000000032
 INIT_B=naa.5001405000000033
 
-# The status and sense of a command, one line each (sg_raw).
-status_lines() {
-	grep -iE 'status|sense key|additional sense|conflict' | sed 's/^ *//' | sort -u
-}
-
-# rec TITLE COMMAND...: records the title, the output and the exit status.
-rec() {
-	local title=$1 rc=0; shift
-	echo "== $title"
-	"$@" 2>&1 || rc=$?
-	echo "exit $rc"
-}
-
-# raw TITLE SG CDB...: a command by sg_raw, its status and sense.
-raw() {
-	local title=$1 sg=$2; shift 2
-	echo "== $title"
-	sg_raw "$sg" "$@" 2>&1 | status_lines
-}
-
 read1() { raw "$1 READ(10)" "$2" -r 512 28 00 00 00 00 00 00 00 01 00; }
 write1() { raw "$1 WRITE(10)" "$2" -s 512 -i /tmp/pr512 2a 00 00 00 00 00 00 00 01 00; }
 tur() { raw "$1 TEST UNIT READY" "$2" 00 00 00 00 00 00; }

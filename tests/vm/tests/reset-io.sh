@@ -67,11 +67,4 @@ exercise() {
 		rmdir $rd $fd $TARGET/core/rd_mcp_0 $TARGET/core/fileio_0 && rm -f /tmp/reset-io.f0"
 }
 
-if lio_loopback_teardown_safe; then
-	expect "LIO loads" modprobe tcm_loop
-	exercise lio
-	expect "LIO unloads" lio_unload
-fi
-expect "tcm-rs loads" modprobe tcm_rs_core
-exercise tcm
-expect "tcm-rs unloads" tcm_unload
+on_each_core
