@@ -27,6 +27,7 @@ mod device_alua;
 mod device_attrib;
 mod device_pr;
 mod device_stats;
+mod device_ua;
 mod fabric;
 mod fabric_object;
 mod hba;

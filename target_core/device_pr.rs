@@ -233,8 +233,9 @@ impl DeviceState {
         self.pr_ports.lock().retain(|l| !Arc::ptr_eq(l, lun));
     }
 
-    /// The LUNs exporting the device now.
-    fn ports_snapshot(&self) -> KVec<Arc<LunState>> {
+    /// The LUNs exporting the device now (none if there is no memory to
+    /// list them).
+    pub(crate) fn ports_snapshot(&self) -> KVec<Arc<LunState>> {
         let ports = self.pr_ports.lock();
         let mut out = KVec::new();
         if out.reserve(ports.len(), GFP_KERNEL).is_ok() {

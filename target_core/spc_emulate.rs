@@ -309,19 +309,32 @@ pub(crate) fn mode_select(
     let read_only = req.read_only;
     let changes: Result<_, CdbError> = lun.dev.change_attributes(|attrs| {
         let changes = mode::parse_mode_select(ten, &data, &mode_params(lun, attrs, read_only))?;
+        let mut changed = false;
         if let Some(wce) = changes.wce {
+            changed = attrs.emulate_write_cache != wce;
             attrs.emulate_write_cache = wce;
         }
-        Ok(changes)
+        Ok(changed)
     });
     match changes {
-        Ok(_) => Outcome::Good {
-            moved: len,
-            overflow: 0,
-        },
+        Ok(changed) => {
+            // SPC-4 5.14: the other I_T nexuses learn of shared mode
+            // parameters another one changed.
+            if changed {
+                lun.dev
+                    .queue_ua_all(MODE_PARAMETERS_CHANGED, Some((req.session, req.lun)));
+            }
+            Outcome::Good {
+                moved: len,
+                overflow: 0,
+            }
+        }
         Err(e) => e.into(),
     }
 }
+
+/// MODE PARAMETERS CHANGED.
+const MODE_PARAMETERS_CHANGED: (u8, u8) = (0x2a, 0x01);
 
 /// The commands this engine executes, for REPORT SUPPORTED OPERATION CODES:
 /// proto/src/rsoc.rs's table less what is not executed yet (REPORT TARGET

@@ -13,7 +13,6 @@
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;
-use kernel::sync::Arc;
 
 use crate::fabric::abi;
 use crate::session::Session;
@@ -46,7 +45,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
         )
     };
     match function {
-        abi::TMF_LUN_RESET => lun_reset(tpg, session, lun),
+        abi::TMF_LUN_RESET => lun_reset(session, lun),
         abi::TMF_I_T_NEXUS_RESET => match session {
             Some(session) => i_t_nexus_loss(tpg, session),
             None => abi::TMF_NOT_SUPPORTED,
@@ -55,30 +54,22 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
     }
 }
 
-/// LOGICAL UNIT RESET: every nexus of the logical unit gets BUS DEVICE
-/// RESET FUNCTION OCCURRED (SAM-5 6.6), under the number it knows the LUN
-/// by, and an SPC-2 reservation of the device is released (as LIO;
+/// LOGICAL UNIT RESET: every nexus of the logical unit, through any of its
+/// target ports, gets BUS DEVICE RESET FUNCTION OCCURRED (SAM-5 6.6), under
+/// the number it knows the LUN by, and an SPC-2 reservation of the device
+/// is released (as LIO;
 /// persistent reservations survive the reset, SPC-4 5.13.1). The unit
 /// attention goes to the nexus that asked too (SAM-5; LIO does the same),
 /// which its initiator expects after a reset.
-fn lun_reset(tpg: &TpgState, session: Option<&Session>, lun: u64) -> u8 {
+fn lun_reset(session: Option<&Session>, lun: u64) -> u8 {
     let Some((target, _)) = session.and_then(|s| s.lookup(lun)) else {
         return abi::TMF_INCORRECT_LUN;
     };
     // scsiLuInResets and scsiTgtDevResets, as LIO's core_tmr_lun_reset().
     target.dev.stats.count_reset();
-    for s in tpg.sessions.lock().iter() {
-        let Some(view) = s.view() else {
-            continue;
-        };
-        for l in view
-            .luns()
-            .iter()
-            .filter(|l| Arc::ptr_eq(&l.target, &target))
-        {
-            s.queue_ua(l.lun, BUS_DEVICE_RESET_FUNCTION_OCCURRED);
-        }
-    }
+    target
+        .dev
+        .queue_ua_all(BUS_DEVICE_RESET_FUNCTION_OCCURRED, None);
     target.dev.pr_spc2_clear();
     pr_info!("LUN reset of LUN {}\n", lun);
     abi::TMF_COMPLETE
