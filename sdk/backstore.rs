@@ -59,7 +59,9 @@ pub(crate) trait Backstore: 'static {
     /// Moves `buf.len()` bytes between the enabled device at byte `offset`
     /// and `buf`: into the device if `write`, out of it otherwise. Called
     /// for many commands at once, from a context that may sleep; the range
-    /// is inside the device. EIO for a failed medium access.
+    /// is inside the device (a device that shrinks may have shrunk since
+    /// the core checked it: then fail, never reach past its end). EIO for
+    /// a failed medium access.
     fn read_write(dev: &Self::Device, write: bool, offset: u64, buf: &mut SgBuffer) -> Result;
     /// Makes the writes to `len` bytes from byte `offset` (to the end when
     /// `len` is 0) durable (SYNCHRONIZE CACHE). A backstore that writes
@@ -75,6 +77,19 @@ pub(crate) trait Backstore: 'static {
     /// zeros afterwards if `enable` said `unmap_zeroes_data`.
     fn unmap(_dev: &Self::Device, _offset: u64, _len: u64) -> Result {
         Err(EOPNOTSUPP)
+    }
+    /// Whether the backstore implements [`Backstore::blocks`]: some of its
+    /// devices may change size while enabled (those whose geometry says
+    /// `resizable`).
+    const CAN_RESIZE: bool = false;
+    /// The number of blocks (of the `block_size` `enable` reported) the
+    /// enabled device holds now. Called before every command to a device
+    /// whose geometry said `resizable`, from many commands at once: it must
+    /// be cheap (a load of the block device's size), must not sleep, and
+    /// reports 0 for a device that is gone. The core notices a change,
+    /// updates the capacity commands see and tells the initiators.
+    fn blocks(_dev: &Self::Device) -> u64 {
+        0
     }
 }
 
@@ -123,6 +138,11 @@ impl<B: Backstore> Table<B> {
         flush: Self::flush,
         unmap: if B::CAN_UNMAP {
             Some(Self::unmap)
+        } else {
+            None
+        },
+        blocks: if B::CAN_RESIZE {
+            Some(Self::blocks)
         } else {
             None
         },
@@ -247,6 +267,15 @@ impl<B: Backstore> Table<B> {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` as for `device`, enabled.
+    unsafe extern "C" fn blocks(dev: *mut c_void) -> u64 {
+        // SAFETY: By the safety requirement, as in `read_write`.
+        let dev = unsafe { Self::device(dev) };
+        B::blocks(dev)
     }
 
     /// # Safety

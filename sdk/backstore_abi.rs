@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 6;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 7;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -57,6 +57,13 @@ pub(crate) struct DeviceGeometry {
     /// `readonly=1`). Every LUN exporting it is write-protected, as LIO's
     /// `DF_READ_ONLY`: writes get DATA PROTECT and MODE SENSE shows WP.
     pub(crate) read_only: u8,
+    /// Since ABI 0.7 (the core reads it only from a table of 0.7 or
+    /// later, since it lies in the padding of 0.6's struct). Non-zero: the
+    /// number of blocks may change while the device is enabled (a block
+    /// device an admin grows or shrinks), and the table's `blocks` says
+    /// how many there are now. Zero: `blocks` above holds for good (a
+    /// ramdisk, a regular file of `fd_dev_size` bytes, as in LIO).
+    pub(crate) resizable: u8,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is
@@ -100,8 +107,11 @@ pub(crate) struct BackstoreOps {
     /// and the command's buffer (`nents` entries of `sgl`): into the
     /// device when `write` is non-zero, out of it otherwise. Called on an
     /// enabled device, from any number of commands at once, in a context
-    /// that may sleep; the range is inside the device. 0 or -errno (-EIO
-    /// for a failed medium access).
+    /// that may sleep; the range is inside the device (for a `resizable`
+    /// device: it was when the core checked it, and the device may have
+    /// shrunk since; the access must then fail, as the block layer fails a
+    /// bio past a device's end, never reach past the end). 0 or -errno
+    /// (-EIO for a failed medium access).
     pub(crate) read_write: unsafe extern "C" fn(
         dev: *mut c_void,
         write: u8,
@@ -122,6 +132,14 @@ pub(crate) struct BackstoreOps {
     /// 0 or -errno.
     pub(crate) unmap:
         Option<unsafe extern "C" fn(dev: *mut c_void, offset: u64, len: u64) -> c_int>,
+    /// Since 0.7; NULL for a backstore whose devices never change size.
+    /// The number of blocks (of the geometry's `block_size`) the enabled
+    /// device holds now. Called before every command to a device whose
+    /// geometry says `resizable`, from any number of commands at once, in
+    /// any context a command runs in: it must be cheap (a load, as the
+    /// block device's size is), take no lock that may sleep, and never
+    /// fail (a device that is gone reports 0).
+    pub(crate) blocks: Option<unsafe extern "C" fn(dev: *mut c_void) -> u64>,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

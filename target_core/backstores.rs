@@ -134,6 +134,32 @@ impl Backend {
         }
     }
 
+    /// Whether a device of this backstore with `geometry` may change size
+    /// while enabled: the table has `blocks` and the geometry says
+    /// `resizable`, both read only from a table of ABI 0.7 or later (in an
+    /// older backstore's geometry the flag's byte is padding).
+    pub(crate) fn resizable(&self, geometry: &abi::DeviceGeometry) -> bool {
+        let ops = self.ops();
+        ops.abi_minor >= 7 && ops.blocks.is_some() && geometry.resizable != 0
+    }
+
+    /// The number of blocks the device holds now (backstore `blocks`);
+    /// `None` from a backstore that does not tell.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore.
+    pub(crate) unsafe fn blocks(&self, dev: *mut kernel::ffi::c_void) -> Option<u64> {
+        let ops = self.ops();
+        // The field exists from ABI 0.7: read it only then.
+        if ops.abi_minor < 7 {
+            return None;
+        }
+        let blocks = ops.blocks?;
+        // SAFETY: By the safety requirement.
+        Some(unsafe { blocks(dev) })
+    }
+
     /// The default INQUIRY product identification of its devices.
     pub(crate) fn product(&self) -> &CStr {
         // SAFETY: A static NUL-terminated string of the table.

@@ -191,6 +191,10 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
         return (spc_emulate::no_such_lun(req, cdb), 0);
     };
     lun.dev.stats.count_command(req.direction, expected);
+    // A backstore that changed the device's size (a block device grown or
+    // shrunk): the capacity commands see is updated and every nexus told,
+    // this one included, before its unit attentions are looked at.
+    lun.dev.check_capacity();
     req.read_only = read_only;
     let complete_type = lun.dev.complete_type();
     if let Some(ua) = unit_attention(req, &lun, cdb) {

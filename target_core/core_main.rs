@@ -62,6 +62,9 @@ mod alua_tpgs;
 #[path = "../proto/src/alua_transition.rs"]
 mod alua_transition;
 #[allow(dead_code, unreachable_pub)]
+#[path = "../proto/src/capacity.rs"]
+mod capacity;
+#[allow(dead_code, unreachable_pub)]
 #[path = "../proto/src/cdb.rs"]
 mod cdb;
 #[allow(dead_code, unreachable_pub)]

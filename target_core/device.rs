@@ -19,6 +19,7 @@ use kernel::sync::{new_mutex, Arc, Mutex};
 use crate::attrib::{self, DeviceAttributes};
 use crate::backstores::abi::DeviceGeometry;
 use crate::backstores::Backend;
+use crate::capacity::{self, Capacity};
 use crate::configfs::{configfs_node_type, NewNode, Page};
 use crate::device_alua::{self, AluaGroups};
 use crate::device_attrib::DeviceAttrib;
@@ -239,6 +240,12 @@ pub(crate) struct DeviceState {
     /// Keeps writes out while a COMPARE AND WRITE runs.
     #[pin]
     write_gate: WriteGate,
+    /// The capacity commands see: set at enable, changed when the
+    /// backstore reports another size (see `check_capacity`).
+    capacity: Capacity,
+    /// The backstore may change the device's size (a block device): each
+    /// command asks it for its block count first. Set at enable.
+    resizable: AtomicBool,
 }
 
 // SAFETY: `state` is owned by the device and the backstore's device type is
@@ -385,6 +392,8 @@ impl Device {
                 alua <- new_mutex!(AluaGroups::new()),
                 stats,
                 write_gate <- WriteGate::new(),
+                capacity: Capacity::new(),
+                resizable: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )?;
@@ -460,6 +469,10 @@ impl Device {
             max_write_same_len: geometry.max_write_same_len,
         });
         self.dev.attributes_changed(&config.attrib);
+        self.dev.capacity.set(geometry.blocks, geometry.block_size);
+        self.dev
+            .resizable
+            .store(self.dev.backend.resizable(&geometry), Ordering::Release);
         config.index = NEXT_DEVICE_INDEX.fetch_add(1, Ordering::Relaxed);
         config.created = crate::sys::jiffies();
         config.geometry = Some(geometry);
@@ -795,13 +808,13 @@ pub(crate) struct DeviceExport {
 }
 
 /// What the read and write path needs of a device, fixed while it is
-/// exported (LIO refuses block size changes then, and so do we).
+/// exported (LIO refuses block size changes then, and so do we). The
+/// number of blocks is not: a backstore may change it
+/// ([`DeviceState::blocks`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct IoGeometry {
     /// The logical block size (`attrib/block_size`).
     pub(crate) block_size: u32,
-    /// The number of logical blocks.
-    pub(crate) blocks: u64,
     /// The most blocks one command may move (`attrib/hw_max_sectors`).
     pub(crate) max_sectors: u32,
     /// The backstore cannot write the device (`DeviceGeometry::read_only`;
@@ -817,13 +830,8 @@ impl Device {
         let Some(geometry) = config.geometry else {
             return Err(ENODEV);
         };
-        let block_size = config.attrib.block_size.max(1);
-        let bytes = geometry
-            .blocks
-            .saturating_mul(u64::from(geometry.block_size));
         let io = IoGeometry {
-            block_size,
-            blocks: bytes / u64::from(block_size),
+            block_size: config.attrib.block_size.max(1),
             max_sectors: config.attrib.hw_max_sectors,
             read_only: geometry.read_only != 0,
         };
@@ -930,6 +938,62 @@ impl DeviceState {
     /// Whether the backstore deallocates blocks.
     pub(crate) fn can_unmap(&self) -> bool {
         self.backend.can_unmap()
+    }
+
+    /// The capacity in logical blocks of `block_size` bytes (the LUN's
+    /// `IoGeometry::block_size`): what READ CAPACITY reports and LBA
+    /// ranges are checked against. Read without a lock.
+    pub(crate) fn blocks(&self, block_size: u32) -> u64 {
+        self.capacity.blocks(block_size)
+    }
+
+    /// Asks a backstore whose devices may change size how many blocks
+    /// the device holds now, before a command: for every other device a
+    /// load and a compare; for a resizable one an indirect call, a load
+    /// and a compare, no lock. On a change the capacity commands see is
+    /// updated, and every I_T nexus that sees the device, through any of
+    /// its LUNs, gets CAPACITY DATA HAS CHANGED, before this command's
+    /// own unit attentions are looked at (so the command that noticed
+    /// the change reports it too). Only exported (so enabled) devices get
+    /// commands.
+    pub(crate) fn check_capacity(&self) {
+        if !self.resizable.load(Ordering::Acquire) {
+            return;
+        }
+        // SAFETY: `state` is the backstore's device (type invariant); it is
+        // enabled, since `resizable` is set only by `enable`.
+        let Some(now) = (unsafe { self.backend.blocks(self.state) }) else {
+            return;
+        };
+        if let Some(change) = self.capacity.observe(now) {
+            self.capacity_changed(change);
+        }
+    }
+
+    /// The capacity changed from `change.old` to `change.new` backstore
+    /// blocks: recorded in the geometry, logged and reported. Called once
+    /// per change (`Capacity::observe` decides which command does it).
+    #[cold]
+    fn capacity_changed(&self, change: capacity::Change) {
+        let block_size = {
+            let mut config = self.config.lock();
+            let Some(geometry) = config.geometry.as_mut() else {
+                return;
+            };
+            // The newest count, should a later change have overtaken this
+            // one on its way to the lock.
+            geometry.blocks = self.capacity.hw_blocks();
+            geometry.block_size
+        };
+        pr_info!(
+            "{}: capacity {} from {} to {} blocks of {} bytes\n",
+            &*self.path,
+            if change.shrank() { "shrank" } else { "grew" },
+            change.old,
+            change.new,
+            block_size
+        );
+        self.queue_ua_all(capacity::CAPACITY_DATA_HAS_CHANGED, None);
     }
 
     /// The identification INQUIRY reports.

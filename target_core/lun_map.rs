@@ -22,8 +22,16 @@ pub(crate) struct LinkedLun {
     pub(crate) state: Arc<LunState>,
     /// The device the LUN exports.
     pub(crate) dev: Arc<DeviceState>,
-    /// The device's geometry, fixed while it is exported.
+    /// The device's block size and limits, fixed while it is exported.
     pub(crate) io: IoGeometry,
+}
+
+impl LinkedLun {
+    /// The device's capacity now, in this LUN's logical blocks (a
+    /// backstore may change it: `DeviceState::check_capacity`).
+    pub(crate) fn blocks(&self) -> u64 {
+        self.dev.blocks(self.io.block_size)
+    }
 }
 
 /// The table, sorted by LUN number.

@@ -5,6 +5,7 @@
 
 use kernel::prelude::*;
 
+use crate::capacity;
 use crate::cdb::{check_range, CdbError, Rw};
 use crate::command::{data_in, Outcome, Request};
 use crate::fabric::abi;
@@ -28,16 +29,34 @@ const UNRECOVERED_READ_ERROR: (u8, u8) = (0x11, 0x00);
 /// WRITE ERROR.
 const WRITE_ERROR: (u8, u8) = (0x0c, 0x00);
 
+/// The last LBA of the device now, or the CHECK CONDITION for a device
+/// whose backstore holds no block (it shrank to nothing): NOT READY,
+/// MEDIUM NOT PRESENT, as a drive without its medium, rather than a last
+/// LBA of 0, which would claim one block.
+fn last_lba(lun: &LinkedLun) -> Result<u64, Outcome> {
+    capacity::last_lba(lun.blocks()).ok_or_else(|| {
+        let (asc, ascq) = capacity::MEDIUM_NOT_PRESENT;
+        Outcome::check(SenseKey::NotReady, asc, ascq)
+    })
+}
+
 /// READ CAPACITY(10): the last LBA, or FFFFFFFFh when it does not fit.
 pub(crate) fn read_capacity_10(req: &mut Request<'_>, lun: &LinkedLun) -> Outcome {
+    let last_lba = match last_lba(lun) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
     let mut out = [0u8; 8];
-    let len =
-        sbc::encode_read_capacity_10(lun.io.blocks.saturating_sub(1), lun.io.block_size, &mut out);
+    let len = sbc::encode_read_capacity_10(last_lba, lun.io.block_size, &mut out);
     data_in(req, &out[..len.min(8)], 8)
 }
 
 /// READ CAPACITY(16).
 pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &LinkedLun, alloc_len: u32) -> Outcome {
+    let last_lba = match last_lba(lun) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
     let a = lun.dev.attributes();
     // As LIO: logical block provisioning is on when UNMAP or WRITE SAME
     // with UNMAP is.
@@ -45,7 +64,7 @@ pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &LinkedLun, alloc_len
     let mut out = [0u8; 32];
     let len = sbc::encode_read_capacity_16(
         &sbc::Capacity16 {
-            last_lba: lun.io.blocks.saturating_sub(1),
+            last_lba,
             block_size: lun.io.block_size,
             lbpme,
             lbprz: a.unmap_zeroes_data,
@@ -61,7 +80,7 @@ pub(crate) fn read_capacity_16(req: &mut Request<'_>, lun: &LinkedLun, alloc_len
 /// advises, and an initiator that never reads it (no unit serial, so no
 /// VPD pages) sends longer commands, which the backstore splits.
 fn check_blocks(lun: &LinkedLun, rw: &Rw) -> Result<(), CdbError> {
-    check_range(rw.lba, rw.blocks, lun.io.blocks)
+    check_range(rw.lba, rw.blocks, lun.blocks())
 }
 
 /// READ or WRITE(6/10/12/16): the backstore moves the data in place.
@@ -118,7 +137,7 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &LinkedLun, write: bool, rw
 /// makes it durable (0 blocks: to the end). IMMED is taken, and the command
 /// still completes once the data is durable, which SBC-4 allows.
 pub(crate) fn synchronize_cache(lun: &LinkedLun, lba: u64, blocks: u32) -> Outcome {
-    if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
+    if let Err(e) = check_range(lba, blocks, lun.blocks()) {
         return e.into();
     }
     let block_size = u64::from(lun.io.block_size);
@@ -195,7 +214,7 @@ pub(crate) fn write_same(
         );
         return CdbError::invalid_field(0, None).into();
     }
-    if let Err(e) = check_range(lba, blocks, lun.io.blocks) {
+    if let Err(e) = check_range(lba, blocks, lun.blocks()) {
         return e.into();
     }
     if unmap && !(a.emulate_tpws && lun.dev.can_unmap()) {
@@ -301,7 +320,7 @@ pub(crate) fn unmap(req: &mut Request<'_>, lun: &LinkedLun, param_len: u16) -> O
     let check = sbc::UnmapCheck {
         max_unmap_lba_count: a.max_unmap_lba_count,
         max_unmap_block_desc_count: a.max_unmap_block_desc_count,
-        capacity: lun.io.blocks,
+        capacity: lun.blocks(),
     };
     let ranges = match sbc::parse_unmap(&list, &check) {
         Ok(r) => r,
@@ -333,7 +352,7 @@ pub(crate) fn compare_and_write(
     blocks: u8,
     fua: bool,
 ) -> Outcome {
-    if let Err(e) = check_range(lba, blocks.into(), lun.io.blocks) {
+    if let Err(e) = check_range(lba, blocks.into(), lun.blocks()) {
         return e.into();
     }
     let bs = lun.io.block_size as usize;
@@ -465,10 +484,12 @@ pub(crate) fn get_lba_status(
     lba: u64,
     alloc_len: u32,
 ) -> Outcome {
-    if lba >= lun.io.blocks {
+    // Read once: the capacity may change meanwhile.
+    let capacity = lun.blocks();
+    if lba >= capacity {
         return CdbError::lba_out_of_range().into();
     }
-    let remaining = lun.io.blocks - lba;
+    let remaining = capacity - lba;
     // One descriptor covers the rest when it fits; the initiator asks again
     // from where the first one ends otherwise.
     let blocks = u32::try_from(remaining).unwrap_or(u32::MAX);

@@ -254,7 +254,7 @@ fn mode_params(
         write_protect: read_only,
         dpofua: attrs.emulate_write_cache && attrs.emulate_fua_write,
         // As LIO: the last LBA.
-        blocks: lun.io.blocks.saturating_sub(1),
+        blocks: lun.blocks().saturating_sub(1),
         block_size: lun.io.block_size,
         wce: attrs.emulate_write_cache,
         d_sense: false,

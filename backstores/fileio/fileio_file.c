@@ -140,6 +140,11 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
 	}
 }
 
+u64 tcm_rs_file_size(struct file *f)
+{
+	return i_size_read(f->f_mapping->host);
+}
+
 static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
 			     unsigned int nents, size_t len, u64 pos, bool write)
 {

@@ -48,6 +48,13 @@ void tcm_rs_file_close(struct file *f);
 /* Fills @info for @f. */
 void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
 /*
+ * The size of @f in bytes now (i_size_read of the mapping's inode: for a
+ * block device, the device's size, which changes when it is grown or
+ * shrunk, as LIO's fd_get_blocks reads it). A load, no lock; called before
+ * every command to a device on a block device.
+ */
+u64 tcm_rs_file_size(struct file *f);
+/*
  * Moves @len bytes between byte @pos of @f and the first @len bytes of the
  * @nents entries of @sgl: into the file if @write. 0 or -errno. A short
  * write, or a short read of a block device, is -EIO; a short read of a

@@ -96,6 +96,7 @@ extern "C" {
     fn tcm_rs_file_open(path: *const c_char, buffered: bool, out: *mut *mut c_void) -> c_int;
     fn tcm_rs_file_close(f: *mut c_void);
     fn tcm_rs_file_info(f: *mut c_void, info: *mut FileInfo);
+    fn tcm_rs_file_size(f: *mut c_void) -> u64;
     fn tcm_rs_file_rw(
         f: *mut c_void,
         sgl: *mut bindings::scatterlist,
@@ -160,6 +161,12 @@ impl OpenFile {
         unsafe { tcm_rs_file_info(self.0, &mut info) };
         info
     }
+
+    /// The file's (or block device's) size in bytes now.
+    fn size(&self) -> u64 {
+        // SAFETY: The file is open (type invariant).
+        unsafe { tcm_rs_file_size(self.0) }
+    }
 }
 
 impl Drop for OpenFile {
@@ -183,6 +190,12 @@ struct FdDevice {
     async_io: bool,
     /// The backing file, once enabled.
     file: Option<OpenFile>,
+    /// Once enabled: the number of blocks of a regular file (fixed by
+    /// `fd_dev_size`), or `None` on a block device, whose size is read
+    /// again before each command (`blocks`).
+    file_blocks: Option<u64>,
+    /// log2 of the block size the device was enabled with.
+    block_shift: u32,
 }
 
 impl FdDevice {
@@ -215,6 +228,8 @@ impl Backstore for Fileio {
             buffered: false,
             async_io: false,
             file: None,
+            file_blocks: None,
+            block_shift: 0,
         })
     }
 
@@ -321,10 +336,12 @@ impl Backstore for Fileio {
                 }
             }
         };
-        if block_size == 0 {
+        // A block device's logical block size, or 512: a power of two.
+        if !block_size.is_power_of_two() {
             return Err(EINVAL);
         }
-        let blocks = bytes / u64::from(block_size);
+        let block_shift = block_size.trailing_zeros();
+        let blocks = bytes >> block_shift;
         if blocks == 0 {
             pr_err!(
                 "fileio: the device must hold at least one {}-byte block\n",
@@ -334,6 +351,8 @@ impl Backstore for Fileio {
         }
         dev.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         dev.file = Some(file);
+        dev.block_shift = block_shift;
+        dev.file_blocks = (info.is_blk == 0).then_some(blocks);
         let mut geometry = DeviceGeometry {
             block_size,
             blocks,
@@ -342,6 +361,9 @@ impl Backstore for Fileio {
             nonrot: info.nonrot,
             // The page cache is a volatile cache that `flush` empties.
             write_cache: u8::from(dev.buffered),
+            // A block device may be grown or shrunk (LIO's fd_get_blocks
+            // reads its size again); a file keeps `fd_dev_size`, as LIO.
+            resizable: info.is_blk,
             ..DeviceGeometry::default()
         };
         if info.is_blk != 0 {
@@ -386,6 +408,18 @@ impl Backstore for Fileio {
     }
 
     const CAN_UNMAP: bool = true;
+
+    const CAN_RESIZE: bool = true;
+
+    /// A block device's size now, in the blocks of `enable`; a regular
+    /// file's configured size.
+    fn blocks(dev: &FdDevice) -> u64 {
+        match (&dev.file, dev.file_blocks) {
+            (_, Some(blocks)) => blocks,
+            (Some(f), None) => f.size() >> dev.block_shift,
+            (None, None) => 0,
+        }
+    }
 
     /// A hole punched in a file, a discard on a block device (LIO's
     /// fd_execute_unmap).

@@ -173,6 +173,11 @@ void tcm_rs_iblock_info(struct file *f, struct tcm_rs_iblock_info *info)
 	snprintf(info->name, sizeof(info->name), "%pg", bdev);
 }
 
+u64 tcm_rs_iblock_nr_bytes(struct file *f)
+{
+	return bdev_nr_bytes(file_bdev(f));
+}
+
 /* The bios of one command in flight: a count and the first failure. */
 struct tcm_rs_iblock_req {
 	/* Bios in flight, plus one for the submitter until it is done. */

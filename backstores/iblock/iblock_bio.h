@@ -63,6 +63,12 @@ void tcm_rs_iblock_close(struct file *f);
 /* Fills @info for @f. */
 void tcm_rs_iblock_info(struct file *f, struct tcm_rs_iblock_info *info);
 /*
+ * The size of @f's block device in bytes now (bdev_nr_bytes: a load, no
+ * lock), which changes when the device is grown or shrunk (losetup -c,
+ * lvresize). Called before every command.
+ */
+u64 tcm_rs_iblock_nr_bytes(struct file *f);
+/*
  * Moves @len bytes between byte @pos of the device and the first @len bytes
  * of the @nents entries of @sgl (into the device if @write), with as many
  * bios as it takes, and waits for all of them. @pos and @len are multiples

@@ -138,6 +138,7 @@ extern "C" {
     ) -> c_int;
     fn tcm_rs_iblock_close(f: *mut c_void);
     fn tcm_rs_iblock_info(f: *mut c_void, info: *mut BdevInfo);
+    fn tcm_rs_iblock_nr_bytes(f: *mut c_void) -> u64;
     fn tcm_rs_iblock_rw(
         f: *mut c_void,
         sgl: *mut bindings::scatterlist,
@@ -193,6 +194,12 @@ impl OpenBdev {
         unsafe { tcm_rs_iblock_info(self.0, &mut info) };
         info
     }
+
+    /// The device's size in bytes now.
+    fn nr_bytes(&self) -> u64 {
+        // SAFETY: The device is open (type invariant).
+        unsafe { tcm_rs_iblock_nr_bytes(self.0) }
+    }
 }
 
 impl Drop for OpenBdev {
@@ -208,6 +215,9 @@ struct Iblock;
 struct Claimed {
     bdev: OpenBdev,
     info: BdevInfo,
+    /// log2 of the logical block size the device was enabled with: bytes
+    /// to blocks (`blocks`).
+    block_shift: u32,
 }
 
 /// One iblock device.
@@ -363,7 +373,9 @@ impl Backstore for Iblock {
         if block_size == 0 {
             return Err(EINVAL);
         }
-        let blocks = info.nr_bytes / u64::from(block_size);
+        // The block layer's logical block sizes are powers of two.
+        let block_shift = block_size.trailing_zeros();
+        let blocks = info.nr_bytes >> block_shift;
         if blocks == 0 {
             pr_err!(
                 "iblock: {} holds no whole {}-byte block\n",
@@ -387,6 +399,10 @@ impl Backstore for Iblock {
             write_cache: info.write_cache,
             // Opened for reading only: the LUNs are write-protected.
             read_only: u8::from(dev.readonly),
+            // An admin may grow or shrink the disk (an LV, a loop device):
+            // `blocks` tells the core, as LIO's iblock_get_blocks reads
+            // the size at each READ CAPACITY.
+            resizable: 1,
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
                 0 => DEFAULT_MAX_WRITE_SAME,
@@ -402,7 +418,11 @@ impl Backstore for Iblock {
             geometry.unmap_granularity = info.discard_granularity / block_size;
             geometry.unmap_granularity_alignment = info.discard_alignment / block_size;
         }
-        dev.claimed = Some(Claimed { bdev, info });
+        dev.claimed = Some(Claimed {
+            bdev,
+            info,
+            block_shift,
+        });
         Ok(geometry)
     }
 
@@ -431,6 +451,19 @@ impl Backstore for Iblock {
         let claimed = dev.claimed.as_ref().ok_or(EIO)?;
         // SAFETY: The device is open while `dev` holds it.
         kernel::error::to_result(unsafe { tcm_rs_iblock_flush(claimed.bdev.0) })
+    }
+
+    const CAN_RESIZE: bool = true;
+
+    /// The disk's size now, in the blocks of `enable` (a partial block at
+    /// the end does not count). A disk whose logical block size changed
+    /// since is still counted in the old size's blocks, which the core
+    /// and the initiator go on using.
+    fn blocks(dev: &IbDevice) -> u64 {
+        match &dev.claimed {
+            Some(c) => c.bdev.nr_bytes() >> c.block_shift,
+            None => 0,
+        }
     }
 
     // Per device, the geometry says whether the disk discards: a disk that

@@ -29,6 +29,8 @@
 //!   CODES and REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS data.
 //! - [`sbc`]: READ CAPACITY(10/16) and GET LBA STATUS data, UNMAP parameter
 //!   list checking.
+//! - [`capacity`]: a device's capacity while its backstore may change it
+//!   (noticing a change once, the logical blocks a LUN reads).
 //! - [`pr`]: persistent reservations (PERSISTENT RESERVE IN/OUT, the
 //!   reservation conflict check, SPC-2 RESERVE/RELEASE) over a
 //!   caller-provided registration store; [`pr_transport_id`]: the
@@ -57,6 +59,7 @@ pub mod alua_access;
 pub mod alua_tpgs;
 pub mod alua_transition;
 pub mod attrib;
+pub mod capacity;
 pub mod cdb;
 pub mod control;
 pub mod inquiry;

@@ -434,3 +434,61 @@ proptest! {
         truncates(|o| encode_supported_tmfs(&t, rctd, o), cut, fill)?;
     }
 }
+
+fn block_size() -> impl Strategy<Value = u32> {
+    prop_oneof![Just(512u32), Just(1024), Just(2048), Just(4096)]
+}
+
+proptest! {
+    /// The logical blocks of a LUN are the whole blocks of its size in the
+    /// backstore's bytes: never more bytes than the backstore holds (no
+    /// access past its end), and less than one block short of them.
+    #[test]
+    fn logical_blocks_are_the_whole_blocks(
+        hw_blocks in 0u64..(1u64 << 50),
+        hw_block_size in block_size(),
+        block_size in block_size(),
+    ) {
+        use tcm_proto::capacity::logical_blocks;
+        let bytes = u128::from(hw_blocks) * u128::from(hw_block_size);
+        let blocks = u128::from(logical_blocks(hw_blocks, hw_block_size, block_size));
+        prop_assert!(blocks * u128::from(block_size) <= bytes);
+        prop_assert!(bytes < (blocks + 1) * u128::from(block_size));
+    }
+
+    /// Whatever count a backstore reports, the byte offset of every LBA in
+    /// range fits 64 bits: the engine's offset arithmetic cannot overflow.
+    #[test]
+    fn logical_blocks_have_64_bit_offsets(
+        hw_blocks in any::<u64>(),
+        hw_block_size in block_size(),
+        block_size in block_size(),
+    ) {
+        use tcm_proto::capacity::logical_blocks;
+        let blocks = logical_blocks(hw_blocks, hw_block_size, block_size);
+        prop_assert!(blocks.checked_mul(u64::from(block_size)).is_some());
+    }
+
+    /// Whatever sequence of counts the backstore reports, each one that
+    /// differs from the one before is reported once, with both counts.
+    #[test]
+    fn capacity_changes_are_reported_once(
+        counts in proptest::collection::vec(0u64..8, 1..32),
+    ) {
+        use tcm_proto::capacity::{Capacity, Change};
+        let c = Capacity::new();
+        c.set(counts[0], 512);
+        let mut last = counts[0];
+        for &now in &counts[1..] {
+            let seen = c.observe(now);
+            if now == last {
+                prop_assert_eq!(seen, None);
+            } else {
+                prop_assert_eq!(seen, Some(Change { old: last, new: now }));
+            }
+            prop_assert_eq!(c.observe(now), None);
+            prop_assert_eq!(c.blocks(512), now);
+            last = now;
+        }
+    }
+}
