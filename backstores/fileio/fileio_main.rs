@@ -342,6 +342,8 @@ impl Backstore for Fileio {
             nonrot: info.nonrot,
             // The page cache is a volatile cache that `flush` empties.
             write_cache: u8::from(dev.buffered),
+            // Reads and writes may wait for the file system's I/O.
+            sleeps: 1,
             ..DeviceGeometry::default()
         };
         if info.is_blk != 0 {

@@ -387,6 +387,8 @@ impl Backstore for Iblock {
             write_cache: info.write_cache,
             // Opened for reading only: the LUNs are write-protected.
             read_only: u8::from(dev.readonly),
+            // Reads and writes wait for their bios.
+            sleeps: 1,
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
                 0 => DEFAULT_MAX_WRITE_SAME,
