@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 7;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 8;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -64,6 +64,13 @@ pub(crate) struct DeviceGeometry {
     /// how many there are now. Zero: `blocks` above holds for good (a
     /// ramdisk, a regular file of `fd_dev_size` bytes, as in LIO).
     pub(crate) resizable: u8,
+    /// Since ABI 0.8 (read only from a table of 0.8 or later, as
+    /// `resizable`). Non-zero: reads and writes sleep for I/O (a file, a
+    /// block device), so the device's commands are best run where sleeping
+    /// holds up no submitter: its `attrib/submit_type` 0 then means queued
+    /// submission (see the fabric ABI's `EXECUTE_DEFERRED`). 0 for a
+    /// device that moves data without sleeping (the ramdisk).
+    pub(crate) sleeps: u8,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is

@@ -213,20 +213,21 @@ impl CoreTpg {
     }
 
     /// Runs `cmd` from session `id` to completion (the core fills its
-    /// status, sense data and residual). May sleep. ENODEV if `id` is not
-    /// a session of this TPG; EINVAL for a command without a CDB.
+    /// status, sense data and residual), or defers it (see [`Executed`]).
+    /// May sleep. ENODEV if `id` is not a session of this TPG; EINVAL for a
+    /// command without a CDB.
     ///
     /// # Safety
     ///
     /// `cmd`'s pointers must be valid as sdk/fabric_abi.rs describes for
     /// the call, and its data buffer untouched by anyone else meanwhile.
-    pub(crate) unsafe fn execute(&self, id: SessionId, cmd: &mut Command) -> Result {
+    pub(crate) unsafe fn execute(&self, id: SessionId, cmd: &mut Command) -> Result<Executed> {
         if !self.sessions.contains(&id.0) {
             return Err(ENODEV);
         }
         // SAFETY: `handle` is live (type invariant), `id` is one of its
         // sessions (checked above), `cmd` is valid by the safety requirement.
-        kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, id.0, cmd) })
+        executed(unsafe { tcm_rs_cmd_execute(self.handle, id.0, cmd) })
     }
 
     /// What a command of session `id` needs to reach the core without
@@ -268,6 +269,25 @@ impl CoreTpg {
     }
 }
 
+/// How the core left a command the fabric gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Executed {
+    /// Run to completion: its status, sense data and residual are filled.
+    Done,
+    /// Not run, nothing done: the fabric set `may_defer` and the device
+    /// submits queued. Run it again, with `may_defer` 0, from a context of
+    /// the fabric's own (a worker), so that the submitter goes on.
+    Deferred,
+}
+
+/// The answer of `tcm_rs_cmd_execute()`.
+fn executed(ret: c_int) -> Result<Executed> {
+    if ret == abi::EXECUTE_DEFERRED {
+        return Ok(Executed::Deferred);
+    }
+    kernel::error::to_result(ret).map(|()| Executed::Done)
+}
+
 /// A session of a TPG, as [`CoreTpg::nexus`] gives it: what a command
 /// needs. It does not keep the session: the fabric does (see `execute`).
 #[derive(Clone, Copy)]
@@ -288,10 +308,10 @@ impl Nexus {
     ///
     /// The `CoreTpg` this came from must not be dropped, nor the session
     /// removed, before this returns; `cmd` as for [`CoreTpg::execute`].
-    pub(crate) unsafe fn execute(&self, cmd: &mut Command) -> Result {
+    pub(crate) unsafe fn execute(&self, cmd: &mut Command) -> Result<Executed> {
         // SAFETY: By the safety requirement the TPG's handle is live and the
         // session registered; `cmd` is valid.
-        kernel::error::to_result(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd) })
+        executed(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd) })
     }
 
     /// LOGICAL UNIT RESET of LUN `lun`, once the fabric's commands to it

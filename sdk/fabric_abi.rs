@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 5;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 6;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -183,6 +183,14 @@ pub(crate) const TMF_NOT_SUPPORTED: u8 = 4;
 /// No such LUN in the TPG.
 pub(crate) const TMF_INCORRECT_LUN: u8 = 9;
 
+/// What `tcm_rs_cmd_execute()` returns (since 0.6) when the fabric set
+/// `may_defer` and the device's commands are submitted queued (its
+/// `attrib/submit_type` is 2, or 0 and its backstore sleeps for I/O, as a
+/// file or a block device does): nothing was done and no output field set;
+/// the fabric runs the command again, with `may_defer` 0, from a context of
+/// its own (a worker) so that the submitter goes on meanwhile.
+pub(crate) const EXECUTE_DEFERRED: c_int = 1;
+
 /// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
 /// (since 0.2). The fabric fills the inputs; the core fills the outputs
 /// before it returns.
@@ -215,6 +223,11 @@ pub(crate) struct Command {
     pub(crate) complete_type: u8,
     /// Out: `RESIDUAL_*`, and the residual count in bytes.
     pub(crate) residual_kind: u8,
+    /// Since 0.6. Non-zero: the fabric can run the command again later from
+    /// a worker, so the core may answer [`EXECUTE_DEFERRED`] for a device
+    /// whose commands are best not run in the submitter's context (see
+    /// `tcm_rs_cmd_execute()`). 0: the core runs it here, whatever it is.
+    pub(crate) may_defer: u8,
     pub(crate) residual: u32,
     /// The sense buffer, `sense_cap` bytes; out: `sense_len` bytes of sense
     /// data with a CHECK CONDITION, else 0.

@@ -143,6 +143,13 @@ impl Backend {
         ops.abi_minor >= 7 && ops.blocks.is_some() && geometry.resizable != 0
     }
 
+    /// Whether a device of this backstore with `geometry` sleeps for its
+    /// I/O (read only from a table of ABI 0.8 or later: in an older
+    /// backstore's geometry the flag's byte is padding).
+    pub(crate) fn sleeps(&self, geometry: &abi::DeviceGeometry) -> bool {
+        self.ops().abi_minor >= 8 && geometry.sleeps != 0
+    }
+
     /// The number of blocks the device holds now (backstore `blocks`);
     /// `None` from a backstore that does not tell.
     ///

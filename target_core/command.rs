@@ -96,7 +96,9 @@ pub(crate) struct Request<'a> {
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
 /// fills `status`, `sense_len` and the residual of `cmd`. Returns 0, or
 /// -EINVAL for a malformed request (no CDB, no session), which is not
-/// executed.
+/// executed, or [`abi::EXECUTE_DEFERRED`] when the fabric said it may run
+/// the command later (`may_defer`) and the command's device submits queued:
+/// then nothing was done (no counter, no unit attention taken).
 ///
 /// May sleep. The fabric keeps `cmd`, its buffers and the session valid
 /// for the call.
@@ -140,7 +142,11 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         session,
         read_only: false,
     };
-    let (outcome, complete_type) = run(&mut req, cdb);
+    // Fabrics older than ABI 0.6 leave `may_defer` as padding.
+    let may_defer = cmd.may_defer != 0 && tpg.fabric().ops().abi_minor >= 6;
+    let Some((outcome, complete_type)) = run(&mut req, cdb, may_defer) else {
+        return abi::EXECUTE_DEFERRED;
+    };
     cmd.complete_type = complete_type;
     let offered = cmd.data_len as usize;
     cmd.residual_kind = abi::RESIDUAL_NONE;
@@ -178,18 +184,22 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
 }
 
 /// Decodes and runs the command; returns how it ended and the device's
-/// `complete_type`.
+/// `complete_type`, or `None` if `may_defer` and its device submits queued
+/// (nothing done).
 ///
 /// Counts the command where LIO does: for the mapped LUN and the device
 /// when it finds its LUN, for the LUN's port once its CDB is decoded (a
 /// unit attention reported instead included), and the data the port moved
 /// when it completes with GOOD.
-fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
+fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u8)> {
     let expected = req.data.len();
     let Some((lun, read_only)) = req.session.lookup_command(req.lun, req.direction, expected)
     else {
-        return (spc_emulate::no_such_lun(req, cdb), 0);
+        return Some((spc_emulate::no_such_lun(req, cdb), 0));
     };
+    if may_defer && lun.dev.submits_queued() {
+        return None;
+    }
     lun.dev.stats.count_command(req.direction, expected);
     // A backstore that changed the device's size (a block device grown or
     // shrunk): the capacity commands see is updated and every nexus told,
@@ -201,13 +211,13 @@ fn run(req: &mut Request<'_>, cdb: &[u8]) -> (Outcome, u8) {
         if cdb::decode(cdb, &decode_options(&lun)).is_ok() {
             lun.state.stats.count_in_cmd();
         }
-        return (ua, complete_type);
+        return Some((ua, complete_type));
     }
     let outcome = decode_and_dispatch(req, &lun, cdb);
     if let Outcome::Good { moved, .. } = &outcome {
         lun.state.stats.count_data(req.direction, *moved);
     }
-    (outcome, complete_type)
+    Some((outcome, complete_type))
 }
 
 /// What the decoder accepts for a command to `lun`'s device.

@@ -216,6 +216,11 @@ pub(crate) struct DeviceState {
     dpofua: AtomicBool,
     /// `attrib/complete_type`, which commands hand to the fabric.
     complete_type: AtomicU8,
+    /// `attrib/submit_type`.
+    submit_type: AtomicU8,
+    /// The backstore's reads and writes sleep for I/O
+    /// (`DeviceGeometry::sleeps`); set at enable.
+    sleeps: AtomicBool,
     /// `attrib/emulate_caw`: COMPARE AND WRITE of one block is taken.
     caw: AtomicBool,
     /// The persistent reservation state: `pr/`, device_pr.rs.
@@ -384,6 +389,8 @@ impl Device {
                 exports: AtomicU32::new(0),
                 dpofua: AtomicBool::new(false),
                 complete_type: AtomicU8::new(0),
+                submit_type: AtomicU8::new(0),
+                sleeps: AtomicBool::new(false),
                 caw: AtomicBool::new(false),
                 pr <- new_mutex!(device_pr::new_state()),
                 aptpl <- device_pr::Aptpl::new(hba.dbroot.clone()),
@@ -468,6 +475,11 @@ impl Device {
             unmap_zeroes_data: geometry.unmap_zeroes_data != 0,
             max_write_same_len: geometry.max_write_same_len,
         });
+        // False from a backstore older than ABI 0.8: submitted where it
+        // comes.
+        self.dev
+            .sleeps
+            .store(self.dev.backend.sleeps(&geometry), Ordering::Relaxed);
         self.dev.attributes_changed(&config.attrib);
         self.dev.capacity.set(geometry.blocks, geometry.block_size);
         self.dev
@@ -1044,11 +1056,26 @@ impl DeviceState {
         self.complete_type.load(Ordering::Relaxed)
     }
 
+    /// Whether the device's commands are submitted queued, where a fabric
+    /// can (see the fabric ABI's `EXECUTE_DEFERRED`): `attrib/submit_type`
+    /// 2, or 0 (the default) when the backstore sleeps for its I/O, so that
+    /// a submitter never waits for one command's I/O before it can queue
+    /// the next.
+    pub(crate) fn submits_queued(&self) -> bool {
+        match self.submit_type.load(Ordering::Relaxed) {
+            attrib::QUEUE_TYPE_QUEUED => true,
+            attrib::QUEUE_TYPE_DIRECT => false,
+            _ => self.sleeps.load(Ordering::Relaxed),
+        }
+    }
+
     /// Recomputes what commands read without the lock after `attrib/`
     /// changed (under `config`).
     pub(crate) fn attributes_changed(&self, attrib: &DeviceAttributes) {
         self.complete_type
             .store(attrib.complete_type, Ordering::Relaxed);
+        self.submit_type
+            .store(attrib.submit_type, Ordering::Relaxed);
         self.dpofua.store(
             attrib.emulate_write_cache && attrib.emulate_fua_write,
             Ordering::Relaxed,

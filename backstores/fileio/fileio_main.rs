@@ -364,6 +364,8 @@ impl Backstore for Fileio {
             // A block device may be grown or shrunk (LIO's fd_get_blocks
             // reads its size again); a file keeps `fd_dev_size`, as LIO.
             resizable: info.is_blk,
+            // Reads and writes may wait for the file system's I/O.
+            sleeps: 1,
             ..DeviceGeometry::default()
         };
         if info.is_blk != 0 {

@@ -403,6 +403,8 @@ impl Backstore for Iblock {
             // `blocks` tells the core, as LIO's iblock_get_blocks reads
             // the size at each READ CAPACITY.
             resizable: 1,
+            // Reads and writes wait for their bios.
+            sleeps: 1,
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
                 0 => DEFAULT_MAX_WRITE_SAME,

@@ -4,6 +4,7 @@
  * Rust half in the context that queues them: queuecommand_may_block lets
  * it sleep there, so a command needs no workqueue hop.
  */
+#include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -32,12 +33,53 @@ module_param(submit_type, int, 0644);
 MODULE_PARM_DESC(submit_type,
 		 "0 or 1: complete in the submitting context (default), 2: complete from a workqueue");
 
+/*
+ * Hardware queues per host: 0 (the default) gives one per possible CPU,
+ * sharing the host's can_queue tags (host_tagset). With one queue per CPU
+ * a command that completes on the CPU that queued it is completed right
+ * there by blk-mq; with a single queue shared by several CPUs, blk-mq
+ * defers every completion to the block softirq, which from a
+ * queuecommand that completes in place means waking ksoftirqd, a context
+ * switch per command. Read when a loopback target (its host) is made.
+ */
+static unsigned int nr_hw_queues;
+module_param(nr_hw_queues, uint, 0644);
+MODULE_PARM_DESC(nr_hw_queues,
+		 "hardware queues of each new host: 0 (default) one per CPU, else that many");
+
 static struct workqueue_struct *tcm_rs_loop_wq;
 
-/* A command's private area: the work that completes it when deferred. */
+/* A command's private area: the work that runs or completes it when deferred. */
 struct tcm_rs_loop_cmd {
 	struct work_struct work;
 };
+
+/*
+ * Runs the commands the core defers (queued submission: a device whose
+ * backstore sleeps for I/O, or attrib/submit_type 2), so that the
+ * submitter goes on queueing while they run. Bound to the CPU that queued
+ * them, where blk-mq completes them without an interrupt of another CPU;
+ * when one sleeps for its I/O the workqueue starts the next on another
+ * worker, so they run side by side.
+ */
+static struct workqueue_struct *tcm_rs_loop_submit_wq;
+
+static void tcm_rs_loop_submit_work(struct work_struct *work)
+{
+	struct tcm_rs_loop_cmd *c = container_of(work, struct tcm_rs_loop_cmd, work);
+	/* The private area follows the command (scsi_cmd_priv()). */
+	struct scsi_cmnd *sc = (struct scsi_cmnd *)c - 1;
+
+	tcm_rs_loop_run_deferred(*(void **)shost_priv(sc->device->host), sc);
+}
+
+void tcm_rs_loop_defer(struct scsi_cmnd *sc)
+{
+	struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
+
+	INIT_WORK(&c->work, tcm_rs_loop_submit_work);
+	queue_work(tcm_rs_loop_submit_wq, &c->work);
+}
 
 static void tcm_rs_loop_done_work(struct work_struct *work)
 {
@@ -64,11 +106,19 @@ static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 int tcm_rs_loop_wq_create(void)
 {
 	tcm_rs_loop_wq = alloc_workqueue("tcm_rs_loop", WQ_UNBOUND | WQ_HIGHPRI, 0);
-	return tcm_rs_loop_wq ? 0 : -ENOMEM;
+	if (!tcm_rs_loop_wq)
+		return -ENOMEM;
+	tcm_rs_loop_submit_wq = alloc_workqueue("tcm_rs_loop_submit", WQ_PERCPU, 0);
+	if (!tcm_rs_loop_submit_wq) {
+		destroy_workqueue(tcm_rs_loop_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void tcm_rs_loop_wq_destroy(void)
 {
+	destroy_workqueue(tcm_rs_loop_submit_wq);
 	destroy_workqueue(tcm_rs_loop_wq);
 }
 
@@ -83,9 +133,12 @@ void tcm_rs_loop_wq_destroy(void)
 static int tcm_rs_loop_eh(struct scsi_cmnd *sc, int function)
 {
 	struct scsi_device *sdev = sc->device;
-	int ret = tcm_rs_loop_error_handler(*(void **)shost_priv(sdev->host), sdev->id,
-					    sdev->lun, function);
+	int ret;
 
+	/* Commands whose submission was queued run (or fail) before the reset. */
+	flush_workqueue(tcm_rs_loop_submit_wq);
+	ret = tcm_rs_loop_error_handler(*(void **)shost_priv(sdev->host), sdev->id,
+					sdev->lun, function);
 	flush_workqueue(tcm_rs_loop_wq);
 	return ret ? FAILED : SUCCESS;
 }
@@ -122,6 +175,8 @@ static const struct scsi_host_template tcm_rs_loop_template = {
 	.module			= THIS_MODULE,
 	.track_queue_depth	= 1,
 	.queuecommand_may_block	= 1,
+	/* can_queue is the host's, whatever its number of queues. */
+	.host_tagset		= 1,
 	.cmd_size		= sizeof(struct tcm_rs_loop_cmd),
 };
 
@@ -141,6 +196,7 @@ struct Scsi_Host *tcm_rs_loop_host_add(void *priv)
 	/* The target is SPC-4: LUNs are addressed, never put in the CDB. */
 	sh->no_scsi2_lun_in_cdb = 1;
 	sh->max_cmd_len = 32;
+	sh->nr_hw_queues = READ_ONCE(nr_hw_queues) ?: num_possible_cpus();
 	err = scsi_add_host(sh, NULL);
 	if (err) {
 		scsi_host_put(sh);

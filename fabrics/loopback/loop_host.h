@@ -64,8 +64,17 @@ enum {
  */
 int tcm_rs_loop_error_handler(void *priv, unsigned int id, u64 lun, int function);
 
-/* Implemented in Rust: runs @sc and completes it; returns 0. */
+/*
+ * Implemented in Rust: runs @sc and completes it, or hands it to
+ * tcm_rs_loop_defer() when the core defers it; returns 0.
+ */
 int tcm_rs_loop_queuecommand(void *priv, struct scsi_cmnd *sc);
+/*
+ * Runs @sc from the submission workqueue: tcm_rs_loop_run_deferred(), in
+ * Rust, runs it to completion there.
+ */
+void tcm_rs_loop_defer(struct scsi_cmnd *sc);
+void tcm_rs_loop_run_deferred(void *priv, struct scsi_cmnd *sc);
 
 /*
  * Completes @sc with SAM @status, host byte @host_byte and residual @resid

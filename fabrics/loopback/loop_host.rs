@@ -148,7 +148,9 @@ impl ScsiCmd {
 
     /// The command as the core's ABI takes it; its pointers stay valid
     /// until [`ScsiCmd::complete`].
-    pub(crate) fn to_command(&self, protocol_id: u8) -> Command {
+    /// The command for the core; `may_defer`: the core may hand it back
+    /// to be run from the submission workqueue ([`ScsiCmd::defer`]).
+    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool) -> Command {
         let f = &self.fields;
         Command {
             lun: f.lun,
@@ -168,11 +170,20 @@ impl ScsiCmd {
             status: 0,
             complete_type: 0,
             residual_kind: 0,
+            may_defer: u8::from(may_defer),
             residual: 0,
             sense: f.sense,
             sense_cap: f.sense_cap,
             sense_len: 0,
         }
+    }
+
+    /// Hands the command to the submission workqueue, which runs it again
+    /// (`tcm_rs_loop_run_deferred`) and completes it there.
+    pub(crate) fn defer(self) {
+        // SAFETY: Not completed yet (type invariant); `self` is consumed, so
+        // the worker is its only owner from here.
+        unsafe { bindings::tcm_rs_loop_defer(self.sc.as_ptr()) };
     }
 
     /// Completes the command with SAM `status`, `host_byte` and `resid`

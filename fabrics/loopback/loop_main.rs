@@ -36,8 +36,8 @@ mod sdk;
 mod text;
 
 use sdk::{
-    fabric_attrs, Access, CoreTpg, Execution, Fabric, FabricAttrs, Nexus, Page, Registration,
-    SessionId,
+    fabric_attrs, Access, CoreTpg, Executed, Execution, Fabric, FabricAttrs, Nexus, Page,
+    Registration, SessionId,
 };
 
 module! {
@@ -431,8 +431,31 @@ unsafe extern "C" fn tcm_rs_loop_queuecommand(
     };
     // SAFETY: By the safety requirement, a queued command; wrapped once.
     let cmd = unsafe { ScsiCmd::from_raw(sc) };
-    targets.queue(cmd);
+    targets.queue(cmd, true);
     0
+}
+
+/// Runs a command the core deferred, from the submission workqueue
+/// (loop_host.c), to completion.
+///
+/// # Safety
+///
+/// As for `tcm_rs_loop_queuecommand`: `sc` was handed to
+/// `tcm_rs_loop_defer` and not completed since.
+#[no_mangle]
+unsafe extern "C" fn tcm_rs_loop_run_deferred(
+    queue_data: *mut c_void,
+    sc: *mut bindings::scsi_cmnd,
+) {
+    // SAFETY: By the safety requirement; `Targets` outlives its host, which
+    // waits for its commands before it goes.
+    let targets = unsafe { &*queue_data.cast::<Targets>() };
+    let Some(sc) = NonNull::new(sc) else {
+        return;
+    };
+    // SAFETY: By the safety requirement, a queued command; wrapped once.
+    let cmd = unsafe { ScsiCmd::from_raw(sc) };
+    targets.queue(cmd, false);
 }
 
 /// The SCSI error handler's abort, LUN reset and target reset
@@ -486,7 +509,9 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
 }
 
 impl Targets {
-    fn queue(&self, cmd: ScsiCmd) {
+    /// Runs `cmd` and completes it; with `may_defer`, hands it to the
+    /// submission workqueue instead when the core defers it.
+    fn queue(&self, cmd: ScsiCmd, may_defer: bool) {
         let tpg = self
             .tpgs
             .lock()
@@ -508,7 +533,7 @@ impl Targets {
             gate.in_flight += 1;
             nexus
         };
-        let mut c = cmd.to_command(self.protocol.id());
+        let mut c = cmd.to_command(self.protocol.id(), may_defer);
         // SAFETY: While `in_flight` counts this command the session stays
         // registered and the core's TPG stays (`wait_idle` runs before
         // either goes). The command's pointers are valid until it completes,
@@ -516,7 +541,8 @@ impl Targets {
         let done = unsafe { nexus.execute(&mut c) };
         tpg.leave();
         match done {
-            Ok(()) => {
+            Ok(Executed::Deferred) => cmd.defer(),
+            Ok(Executed::Done) => {
                 let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
                     0
                 } else {

@@ -12,9 +12,14 @@ use crate::text::{self, ParseError};
 pub const UA_INTLCK_CTRL_CLEAR: u32 = 0;
 /// The highest valid `emulate_ua_intlck_ctrl` (establish a UA).
 pub const UA_INTLCK_CTRL_ESTABLISH_UA: u32 = 2;
-/// The highest valid `submit_type` and `complete_type` (queue to a
-/// workqueue); 0 is the fabric's default, 1 direct.
-pub const QUEUE_TYPE_MAX: u8 = 2;
+/// `submit_type` and `complete_type` 1: direct, in the submitting context.
+/// (0 is the fabric's default; for `submit_type`, queued when the
+/// backstore sleeps for I/O.)
+pub const QUEUE_TYPE_DIRECT: u8 = 1;
+/// `submit_type` and `complete_type` 2: queued, from a workqueue.
+pub const QUEUE_TYPE_QUEUED: u8 = 2;
+/// The highest valid `submit_type` and `complete_type`.
+pub const QUEUE_TYPE_MAX: u8 = QUEUE_TYPE_QUEUED;
 /// The block sizes a device may report.
 pub const BLOCK_SIZES: [u32; 4] = [512, 1024, 2048, 4096];
 

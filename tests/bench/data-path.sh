@@ -1,18 +1,18 @@
-# The data path, side by side in one VM run: fio on a ramdisk LUN served by
-# tcm-rs (tcm_rs_loop over tcm_rs_rd) and by LIO (tcm_loop over rd_mcp), with
-# null_blk and scsi_debug as the block layer's ceilings. Each figure is the
-# median of BENCH_ROUNDS runs; the targets take turns within each round so
-# that drift hits all of them. tcm-rs runs twice: with the loopback
-# fabric's default (each command runs and completes in the submitting
-# context) and with completions from a workqueue (submit_type=2, what LIO's
-# tcm_loop does). Prints a table with
-# the ratios tcm-rs / LIO and tcm-rs / null_blk and writes data-path.json
-# into the run directory.
+# The data path, side by side in one VM run: fio on a LUN served by tcm-rs
+# (tcm_rs_loop) and by LIO (tcm_loop) over loopback, on a ramdisk, on fileio
+# (a file on tmpfs) and on iblock (null_blk), with null_blk and scsi_debug
+# as the block layer's ceilings. Each figure is the median of BENCH_ROUNDS
+# runs; the configurations take turns within each round so that drift hits
+# all of them (the list is `configs` below). Prints a table per backstore
+# with the ratios tcm-rs / LIO and writes data-path.json into the run
+# directory.
 # Under TCG absolute numbers mean little: compare ratios.
 #
 #   BENCH_RUNTIME  seconds per fio run (default 5)
 #   BENCH_ROUNDS   runs per figure (default 3)
 #   BENCH_QUICK    1: only 4k random read at QD 1 and 32 (the smoke test)
+#   BENCH_CONFIGS  the configurations to run, by name (default: all of
+#                  `configs` below; the ceilings always run)
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 runtime=${BENCH_RUNTIME:-5}
@@ -61,23 +61,79 @@ wait_disk() { # lsscsi pattern -> device node
 	fail "no disk matching $1"
 }
 
-# A 64 MiB ramdisk LUN over loopback through configfs, the same steps for
-# both cores.
+# The backstores, each 64 MiB, built through the same configfs steps on
+# both cores: a ramdisk, a file on the guest's tmpfs (fileio, LIO's
+# default: write-through) and null_blk behind iblock.
+HBA_DIR=
+make_backstore() { # ramdisk|fileio|iblock
+	case $1 in
+	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
+	fileio)
+		rm -f /tmp/bench.img
+		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=/tmp/bench.img,fd_dev_size=67108864
+		;;
+	iblock)
+		modprobe null_blk nr_devices=1 gb=1 || return 1
+		HBA_DIR=$TARGET/core/iblock_2 ctl=udev_path=/dev/nullb0
+		;;
+	esac
+	mkdir -p "$HBA_DIR/bench" && echo "$ctl" >"$HBA_DIR/bench/control" &&
+		echo 1 >"$HBA_DIR/bench/enable"
+}
+remove_backstore() { # ramdisk|fileio|iblock
+	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1
+	case $1 in
+	fileio) rm -f /tmp/bench.img ;;
+	iblock) modprobe -r null_blk ;;
+	esac
+}
+
+# A LUN of that backstore over loopback, the same steps for both cores.
 loop_lun() {
 	local tpg=$TARGET/loopback/naa.5001405000000b01/tpgt_1
-	mkdir -p $TARGET/core/rd_mcp_0/bench &&
-		echo rd_pages=16384 >$TARGET/core/rd_mcp_0/bench/control &&
-		echo 1 >$TARGET/core/rd_mcp_0/bench/enable &&
+	make_backstore "$1" &&
 		mkdir -p $tpg/lun/lun_0 &&
 		echo naa.5001405000000b02 >$tpg/nexus &&
-		ln -s $TARGET/core/rd_mcp_0/bench $tpg/lun/lun_0/bench
+		ln -s "$HBA_DIR/bench" $tpg/lun/lun_0/bench
 }
 loop_lun_remove() {
 	local tpg=$TARGET/loopback/naa.5001405000000b01/tpgt_1
 	rm $tpg/lun/lun_0/bench && echo NULL >$tpg/nexus &&
 		rmdir $tpg/lun/lun_0 $tpg $TARGET/loopback/naa.5001405000000b01 &&
-		rmdir $TARGET/core/rd_mcp_0/bench $TARGET/core/rd_mcp_0
+		remove_backstore "$1"
 }
+disk_of() { # backstore -> the LUN's disk as lsscsi names its model
+	case $1 in
+	ramdisk) wait_disk 'LIO-ORG.*RAMDISK' ;;
+	fileio) wait_disk 'LIO-ORG.*FILEIO' ;;
+	iblock) wait_disk 'LIO-ORG.*IBLOCK' ;;
+	esac
+}
+
+# The configurations, in the order each round runs them: "name core
+# backstore tcm_rs_loop-parameters". tcm-rs runs the ramdisk two ways: the
+# loopback fabric's default (each command runs and completes in the
+# submitting context) and with completions from a workqueue (submit_type=2,
+# what LIO's tcm_loop does). Its fileio and iblock devices sleep for I/O, so
+# their commands run from the loopback's submission workqueue (queued
+# submission, the core's default for such a backstore).
+configs=(
+	"lio lio ramdisk -"
+	"tcm-rs tcm ramdisk submit_type=0"
+	"tcm-rs-queued tcm ramdisk submit_type=2"
+	"lio-fileio lio fileio -"
+	"tcm-rs-fileio tcm fileio submit_type=0"
+	"lio-iblock lio iblock -"
+	"tcm-rs-iblock tcm iblock submit_type=0"
+)
+if [ -n "${BENCH_CONFIGS:-}" ]; then
+	chosen=()
+	for c in "${configs[@]}"; do
+		[[ " $BENCH_CONFIGS " == *" ${c%% *} "* ]] && chosen+=("$c")
+	done
+	[ ${#chosen[@]} -gt 0 ] || fail "BENCH_CONFIGS names no configuration of data-path.sh"
+	configs=("${chosen[@]}")
+fi
 
 for round in $(seq "$rounds"); do
 	echo "round $round of $rounds"
@@ -87,20 +143,23 @@ for round in $(seq "$rounds"); do
 
 	modprobe scsi_debug dev_size_mb=64 delay=0 || fail "scsi_debug"
 	run scsi_debug "$(wait_disk scsi_debug)"
-	modprobe -r scsi_debug
+	# udev may still hold the disk open for a moment.
+	for _ in $(seq 20); do modprobe -r scsi_debug 2>/dev/null && break; sleep 0.5; done
 
-	modprobe tcm_loop || fail "LIO"
-	loop_lun || fail "LIO LUN"
-	run lio "$(wait_disk 'LIO-ORG.*RAMDISK')"
-	loop_lun_remove && lio_unload || fail "LIO did not unload"
-
-	# The loopback fabric's default (all in the submitting context), then
-	# completions from a workqueue, as LIO's tcm_loop.
-	for mode in 0 2; do
-		modprobe tcm_rs_loop submit_type=$mode || fail "tcm-rs"
-		loop_lun || fail "tcm-rs LUN"
-		run "tcm-rs$([ $mode = 2 ] && echo -queued)" "$(wait_disk 'LIO-ORG.*RAMDISK')"
-		loop_lun_remove && tcm_unload || fail "tcm-rs did not unload"
+	for c in "${configs[@]}"; do
+		read -r name core store params <<<"$c"
+		if [ "$core" = lio ]; then
+			modprobe tcm_loop || fail "LIO"
+			loop_lun "$store" || fail "LIO $store LUN"
+			run "$name" "$(disk_of "$store")"
+			loop_lun_remove "$store" && lio_unload || fail "LIO did not unload"
+		else
+			# shellcheck disable=SC2086 # the parameters are words
+			modprobe tcm_rs_loop $params || fail "tcm-rs"
+			loop_lun "$store" || fail "tcm-rs $store LUN"
+			run "$name" "$(disk_of "$store")"
+			loop_lun_remove "$store" && tcm_unload || fail "tcm-rs did not unload"
+		fi
 	done
 done
 
@@ -113,25 +172,32 @@ for t, w, iops, mean, p99, mbps in rows:
     fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps)))
 med = {k: tuple(statistics.median(x[i] for x in v) for i in range(4)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
-targets = ["null_blk", "scsi_debug", "lio", "tcm-rs", "tcm-rs-queued"]
-print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets) + "  tcm/LIO  queued/LIO  tcm/null_blk")
 result = []
-for w in workloads:
-    cells, vals = [], {}
-    for t in targets:
-        if (t, w) in med:
-            iops, mean, p99, mbps = med[(t, w)]
-            vals[t] = iops
-            cells.append(f"{int(iops):>13}")
-            result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
-                           "p99_lat_us": p99, "MBps": mbps, "runs": len(fig[(t, w)])})
-        else:
-            cells.append(f"{'-':>13}")
-    lio, nb = vals.get("lio"), vals.get("null_blk")
-    r1 = vals.get("tcm-rs", 0) / lio if lio else 0
-    rq = vals.get("tcm-rs-queued", 0) / lio if lio else 0
-    r2 = vals.get("tcm-rs", 0) / nb if nb else 0
-    print(f"{w:24} " + " ".join(cells) + f"  {r1:7.2f}  {rq:10.2f}  {r2:12.2f}")
+for (t, w), (iops, mean, p99, mbps) in med.items():
+    result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
+                   "p99_lat_us": p99, "MBps": mbps, "runs": len(fig[(t, w)])})
+
+def table(title, targets, ratios):
+    """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
+    if not any((t, w) in med for t in targets for w in workloads):
+        return
+    print(f"\n{title}")
+    print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets)
+          + "".join(f"  {label:>13}" for label, _, _ in ratios))
+    for w in workloads:
+        val = {t: med[(t, w)][0] for t in targets if (t, w) in med}
+        cells = [f"{int(val[t]):>13}" if t in val else f"{'-':>13}" for t in targets]
+        rs = [f"  {val[a] / val[b]:13.2f}" if val.get(a) and val.get(b) else f"  {'-':>13}"
+              for _, a, b in ratios]
+        print(f"{w:24} " + " ".join(cells) + "".join(rs))
+
+table("ramdisk", ["null_blk", "scsi_debug", "lio", "tcm-rs", "tcm-rs-queued"],
+      [("tcm/LIO", "tcm-rs", "lio"), ("queued/LIO", "tcm-rs-queued", "lio"),
+       ("tcm/null_blk", "tcm-rs", "null_blk")])
+table("fileio (a file on tmpfs)", ["lio-fileio", "tcm-rs-fileio"],
+      [("tcm/LIO", "tcm-rs-fileio", "lio-fileio")])
+table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
+      [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
 print("(IOPS, median of the runs; latency and throughput in the JSON)")
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 EOF

@@ -14,10 +14,13 @@ import json
 import os
 import sys
 
-# The data-path targets drawn against LIO, and their legends.
+# The data-path targets drawn, the LIO target each is divided by, and
+# their legends.
 DATA_PATH_SERIES = [
-    ("tcm-rs", "tcm-rs / LIO (completions in the submitting context)"),
-    ("tcm-rs-queued", "tcm-rs queued / LIO (completions from a workqueue)"),
+    ("tcm-rs", "lio", "ramdisk: tcm-rs / LIO (completions in the submitting context)"),
+    ("tcm-rs-queued", "lio", "ramdisk: tcm-rs queued / LIO (completions from a workqueue)"),
+    ("tcm-rs-fileio", "lio-fileio", "fileio on tmpfs: tcm-rs / LIO"),
+    ("tcm-rs-iblock", "lio-iblock", "iblock on null_blk: tcm-rs / LIO"),
 ]
 # The memory objects drawn, and their labels.
 MEMORY_OBJECTS = [
@@ -60,11 +63,11 @@ def data_path_ratios(rows):
         raise PlotError(f"data-path.json: a row without target, workload or iops ({e})") from None
     workloads = list(dict.fromkeys(w for _, w in iops))
     ratios = {}
-    for target, _ in DATA_PATH_SERIES:
+    for target, lio, _ in DATA_PATH_SERIES:
         ratios[target] = [
-            (w, iops[(target, w)] / iops[("lio", w)])
+            (w, iops[(target, w)] / iops[(lio, w)])
             for w in workloads
-            if iops.get(("lio", w)) and (target, w) in iops
+            if iops.get((lio, w)) and (target, w) in iops
         ]
     if not any(ratios.values()):
         raise PlotError("data-path.json has no workload measured on both LIO and tcm-rs")
@@ -114,7 +117,7 @@ def draw(ratios, memory, out):
     ax = axes[0][0]
     workloads = list(dict.fromkeys(w for series in ratios.values() for w, _ in series))
     height = 0.8 / len(DATA_PATH_SERIES)
-    for i, (target, legend) in enumerate(DATA_PATH_SERIES):
+    for i, (target, _, legend) in enumerate(DATA_PATH_SERIES):
         values = dict(ratios.get(target, []))
         ys = [k + (i - (len(DATA_PATH_SERIES) - 1) / 2) * height for k in range(len(workloads))]
         xs = [values.get(w, 0) for w in workloads]
@@ -125,7 +128,7 @@ def draw(ratios, memory, out):
     ax.set_yticks(range(len(workloads)), workloads)
     ax.invert_yaxis()
     ax.set_xlabel("IOPS, tcm-rs / LIO (above 1: tcm-rs faster)")
-    ax.set_title("Data path (fio on a ramdisk LUN over loopback)")
+    ax.set_title("Data path (fio on a LUN over loopback)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
     if memory:
         ax = axes[0][1]

@@ -20,6 +20,9 @@ DATA_PATH = [
     {"target": "lio", "workload": "randread-4k-qd32", "iops": 30000},
     {"target": "tcm-rs", "workload": "randread-4k-qd32", "iops": 21000},
     {"target": "tcm-rs-queued", "workload": "randread-4k-qd32", "iops": 30000},
+    {"target": "lio-fileio", "workload": "randread-4k-qd1", "iops": 5000},
+    {"target": "tcm-rs-fileio", "workload": "randread-4k-qd1", "iops": 10000},
+    {"target": "tcm-rs-iblock", "workload": "randread-4k-qd1", "iops": 9000},
 ]
 MEMORY = {
     "luns": 16,
@@ -62,6 +65,9 @@ class PlotTest(unittest.TestCase):
         r = plot.data_path_ratios(DATA_PATH)
         self.assertEqual(r["tcm-rs"], [("randread-4k-qd1", 2.5), ("randread-4k-qd32", 0.7)])
         self.assertEqual(r["tcm-rs-queued"], [("randread-4k-qd1", 0.9), ("randread-4k-qd32", 1.0)])
+        # Each backstore against LIO on the same backstore; none without it.
+        self.assertEqual(r["tcm-rs-fileio"], [("randread-4k-qd1", 2.0)])
+        self.assertEqual(r["tcm-rs-iblock"], [])
 
     def test_memory_ratios_skip_objects_without_both_cores_or_growth(self):
         self.assertEqual(
@@ -97,7 +103,7 @@ class PlotTest(unittest.TestCase):
         self.assertIn("cannot read it", err)
 
     def test_no_lio_figures_is_an_error(self):
-        self.write("data-path.json", [r for r in DATA_PATH if r["target"] != "lio"])
+        self.write("data-path.json", [r for r in DATA_PATH if not r["target"].startswith("lio")])
         rc, err = self.run_main()
         self.assertEqual(rc, 1)
         self.assertIn("no workload measured on both", err)

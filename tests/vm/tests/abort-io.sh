@@ -5,9 +5,12 @@
 #
 # On LIO's tcm_loop (release kernel) each command times out while the
 # backstore holds it; the SCSI error handler's abort (ABORT TASK) waits for
-# it, and the midlayer retries it. tcm_rs_loop runs the command inside
-# queuecommand, and blk-mq does not expire a request while a blocking
-# queue_rq still runs it (its timeout work waits for the running
+# it, and the midlayer retries it. tcm-rs submits an iblock device's
+# commands queued by default: tcm_rs_loop runs them from its submission
+# workqueue, they time out as on LIO, and the abort waits for the
+# workqueue. With the device's attrib/submit_type 1 (direct) a command
+# runs inside queuecommand, and blk-mq does not expire a request while a
+# blocking queue_rq still runs it (its timeout work waits for the running
 # submissions first), so no timeout happens: the command completes once,
 # when the backstore does (lio-differences.md). Either way the data read
 # and written must be exact and the disk must stay online; kmemleak (debug
@@ -37,8 +40,9 @@ timed_out() {
 	wait "$pid"
 }
 
+# exercise CORE [SUBMIT_TYPE]: the device's attrib/submit_type (tcm-rs).
 exercise() {
-	local core=$1 nb=$NULLB/slowb dev=$TARGET/core/iblock_0/slow
+	local core=$1 submit=${2:-0} nb=$NULLB/slowb dev=$TARGET/core/iblock_0/slow
 	local tpg=$TARGET/loopback/$WWN/tpgt_1 disk sys
 	expect "$core: a null_blk disk that completes I/O after 2 s" sh -c "
 		mkdir $nb && echo 16 >$nb/size && echo 1 >$nb/memory_backed &&
@@ -46,6 +50,7 @@ exercise() {
 		test -b /dev/slowb"
 	expect "$core: an iblock device on it, LUN 0 of a TPG with its nexus" sh -c "
 		mkdir -p $dev && echo udev_path=/dev/slowb >$dev/control && echo 1 >$dev/enable &&
+		if [ $core = tcm ]; then echo $submit >$dev/attrib/submit_type; fi &&
 		mkdir -p $tpg && echo $INIT >$tpg/nexus &&
 		mkdir $tpg/lun/lun_0 && ln -s $dev $tpg/lun/lun_0/slow"
 	disk=$(loop_disk "$WWN" 1 0) || fail "$core: no disk"
@@ -63,10 +68,10 @@ exercise() {
 		timed_out "$disk" dd if=/tmp/abort-io.b of="$disk" bs=64k seek=16 oflag=direct status=none
 	expect "$core: ... the disk holds it" sh -c "
 		dd if=/dev/slowb bs=64k skip=16 count=1 iflag=direct status=none | cmp - /tmp/abort-io.b"
-	if [ "$core" = lio ]; then
-		expect "lio: the commands timed out (and were aborted)" test $(($(cat "$sys/iotmo_cnt"))) -ge $((tmo0 + 2))
+	if [ "$submit" != 1 ]; then
+		expect "$core: the commands timed out (and were aborted)" test $(($(cat "$sys/iotmo_cnt"))) -ge $((tmo0 + 2))
 	else
-		expect "tcm: no command timed out: each completed once, with the backstore" \
+		expect "$core, submitted directly: no command timed out: each completed once, with the backstore" \
 			test $(($(cat "$sys/iotmo_cnt"))) -eq "$tmo0"
 	fi
 	expect "$core: the disk is still running" test "$(cat "$sys/state")" = running
@@ -79,4 +84,8 @@ exercise() {
 
 expect "null_blk loads without devices" modprobe null_blk nr_devices=0
 on_each_core
+echo "--- tcm-rs, the device's commands submitted directly (attrib/submit_type 1)"
+expect "tcm-rs loads" modprobe tcm_rs_core
+exercise tcm 1
+expect "tcm-rs unloads" tcm_unload
 expect "null_blk unloads" modprobe -r null_blk
