@@ -251,7 +251,7 @@ fn transition_group(
     let Some(t) = group.change(|g| alua_transition::begin(g, new, cause)) else {
         return;
     };
-    state_changed(group, cause, origin);
+    state_changed(dev, group, cause, origin);
     if t.stays_in_transition() {
         return;
     }
@@ -262,7 +262,7 @@ fn transition_group(
     if t.write_metadata {
         crate::alua_metadata::write_primary(dev, group);
     }
-    state_changed(group, cause, origin);
+    state_changed(dev, group, cause, origin);
 }
 
 /// Sets the port of `lun` offline (SET TARGET PORT GROUPS naming its
@@ -280,29 +280,28 @@ fn port_offline(lun: &LunState, cause: Cause) {
 }
 
 /// Queues ASYMMETRIC ACCESS STATE CHANGED for every nexus that sees a LUN
-/// of `group`, under the number it sees it by; not for `origin` after an
-/// explicit change (SPC-4 5.15.2.7).
-fn state_changed(group: &TgPtGroup, cause: Cause, origin: Option<(&Session, u64)>) {
+/// of `group` (a group of `dev`), under the number it sees it by; not for
+/// `origin` after an explicit change (SPC-4 5.15.2.7).
+fn state_changed(
+    dev: &DeviceState,
+    group: &TgPtGroup,
+    cause: Cause,
+    origin: Option<(&Session, u64)>,
+) {
     let Ok(members) = group.members() else {
         pr_warn!("alua: no memory to announce a state change\n");
         return;
     };
-    for m in members.iter() {
-        for s in m.tpg().sessions.lock().iter() {
-            let Some(view) = s.view() else {
-                continue;
-            };
-            for l in view
-                .luns()
-                .iter()
-                .filter(|l| core::ptr::eq(&*l.target.state, &**m))
-            {
-                let is_origin =
-                    origin.is_some_and(|(os, ol)| core::ptr::eq(os, &**s) && ol == l.lun);
-                if alua_transition::gets_state_change_ua(cause, is_origin) {
-                    s.queue_ua(l.lun, UA_ASYMMETRIC_ACCESS_STATE_CHANGED);
-                }
+    let walked = dev.for_each_nexus(
+        |port| members.iter().any(|m| core::ptr::eq(&**m, port)),
+        |s, lun| {
+            let is_origin = origin.is_some_and(|(os, ol)| core::ptr::eq(os, s) && ol == lun);
+            if alua_transition::gets_state_change_ua(cause, is_origin) {
+                s.queue_ua(lun, UA_ASYMMETRIC_ACCESS_STATE_CHANGED);
             }
-        }
+        },
+    );
+    if walked.is_err() {
+        pr_warn!("alua: no memory to announce a state change\n");
     }
 }

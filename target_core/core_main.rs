@@ -44,6 +44,7 @@ mod sbc_emulate;
 mod sense;
 mod session;
 mod spc_emulate;
+mod stat_table;
 mod sys;
 mod text;
 mod tmf;

@@ -10,6 +10,7 @@ use core::ptr::NonNull;
 use kernel::prelude::*;
 
 use crate::bindings;
+use crate::fabric::abi;
 
 /// `N` 64-bit counters, one set per possible CPU.
 ///
@@ -70,6 +71,59 @@ impl<const N: usize> Drop for Counters<N> {
     }
 }
 
+/// Commands and the bytes they read and write, per CPU: what each SCSI MIB
+/// table that counts I/O keeps (a device's, a LUN's port's, a mapped
+/// LUN's), each counting where LIO counts its own.
+pub(crate) struct IoCounters(Counters<3>);
+
+/// The indexes of `IoCounters`' counters.
+const COMMANDS: usize = 0;
+const READ_BYTES: usize = 1;
+const WRITE_BYTES: usize = 2;
+
+impl IoCounters {
+    /// All at 0; ENOMEM if the per-CPU memory is not there.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self(Counters::new()?))
+    }
+
+    /// One command.
+    pub(crate) fn add_command(&self) {
+        self.0.add(COMMANDS, 1);
+    }
+
+    /// `bytes` moving in `direction` (a fabric ABI `DIRECTION_*`): read
+    /// from the device, or written to it; other directions move nothing.
+    pub(crate) fn add_data(&self, direction: u8, bytes: usize) {
+        match direction {
+            abi::DIRECTION_TO_DEVICE => self.0.add(WRITE_BYTES, bytes as u64),
+            abi::DIRECTION_FROM_DEVICE => self.0.add(READ_BYTES, bytes as u64),
+            _ => {}
+        }
+    }
+
+    /// One command with `len` bytes to move in `direction`.
+    pub(crate) fn add_command_data(&self, direction: u8, len: usize) {
+        self.add_command();
+        self.add_data(direction, len);
+    }
+
+    /// The commands counted.
+    pub(crate) fn commands(&self) -> u64 {
+        self.0.sum(COMMANDS)
+    }
+
+    /// The whole MiB read (of the bytes counted), as the tables show them.
+    pub(crate) fn read_mbytes(&self) -> u64 {
+        self.0.sum(READ_BYTES) >> 20
+    }
+
+    /// The whole MiB written.
+    pub(crate) fn write_mbytes(&self) -> u64 {
+        self.0.sum(WRITE_BYTES) >> 20
+    }
+}
+
 #[kernel::prelude::kunit_tests(tcm_rs_core_counters)]
 mod tests {
     use super::*;
@@ -89,6 +143,22 @@ mod tests {
         assert_eq!(c.sum(0), 2);
         assert_eq!(c.sum(1), 0);
         assert_eq!(c.sum(2), 4608);
+    }
+
+    #[test]
+    fn io_counters_count_by_direction() {
+        let Ok(io) = IoCounters::new() else {
+            return;
+        };
+        io.add_command_data(abi::DIRECTION_TO_DEVICE, 3 << 20);
+        io.add_command();
+        io.add_data(abi::DIRECTION_FROM_DEVICE, (1 << 20) - 1);
+        io.add_data(abi::DIRECTION_NONE, 5 << 20);
+        assert_eq!(io.commands(), 2);
+        assert_eq!(io.write_mbytes(), 3);
+        assert_eq!(io.read_mbytes(), 0);
+        io.add_data(abi::DIRECTION_FROM_DEVICE, 1);
+        assert_eq!(io.read_mbytes(), 1);
     }
 
     #[test]

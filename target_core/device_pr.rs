@@ -233,18 +233,22 @@ impl DeviceState {
         self.pr_ports.lock().retain(|l| !Arc::ptr_eq(l, lun));
     }
 
+    /// The LUNs exporting the device now; ENOMEM if there is no memory to
+    /// list them. `pr_ports` is held only while they are copied.
+    pub(crate) fn try_ports_snapshot(&self) -> Result<KVec<Arc<LunState>>> {
+        let ports = self.pr_ports.lock();
+        let mut out = KVec::with_capacity(ports.len(), GFP_KERNEL)?;
+        for p in ports.iter() {
+            // Cannot fail: room was reserved.
+            let _ = out.push(p.clone(), GFP_NOWAIT);
+        }
+        Ok(out)
+    }
+
     /// The LUNs exporting the device now (none if there is no memory to
     /// list them).
     pub(crate) fn ports_snapshot(&self) -> KVec<Arc<LunState>> {
-        let ports = self.pr_ports.lock();
-        let mut out = KVec::new();
-        if out.reserve(ports.len(), GFP_KERNEL).is_ok() {
-            for p in ports.iter() {
-                // Cannot fail: room was reserved.
-                let _ = out.push(p.clone(), GFP_NOWAIT);
-            }
-        }
-        out
+        self.try_ports_snapshot().unwrap_or_else(|_| KVec::new())
     }
 
     /// Updates the fast path's flag from `state` (under `pr`).
@@ -408,27 +412,15 @@ pub(crate) struct Effects<'a> {
 
 impl PrEffects for Effects<'_> {
     fn unit_attention(&mut self, reg: &Registration, ua: pr::UnitAttention) {
-        for port in self.dev.ports_snapshot().iter() {
-            let tpg = port.tpg();
-            if !reg.all_tg_pt && tpg.rtpi() != reg.rtpi {
-                continue;
-            }
-            for s in tpg.sessions.lock().iter() {
-                if !session_is(s, &reg.initiator) {
-                    continue;
+        // Without memory to list the device's LUNs, no nexus gets it.
+        let _ = self.dev.for_each_nexus(
+            |port| reg.all_tg_pt || port.tpg().rtpi() == reg.rtpi,
+            |s, lun| {
+                if session_is(s, &reg.initiator) {
+                    s.queue_ua(lun, ua.code());
                 }
-                let Some(view) = s.view() else {
-                    continue;
-                };
-                for l in view
-                    .luns()
-                    .iter()
-                    .filter(|l| Arc::ptr_eq(&l.target.state, port))
-                {
-                    s.queue_ua(l.lun, ua.code());
-                }
-            }
-        }
+            },
+        );
     }
 
     fn abort_tasks(&mut self, _reg: &Registration) {}
