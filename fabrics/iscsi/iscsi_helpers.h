@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C half of tcm_rs_iscsi: kernel sockets and threads, capabilities and
+ * CPU masks, which the Rust bindings do not cover. The Rust half declares
+ * these functions itself with opaque pointers; a socket address is a
+ * struct sockaddr_storage (128 bytes, 8-aligned) it treats as bytes.
+ */
+#ifndef TCM_RS_ISCSI_HELPERS_H
+#define TCM_RS_ISCSI_HELPERS_H
+
+#include <linux/socket.h>
+#include <linux/types.h>
+
+struct socket;
+
+struct tcm_rs_iscsi_listener;
+
+/* inet_pton_with_scope() of a portal's host and port (LIO's parsing). */
+int tcm_rs_iscsi_addr_parse(const char *host, const char *port,
+			    struct sockaddr_storage *out);
+/* Same family, address and port (LIO's iscsit_check_np_match()). */
+bool tcm_rs_iscsi_addr_eq(const struct sockaddr_storage *a,
+			  const struct sockaddr_storage *b);
+/* "%pISpc" into buf; returns the length written. */
+int tcm_rs_iscsi_addr_format(const struct sockaddr_storage *addr, char *buf,
+			     size_t size);
+
+/*
+ * Binds and listens on addr (SO_REUSEADDR, IP_FREEBIND, TCP_NODELAY, as
+ * LIO) and starts a thread that accepts connections and hands each to
+ * accepted(ctx, sock), which owns the socket from then on. Returns the
+ * listener or an ERR_PTR (the bind's error: EADDRINUSE, ...).
+ */
+struct tcm_rs_iscsi_listener *
+tcm_rs_iscsi_listen(const struct sockaddr_storage *addr, void *ctx,
+		    void (*accepted)(void *ctx, struct socket *sock));
+/* Stops the thread (no call to accepted() after this returns), closes. */
+void tcm_rs_iscsi_unlisten(struct tcm_rs_iscsi_listener *l);
+
+/* The peer's address of a connected socket. */
+int tcm_rs_iscsi_sock_peer(struct socket *sock, struct sockaddr_storage *out);
+/* Shuts a connection down and releases the socket. */
+void tcm_rs_iscsi_sock_close(struct socket *sock);
+
+/* capable(CAP_SYS_ADMIN): reading a CHAP secret needs it, as in LIO. */
+bool tcm_rs_iscsi_capable_admin(void);
+
+/*
+ * target/iscsi/cpus_allowed_list (LIO's iscsit_global->allowed_cpumask):
+ * every CPU at first; the portals' listener threads started after a change
+ * run on the CPUs it lists.
+ */
+void tcm_rs_iscsi_cpus_init(void);
+/* "%*pbl\n" into buf (256 bytes); returns the length. */
+ssize_t tcm_rs_iscsi_cpus_show(char *buf);
+/* cpulist_parse() of what was written: 0 or -errno. */
+ssize_t tcm_rs_iscsi_cpus_store(const char *buf, size_t len);
+
+#endif
