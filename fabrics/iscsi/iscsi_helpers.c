@@ -3,9 +3,12 @@
  * The C half of tcm_rs_iscsi; see iscsi_helpers.h.
  */
 #include <linux/capability.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/uio.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
@@ -209,4 +212,127 @@ ssize_t tcm_rs_iscsi_cpus_store(const char *buf, size_t len)
 	kfree(text);
 	free_cpumask_var(mask);
 	return ret;
+}
+
+struct tcm_rs_iscsi_thread {
+	struct completion exited;
+	void (*fn)(void *data);
+	void *data;
+};
+
+static int tcm_rs_iscsi_thread_main(void *arg)
+{
+	struct tcm_rs_iscsi_thread *t = arg;
+
+	t->fn(t->data);
+	kthread_complete_and_exit(&t->exited, 0);
+}
+
+struct tcm_rs_iscsi_thread *tcm_rs_iscsi_thread_start(void (*fn)(void *data),
+						      void *data)
+{
+	struct tcm_rs_iscsi_thread *t;
+	struct task_struct *task;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	init_completion(&t->exited);
+	t->fn = fn;
+	t->data = data;
+	task = kthread_create(tcm_rs_iscsi_thread_main, t, "tcm_rs_iscsi_conn");
+	if (IS_ERR(task)) {
+		kfree(t);
+		return ERR_CAST(task);
+	}
+	mutex_lock(&tcm_rs_iscsi_cpus_lock);
+	set_cpus_allowed_ptr(task, &tcm_rs_iscsi_cpus);
+	mutex_unlock(&tcm_rs_iscsi_cpus_lock);
+	wake_up_process(task);
+	return t;
+}
+
+bool tcm_rs_iscsi_thread_finished(struct tcm_rs_iscsi_thread *t)
+{
+	return completion_done(&t->exited);
+}
+
+void tcm_rs_iscsi_thread_reap(struct tcm_rs_iscsi_thread *t)
+{
+	wait_for_completion(&t->exited);
+	kfree(t);
+}
+
+int tcm_rs_iscsi_sock_recv(struct socket *sock, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct kvec iov = { .iov_base = buf + done, .iov_len = len - done };
+		struct msghdr msg = { .msg_flags = MSG_WAITALL };
+		int ret = kernel_recvmsg(sock, &msg, &iov, 1, len - done, MSG_WAITALL);
+
+		if (ret == 0)
+			return -ECONNRESET;
+		if (ret < 0)
+			return ret;
+		done += ret;
+	}
+	return 0;
+}
+
+int tcm_rs_iscsi_sock_send(struct socket *sock, const void *hdr, size_t hdr_len,
+			   const void *data, size_t data_len)
+{
+	static const u8 zeros[4];
+	size_t pad = (4 - (data_len & 3)) & 3;
+	struct kvec iov[3] = {
+		{ .iov_base = (void *)hdr, .iov_len = hdr_len },
+		{ .iov_base = (void *)data, .iov_len = data_len },
+		{ .iov_base = (void *)zeros, .iov_len = pad },
+	};
+	size_t total = hdr_len + data_len + pad;
+	int n = data_len ? (pad ? 3 : 2) : 1;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	ret = kernel_sendmsg(sock, &msg, iov, n, total);
+	if (ret < 0)
+		return ret;
+	/* A blocking socket sends all of it or fails. */
+	return (size_t)ret == total ? 0 : -EIO;
+}
+
+int tcm_rs_iscsi_sock_local(struct socket *sock, struct sockaddr_storage *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = kernel_getsockname(sock, (struct sockaddr *)out);
+	return ret < 0 ? ret : 0;
+}
+
+void tcm_rs_iscsi_sock_timeout(struct socket *sock, unsigned int secs)
+{
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, secs ? secs * HZ : MAX_SCHEDULE_TIMEOUT);
+}
+
+void tcm_rs_iscsi_sock_shutdown(struct socket *sock)
+{
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+}
+
+void tcm_rs_iscsi_sock_release(struct socket *sock)
+{
+	sock_release(sock);
+}
+
+bool tcm_rs_iscsi_addr_is_any(const struct sockaddr_storage *addr)
+{
+	return inet_addr_is_any((struct sockaddr_storage *)addr);
+}
+
+u32 tcm_rs_iscsi_random_u32(void)
+{
+	return get_random_u32();
 }

@@ -42,6 +42,38 @@ int tcm_rs_iscsi_sock_peer(struct socket *sock, struct sockaddr_storage *out);
 /* Shuts a connection down and releases the socket. */
 void tcm_rs_iscsi_sock_close(struct socket *sock);
 
+/*
+ * A connection's thread: runs fn(data), then exits through
+ * kthread_complete_and_exit(), so that a waiter knows the thread has left
+ * the module's code. Returns the handle or an ERR_PTR.
+ */
+struct tcm_rs_iscsi_thread;
+struct tcm_rs_iscsi_thread *tcm_rs_iscsi_thread_start(void (*fn)(void *data),
+						      void *data);
+/* Whether the thread has finished (its handle can be freed at once). */
+bool tcm_rs_iscsi_thread_finished(struct tcm_rs_iscsi_thread *t);
+/* Waits for the thread to finish, then frees the handle. */
+void tcm_rs_iscsi_thread_reap(struct tcm_rs_iscsi_thread *t);
+
+/* Reads exactly len bytes: 0, -ECONNRESET at the end of the stream, or
+ * another -errno (-EAGAIN when the receive timeout passes). */
+int tcm_rs_iscsi_sock_recv(struct socket *sock, void *buf, size_t len);
+/* Sends hdr, then data and its padding to a multiple of 4: 0 or -errno. */
+int tcm_rs_iscsi_sock_send(struct socket *sock, const void *hdr, size_t hdr_len,
+			   const void *data, size_t data_len);
+/* The socket's own address. */
+int tcm_rs_iscsi_sock_local(struct socket *sock, struct sockaddr_storage *out);
+/* The receive timeout in seconds; 0: none. */
+void tcm_rs_iscsi_sock_timeout(struct socket *sock, unsigned int secs);
+/* Shuts a connection down (a thread in recv wakes up); keeps the socket. */
+void tcm_rs_iscsi_sock_shutdown(struct socket *sock);
+/* Releases a socket. */
+void tcm_rs_iscsi_sock_release(struct socket *sock);
+/* INADDR_ANY or in6addr_any. */
+bool tcm_rs_iscsi_addr_is_any(const struct sockaddr_storage *addr);
+/* A random 32-bit number (a connection's first StatSN, as LIO). */
+u32 tcm_rs_iscsi_random_u32(void);
+
 /* capable(CAP_SYS_ADMIN): reading a CHAP secret needs it, as in LIO. */
 bool tcm_rs_iscsi_capable_admin(void);
 

@@ -17,10 +17,11 @@
 //! with LIO's values, checks and error codes. Network portals really listen
 //! (portal.rs), shared between TPGs as LIO shares them.
 //!
-//! Not yet: the iSCSI login and everything after it. A connection to a
-//! portal is accepted and closed at once with a kernel log line that says
-//! so; no session exists, so `dynamic_sessions` is empty and an ACL's
-//! `info` and `param/` say there is no session.
+//! Connections (conn.rs) log in and hold discovery sessions: SendTargets,
+//! NOP-Out, Logout. Not yet: normal sessions (their login is refused with
+//! a log line: there is no full-feature phase for SCSI commands yet), so
+//! `dynamic_sessions` is empty and an ACL's `info` and `param/` say there
+//! is no session; CHAP; digests.
 
 use kernel::prelude::*;
 use kernel::str::CString;
@@ -36,6 +37,9 @@ mod sdk;
 #[path = "../../proto/src/iscsi_param.rs"]
 mod iscsi_param;
 #[allow(dead_code, unreachable_pub)]
+#[path = "../../proto/src/iscsi_pdu.rs"]
+mod iscsi_pdu;
+#[allow(dead_code, unreachable_pub)]
 #[path = "../../proto/src/iscsi_portal.rs"]
 mod portal_name;
 #[allow(dead_code, unreachable_pub)]
@@ -43,6 +47,7 @@ mod portal_name;
 mod text;
 
 mod auth;
+mod conn;
 mod portal;
 
 use auth::{auth_handlers, Auth};
@@ -73,15 +78,32 @@ extern "C" {
     fn tcm_rs_iscsi_cpus_store(buf: *const kernel::ffi::c_char, len: usize) -> isize;
 }
 
+kernel::sync::global_lock! {
+    // SAFETY: Initialised in the module's init, before registration makes
+    // a target possible.
+    unsafe(uninit) static TARGETS: Mutex<KVec<Arc<WwnShared>>> = KVec::new();
+}
+
 struct IscsiModule {
     _registration: Registration<Iscsi>,
+}
+
+impl Drop for IscsiModule {
+    /// No target, portal or listener is left (configfs pins the module
+    /// while any exists); connections may be: they end here.
+    fn drop(&mut self) {
+        conn::stop_all();
+    }
 }
 
 impl kernel::Module for IscsiModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: Called once, before anything can use the lock.
         unsafe { DISCOVERY.init() };
+        // SAFETY: As above.
+        unsafe { TARGETS.init() };
         portal::init();
+        conn::init();
         // SAFETY: Called once, before the attribute that uses it exists.
         unsafe { tcm_rs_iscsi_cpus_init() };
         Ok(Self {
@@ -204,6 +226,11 @@ fn show_enforce(page: &mut Page<'_>) -> Result {
     page.emit(fmt!("{}\n", u8::from(on)))
 }
 
+/// Whether discovery sessions must authenticate.
+pub(crate) fn discovery_auth_enforced() -> bool {
+    DISCOVERY.lock().enforce
+}
+
 fn store_enforce(input: &[u8]) -> Result {
     let enforce = match parse_u32(input)? {
         0 => false,
@@ -240,17 +267,125 @@ fn parse_i32(input: &[u8]) -> Result<i32> {
 /// The longest target name, NUL excluded (LIO's ISCSI_IQN_LEN less one).
 const TARGET_NAME_MAX: usize = 223;
 
-/// A target (`iscsi/<name>/`), shared with its TPGs and portals.
+/// A target (`iscsi/<name>/`), shared with its TPGs, portals and the
+/// connections that look it up.
 #[pin_data]
 pub(crate) struct WwnShared {
     name: CString,
     /// The portals of all its TPGs (an address is one TPG's only).
     #[pin]
     portals: Mutex<KVec<PortalEntry>>,
+    /// Its TPGs. Taken after `portals` never: each is locked alone.
+    #[pin]
+    tpgs: Mutex<KVec<TpgEntry>>,
 }
+
+/// A TPG as connections find it.
+struct TpgEntry {
+    tag: u16,
+    config: Arc<Mutex<TpgConfig>>,
+    acls: Arc<Mutex<KVec<AclEntry>>>,
+}
+
+/// A node ACL's initiator, as discovery looks for it.
+struct AclEntry {
+    id: u64,
+    initiator: CString,
+}
+
+static NEXT_ACL_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
 struct IscsiWwn {
     shared: Arc<WwnShared>,
+}
+
+impl Drop for IscsiWwn {
+    fn drop(&mut self) {
+        TARGETS.lock().retain(|t| !Arc::ptr_eq(t, &self.shared));
+    }
+}
+
+/// Whether a target of this name exists.
+pub(crate) fn target_exists(name: &[u8]) -> bool {
+    TARGETS.lock().iter().any(|t| t.name.to_bytes() == name)
+}
+
+/// Appends the SendTargets answer (RFC 7143 12.3, as LIO builds it) for
+/// `which` (`All` or a target's name) to `out`: each target with at least
+/// one portal in a TPG the initiator may discover, its `TargetName`, then
+/// a `TargetAddress=<address>:<port>,<tag>` per portal; a wildcard portal
+/// is given as the address and port the initiator connected to.
+pub(crate) fn send_targets(
+    out: &mut KVec<u8>,
+    which: &[u8],
+    initiator: &[u8],
+    local: &portal::SockAddr,
+) -> Result {
+    let targets = {
+        let all = TARGETS.lock();
+        let mut copy = KVec::with_capacity(all.len(), GFP_KERNEL)?;
+        for t in all.iter() {
+            copy.push(t.clone(), GFP_KERNEL)?;
+        }
+        copy
+    };
+    for t in targets.iter() {
+        if which != b"All" && which != t.name.to_bytes() {
+            continue;
+        }
+        let mut named = false;
+        let tpgs = {
+            let all = t.tpgs.lock();
+            let mut copy = KVec::with_capacity(all.len(), GFP_KERNEL)?;
+            for e in all.iter() {
+                copy.push((e.tag, e.config.clone(), e.acls.clone()), GFP_KERNEL)?;
+            }
+            copy
+        };
+        for (tag, config, acls) in tpgs.iter() {
+            let (enabled, a) = {
+                let c = config.lock();
+                (c.enabled, c.attrib)
+            };
+            if a.generate_node_acls == 0
+                && a.demo_mode_discovery == 0
+                && !acls
+                    .lock()
+                    .iter()
+                    .any(|e| e.initiator.to_bytes() == initiator)
+            {
+                continue;
+            }
+            if !enabled && a.tpg_enabled_sendtargets != 0 {
+                continue;
+            }
+            let addrs = {
+                let portals = t.portals.lock();
+                let mut copy = KVec::new();
+                for p in portals.iter().filter(|p| p.tag() == *tag) {
+                    copy.push(*p.addr(), GFP_KERNEL)?;
+                }
+                copy
+            };
+            for addr in addrs.iter() {
+                if !named {
+                    conn::push_pair(out, b"TargetName", t.name.to_bytes())?;
+                    named = true;
+                }
+                let shown = if addr.is_any() { local } else { addr };
+                let mut value = KVec::new();
+                value.extend_from_slice(shown.text().as_bytes(), GFP_KERNEL)?;
+                value.push(b',', GFP_KERNEL)?;
+                let mut digits = [0u8; 10];
+                value.extend_from_slice(
+                    iscsi_param::decimal(u32::from(*tag), &mut digits),
+                    GFP_KERNEL,
+                )?;
+                conn::push_pair(out, b"TargetAddress", &value)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `tpgt_<N>/attrib/`, LIO's `struct iscsi_tpg_attrib`.
@@ -305,8 +440,19 @@ struct IscsiTpg {
     tag: u16,
     wwn: Arc<WwnShared>,
     config: Arc<Mutex<TpgConfig>>,
+    /// The initiators of its node ACLs.
+    acls: Arc<Mutex<KVec<AclEntry>>>,
     /// For the sessions the login will register.
     _core: CoreTpg,
+}
+
+impl Drop for IscsiTpg {
+    fn drop(&mut self) {
+        self.wwn
+            .tpgs
+            .lock()
+            .retain(|e| !Arc::ptr_eq(&e.config, &self.config));
+    }
 }
 
 impl Fabric for Iscsi {
@@ -342,9 +488,11 @@ impl Fabric for Iscsi {
             pin_init!(WwnShared {
                 name,
                 portals <- new_mutex!(KVec::new()),
+                tpgs <- new_mutex!(KVec::new()),
             }),
             GFP_KERNEL,
         )?;
+        TARGETS.lock().push(shared.clone(), GFP_KERNEL)?;
         Ok(IscsiWwn { shared })
     }
 
@@ -362,10 +510,20 @@ impl Fabric for Iscsi {
             }),
             GFP_KERNEL,
         )?;
+        let acls = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
+        wwn.shared.tpgs.lock().push(
+            TpgEntry {
+                tag,
+                config: config.clone(),
+                acls: acls.clone(),
+            },
+            GFP_KERNEL,
+        )?;
         Ok(IscsiTpg {
             tag,
             wwn: wwn.shared.clone(),
             config,
+            acls,
             _core: core,
         })
     }
@@ -785,6 +943,15 @@ struct AclConfig {
 struct IscsiAcl {
     initiator: CString,
     config: Arc<Mutex<AclConfig>>,
+    /// Its entry in its TPG's list.
+    id: u64,
+    tpg_acls: Arc<Mutex<KVec<AclEntry>>>,
+}
+
+impl Drop for IscsiAcl {
+    fn drop(&mut self) {
+        self.tpg_acls.lock().retain(|e| e.id != self.id);
+    }
 }
 
 impl NodeAcls for Iscsi {
@@ -810,9 +977,19 @@ impl NodeAcls for Iscsi {
             }),
             GFP_KERNEL,
         )?;
+        let id = NEXT_ACL_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        tpg.acls.lock().push(
+            AclEntry {
+                id,
+                initiator: initiator.to_cstring()?,
+            },
+            GFP_KERNEL,
+        )?;
         Ok(IscsiAcl {
             initiator: initiator.to_cstring()?,
             config,
+            id,
+            tpg_acls: tpg.acls.clone(),
         })
     }
 }

@@ -8,8 +8,7 @@
 //! target an address may be a portal of one TPG only (EEXIST). The listener
 //! is the C half's (iscsi_helpers.c: a kernel socket and a thread in accept).
 //!
-//! Connections are accepted and closed at once, with a log line: the
-//! iSCSI login is not written yet.
+//! Accepted connections go to conn.rs.
 
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -40,13 +39,18 @@ extern "C" {
         accepted: unsafe extern "C" fn(ctx: *mut c_void, sock: *mut c_void),
     ) -> *mut c_void;
     fn tcm_rs_iscsi_unlisten(listener: *mut c_void);
-    fn tcm_rs_iscsi_sock_peer(sock: *mut c_void, out: *mut SockAddr) -> c_int;
-    fn tcm_rs_iscsi_sock_close(sock: *mut c_void);
+    fn tcm_rs_iscsi_addr_is_any(addr: *const SockAddr) -> bool;
 }
 
 impl SockAddr {
-    const fn zeroed() -> Self {
+    pub(crate) const fn zeroed() -> Self {
         Self([0; 128])
+    }
+
+    /// INADDR_ANY or in6addr_any.
+    pub(crate) fn is_any(&self) -> bool {
+        // SAFETY: A valid sockaddr_storage.
+        unsafe { tcm_rs_iscsi_addr_is_any(self) }
     }
 
     /// Parses a portal directory's name as LIO does.
@@ -113,6 +117,13 @@ pub(crate) struct AddrText {
     len: usize,
 }
 
+impl AddrText {
+    /// The text's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
 impl kernel::fmt::Display for AddrText {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         let s = core::str::from_utf8(self.buf.get(..self.len).unwrap_or(&[])).unwrap_or("?");
@@ -146,26 +157,8 @@ impl Drop for Listener {
 /// Called by the C half's listener thread with the `ctx` given to
 /// `tcm_rs_iscsi_listen` (a live `Listener`) and a connected socket that
 /// this function owns.
-unsafe extern "C" fn accepted(ctx: *mut c_void, sock: *mut c_void) {
-    // SAFETY: By the safety requirement, `ctx` is a live `Listener`.
-    let listener = unsafe { &*ctx.cast::<Listener>() };
-    let mut peer = SockAddr::zeroed();
-    // SAFETY: `sock` is a connected socket; `peer` is writable.
-    let got_peer = unsafe { tcm_rs_iscsi_sock_peer(sock, &mut peer) } == 0;
-    if got_peer {
-        pr_info!(
-            "iscsi: portal {}: connection from {} closed: tcm-rs has no iSCSI login yet\n",
-            listener.addr.text(),
-            peer.text()
-        );
-    } else {
-        pr_info!(
-            "iscsi: portal {}: connection closed: tcm-rs has no iSCSI login yet\n",
-            listener.addr.text()
-        );
-    }
-    // SAFETY: This function owns the socket; it is not used again.
-    unsafe { tcm_rs_iscsi_sock_close(sock) };
+unsafe extern "C" fn accepted(_ctx: *mut c_void, sock: *mut c_void) {
+    crate::conn::accept(sock);
 }
 
 /// A listener and how many portals use it.
@@ -284,9 +277,21 @@ impl Drop for Portal {
     }
 }
 
-/// A portal of a target, for the EEXIST check.
+/// A portal of a target, for the EEXIST check and SendTargets.
 pub(crate) struct PortalEntry {
     id: u64,
     tag: u16,
     addr: SockAddr,
+}
+
+impl PortalEntry {
+    /// The tag of its TPG.
+    pub(crate) fn tag(&self) -> u16 {
+        self.tag
+    }
+
+    /// Its address.
+    pub(crate) fn addr(&self) -> &SockAddr {
+        &self.addr
+    }
 }

@@ -161,8 +161,9 @@ exercise() {
 	expect "an address that is not (yet) local binds, as LIO's IP_FREEBIND" mkdir $W/tpgt_2/np/192.0.2.1:3263
 	expect "rmdir it" rmdir $W/tpgt_2/np/192.0.2.1:3263
 	if [ "$core" = tcm ]; then
-		expect "tcm: a connection is closed at once" timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/3261 && cat <&3 >/dev/null"
-		expect "tcm: and the log says why" grep -q 'tcm-rs has no iSCSI login yet' <(test_dmesg)
+		expect "tcm: a connection that starts with no login is closed at once" timeout 10 bash -c \
+			"exec 3<>/dev/tcp/127.0.0.1/3261 && head -c 48 /dev/zero >&3 && cat <&3 >/dev/null"
+		expect "tcm: and the log says why" grep -q 'not a Login Request during login' <(test_dmesg)
 	fi
 
 	# LUNs and ACLs

@@ -3,7 +3,7 @@
 # targetcli-fb as the reference: the scenarios of
 # tests/vm/targetcli-rs-scenario.sh, which targetcli-rs-lio runs against
 # in-tree LIO, iSCSI targets included (their configuration: tcm_rs_iscsi
-# has no login yet).
+# has no normal sessions yet).
 # Then the file saved from tcm-rs is restored on LIO and saved again: the
 # two cores must give the same file (the same objects, attributes and
 # values), less the differences Documentation/lio-differences.md lists.
