@@ -362,6 +362,8 @@ impl<F: Fabric> Table<F> {
         port_unlink: Some(Self::port_unlink),
         access: Some(Self::access),
         execution: Some(Self::execution),
+        make_acl: None,
+        drop_acl: None,
     };
 
     /// # Safety
@@ -436,6 +438,64 @@ impl<F: Fabric> Table<F> {
         // SAFETY: By the safety requirement, this gives back the box leaked
         // in `into_cookie`, once.
         drop(unsafe { KBox::from_raw(state.cast::<T>()) });
+    }
+}
+
+/// A fabric with network portals (`tpgt_<N>/np/<portal>/`, LIO's
+/// `fabric_make_np`): iSCSI. Register it with
+/// [`Registration::with_portals_and_acls`].
+pub(crate) trait Portals: Fabric {
+    /// The fabric's state of a portal; the `np` attribute list's cookie.
+    type Np: Send + Sync;
+
+    /// `mkdir np/<name>` of `tpg`: the fabric parses the name and starts
+    /// serving the portal, or refuses it (the error is `mkdir`'s).
+    /// Dropping the value stops it.
+    fn make_np(tpg: &Self::Tpg, name: &CStr) -> Result<Self::Np>;
+}
+
+/// A fabric that keeps settings of its own per node ACL (LIO's
+/// `fabric_init_nodeacl`, iSCSI's CHAP credentials and session
+/// attributes); the ACL lists' handlers get its state.
+pub(crate) trait NodeAcls: Fabric {
+    /// The fabric's state of an ACL.
+    type Acl: Send + Sync;
+
+    /// `mkdir acls/<initiator>` of `tpg` (an error refuses it). Dropped at
+    /// `rmdir` of the ACL.
+    fn make_acl(tpg: &Self::Tpg, initiator: &CStr) -> Result<Self::Acl>;
+}
+
+/// The C table of a fabric with portals and node ACL state.
+struct FullTable<F: Portals + NodeAcls>(PhantomData<F>);
+
+impl<F: Portals + NodeAcls> FullTable<F> {
+    const OPS: FabricOps = FabricOps {
+        make_np: Some(Self::make_np),
+        drop_np: Some(Table::<F>::drop_box::<<F as Portals>::Np>),
+        make_acl: Some(Self::make_acl),
+        drop_acl: Some(Table::<F>::drop_box::<<F as NodeAcls>::Acl>),
+        ..Table::<F>::OPS
+    };
+
+    /// # Safety
+    ///
+    /// `tpg` must come from `make_tpg` and not be dropped; `name` a
+    /// NUL-terminated string valid for the call.
+    unsafe extern "C" fn make_np(tpg: *mut c_void, name: *const c_char) -> *mut c_void {
+        // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`
+        // and `name` a string.
+        let (tpg, name) = unsafe { (&*tpg.cast::<F::Tpg>(), CStr::from_char_ptr(name)) };
+        into_cookie(F::make_np(tpg, name))
+    }
+
+    /// # Safety
+    ///
+    /// As for `make_np`.
+    unsafe extern "C" fn make_acl(tpg: *mut c_void, name: *const c_char) -> *mut c_void {
+        // SAFETY: By the safety requirement, as in `make_np`.
+        let (tpg, name) = unsafe { (&*tpg.cast::<F::Tpg>(), CStr::from_char_ptr(name)) };
+        into_cookie(F::make_acl(tpg, name))
     }
 }
 
@@ -710,6 +770,19 @@ impl<F: Fabric> Registration<F> {
         let ops: &'static FabricOps = &Table::<F>::OPS;
         // SAFETY: The table is static and stays valid while registered (it
         // is in this module, which unregisters before it goes).
+        kernel::error::to_result(unsafe { tcm_rs_register_fabric(ptr::from_ref(ops).cast()) })?;
+        Ok(Self {
+            ops,
+            _f: PhantomData,
+        })
+    }
+}
+
+impl<F: Portals + NodeAcls> Registration<F> {
+    /// Registers `F` with its network portals and node ACL state.
+    pub(crate) fn with_portals_and_acls() -> Result<Self> {
+        let ops: &'static FabricOps = &FullTable::<F>::OPS;
+        // SAFETY: As in `new`.
         kernel::error::to_result(unsafe { tcm_rs_register_fabric(ptr::from_ref(ops).cast()) })?;
         Ok(Self {
             ops,

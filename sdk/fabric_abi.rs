@@ -51,13 +51,14 @@ pub(crate) struct FabricAttrs {
     pub(crate) tpg_param: AttrList,
     /// `tpgt_<N>/np/<portal>/` [the portal]
     pub(crate) np: AttrList,
-    /// `tpgt_<N>/acls/<initiator>/` [NULL: ACLs are the core's]
+    /// `tpgt_<N>/acls/<initiator>/` [the fabric's ACL state from
+    /// `make_acl` (ABI 0.6), else NULL]
     pub(crate) acl: AttrList,
-    /// `acls/<initiator>/attrib/` [NULL]
+    /// `acls/<initiator>/attrib/` [as `acl`]
     pub(crate) acl_attrib: AttrList,
-    /// `acls/<initiator>/auth/` [NULL]
+    /// `acls/<initiator>/auth/` [as `acl`]
     pub(crate) acl_auth: AttrList,
-    /// `acls/<initiator>/param/` [NULL]
+    /// `acls/<initiator>/param/` [as `acl`]
     pub(crate) acl_param: AttrList,
 }
 
@@ -115,6 +116,15 @@ pub(crate) struct FabricOps {
     /// change (a module parameter) tells the truth. NULL (and tables older
     /// than 0.5): all four read 0, as for a LIO fabric that sets none.
     pub(crate) execution: Option<unsafe extern "C" fn(out: *mut Execution)>,
+    /// Since 0.6. Makes the fabric's state of the node ACL
+    /// `acls/<initiator>` of `tpg` (LIO's per-initiator settings, such as
+    /// iSCSI's CHAP credentials); returns it or an `ERR_PTR`, which refuses
+    /// the `mkdir`. The ACL lists' handlers get it as their cookie. NULL:
+    /// the fabric keeps nothing per ACL (their cookie is NULL).
+    pub(crate) make_acl:
+        Option<unsafe extern "C" fn(tpg: *mut c_void, initiator: *const c_char) -> *mut c_void>,
+    /// Since 0.6. Frees what `make_acl` made, once, at `rmdir` of the ACL.
+    pub(crate) drop_acl: Option<unsafe extern "C" fn(acl: *mut c_void)>,
 }
 
 /// How a fabric's commands are submitted to the core and completed, with

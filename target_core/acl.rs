@@ -18,6 +18,7 @@ use kernel::sync::Arc;
 
 use crate::access::{AclMapping, AclShared};
 use crate::configfs::{configfs_node_type, Children, Cookie, Item, Links, NewNode, NodeType, Page};
+use crate::fabric_object::FabricObject;
 use crate::lun::{parse_lun_name, Lun};
 use crate::lun_stats::{self, MappingStats};
 use crate::text;
@@ -59,16 +60,36 @@ impl Children for AclDir {
         }
         let tpg = &self.tpg;
         let shared = AclShared::new(name)?;
+        let fabric = Arc::new(AclFabricState::new(tpg, name)?, GFP_KERNEL)?;
         let node = NewNode::new(
             name,
             Acl {
                 tpg: tpg.clone(),
                 shared: shared.clone(),
+                fabric: fabric.clone(),
             },
         )?
-        .with_default(NewNode::new(c"attrib", AclAttrib { tpg: tpg.clone() })?)?
-        .with_default(NewNode::new(c"auth", AclAuth { tpg: tpg.clone() })?)?
-        .with_default(NewNode::new(c"param", AclParam { tpg: tpg.clone() })?)?
+        .with_default(NewNode::new(
+            c"attrib",
+            AclAttrib {
+                tpg: tpg.clone(),
+                fabric: fabric.clone(),
+            },
+        )?)?
+        .with_default(NewNode::new(
+            c"auth",
+            AclAuth {
+                tpg: tpg.clone(),
+                fabric: fabric.clone(),
+            },
+        )?)?
+        .with_default(NewNode::new(
+            c"param",
+            AclParam {
+                tpg: tpg.clone(),
+                fabric,
+            },
+        )?)?
         .with_default(NewNode::new(c"fabric_statistics", EmptyGroup)?)?;
         // configfs keeps names unique within `acls/`.
         tpg.acls.lock().push(shared, GFP_KERNEL)?;
@@ -84,6 +105,7 @@ impl Children for AclDir {
             .lock()
             .retain(|a| !Arc::ptr_eq(a, &child.shared));
         self.tpg.refresh_views();
+        child.fabric.release();
     }
 }
 
@@ -93,6 +115,7 @@ macro_rules! acl_node {
         #[doc = $doc]
         pub(crate) struct $name {
             tpg: Arc<TpgState>,
+            fabric: Arc<AclFabricState>,
         }
 
         acl_node!(@impl $name, $field, $children);
@@ -115,9 +138,9 @@ macro_rules! acl_node {
         }
 
         impl Cookie for $name {
-            // ACLs are the core's: the fabric has no state of its own here.
+            // The fabric's state of the ACL, NULL if it keeps none.
             fn cookie(&self) -> *mut c_void {
-                core::ptr::null_mut()
+                self.fabric.cookie()
             }
         }
     };
@@ -127,6 +150,47 @@ macro_rules! acl_node {
 pub(crate) struct Acl {
     tpg: Arc<TpgState>,
     shared: Arc<AclShared>,
+    fabric: Arc<AclFabricState>,
+}
+
+/// The fabric's state of an ACL (fabric ABI 0.6 `make_acl`), shared by the
+/// ACL's directory and its default groups; `None` for a fabric that keeps
+/// none.
+pub(crate) struct AclFabricState(Option<FabricObject>);
+
+impl AclFabricState {
+    /// Asks the fabric of `tpg` to make its state of ACL `name`.
+    fn new(tpg: &TpgState, name: &CStr) -> Result<Self> {
+        let ops = tpg.fabric().ops();
+        // The fields exist from ABI 0.6: a shorter table must not be read.
+        if ops.abi_minor < 6 {
+            return Ok(Self(None));
+        }
+        let (Some(make), Some(drop_acl)) = (ops.make_acl, ops.drop_acl) else {
+            return Ok(Self(None));
+        };
+        // SAFETY: The TPG's fabric state is live while its directory is;
+        // `name` is a NUL-terminated string.
+        let cookie = unsafe { make(tpg.cookie(), name.as_char_ptr()) };
+        // SAFETY: `make_acl` returns state that `drop_acl` frees; the nodes
+        // that hold this value hold the TPG, which pins the fabric's module.
+        let obj = unsafe { FabricObject::new(cookie, drop_acl) }
+            .inspect_err(|e| pr_err!("acls/{:?}: refused by the fabric ({:?})\n", name, e))?;
+        Ok(Self(Some(obj)))
+    }
+
+    fn cookie(&self) -> *mut c_void {
+        self.0
+            .as_ref()
+            .map_or(core::ptr::null_mut(), FabricObject::cookie)
+    }
+
+    /// Frees the fabric's state at `rmdir`.
+    fn release(&self) {
+        if let Some(obj) = &self.0 {
+            obj.release();
+        }
+    }
 }
 
 acl_node!(@impl Acl, acl, true);

@@ -455,7 +455,11 @@ impl Children for NpDir {
         let cookie = unsafe { make(self.tpg.obj.cookie(), name.as_char_ptr()) };
         // SAFETY: `make_np` returns state that `drop_np` frees; the node
         // holds the TPG, which pins the fabric's module.
-        let state = unsafe { FabricObject::new(cookie, drop_np) }?;
+        let state = unsafe { FabricObject::new(cookie, drop_np) }.map_err(|e| {
+            // As LIO's core: whatever the fabric's reason (logged), EINVAL.
+            pr_err!("np/{:?}: refused by the fabric ({:?})\n", name, e);
+            EINVAL
+        })?;
         NewNode::new(
             name,
             Np {

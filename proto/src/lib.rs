@@ -45,6 +45,16 @@
 //! - [`alua_transition`]: ALUA state changes: validity, state and status,
 //!   unit attentions, delays, metadata.
 //!
+//!
+//! The iSCSI fabric's part:
+//! - [`iscsi_pdu`]: the Basic Header Segment of every PDU an initiator
+//!   sends, parsed into a typed request, and the target's PDUs encoded.
+//! - [`iscsi_param`]: text keys (`key=value` pairs), LIO's TPG parameters
+//!   with their defaults and configfs checks, and the negotiation of one
+//!   key (RFC 7143 section 13).
+//! - [`iscsi_portal`]: network portal names (`np/<ip>:<port>`) split as
+//!   LIO splits them.
+//!
 //! Every encoder writes at most `out.len()` bytes (the allocation length)
 //! and returns the full length, so the engine can report the residual.
 
@@ -63,6 +73,9 @@ pub mod capacity;
 pub mod cdb;
 pub mod control;
 pub mod inquiry;
+pub mod iscsi_param;
+pub mod iscsi_pdu;
+pub mod iscsi_portal;
 pub mod lba_map;
 pub mod mode;
 pub mod pr;

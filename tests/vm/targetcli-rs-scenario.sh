@@ -88,10 +88,7 @@ block_device_down() {
 }
 
 targetcli_rs_scenario() {
-	local core=$1 iscsi=
-	# tcm-rs refuses iSCSI targets (EOPNOTSUPP) until its iSCSI login and
-	# data path exist; its iscsi/ directory has the discovery settings.
-	[ "$core" = lio ] && iscsi=1
+	local core=$1
 	work=$(mktemp -d /tmp/targetcli-rs-$core.XXXXXX)
 	block_device_up
 
@@ -113,22 +110,16 @@ targetcli_rs_scenario() {
 		$RS /iscsi set discovery_auth enable=1 userid=disc-user password=disc-secret
 	expect "the discovery credentials reached configfs" \
 		test "$(cat "$TARGET/iscsi/discovery_auth/userid")" = disc-user
-	if [ -n "$iscsi" ]; then
-		expect "targetcli-rs creates an iSCSI target" $RS /iscsi create $IQN
-		expect "the iSCSI target has a default portal" test -d "$TARGET/iscsi/$IQN/tpgt_1/np/0.0.0.0:3260"
-		expect "targetcli-rs creates an iSCSI LUN" $RS /iscsi/$IQN/tpg1/luns create /backstores/fileio/f0
-		expect "targetcli-rs creates a second iSCSI LUN" $RS /iscsi/$IQN/tpg1/luns create /backstores/ramdisk/rdnull lun=3
-		expect "targetcli-rs creates an ACL with mapped LUNs" $RS /iscsi/$IQN/tpg1/acls create $INIT
-		expect "the ACL maps both LUNs" test -L "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3/$(ls "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3" | grep -v write_protect | head -1)"
-		expect "targetcli-rs adds a read-only mapped LUN" $RS /iscsi/$IQN/tpg1/acls/$INIT create mapped_lun=7 tpg_lun_or_backstore=0 write_protect=true
-		expect "targetcli-rs sets a TPG attribute" $RS /iscsi/$IQN/tpg1 set attribute default_cmdsn_depth=32
-		expect "targetcli-rs sets a TPG parameter" $RS /iscsi/$IQN/tpg1 set parameter MaxRecvDataSegmentLength=65536
-		expect "targetcli-rs sets ACL CHAP" $RS /iscsi/$IQN/tpg1/acls/$INIT set auth userid=joe password=secret123
-	else
-		expect_msg "an iSCSI target is refused with the kernel's reason" "Operation not supported" \
-			$RS /iscsi create $IQN
-		expect "nothing of it is left" test ! -e "$TARGET/iscsi/$IQN"
-	fi
+	expect "targetcli-rs creates an iSCSI target" $RS /iscsi create $IQN
+	expect "the iSCSI target has a default portal" test -d "$TARGET/iscsi/$IQN/tpgt_1/np/0.0.0.0:3260"
+	expect "targetcli-rs creates an iSCSI LUN" $RS /iscsi/$IQN/tpg1/luns create /backstores/fileio/f0
+	expect "targetcli-rs creates a second iSCSI LUN" $RS /iscsi/$IQN/tpg1/luns create /backstores/ramdisk/rdnull lun=3
+	expect "targetcli-rs creates an ACL with mapped LUNs" $RS /iscsi/$IQN/tpg1/acls create $INIT
+	expect "the ACL maps both LUNs" test -L "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3/$(ls "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3" | grep -v write_protect | head -1)"
+	expect "targetcli-rs adds a read-only mapped LUN" $RS /iscsi/$IQN/tpg1/acls/$INIT create mapped_lun=7 tpg_lun_or_backstore=0 write_protect=true
+	expect "targetcli-rs sets a TPG attribute" $RS /iscsi/$IQN/tpg1 set attribute default_cmdsn_depth=32
+	expect "targetcli-rs sets a TPG parameter" $RS /iscsi/$IQN/tpg1 set parameter MaxRecvDataSegmentLength=65536
+	expect "targetcli-rs sets ACL CHAP" $RS /iscsi/$IQN/tpg1/acls/$INIT set auth userid=joe password=secret123
 	expect "targetcli-rs sets a storage object attribute" $RS /backstores/ramdisk/rd0 set attribute emulate_caw=0
 	expect "the attribute reached configfs" test "$(cat "$TARGET"/core/rd_mcp_*/rd0/attrib/emulate_caw)" = 0
 	expect "get reads it back" sh -c "$RS /backstores/ramdisk/rd0 get attribute emulate_caw | grep -qx 'emulate_caw=0 '"
@@ -154,15 +145,13 @@ targetcli_rs_scenario() {
 	same_as_fb "ls PATH depth=N" ls /backstores depth=1
 	expect "get lists the groups as targetcli-fb does" \
 		test "$($RS /loopback/$LOOP get)" = "$(targetcli /loopback/$LOOP get | grep -v '^Warning: Could not load')"
-	if [ -n "$iscsi" ]; then
-		same_as_fb "get parameter of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter
-		same_as_fb "get attribute of an iSCSI TPG" /iscsi/$IQN/tpg1 get attribute
-		same_as_fb "get auth of an iSCSI TPG" /iscsi/$IQN/tpg1 get auth
-		same_as_fb "get parameter of an iSCSI target" /iscsi/$IQN get parameter
-		same_as_fb "get attribute of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get attribute
-		same_as_fb "get auth of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get auth
-		same_as_fb "get parameter NAME of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter MaxRecvDataSegmentLength AuthMethod
-	fi
+	same_as_fb "get parameter of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter
+	same_as_fb "get attribute of an iSCSI TPG" /iscsi/$IQN/tpg1 get attribute
+	same_as_fb "get auth of an iSCSI TPG" /iscsi/$IQN/tpg1 get auth
+	same_as_fb "get parameter of an iSCSI target" /iscsi/$IQN get parameter
+	same_as_fb "get attribute of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get attribute
+	same_as_fb "get auth of an ACL" /iscsi/$IQN/tpg1/acls/$INIT get auth
+	same_as_fb "get parameter NAME of an iSCSI TPG" /iscsi/$IQN/tpg1 get parameter MaxRecvDataSegmentLength AuthMethod
 
 	sleep 1
 	dev=$(lsscsi | awk '/LIO-ORG/ && /rd0/ {print $NF; exit}')
@@ -176,10 +165,8 @@ targetcli_rs_scenario() {
 	expect "ls: fileio summary" grep -qE "o- f0 \.+ \[$work/f0.img \(8\.0MiB\) write-back (de)?activated\]" "$work/ls.txt"
 	expect "ls: block summary" grep -qE "o- b0 \.+ \[$BDEV \(1\.0GiB\) write-thru activated\]" "$work/ls.txt"
 	expect "ls: loopback LUN summary" grep -qE 'o- lun1 \.+ \[ramdisk/rd1 \(default_tg_pt_gp\)\]' "$work/ls.txt"
-	if [ -n "$iscsi" ]; then
-		expect "ls: iSCSI TPG summary" grep -qE 'o- tpg1 \.+ \[no-gen-acls, no-auth\]' "$work/ls.txt"
-		expect "ls: mapped LUN summary" grep -qE 'o- mapped_lun7 \.+ \[lun0 fileio/f0 \(ro\)\]' "$work/ls.txt"
-	fi
+	expect "ls: iSCSI TPG summary" grep -qE 'o- tpg1 \.+ \[no-gen-acls, no-auth\]' "$work/ls.txt"
+	expect "ls: mapped LUN summary" grep -qE 'o- mapped_lun7 \.+ \[lun0 fileio/f0 \(ro\)\]' "$work/ls.txt"
 	expect "ls --json is JSON" sh -c "$RS --json ls /backstores | jq -e '.children | length == 4' >/dev/null"
 
 	echo "--- $core: save with both tools: the same file"
@@ -202,7 +189,7 @@ targetcli_rs_scenario() {
 	expect_msg "a refused value names the attribute" "the kernel refused" $RS /backstores/ramdisk/rd0 set attribute block_size=3
 	expect_msg "a block object on a missing device is refused" "/dev/nonexistent" \
 		$RS /backstores/block create name=b9 dev=/dev/nonexistent
-	if [ -z "$iscsi" ]; then
+	if [ "$core" = tcm ]; then
 		# tcm-rs has no pscsi backstore: targetcli-rs asks for tcm-rs's
 		# module by its alias and says so (LIO's would not load next to it).
 		expect_msg "a backstore tcm-rs does not have is refused, naming the module asked for" \
@@ -225,16 +212,6 @@ targetcli_rs_scenario() {
 		"$work/fb.json" >"$work/failing.json"
 	expect_msg "a restore that fails says where" "restore stopped at" $RS restoreconfig "$work/failing.json"
 	same_tree "a failed restore left nothing behind" "$live"
-	if [ -z "$iscsi" ]; then
-		# The kernel refuses the target itself: the ramdisk made before it goes.
-		jq --arg iqn $IQN '.storage_objects = [{"plugin":"ramdisk","name":"ok2","size":1048576,"alua_tpgs":[]}]
-			| .fabric_modules = [] | .targets = [{"fabric":"iscsi","wwn":$iqn,"tpgs":[{"tag":1,"enable":true,
-			"luns":[{"index":0,"storage_object":"/backstores/ramdisk/ok2"}],"portals":[],"node_acls":[]}]}]' \
-			"$work/fb.json" >"$work/iscsi.json"
-		expect_msg "a file with an iSCSI target stops at the target, with the kernel's reason" \
-			"Operation not supported" $RS restoreconfig "$work/iscsi.json"
-		same_tree "the refused iSCSI restore left nothing behind" "$live"
-	fi
 
 	echo "--- $core: clearconfig, restores, round trips"
 	expect "targetcli-rs clears" $RS clearconfig confirm=true
@@ -293,12 +270,10 @@ targetcli_rs_scenario() {
 	expect "drift: a loopback LUN removed" $RS /loopback/$LOOP2/luns delete lun=1
 	expect "drift: a block attribute" $RS /backstores/block/b0 set attribute is_nonrot=0
 	local counts="(1 created, 2 changed, 1 removed)"
-	if [ -n "$iscsi" ]; then
-		expect "drift: an iSCSI LUN removed" $RS /iscsi/$IQN/tpg1/luns delete lun=3 force=true
-		expect "drift: an extra portal" $RS /iscsi/$IQN/tpg1/portals create 127.0.0.1 3261
-		# LUN 3 and its mapping back, the portal gone.
-		counts="(3 created, 2 changed, 2 removed)"
-	fi
+	expect "drift: an iSCSI LUN removed" $RS /iscsi/$IQN/tpg1/luns delete lun=3 force=true
+	expect "drift: an extra portal" $RS /iscsi/$IQN/tpg1/portals create 127.0.0.1 3261
+	# LUN 3 and its mapping back, the portal gone.
+	counts="(3 created, 2 changed, 2 removed)"
 	expect "restoreconfig diff=true converges" sh -c "$RS restoreconfig $work/fb.json diff=true | tee $work/diff.txt"
 	expect "the diff restore only touched what differed $counts" grep -qF "$counts" "$work/diff.txt"
 	same_tree "diff restore converged to the file's tree" "$by_fb"
