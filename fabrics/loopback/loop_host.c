@@ -105,10 +105,15 @@ static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 
 int tcm_rs_loop_wq_create(void)
 {
-	tcm_rs_loop_wq = alloc_workqueue("tcm_rs_loop", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	/*
+	 * WQ_MEM_RECLAIM on both: they carry a disk's I/O (writeback may be
+	 * what frees memory), and the SCSI error handler, itself on a
+	 * reclaim workqueue, flushes them.
+	 */
+	tcm_rs_loop_wq = alloc_workqueue("tcm_rs_loop", WQ_UNBOUND | WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
 	if (!tcm_rs_loop_wq)
 		return -ENOMEM;
-	tcm_rs_loop_submit_wq = alloc_workqueue("tcm_rs_loop_submit", WQ_PERCPU, 0);
+	tcm_rs_loop_submit_wq = alloc_workqueue("tcm_rs_loop_submit", WQ_PERCPU | WQ_MEM_RECLAIM, 0);
 	if (!tcm_rs_loop_submit_wq) {
 		destroy_workqueue(tcm_rs_loop_wq);
 		return -ENOMEM;
