@@ -19,13 +19,15 @@ INIT=naa.5001405000000092
 NULLB=$CONFIGFS/nullb
 
 # most_in_flight DISK NULLB_DISK: runs 16 queued 4 KiB reads on DISK for 3
-# seconds and prints the most I/Os NULLB_DISK had in flight at once.
+# seconds and prints the most I/Os NULLB_DISK had in flight at once, as
+# sampled every 0.1 s while fio ran.
 most_in_flight() {
 	local pid most=0 r w
 	fio --name=qs --filename="$1" --direct=1 --ioengine=libaio --rw=randread --bs=4k \
 		--iodepth=16 --runtime=3 --time_based --size=8M --output=/dev/null &
 	pid=$!
-	for _ in $(seq 25); do
+	# Sampled for as long as fio runs (it may take a while to start).
+	while kill -0 "$pid" 2>/dev/null; do
 		read -r r w <"/sys/block/$2/inflight"
 		[ $((r + w)) -gt "$most" ] && most=$((r + w))
 		sleep 0.1
