@@ -83,6 +83,15 @@ echo "--- LIO (target_core_mod, iscsi_target_mod)"
 expect "LIO loads" modprobe target_core_mod
 build lio
 discover lio
+# LIO frees a logged-out session once its connection's threads are done;
+# unloading target_core_mod before that leaves objects in se_sess_cache (a
+# slab BUG and an oops at unload, seen on a loaded host): wait for the
+# connections to go, and a moment more.
+for _ in $(seq 50); do
+	[ -z "$(ss -Htn state established '( sport = :3261 or sport = :3262 )' 2>/dev/null)" ] && break
+	sleep 0.2
+done
+sleep 2
 teardown
 expect "LIO unloads" lio_unload
 
