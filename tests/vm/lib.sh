@@ -109,6 +109,16 @@ loop_disk() {
 	return 1
 }
 
+# drain_ua SG: takes every pending unit attention of SG (a TEST UNIT READY
+# that succeeds within six tries).
+drain_ua() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		sg_turs "$1" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
 # sg_of DEV: the SCSI generic node of a disk.
 sg_of() {
 	local d=/sys/block/${1#/dev/}/device/scsi_generic

@@ -38,15 +38,6 @@ resize() {
 		test "$(blockdev --getsize64 "$LOOP_FD")" = $(($1 * MiB))
 }
 
-# Takes every pending unit attention of SG.
-drain() {
-	local i
-	for i in 1 2 3 4 5 6; do
-		sg_turs "$1" >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-
 # readcap_bytes SG: the device size READ CAPACITY(16) reports, in bytes
 # (a pending unit attention is taken first).
 readcap_bytes() {
@@ -130,7 +121,7 @@ exercise() {
 	local disks="$a0 $a1 $b0 $b1"
 	pass "$core: A sees $a0 (iblock) and $a1 (fileio), B sees $b0 and $b1"
 	for d in $disks; do
-		expect "$core: nothing pending on $d" drain "$(sg_of $d)"
+		expect "$core: nothing pending on $d" drain_ua "$(sg_of $d)"
 	done
 	expect "$core: every disk is 16 MiB" wait_sd_bytes $((16 * MiB)) 1 $disks
 	expect "$core: 4 MiB of data at the start of both LUNs (through A)" sh -c "
@@ -237,7 +228,7 @@ exercise() {
 	expect "$core: the backing files and loop devices shrink to 0" resize 0
 	for d in $a0 $a1; do
 		sg=$(sg_of $d)
-		drain "$sg" || true
+		drain_ua "$sg" || true
 		{
 			echo "== $d READ CAPACITY(16) of a LUN with no block"
 			sense_or_good sg_raw -r 32 "$sg" 9e 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00

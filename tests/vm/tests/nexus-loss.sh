@@ -24,15 +24,6 @@ outcome() {
 
 tur() { outcome "$1 TEST UNIT READY" "$2" 00 00 00 00 00 00; }
 
-# Clears what the set-up left pending on SG (power on, parameters changed).
-drain_uas() {
-	local i
-	for i in 1 2 3 4 5; do
-		sg_turs "$1" >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-
 exercise() {
 	local core=$1
 	local out=/tmp/nexus-loss.$core t1=$TARGET/loopback/$WWN/tpgt_1 t2=$TARGET/loopback/$WWN/tpgt_2
@@ -47,8 +38,8 @@ exercise() {
 	local da db a b
 	da=$(loop_disk "$WWN" 1 0) && db=$(loop_disk "$WWN" 2 0) || fail "$core: no disks"
 	a=$(sg_of "$da") b=$(sg_of "$db")
-	expect "$core: no unit attention left from the set-up on A" drain_uas "$a"
-	expect "$core: nor on B" drain_uas "$b"
+	expect "$core: no unit attention left from the set-up on A" drain_ua "$a"
+	expect "$core: nor on B" drain_ua "$b"
 	{
 		tur "A before" "$a"
 		outcome "A RESERVE(6)" "$a" 16 00 00 00 00 00

@@ -14,15 +14,6 @@ INIT_B=naa.5001405000000103
 
 tur() { raw "$1 TEST UNIT READY" "$2" 00 00 00 00 00 00; }
 
-# Takes every pending unit attention of SG.
-drain() {
-	local i
-	for i in 1 2 3 4 5 6; do
-		sg_turs "$1" >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
-
 # mode_select_wce SG FLIP: MODE SELECT(10) of SG's current caching page,
 # with WCE flipped when FLIP is 1; prints sg_raw's status lines.
 mode_select_wce() {
@@ -55,14 +46,14 @@ exercise() {
 	local da db a b
 	da=$(loop_disk "$WWN" 1 0) && db=$(loop_disk "$WWN" 2 0) || fail "$core: no disks"
 	a=$(sg_of "$da") b=$(sg_of "$db")
-	expect "$core: nothing pending on A" drain "$a"
-	expect "$core: nor on B" drain "$b"
+	expect "$core: nothing pending on A" drain_ua "$a"
+	expect "$core: nor on B" drain_ua "$b"
 	expect "$core: A resets the logical unit (sg_reset -d)" sg_reset -d "$a"
 	{
 		tur "B after A's LUN reset" "$b"
 		tur "B again" "$b"
 	} >"$out" 2>&1
-	expect "$core: nothing left on A" drain "$a"
+	expect "$core: nothing left on A" drain_ua "$a"
 	if [ "$core" = tcm ]; then
 		expect "tcm: A's MODE SELECT flipping WCE is taken" wce_taken "$a" 1
 		expect "tcm: B gets MODE PARAMETERS CHANGED" sh -c "
