@@ -144,7 +144,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     };
     // Fabrics older than ABI 0.6 leave `may_defer` as padding.
     let may_defer = cmd.may_defer != 0 && tpg.fabric().ops().abi_minor >= 6;
-    let Some((outcome, complete_type)) = run(&mut req, cdb, may_defer) else {
+    let Some((outcome, complete_type, sense_format)) = run(&mut req, cdb, may_defer) else {
         return abi::EXECUTE_DEFERRED;
     };
     cmd.complete_type = complete_type;
@@ -174,7 +174,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
                 unsafe { core::slice::from_raw_parts_mut(cmd.sense, cmd.sense_cap as usize) }
             };
             // Too small a buffer gets the status alone.
-            if let Ok(len) = sense.encode(SenseFormat::Fixed, buf) {
+            if let Ok(len) = sense.encode(sense_format, buf) {
                 // At most `sense_cap`.
                 cmd.sense_len = len as u32;
             }
@@ -183,19 +183,19 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     0
 }
 
-/// Decodes and runs the command; returns how it ended and the device's
-/// `complete_type`, or `None` if `may_defer` and its device submits queued
-/// (nothing done).
+/// Decodes and runs the command; returns how it ended, the device's
+/// `complete_type` and the format of its sense data, or `None` if
+/// `may_defer` and its device submits queued (nothing done).
 ///
 /// Counts the command where LIO does: for the mapped LUN and the device
 /// when it finds its LUN, for the LUN's port once its CDB is decoded (a
 /// unit attention reported instead included), and the data the port moved
 /// when it completes with GOOD.
-fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u8)> {
+fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u8, SenseFormat)> {
     let expected = req.data.len();
     let Some((lun, read_only)) = req.session.lookup_command(req.lun, req.direction, expected)
     else {
-        return Some((spc_emulate::no_such_lun(req, cdb), 0));
+        return Some((spc_emulate::no_such_lun(req, cdb), 0, SenseFormat::Fixed));
     };
     if may_defer && lun.dev.submits_queued() {
         return None;
@@ -207,17 +207,18 @@ fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u
     lun.dev.check_capacity();
     req.read_only = read_only;
     let complete_type = lun.dev.complete_type();
+    let sense_format = lun.sense_format();
     if let Some(ua) = unit_attention(req, &lun, cdb) {
         if cdb::decode(cdb, &decode_options(&lun)).is_ok() {
             lun.state.stats.count_in_cmd();
         }
-        return Some((ua, complete_type));
+        return Some((ua, complete_type, sense_format));
     }
     let outcome = decode_and_dispatch(req, &lun, cdb);
     if let Outcome::Good { moved, .. } = &outcome {
         lun.state.stats.count_data(req.direction, *moved);
     }
-    Some((outcome, complete_type))
+    Some((outcome, complete_type, sense_format))
 }
 
 /// What the decoder accepts for a command to `lun`'s device.
@@ -296,7 +297,10 @@ fn dispatch(req: &mut Request<'_>, lun: &LinkedLun, decoded: &cdb::Decoded) -> O
             page_code,
             alloc_len,
         } => spc_emulate::inquiry(req, lun, evpd, page_code, alloc_len),
-        C::RequestSense { desc, alloc_len } => spc_emulate::request_sense(req, desc, alloc_len),
+        // A LUN past 2^32 blocks answers in descriptor format whatever DESC.
+        C::RequestSense { desc, alloc_len } => {
+            spc_emulate::request_sense(req, desc || lun.descriptor_sense(), alloc_len)
+        }
         C::ReportLuns {
             select_report,
             alloc_len,

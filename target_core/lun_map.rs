@@ -32,6 +32,23 @@ impl LinkedLun {
     pub(crate) fn blocks(&self) -> u64 {
         self.dev.blocks(self.io.block_size)
     }
+
+    /// Whether the LUN's sense data is in descriptor format: when its
+    /// LBAs no longer fit the 32-bit INFORMATION field of fixed-format
+    /// sense (SPC-4 4.5.1), as LIO's target_sense_desc_format(). The
+    /// control mode page reports it as D_SENSE.
+    pub(crate) fn descriptor_sense(&self) -> bool {
+        self.blocks() > u64::from(u32::MAX)
+    }
+
+    /// The sense data format of commands to the LUN.
+    pub(crate) fn sense_format(&self) -> crate::sense::SenseFormat {
+        if self.descriptor_sense() {
+            crate::sense::SenseFormat::Descriptor
+        } else {
+            crate::sense::SenseFormat::Fixed
+        }
+    }
 }
 
 /// The table, sorted by LUN number.

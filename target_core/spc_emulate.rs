@@ -257,7 +257,7 @@ fn mode_params(
         blocks: lun.blocks().saturating_sub(1),
         block_size: lun.io.block_size,
         wce: attrs.emulate_write_cache,
-        d_sense: false,
+        d_sense: lun.descriptor_sense(),
         restricted_reordering: attrs.emulate_rest_reord,
         ua_intlck_ctrl: u8::try_from(attrs.emulate_ua_intlck_ctrl).unwrap_or(0),
         tas: attrs.emulate_tas,
