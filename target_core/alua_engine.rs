@@ -82,7 +82,7 @@ pub(crate) fn report_target_port_groups(
     }
     let local = lun.state.group().map(|g| g.snapshot().1);
     let Ok(groups) = device_alua::groups(&lun.dev) else {
-        return Outcome::check(crate::sense::SenseKey::HardwareError, 0x55, 0x03);
+        return Outcome::TaskSetFull;
     };
     // The full response: the header, and per group 8 bytes and 4 per port.
     let mut full = format.header_len();
@@ -92,14 +92,14 @@ pub(crate) fn report_target_port_groups(
             continue;
         };
         let Ok(members) = g.members() else {
-            return Outcome::check(crate::sense::SenseKey::HardwareError, 0x55, 0x03);
+            return Outcome::TaskSetFull;
         };
         full = full.saturating_add(8 + 4 * members.len().min(255));
         if described
             .push((GroupDescriptor::of(&settings, id), members), GFP_KERNEL)
             .is_err()
         {
-            return Outcome::check(crate::sense::SenseKey::HardwareError, 0x55, 0x03);
+            return Outcome::TaskSetFull;
         }
     }
     let mut out = match crate::spc_emulate::buffer(full.min(alloc_len as usize)) {
@@ -183,7 +183,7 @@ pub(crate) fn set_target_port_groups(
         Err(e) => return e.into(),
     };
     let Ok(groups) = device_alua::groups(&lun.dev) else {
-        return Outcome::check(crate::sense::SenseKey::HardwareError, 0x55, 0x03);
+        return Outcome::TaskSetFull;
     };
     let targets = DeviceTargets { groups: &groups };
     if let Err(e) = list.check(local.supported, &targets) {

@@ -32,6 +32,8 @@ const GOOD: u8 = 0x00;
 const CHECK_CONDITION: u8 = 0x02;
 /// SAM status RESERVATION CONFLICT.
 const RESERVATION_CONFLICT: u8 = 0x18;
+/// SAM status TASK SET FULL.
+const TASK_SET_FULL: u8 = 0x28;
 
 /// The longest CDB taken (variable length CDBs are refused by the decoder).
 const MAX_CDB_LEN: u32 = 260;
@@ -56,6 +58,13 @@ pub(crate) enum Outcome {
     Check(Sense),
     /// RESERVATION CONFLICT, no sense data (pr_emulate.rs).
     Conflict,
+    /// TASK SET FULL, no sense data: the target lacked memory (or the
+    /// backstore a resource) to run the command now, and nothing was
+    /// changed that a retry would not change again. Initiators retry it
+    /// (Linux: later, at a lower queue depth), where CHECK CONDITION with
+    /// HARDWARE ERROR, INSUFFICIENT RESOURCES would fail the I/O. LIO's
+    /// TCM_OUT_OF_RESOURCES.
+    TaskSetFull,
 }
 
 impl Outcome {
@@ -165,6 +174,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
             }
         }
         Outcome::Conflict => cmd.status = RESERVATION_CONFLICT,
+        Outcome::TaskSetFull => cmd.status = TASK_SET_FULL,
         Outcome::Check(sense) => {
             cmd.status = CHECK_CONDITION;
             let buf: &mut [u8] = if cmd.sense.is_null() {

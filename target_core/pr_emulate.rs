@@ -82,7 +82,7 @@ pub(crate) fn pr_in(
     }
     let mut out = KVec::new();
     if out.resize(usize::from(alloc_len), 0u8, GFP_KERNEL).is_err() {
-        return Outcome::check(SenseKey::HardwareError, 0x55, 0x03);
+        return Outcome::TaskSetFull;
     }
     let len = match lun.dev.pr.lock().pr_in(service_action, &mut out) {
         Ok(len) => len,
@@ -115,7 +115,7 @@ pub(crate) fn pr_out(
     let len = offered.min(param_len as usize);
     let mut list = KVec::new();
     if list.resize(len, 0u8, GFP_KERNEL).is_err() {
-        return Outcome::check(SenseKey::HardwareError, 0x55, 0x03);
+        return Outcome::TaskSetFull;
     }
     req.data.read_at(0, &mut list);
     let a = lun.dev.attributes();

@@ -28,6 +28,8 @@ const INVALID_FIELD_IN_COMMAND_IU: (u8, u8) = (0x0e, 0x03);
 const UNRECOVERED_READ_ERROR: (u8, u8) = (0x11, 0x00);
 /// WRITE ERROR.
 const WRITE_ERROR: (u8, u8) = (0x0c, 0x00);
+/// SPACE ALLOCATION FAILED WRITE PROTECT.
+const SPACE_ALLOCATION_FAILED_WRITE_PROTECT: (u8, u8) = (0x27, 0x07);
 
 /// The last LBA of the device now, or the CHECK CONDITION for a device
 /// whose backstore holds no block (it shrank to nothing): NOT READY,
@@ -150,16 +152,22 @@ pub(crate) fn synchronize_cache(lun: &LinkedLun, lba: u64, blocks: u32) -> Outco
     Outcome::NO_DATA
 }
 
-/// A zeroed kmalloc'd buffer of `len` bytes, or the CHECK CONDITION for
-/// running out of memory.
+/// A zeroed kmalloc'd buffer of `len` bytes, or TASK SET FULL when there
+/// is no memory for it.
 fn kernel_buffer(len: usize) -> Result<KVec<u8>, Outcome> {
     let mut v = KVec::new();
     v.resize(len, 0, GFP_KERNEL)
-        .map_err(|_| Outcome::check(SenseKey::HardwareError, 0x55, 0x03))?;
+        .map_err(|_| Outcome::TaskSetFull)?;
     Ok(v)
 }
 
-/// The CHECK CONDITION for a failed medium access at `lba`.
+/// How a failed access to the medium at `lba` ends, by the backstore's
+/// error: a resource it lacked for now (`ENOMEM`, `EAGAIN`) is TASK SET
+/// FULL, which the initiator retries; a write that found no space
+/// (`ENOSPC`, `EDQUOT`: a sparse file on a full file system, a thin pool)
+/// is DATA PROTECT, SPACE ALLOCATION FAILED WRITE PROTECT (SBC-4 4.7.3.6),
+/// which Linux hands to the application as ENOSPC; anything else is
+/// MEDIUM ERROR with the command's first LBA.
 fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
     pr_err!(
         "{} at LBA {} failed ({:?})\n",
@@ -167,6 +175,13 @@ fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
         lba,
         e
     );
+    if e == ENOMEM || e == EAGAIN {
+        return Outcome::TaskSetFull;
+    }
+    if write && (e == ENOSPC || e == EDQUOT) {
+        let (asc, ascq) = SPACE_ALLOCATION_FAILED_WRITE_PROTECT;
+        return Outcome::check(SenseKey::DataProtect, asc, ascq);
+    }
     let (asc, ascq) = if write {
         WRITE_ERROR
     } else {

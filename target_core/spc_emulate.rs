@@ -32,7 +32,7 @@ const NO_LUN_IDS: (&[u8], &[u8], &[u8]) = (b"LIO-ORG", b"RAMDISK-MCP", b"4.0");
 pub(crate) fn buffer(len: usize) -> Result<KVec<u8>, Outcome> {
     let mut v = KVec::new();
     v.resize(len, 0, GFP_KERNEL)
-        .map_err(|_| Outcome::check(SenseKey::HardwareError, 0x55, 0x03))?;
+        .map_err(|_| Outcome::TaskSetFull)?;
     Ok(v)
 }
 

@@ -179,10 +179,24 @@ static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
 	}
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvecs, used, len);
-	if (write)
-		ret = vfs_iter_write(f, &iter, &ppos, 0);
-	else
+	if (write) {
+		/*
+		 * A short write wrote what it could; the rest is written again,
+		 * so that what stopped it (ENOSPC on a full file system, EDQUOT)
+		 * is the error the core maps, not a bare EIO.
+		 */
+		size_t written = 0;
+
+		do {
+			ret = vfs_iter_write(f, &iter, &ppos, 0);
+			if (ret > 0)
+				written += ret;
+		} while (ret > 0 && written < len);
+		if (ret >= 0)
+			ret = written;
+	} else {
 		ret = vfs_iter_read(f, &iter, &ppos, 0);
+	}
 
 	if (ret < 0) {
 		err = ret;
