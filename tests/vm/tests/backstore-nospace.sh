@@ -32,7 +32,8 @@ nospace() {
 		head -c $((4 * MiB)) /dev/urandom >/tmp/nospace.data &&
 		dd if=/tmp/nospace.data of=$disk bs=1M oflag=direct status=none"
 	# 4 MiB used and 2 MiB spare: 16 MiB more cannot fit.
-	dd if=/dev/urandom of="$disk" bs=1M seek=8 count=16 oflag=direct status=none 2>/tmp/nospace.dd.$core
+	dd if=/dev/urandom of="$disk" bs=1M seek=8 count=16 oflag=direct status=none 2>/tmp/nospace.dd.$core &&
+		fail "$core: 16 MiB were written to a file system with 6 MiB free"
 	echo "dd: $(cat /tmp/nospace.dd.$core)"
 	{
 		echo "== WRITE(10) of one block at 24 MiB, with the file system full"
