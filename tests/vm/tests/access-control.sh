@@ -117,6 +117,10 @@ exercise() {
 		echo "== B LUN 0 after mapping 7"
 		sg_raw "$(sg_of "$b0")" 00 00 00 00 00 00 2>&1 | sense_lines
 	} >>"$out" 2>&1
+	# The unit attention Linux saw sends a uevent, and what udev runs for
+	# it reads the disk: done before the next change, or it takes that
+	# change's unit attention before the TEST UNIT READY below.
+	udevadm settle
 	expect "$core: A's LUN 7 unmapped" sh -c "rm $acl/lun_7/map && rmdir $acl/lun_7"
 	{
 		echo "A REPORT LUNS after unmapping 7: $(luns "$a0")"
