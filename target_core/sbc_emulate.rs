@@ -519,3 +519,56 @@ pub(crate) fn get_lba_status(
     );
     data_in(req, &out[..len.min(24)], alloc_len as usize)
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_io_failure)]
+mod tests {
+    use super::*;
+
+    /// The sense key, ASC and ASCQ of a CHECK CONDITION, `None` otherwise.
+    fn check(o: &Outcome) -> Option<(SenseKey, u8, u8, Option<u64>)> {
+        match o {
+            Outcome::Check(s) => Some((s.key, s.asc, s.ascq, s.information)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn lack_of_resources_is_task_set_full() {
+        assert!(matches!(
+            medium_error(false, 7, ENOMEM),
+            Outcome::TaskSetFull
+        ));
+        assert!(matches!(
+            medium_error(true, 7, EAGAIN),
+            Outcome::TaskSetFull
+        ));
+    }
+
+    #[test]
+    fn no_space_on_a_write_is_space_allocation_failed() {
+        let (asc, ascq) = SPACE_ALLOCATION_FAILED_WRITE_PROTECT;
+        let want = Some((SenseKey::DataProtect, asc, ascq, None));
+        assert_eq!(check(&medium_error(true, 7, ENOSPC)), want);
+        assert_eq!(check(&medium_error(true, 7, EDQUOT)), want);
+    }
+
+    #[test]
+    fn other_failures_are_medium_errors_at_the_lba() {
+        let (asc, ascq) = UNRECOVERED_READ_ERROR;
+        let lba = 1 << 40;
+        assert_eq!(
+            check(&medium_error(false, lba, EIO)),
+            Some((SenseKey::MediumError, asc, ascq, Some(lba)))
+        );
+        // A read cannot run out of space: whatever the errno, it failed.
+        assert_eq!(
+            check(&medium_error(false, lba, ENOSPC)),
+            Some((SenseKey::MediumError, asc, ascq, Some(lba)))
+        );
+        let (asc, ascq) = WRITE_ERROR;
+        assert_eq!(
+            check(&medium_error(true, 9, EIO)),
+            Some((SenseKey::MediumError, asc, ascq, Some(9)))
+        );
+    }
+}

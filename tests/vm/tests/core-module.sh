@@ -20,3 +20,4 @@ kunit_passed tcm_rs_core_write_gate
 kunit_passed tcm_rs_core_access
 kunit_passed tcm_rs_core_configfs
 kunit_passed tcm_rs_core_counters
+kunit_passed tcm_rs_core_io_failure
