@@ -204,10 +204,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindi
     // the LUN may be unlinked and the device removed.
     drop(state);
     let cmd: NonNull<_> = pend.cmd;
-    // SAFETY: The fabric keeps the command valid until `command_done`
-    // (fabric ABI 0.7), called just below, once; no one else touches it.
-    let out = unsafe { &mut *cmd.as_ptr() };
-    finish(out, outcome, pend.complete_type, pend.offered);
+    // SAFETY: The fabric keeps the command valid, and not completed, until
+    // `command_done` (fabric ABI 0.7), called just below, once; no one else
+    // touches it meanwhile.
+    unsafe {
+        finish(
+            &mut *cmd.as_ptr(),
+            outcome,
+            pend.complete_type,
+            pend.offered,
+        )
+    };
     // SAFETY: The fabric's `command_done`, for a command it let pend.
     unsafe { (pend.done)(cmd.as_ptr()) };
 }

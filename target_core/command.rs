@@ -120,7 +120,10 @@ pub(crate) struct Pend {
 /// -EINVAL for a malformed request (no CDB, no session), which is not
 /// executed, or [`abi::EXECUTE_DEFERRED`] when the fabric said it may run
 /// the command later (`may_defer`) and the command's device submits queued:
-/// then nothing was done (no counter, no unit attention taken).
+/// then nothing was done (no counter, no unit attention taken); or
+/// [`abi::EXECUTE_PENDING`] when the fabric lets it pend (`may_pend`) and
+/// the backstore left its transfer in flight: the outputs are filled, and
+/// the fabric's `command_done` called, when it ends (async_rw.rs).
 ///
 /// May sleep. The fabric keeps `cmd`, its buffers and the session valid
 /// for the call.
@@ -198,14 +201,24 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         return abi::EXECUTE_PENDING;
     }
     // SAFETY: By the safety requirement; the command did not pend, so no
-    // one else touches it.
-    finish(unsafe { &mut *cmd }, outcome, complete_type, offered);
+    // one else touches it, and it is not completed yet.
+    unsafe { finish(&mut *cmd, outcome, complete_type, offered) };
     0
 }
 
 /// Fills `cmd`'s outputs with how it ended: status, sense data and the
 /// residual against the `offered` bytes of the transport.
-pub(crate) fn finish(cmd: &mut Command, outcome: Outcome, complete_type: u8, offered: usize) {
+///
+/// # Safety
+///
+/// `cmd` is a command a fabric gave `tcm_rs_cmd_execute()`, not completed
+/// yet: its `sense` is null or writable for `sense_cap` bytes.
+pub(crate) unsafe fn finish(
+    cmd: &mut Command,
+    outcome: Outcome,
+    complete_type: u8,
+    offered: usize,
+) {
     cmd.complete_type = complete_type;
     cmd.residual_kind = abi::RESIDUAL_NONE;
     cmd.residual = 0;
@@ -228,9 +241,7 @@ pub(crate) fn finish(cmd: &mut Command, outcome: Outcome, complete_type: u8, off
             let buf: &mut [u8] = if cmd.sense.is_null() {
                 &mut []
             } else {
-                // SAFETY: The fabric's sense buffer holds `sense_cap` bytes
-                // (`tcm_rs_cmd_execute`'s safety requirement) until the
-                // command completes.
+                // SAFETY: By the safety requirement.
                 unsafe { core::slice::from_raw_parts_mut(cmd.sense, cmd.sense_cap as usize) }
             };
             // Too small a buffer gets the status alone.

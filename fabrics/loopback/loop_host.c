@@ -2,7 +2,10 @@
 /*
  * The C half of tcm_rs_loop; see loop_host.h. Commands are executed by the
  * Rust half in the context that queues them: queuecommand_may_block lets
- * it sleep there, so a command needs no workqueue hop.
+ * it sleep there, so a command needs no workqueue hop. A command the core
+ * leaves pending (an iblock read or write in flight) is completed later
+ * from the core's completion workqueue, with the core's `Command` kept in
+ * its private area meanwhile.
  */
 #include <linux/cpumask.h>
 #include <linux/err.h>

@@ -11,7 +11,9 @@
 //! target N and a linked `lun_<M>` its SCSI device `0:N:M` (a /dev/sdX),
 //! added when the LUN is linked and removed when it is unlinked. Commands
 //! go through the TPG's nexus to the core in the context that queued them
-//! and complete there.
+//! and complete there, or, when the core leaves one pending in its
+//! backstore's I/O (iblock), from the core's completion workqueue
+//! (`Loopback::command_done`).
 
 use core::ptr::NonNull;
 

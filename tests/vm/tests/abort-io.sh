@@ -1,7 +1,11 @@
 # Commands slower than the initiator's timeout: an iblock device on a
-# null_blk disk that completes every I/O after 2 seconds, exported through
+# null_blk disk that completes every I/O after 3 seconds, exported through
 # the loopback fabric, read and written by an initiator whose disk times
 # commands out after 1 second (30 again once the first timeout is seen).
+# 3 seconds, not 2: the timeout fires up to 2 seconds after a command
+# starts (blk-mq rounds its timer up to a second), and the timeout work of
+# a blocking queue (queuecommand_may_block) waits for an SRCU grace period
+# first, so with 2 a loaded machine sometimes completed the I/O first.
 #
 # On LIO's tcm_loop (release kernel) each command times out while the
 # backstore holds it; the SCSI error handler's abort (ABORT TASK) waits for
@@ -44,9 +48,9 @@ timed_out() {
 exercise() {
 	local core=$1 submit=${2:-0} nb=$NULLB/slowb dev=$TARGET/core/iblock_0/slow
 	local tpg=$TARGET/loopback/$WWN/tpgt_1 disk sys
-	expect "$core: a null_blk disk that completes I/O after 2 s" sh -c "
+	expect "$core: a null_blk disk that completes I/O after 3 s" sh -c "
 		mkdir $nb && echo 16 >$nb/size && echo 1 >$nb/memory_backed &&
-		echo 2 >$nb/irqmode && echo 2000000000 >$nb/completion_nsec && echo 1 >$nb/power &&
+		echo 2 >$nb/irqmode && echo 3000000000 >$nb/completion_nsec && echo 1 >$nb/power &&
 		test -b /dev/slowb"
 	expect "$core: an iblock device on it, LUN 0 of a TPG with its nexus" sh -c "
 		mkdir -p $dev && echo udev_path=/dev/slowb >$dev/control && echo 1 >$dev/enable &&
