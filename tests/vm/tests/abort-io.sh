@@ -1,11 +1,7 @@
 # Commands slower than the initiator's timeout: an iblock device on a
-# null_blk disk that completes every I/O after 3 seconds, exported through
+# null_blk disk that completes every I/O after 2 seconds, exported through
 # the loopback fabric, read and written by an initiator whose disk times
 # commands out after 1 second (30 again once the first timeout is seen).
-# 3 seconds, not 2: the timeout fires up to 2 seconds after a command
-# starts (blk-mq rounds its timer up to a second), and the timeout work of
-# a blocking queue (queuecommand_may_block) waits for an SRCU grace period
-# first, so with 2 a loaded machine sometimes completed the I/O first.
 #
 # On LIO's tcm_loop (release kernel) each command times out while the
 # backstore holds it; the SCSI error handler's abort (ABORT TASK) waits for
@@ -13,12 +9,11 @@
 # write pending in its bios (backstore ABI 0.9) and completes it from
 # their end_io, so the command times out as on LIO however it was
 # submitted (inside queuecommand, as by default and with the device's
-# attrib/submit_type 1, or from the loopback's submission workqueue with
-# 2); the abort waits for the loopback's commands in flight, pending ones
-# included, and the completion that comes after the timeout completes
-# nothing twice. Either way the data read and written must be exact and
-# the disk must stay online; kmemleak (debug kernel) checks that nothing
-# leaks.
+# attrib/submit_type 1); the abort waits for the loopback's commands in
+# flight, pending ones included, and the completion that comes after the
+# timeout completes nothing twice. Either way the data read and written
+# must be exact and the disk must stay online; kmemleak (debug kernel)
+# checks that nothing leaks.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 WWN=naa.5001405000000071
@@ -48,9 +43,9 @@ timed_out() {
 exercise() {
 	local core=$1 submit=${2:-0} nb=$NULLB/slowb dev=$TARGET/core/iblock_0/slow
 	local tpg=$TARGET/loopback/$WWN/tpgt_1 disk sys
-	expect "$core: a null_blk disk that completes I/O after 3 s" sh -c "
+	expect "$core: a null_blk disk that completes I/O after 2 s" sh -c "
 		mkdir $nb && echo 16 >$nb/size && echo 1 >$nb/memory_backed &&
-		echo 2 >$nb/irqmode && echo 3000000000 >$nb/completion_nsec && echo 1 >$nb/power &&
+		echo 2 >$nb/irqmode && echo 2000000000 >$nb/completion_nsec && echo 1 >$nb/power &&
 		test -b /dev/slowb"
 	expect "$core: an iblock device on it, LUN 0 of a TPG with its nexus" sh -c "
 		mkdir -p $dev && echo udev_path=/dev/slowb >$dev/control && echo 1 >$dev/enable &&
@@ -86,7 +81,5 @@ on_each_core
 echo "--- tcm-rs, the device's commands submitted directly (attrib/submit_type 1)"
 expect "tcm-rs loads" modprobe tcm_rs_core
 exercise tcm 1
-echo "--- tcm-rs, the device's commands submitted queued (attrib/submit_type 2)"
-exercise tcm 2
 expect "tcm-rs unloads" tcm_unload
 expect "null_blk unloads" modprobe -r null_blk
