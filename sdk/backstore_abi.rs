@@ -73,8 +73,10 @@ pub(crate) struct DeviceGeometry {
     /// `resizable`). Non-zero: reads and writes sleep for I/O (a file, a
     /// block device), so the device's commands are best run where sleeping
     /// holds up no submitter: its `attrib/submit_type` 0 then means queued
-    /// submission (see the fabric ABI's `EXECUTE_DEFERRED`). 0 for a
-    /// device that moves data without sleeping (the ramdisk).
+    /// submission (see the fabric ABI's `EXECUTE_DEFERRED`), except the
+    /// plain reads and writes that `read_write_async` (0.9) leaves in
+    /// flight, which sleep for nothing. 0 for a device that moves data
+    /// without sleeping (the ramdisk).
     pub(crate) sleeps: u8,
 }
 
