@@ -15,6 +15,7 @@
 //! module with `#[path]`.
 
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 
 use kernel::ffi::{c_char, c_int, c_void};
 use kernel::prelude::*;
@@ -27,12 +28,107 @@ mod abi;
 mod sg;
 
 pub(crate) use abi::DeviceGeometry;
-use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR};
+use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR, RW_PENDING};
 pub(crate) use sg::SgBuffer;
 
 extern "C" {
     fn tcm_rs_register_backstore(ops: *const BackstoreOps) -> c_int;
     fn tcm_rs_unregister_backstore(ops: *const BackstoreOps);
+    fn tcm_rs_backstore_rw_done(token: *mut c_void, err: c_int);
+}
+
+/// A READ or WRITE that the core lets the backstore finish later
+/// ([`Backstore::read_write_async`]): completed once, with
+/// [`PendingIo::complete`], from any context (a bio's end_io in an
+/// interrupt included). Dropping it without completing it completes the
+/// command with EIO, so a command is never lost.
+///
+/// # Invariants
+///
+/// `token` is a token the core gave to `read_write_async`, not completed
+/// yet.
+pub(crate) struct PendingIo {
+    token: NonNull<c_void>,
+}
+
+// SAFETY: The core's completion function may be called from any thread.
+unsafe impl Send for PendingIo {}
+
+// A library: a backstore that does not pend, or completes from C, uses a
+// part of it.
+#[allow(dead_code)]
+impl PendingIo {
+    /// Ends the command's transfer with `result` (EIO for a failed medium
+    /// access). Never sleeps and takes no lock: callable from a bio's
+    /// end_io in hard or soft interrupt context.
+    pub(crate) fn complete(self, result: Result) {
+        let err = match result {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        };
+        let token = self.into_raw();
+        // SAFETY: A token not completed yet (type invariant); `into_raw`
+        // consumed `self`, so it is completed once.
+        unsafe { tcm_rs_backstore_rw_done(token, err) };
+    }
+
+    /// The raw token, to hand to C code that will complete it with
+    /// `tcm_rs_backstore_rw_done()` (then call
+    /// [`PendingIo::handed_over`]).
+    pub(crate) fn token(&self) -> *mut c_void {
+        self.token.as_ptr()
+    }
+
+    /// Gives up the token without completing it: code that `token` was
+    /// handed to completes it (maybe has already).
+    ///
+    /// # Safety
+    ///
+    /// `token()` must have been handed to code that completes it once.
+    pub(crate) unsafe fn handed_over(self) {
+        core::mem::forget(self);
+    }
+
+    /// The raw token, for the SDK: the caller takes over the duty to
+    /// complete it once, or to drop it silently when the core finishes the
+    /// command itself.
+    fn into_raw(self) -> *mut c_void {
+        let token = self.token.as_ptr();
+        core::mem::forget(self);
+        token
+    }
+
+    /// Wraps a token the core gave to `read_write_async`.
+    ///
+    /// # Safety
+    ///
+    /// `token` must be the core's, not completed, and nothing else may
+    /// complete it.
+    unsafe fn from_raw(token: *mut c_void) -> Option<Self> {
+        // INVARIANT: By the safety requirement.
+        NonNull::new(token).map(|token| Self { token })
+    }
+}
+
+impl Drop for PendingIo {
+    fn drop(&mut self) {
+        // SAFETY: Not completed yet (type invariant), and `drop` runs once;
+        // `complete` and `into_raw` forget `self`, so they never get here.
+        unsafe { tcm_rs_backstore_rw_done(self.token.as_ptr(), EIO.to_errno()) };
+    }
+}
+
+/// How [`Backstore::read_write_async`] left a transfer.
+// A backstore that does not pend never says `Pending`.
+#[allow(dead_code)]
+pub(crate) enum Submitted {
+    /// In flight: the [`PendingIo`] it was given will be completed.
+    Pending,
+    /// Finished (or refused) before returning, with this result: the core
+    /// completes the command itself, and the `PendingIo` given back is
+    /// discarded without completing it. EAGAIN: nothing was done, and the
+    /// core calls [`Backstore::read_write`] instead.
+    Done(PendingIo, Result),
 }
 
 /// A kind of backing store for devices (ramdisk, file, block device).
@@ -63,6 +159,25 @@ pub(crate) trait Backstore: 'static {
     /// the core checked it: then fail, never reach past its end). EIO for
     /// a failed medium access.
     fn read_write(dev: &Self::Device, write: bool, offset: u64, buf: &mut SgBuffer) -> Result;
+    /// Whether the backstore implements [`Backstore::read_write_async`].
+    const CAN_PEND: bool = false;
+    /// As [`Backstore::read_write`], for a plain READ or WRITE, but the
+    /// transfer may end after this returns: the backstore starts it,
+    /// returns [`Submitted::Pending`] and later completes `io` (from a bio's
+    /// end_io, say), or finishes at once and gives `io` back with
+    /// [`Submitted::Done`]. `buf`'s pages stay the backstore's until `io`
+    /// is completed: the core does not touch them, and a backstore that
+    /// goes on using them after this returns (handing the raw list to bios)
+    /// relies on that. Called from a context that may sleep.
+    fn read_write_async(
+        _dev: &Self::Device,
+        _write: bool,
+        _offset: u64,
+        _buf: &mut SgBuffer,
+        io: PendingIo,
+    ) -> Submitted {
+        Submitted::Done(io, Err(EAGAIN))
+    }
     /// Makes the writes to `len` bytes from byte `offset` (to the end when
     /// `len` is 0) durable (SYNCHRONIZE CACHE). A backstore that writes
     /// through, as the ramdisk does, has nothing to do.
@@ -143,6 +258,11 @@ impl<B: Backstore> Table<B> {
         },
         blocks: if B::CAN_RESIZE {
             Some(Self::blocks)
+        } else {
+            None
+        },
+        read_write_async: if B::CAN_PEND {
+            Some(Self::read_write_async)
         } else {
             None
         },
@@ -242,6 +362,41 @@ impl<B: Backstore> Table<B> {
         match B::read_write(dev, write != 0, offset, &mut buf) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `read_write`, except that the pages of `sgl` stay untouched
+    /// until `token` is completed; `token` is the core's, not completed.
+    unsafe extern "C" fn read_write_async(
+        dev: *mut c_void,
+        write: u8,
+        offset: u64,
+        sgl: *mut kernel::bindings::scatterlist,
+        nents: u32,
+        len: u32,
+        token: *mut c_void,
+    ) -> c_int {
+        // SAFETY: By the safety requirement, as in `read_write`.
+        let dev = unsafe { Self::device(dev) };
+        // SAFETY: By the safety requirement.
+        let mut buf = unsafe { SgBuffer::from_raw(sgl, nents, len as usize) };
+        // SAFETY: The core's token, completed by nobody else.
+        let Some(io) = (unsafe { PendingIo::from_raw(token) }) else {
+            return EINVAL.to_errno();
+        };
+        match B::read_write_async(dev, write != 0, offset, &mut buf, io) {
+            Submitted::Pending => RW_PENDING,
+            Submitted::Done(io, result) => {
+                // Not completed: the core finishes the command from the
+                // result.
+                let _ = io.into_raw();
+                match result {
+                    Ok(()) => 0,
+                    Err(e) => e.to_errno(),
+                }
+            }
         }
     }
 

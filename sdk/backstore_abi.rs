@@ -19,7 +19,12 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 8;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 9;
+
+/// What `read_write_async` returns (since 0.9) when the I/O is in flight:
+/// the backstore calls `tcm_rs_backstore_rw_done()` with the token, once,
+/// when it ends.
+pub(crate) const RW_PENDING: c_int = 1;
 
 /// What a device looks like once enabled.
 #[repr(C)]
@@ -68,8 +73,10 @@ pub(crate) struct DeviceGeometry {
     /// `resizable`). Non-zero: reads and writes sleep for I/O (a file, a
     /// block device), so the device's commands are best run where sleeping
     /// holds up no submitter: its `attrib/submit_type` 0 then means queued
-    /// submission (see the fabric ABI's `EXECUTE_DEFERRED`). 0 for a
-    /// device that moves data without sleeping (the ramdisk).
+    /// submission (see the fabric ABI's `EXECUTE_DEFERRED`), except the
+    /// plain reads and writes that `read_write_async` (0.9) leaves in
+    /// flight, which sleep for nothing. 0 for a device that moves data
+    /// without sleeping (the ramdisk).
     pub(crate) sleeps: u8,
 }
 
@@ -147,6 +154,29 @@ pub(crate) struct BackstoreOps {
     /// block device's size is), take no lock that may sleep, and never
     /// fail (a device that is gone reports 0).
     pub(crate) blocks: Option<unsafe extern "C" fn(dev: *mut c_void) -> u64>,
+    /// Since 0.9 (read only from a table of 0.9 or later); NULL for a
+    /// backstore that only moves data in `read_write`. As `read_write`, but
+    /// the backstore may finish later: it returns [`RW_PENDING`] once the
+    /// transfer is in flight and then calls `tcm_rs_backstore_rw_done(token,
+    /// 0 or -errno)` exactly once, from any context (a bio's end_io in
+    /// hard or soft interrupt context included), when it has ended; until
+    /// then the buffer is the backstore's, and the core keeps the device
+    /// enabled. It may instead finish before it returns, and return 0 or
+    /// -errno (then it never calls `tcm_rs_backstore_rw_done` for the
+    /// token); -EAGAIN means nothing was done, and the core calls
+    /// `read_write` instead. Called in a context that may sleep, from any
+    /// number of commands at once, for plain READs and WRITEs.
+    pub(crate) read_write_async: Option<
+        unsafe extern "C" fn(
+            dev: *mut c_void,
+            write: u8,
+            offset: u64,
+            sgl: *mut scatterlist,
+            nents: u32,
+            len: u32,
+            token: *mut c_void,
+        ) -> c_int,
+    >,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

@@ -10,7 +10,7 @@
 //! with `#[path]`; see fabrics/loopback for a complete fabric.
 
 use core::marker::PhantomData;
-use core::ptr;
+use core::ptr::{self, NonNull};
 
 use kernel::ffi::{c_char, c_int, c_void};
 use kernel::prelude::*;
@@ -107,6 +107,21 @@ pub(crate) trait Fabric: 'static {
     fn execution() -> Execution {
         Execution::DIRECT
     }
+
+    /// Whether the fabric sets `may_pend` on its commands and implements
+    /// [`Fabric::command_done`].
+    const COMPLETES_PENDING: bool = false;
+
+    /// Completes a command that `execute` left pending
+    /// ([`Executed::Pending`]): the core has filled its outputs. Called
+    /// once per such command, in process context (maybe before `execute`
+    /// returned, in the thread that called it).
+    ///
+    /// # Safety
+    ///
+    /// Only the core calls it, with a `Command` the fabric passed to
+    /// `execute` with `may_pend` set, which answered `Pending`.
+    unsafe fn command_done(_cmd: NonNull<Command>) {}
 }
 
 impl Execution {
@@ -278,12 +293,20 @@ pub(crate) enum Executed {
     /// submits queued. Run it again, with `may_defer` 0, from a context of
     /// the fabric's own (a worker), so that the submitter goes on.
     Deferred,
+    /// In flight (the fabric set `may_pend`): the core calls
+    /// [`Fabric::command_done`] with it once it completes, maybe already
+    /// has. Until then the command and its buffers stay valid, and the
+    /// session registered.
+    Pending,
 }
 
 /// The answer of `tcm_rs_cmd_execute()`.
 fn executed(ret: c_int) -> Result<Executed> {
     if ret == abi::EXECUTE_DEFERRED {
         return Ok(Executed::Deferred);
+    }
+    if ret == abi::EXECUTE_PENDING {
+        return Ok(Executed::Pending);
     }
     kernel::error::to_result(ret).map(|()| Executed::Done)
 }
@@ -312,6 +335,21 @@ impl Nexus {
         // SAFETY: By the safety requirement the TPG's handle is live and the
         // session registered; `cmd` is valid.
         executed(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd) })
+    }
+
+    /// As [`Nexus::execute`], for a command that may be left pending
+    /// (`may_pend` set, [`Executed::Pending`]): no reference into the
+    /// command is held across the call, since the core may complete it
+    /// (through [`Fabric::command_done`]) before the call returns.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nexus::execute`], with `cmd` valid, and the session and the
+    /// TPG kept, until the command completes: when this returns, or for
+    /// [`Executed::Pending`] when `command_done` is called with it.
+    pub(crate) unsafe fn execute_raw(&self, cmd: NonNull<Command>) -> Result<Executed> {
+        // SAFETY: By the safety requirement.
+        executed(unsafe { tcm_rs_cmd_execute(self.handle, self.session, cmd.as_ptr()) })
     }
 
     /// LOGICAL UNIT RESET of LUN `lun`, once the fabric's commands to it
@@ -364,7 +402,23 @@ impl<F: Fabric> Table<F> {
         execution: Some(Self::execution),
         make_acl: None,
         drop_acl: None,
+        command_done: if F::COMPLETES_PENDING {
+            Some(Self::command_done)
+        } else {
+            None
+        },
     };
+
+    /// # Safety
+    ///
+    /// `cmd` is a command of this fabric that `tcm_rs_cmd_execute()` left
+    /// pending; the core calls this once for it.
+    unsafe extern "C" fn command_done(cmd: *mut Command) {
+        if let Some(cmd) = NonNull::new(cmd) {
+            // SAFETY: By the safety requirement.
+            unsafe { F::command_done(cmd) };
+        }
+    }
 
     /// # Safety
     ///

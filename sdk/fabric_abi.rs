@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 6;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 7;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -125,6 +125,14 @@ pub(crate) struct FabricOps {
         Option<unsafe extern "C" fn(tpg: *mut c_void, initiator: *const c_char) -> *mut c_void>,
     /// Since 0.6. Frees what `make_acl` made, once, at `rmdir` of the ACL.
     pub(crate) drop_acl: Option<unsafe extern "C" fn(acl: *mut c_void)>,
+    /// Since 0.7 (read only from a table of 0.7 or later). Completes a
+    /// command for which `tcm_rs_cmd_execute()` returned
+    /// [`EXECUTE_PENDING`]: its outputs are filled, and the core touches
+    /// it no more. Called once per such command, in process context (a
+    /// workqueue of the core, or the thread that executed the command,
+    /// possibly before `tcm_rs_cmd_execute()` has returned). NULL: the
+    /// fabric never sets `may_pend`.
+    pub(crate) command_done: Option<unsafe extern "C" fn(cmd: *mut Command)>,
 }
 
 /// How a fabric's commands are submitted to the core and completed, with
@@ -201,6 +209,15 @@ pub(crate) const TMF_INCORRECT_LUN: u8 = 9;
 /// its own (a worker) so that the submitter goes on meanwhile.
 pub(crate) const EXECUTE_DEFERRED: c_int = 1;
 
+/// What `tcm_rs_cmd_execute()` returns (since 0.7) when the fabric set
+/// `may_pend` and the command's data moves asynchronously (a READ or a
+/// WRITE to a backstore that completes from its I/O's end, as iblock does):
+/// the command is in flight, and the core calls the fabric's
+/// `command_done` with it once it has completed, maybe before
+/// `tcm_rs_cmd_execute()` returns. Until then the `Command` and its
+/// buffers stay valid and the session registered, as during the call.
+pub(crate) const EXECUTE_PENDING: c_int = 2;
+
 /// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
 /// (since 0.2). The fabric fills the inputs; the core fills the outputs
 /// before it returns.
@@ -238,6 +255,11 @@ pub(crate) struct Command {
     /// whose commands are best not run in the submitter's context (see
     /// `tcm_rs_cmd_execute()`). 0: the core runs it here, whatever it is.
     pub(crate) may_defer: u8,
+    /// Since 0.7 (in 0.6's padding: read only from a fabric of 0.7 or
+    /// later). Non-zero: the fabric has `command_done` and keeps this
+    /// `Command` where the core can complete it later, so the core may
+    /// answer [`EXECUTE_PENDING`].
+    pub(crate) may_pend: u8,
     pub(crate) residual: u32,
     /// The sense buffer, `sense_cap` bytes; out: `sense_len` bytes of sense
     /// data with a CHECK CONDITION, else 0.

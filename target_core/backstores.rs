@@ -83,6 +83,51 @@ impl Backend {
         })
     }
 
+    /// Whether the backstore may finish reads and writes after it returns
+    /// (`read_write_async`, read only from a table of ABI 0.9 or later).
+    pub(crate) fn can_pend(&self) -> bool {
+        let ops = self.ops();
+        ops.abi_minor >= 9 && ops.read_write_async.is_some()
+    }
+
+    /// Starts moving `buf` to or from the device state `dev` at byte
+    /// `offset` with the backstore's `read_write_async`: `Ok(true)` when the
+    /// transfer is in flight (the backstore completes `token` with
+    /// `tcm_rs_backstore_rw_done`), `Ok(false)` when it finished here, an
+    /// error when it failed here; EAGAIN when the backstore did nothing
+    /// (nor has `read_write_async`).
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore; `buf`'s pages
+    /// must stay valid and untouched until `token`, a live `InFlight`, is
+    /// completed when this returns `Ok(true)`.
+    pub(crate) unsafe fn read_write_async(
+        &self,
+        dev: *mut kernel::ffi::c_void,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+        token: *mut kernel::ffi::c_void,
+    ) -> Result<bool> {
+        let ops = self.ops();
+        // The field exists from ABI 0.9: read it only then.
+        if ops.abi_minor < 9 {
+            return Err(EAGAIN);
+        }
+        let Some(start) = ops.read_write_async else {
+            return Err(EAGAIN);
+        };
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: By the safety requirement; `buf` maps `len` bytes.
+        let ret = unsafe { start(dev, u8::from(write), offset, sgl, nents, len, token) };
+        if ret == abi::RW_PENDING {
+            return Ok(true);
+        }
+        kernel::error::to_result(ret).map(|()| false)
+    }
+
     /// Makes writes durable (`flush`); nothing to do for a backstore built
     /// for ABI 0.3 or older, whose table has no `flush`.
     ///

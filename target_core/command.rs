@@ -12,6 +12,8 @@
 //! spinlock and, for commands that report the device's settings, the
 //! device's configuration mutex.
 
+use core::ptr::NonNull;
+
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 
@@ -65,6 +67,10 @@ pub(crate) enum Outcome {
     /// HARDWARE ERROR, INSUFFICIENT RESOURCES would fail the I/O. LIO's
     /// TCM_OUT_OF_RESOURCES.
     TaskSetFull,
+    /// In flight in the backstore (async_rw.rs): completed later, through
+    /// the fabric's `command_done`. Only a command whose request allows it
+    /// ([`Request::pend`]) ends so.
+    Pending,
 }
 
 impl Outcome {
@@ -100,6 +106,24 @@ pub(crate) struct Request<'a> {
     /// The nexus may not write to the LUN (a write-protected mapped LUN):
     /// commands that change the medium get DATA PROTECT.
     pub(crate) read_only: bool,
+    /// Set when the fabric lets the command complete after
+    /// `tcm_rs_cmd_execute()` returns: how to complete it then.
+    pub(crate) pend: Option<Pend>,
+}
+
+/// How to complete a command later (fabric ABI 0.7's `may_pend`).
+#[derive(Clone, Copy)]
+pub(crate) struct Pend {
+    /// The fabric's command, valid until `done` is called with it.
+    pub(crate) cmd: NonNull<Command>,
+    /// The fabric's `command_done`.
+    pub(crate) done: unsafe extern "C" fn(*mut Command),
+    /// The device's `complete_type`, for the command's output.
+    pub(crate) complete_type: u8,
+    /// The transport's data length, for the residual.
+    pub(crate) offered: usize,
+    /// The LUN's sense data format.
+    pub(crate) sense_format: SenseFormat,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
@@ -107,7 +131,10 @@ pub(crate) struct Request<'a> {
 /// -EINVAL for a malformed request (no CDB, no session), which is not
 /// executed, or [`abi::EXECUTE_DEFERRED`] when the fabric said it may run
 /// the command later (`may_defer`) and the command's device submits queued:
-/// then nothing was done (no counter, no unit attention taken).
+/// then nothing was done (no counter, no unit attention taken); or
+/// [`abi::EXECUTE_PENDING`] when the fabric lets it pend (`may_pend`) and
+/// the backstore left its transfer in flight: the outputs are filled, and
+/// the fabric's `command_done` called, when it ends (async_rw.rs).
 ///
 /// May sleep. The fabric keeps `cmd`, its buffers and the session valid
 /// for the call.
@@ -126,38 +153,87 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     cmd: *mut Command,
 ) -> c_int {
     // SAFETY: By the safety requirement (a null session is refused below).
-    let (tpg, cmd, session) = unsafe {
+    let (tpg, session) = unsafe {
         (
             &*core_tpg.cast::<TpgState>(),
-            &mut *cmd,
             session.cast::<Session>().as_ref(),
         )
     };
     let Some(session) = session else {
         return EINVAL.to_errno();
     };
-    if cmd.cdb.is_null() || cmd.cdb_len == 0 || cmd.cdb_len > MAX_CDB_LEN {
+    let Some(cmd_ptr) = NonNull::new(cmd) else {
+        return EINVAL.to_errno();
+    };
+    // Only shared, and only until the command runs: a command left pending
+    // may be completed, and its `Command` reused by the fabric, before
+    // this returns, so nothing here holds a reference into it meanwhile.
+    // SAFETY: By the safety requirement.
+    let input = unsafe { cmd_ptr.as_ref() };
+    if input.cdb.is_null() || input.cdb_len == 0 || input.cdb_len > MAX_CDB_LEN {
         return EINVAL.to_errno();
     }
-    // SAFETY: By the safety requirement.
-    let cdb = unsafe { core::slice::from_raw_parts(cmd.cdb, cmd.cdb_len as usize) };
+    let mut cdb_copy = [0u8; MAX_CDB_LEN as usize];
+    let cdb = &mut cdb_copy[..input.cdb_len as usize];
+    // SAFETY: By the safety requirement, `cdb` is readable for `cdb_len`
+    // bytes.
+    cdb.copy_from_slice(unsafe { core::slice::from_raw_parts(input.cdb, input.cdb_len as usize) });
+    let ops = tpg.fabric().ops();
+    // Fabrics older than ABI 0.6 leave `may_defer` as padding, older than
+    // 0.7 `may_pend` and `command_done` (not even in their table).
+    let may_defer = input.may_defer != 0 && ops.abi_minor >= 6;
+    let pend = if input.may_pend != 0 && ops.abi_minor >= 7 {
+        ops.command_done.map(|done| Pend {
+            cmd: cmd_ptr,
+            done,
+            complete_type: 0,
+            offered: input.data_len as usize,
+            sense_format: SenseFormat::Fixed,
+        })
+    } else {
+        None
+    };
     let mut req = Request {
         tpg,
-        lun: cmd.lun,
+        lun: input.lun,
         // SAFETY: By the safety requirement.
-        data: unsafe { SgBuffer::from_raw(cmd.sgl, cmd.sg_nents, cmd.data_len as usize) },
-        direction: cmd.direction,
-        protocol_id: cmd.protocol_id,
+        data: unsafe { SgBuffer::from_raw(input.sgl, input.sg_nents, input.data_len as usize) },
+        direction: input.direction,
+        protocol_id: input.protocol_id,
         session,
         read_only: false,
+        pend,
     };
-    // Fabrics older than ABI 0.6 leave `may_defer` as padding.
-    let may_defer = cmd.may_defer != 0 && tpg.fabric().ops().abi_minor >= 6;
+    let offered = input.data_len as usize;
     let Some((outcome, complete_type, sense_format)) = run(&mut req, cdb, may_defer) else {
         return abi::EXECUTE_DEFERRED;
     };
+    if let Outcome::Pending = outcome {
+        // The fabric hears of it through `command_done`, maybe already has.
+        return abi::EXECUTE_PENDING;
+    }
+    // SAFETY: By the safety requirement; the command did not pend, so no
+    // one else touches it, and it is not completed yet.
+    unsafe { finish(&mut *cmd, outcome, complete_type, offered, sense_format) };
+    0
+}
+
+/// Fills `cmd`'s outputs with how it ended: status, sense data (in
+/// `sense_format`) and the residual against the `offered` bytes of the
+/// transport.
+///
+/// # Safety
+///
+/// `cmd` is a command a fabric gave `tcm_rs_cmd_execute()`, not completed
+/// yet: its `sense` is null or writable for `sense_cap` bytes.
+pub(crate) unsafe fn finish(
+    cmd: &mut Command,
+    outcome: Outcome,
+    complete_type: u8,
+    offered: usize,
+    sense_format: SenseFormat,
+) {
     cmd.complete_type = complete_type;
-    let offered = cmd.data_len as usize;
     cmd.residual_kind = abi::RESIDUAL_NONE;
     cmd.residual = 0;
     cmd.sense_len = 0;
@@ -189,8 +265,10 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
                 cmd.sense_len = len as u32;
             }
         }
+        // Never given to `finish`: a pending command is finished by
+        // async_rw.rs with the outcome of its transfer.
+        Outcome::Pending => cmd.status = CHECK_CONDITION,
     }
-    0
 }
 
 /// Decodes and runs the command; returns how it ended, the device's
@@ -207,7 +285,7 @@ fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u
     else {
         return Some((spc_emulate::no_such_lun(req, cdb), 0, SenseFormat::Fixed));
     };
-    if may_defer && lun.dev.submits_queued() {
+    if may_defer && lun.dev.submits_queued(req.pend.is_some() && pends(cdb)) {
         return None;
     }
     lun.dev.stats.count_command(req.direction, expected);
@@ -218,6 +296,10 @@ fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u
     req.read_only = read_only;
     let complete_type = lun.dev.complete_type();
     let sense_format = lun.sense_format();
+    if let Some(pend) = req.pend.as_mut() {
+        pend.complete_type = complete_type;
+        pend.sense_format = sense_format;
+    }
     if let Some(ua) = unit_attention(req, &lun, cdb) {
         if cdb::decode(cdb, &decode_options(&lun)).is_ok() {
             lun.state.stats.count_in_cmd();
@@ -225,10 +307,28 @@ fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u
         return Some((ua, complete_type, sense_format));
     }
     let outcome = decode_and_dispatch(req, &lun, cdb);
+    // A pending command counts its data when it completes (async_rw.rs).
     if let Outcome::Good { moved, .. } = &outcome {
         lun.state.stats.count_data(req.direction, *moved);
     }
     Some((outcome, complete_type, sense_format))
+}
+
+/// Whether `cdb` is a plain READ or WRITE, the commands a backstore may
+/// leave in flight (async_rw.rs): a WRITE with FUA is not, since its flush
+/// follows the write. Read before decoding, to decide where the command
+/// runs; the decoder has the last word.
+fn pends(cdb: &[u8]) -> bool {
+    /// FUA in byte 1 of READ and WRITE(10/12/16).
+    const FUA: u8 = 0x08;
+    match cdb.first().copied() {
+        Some(cdb::opcode::READ_6 | cdb::opcode::WRITE_6) => true,
+        Some(cdb::opcode::READ_10 | cdb::opcode::READ_12 | cdb::opcode::READ_16) => true,
+        Some(cdb::opcode::WRITE_10 | cdb::opcode::WRITE_12 | cdb::opcode::WRITE_16) => {
+            cdb.get(1).is_some_and(|b| b & FUA == 0)
+        }
+        _ => false,
+    }
 }
 
 /// What the decoder accepts for a command to `lun`'s device.
@@ -338,8 +438,8 @@ fn dispatch(req: &mut Request<'_>, lun: &LinkedLun, decoded: &cdb::Decoded) -> O
         ),
         C::ReadCapacity10 { .. } => sbc_emulate::read_capacity_10(req, lun),
         C::ReadCapacity16 { alloc_len, .. } => sbc_emulate::read_capacity_16(req, lun, alloc_len),
-        C::Read(rw) => sbc_emulate::read_write(req, lun, false, &rw),
-        C::Write(rw) => sbc_emulate::read_write(req, lun, true, &rw),
+        C::Read(rw) => sbc_emulate::read_write(req, lun, false, &rw, true),
+        C::Write(rw) => sbc_emulate::read_write(req, lun, true, &rw, true),
         C::SynchronizeCache { lba, blocks, .. } => sbc_emulate::synchronize_cache(lun, lba, blocks),
         C::Verify(rw) => sbc_emulate::verify(req, lun, &rw),
         C::WriteAndVerify(rw) => sbc_emulate::write_and_verify(req, lun, &rw),

@@ -19,6 +19,8 @@ int tcm_rs_register_backstore(const struct tcm_rs_backstore_ops *ops);
 void tcm_rs_unregister_backstore(const struct tcm_rs_backstore_ops *ops);
 EXPORT_SYMBOL_GPL(tcm_rs_register_backstore);
 EXPORT_SYMBOL_GPL(tcm_rs_unregister_backstore);
+void tcm_rs_backstore_rw_done(void *token, int err);
+EXPORT_SYMBOL_GPL(tcm_rs_backstore_rw_done);
 
 struct config_item;
 struct tcm_rs_fabric_ops;

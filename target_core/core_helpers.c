@@ -259,3 +259,28 @@ size_t tcm_rs_c_layout(enum tcm_rs_layout_item item)
 	}
 	return 0;
 }
+
+static struct workqueue_struct *tcm_rs_completion_wq;
+
+int tcm_rs_completion_wq_create(void)
+{
+	tcm_rs_completion_wq = alloc_workqueue("tcm_rs_complete",
+					       WQ_PERCPU | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	return tcm_rs_completion_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_completion_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_completion_wq);
+}
+
+static void tcm_rs_completion_work_fn(struct work_struct *work)
+{
+	tcm_rs_rw_complete_work(work);
+}
+
+void tcm_rs_completion_queue(struct work_struct *work)
+{
+	INIT_WORK(work, tcm_rs_completion_work_fn);
+	queue_work(tcm_rs_completion_wq, work);
+}

@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <scsi/scsi_cmnd.h>
 
 unsigned int tcm_rs_scsi_bufflen(struct scsi_cmnd *cmd);
@@ -76,6 +77,22 @@ void *tcm_rs_percpu_counters_alloc(unsigned int n);
 void tcm_rs_percpu_counters_add(void *counters, unsigned int i, u64 value);
 u64 tcm_rs_percpu_counters_sum(void *counters, unsigned int i);
 void tcm_rs_percpu_counters_free(void *counters);
+
+/*
+ * The completion workqueue of reads and writes that a backstore ends
+ * asynchronously (async_rw.rs): per CPU, WQ_MEM_RECLAIM (the initiator's
+ * writeback may depend on it), high priority. Made at module load (0 or
+ * -ENOMEM), destroyed (drained) at unload.
+ */
+int tcm_rs_completion_wq_create(void);
+void tcm_rs_completion_wq_destroy(void);
+/*
+ * Initialises @work and queues it on the completion workqueue, on this CPU,
+ * to run tcm_rs_rw_complete_work(@work). Any context: hard interrupts too.
+ */
+void tcm_rs_completion_queue(struct work_struct *work);
+/* Implemented in Rust (async_rw.rs). */
+void tcm_rs_rw_complete_work(struct work_struct *work);
 
 /* try_module_get() is static inline. */
 bool tcm_rs_try_module_get(struct module *module);

@@ -16,6 +16,7 @@ mod acl;
 mod alua;
 mod alua_engine;
 mod alua_metadata;
+mod async_rw;
 mod attrib;
 mod backstores;
 mod bindings;
@@ -111,14 +112,18 @@ module! {
 struct TargetCore {
     #[pin]
     tree: configfs::Subsystem<root::TargetRoot>,
+    /// After the tree: destroyed once no device, so no I/O, is left.
+    _completions: async_rw::CompletionQueue,
 }
 
 impl kernel::InPlaceModule for TargetCore {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         backstores::init();
         fabric::init();
+        let completions = async_rw::CompletionQueue::new();
         let tree = root::TargetRoot::new();
         try_pin_init!(Self {
+            _completions: completions?,
             tree <- {
                 let (root, core) = tree?;
                 configfs::Subsystem::new(c"target", root, core)

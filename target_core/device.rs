@@ -916,6 +916,39 @@ impl DeviceState {
         }
     }
 
+    /// Whether the backstore may finish plain reads and writes after it
+    /// returns (async_rw.rs).
+    pub(crate) fn can_pend(&self) -> bool {
+        self.backend.can_pend()
+    }
+
+    /// The device's write gate, for a write that ends later (async_rw.rs).
+    pub(crate) fn write_gate(&self) -> &WriteGate {
+        &self.write_gate
+    }
+
+    /// Starts `buf`'s transfer with the backstore's `read_write_async`
+    /// (see `Backend::read_write_async`), without the write gate: the
+    /// caller passes it for a write, and leaves it when the transfer ends.
+    ///
+    /// # Safety
+    ///
+    /// As for `Backend::read_write_async`, whose `dev` this device gives.
+    pub(crate) unsafe fn start_read_write(
+        &self,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+        token: *mut kernel::ffi::c_void,
+    ) -> Result<bool> {
+        // SAFETY: `state` is the backstore's device, enabled (as in
+        // `medium_read_write`); the rest by the safety requirement.
+        unsafe {
+            self.backend
+                .read_write_async(self.state, write, offset, buf, token)
+        }
+    }
+
     /// `read_write` without the write gate: for COMPARE AND WRITE, which
     /// holds it.
     fn medium_read_write(&self, write: bool, offset: u64, buf: &mut crate::sg::SgBuffer) -> Result {
@@ -1056,16 +1089,19 @@ impl DeviceState {
         self.complete_type.load(Ordering::Relaxed)
     }
 
-    /// Whether the device's commands are submitted queued, where a fabric
-    /// can (see the fabric ABI's `EXECUTE_DEFERRED`): `attrib/submit_type`
-    /// 2, or 0 (the default) when the backstore sleeps for its I/O, so that
-    /// a submitter never waits for one command's I/O before it can queue
-    /// the next.
-    pub(crate) fn submits_queued(&self) -> bool {
+    /// Whether a command is submitted queued, where a fabric can (see the
+    /// fabric ABI's `EXECUTE_DEFERRED`): `attrib/submit_type` 2, or 0 (the
+    /// default) when the backstore sleeps for its I/O, so that a submitter
+    /// never waits for one command's I/O before it can queue the next;
+    /// except, with 0, a command that `pends` (a plain READ or WRITE the
+    /// fabric lets complete later) to a backstore that can leave it in
+    /// flight (async_rw.rs): it starts its I/O where it arrives and sleeps
+    /// for nothing.
+    pub(crate) fn submits_queued(&self, pends: bool) -> bool {
         match self.submit_type.load(Ordering::Relaxed) {
             attrib::QUEUE_TYPE_QUEUED => true,
             attrib::QUEUE_TYPE_DIRECT => false,
-            _ => self.sleeps.load(Ordering::Relaxed),
+            _ => self.sleeps.load(Ordering::Relaxed) && !(pends && self.can_pend()),
         }
     }
 

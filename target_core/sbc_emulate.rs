@@ -5,6 +5,7 @@
 
 use kernel::prelude::*;
 
+use crate::async_rw::Started;
 use crate::capacity;
 use crate::cdb::{check_range, CdbError, Rw};
 use crate::command::{data_in, Outcome, Request};
@@ -91,7 +92,17 @@ fn check_blocks(lun: &LinkedLun, rw: &Rw) -> Result<(), CdbError> {
 /// moves the smaller of the two and reports the difference (underflow or
 /// overflow); a write whose lengths differ is refused, since part of its
 /// data would have no place.
-pub(crate) fn read_write(req: &mut Request<'_>, lun: &LinkedLun, write: bool, rw: &Rw) -> Outcome {
+///
+/// With `may_pend`, a transfer the backstore can leave in flight (a READ,
+/// a WRITE without FUA) ends [`Outcome::Pending`] when the request allows
+/// it (async_rw.rs).
+pub(crate) fn read_write(
+    req: &mut Request<'_>,
+    lun: &LinkedLun,
+    write: bool,
+    rw: &Rw,
+    may_pend: bool,
+) -> Outcome {
     if let Err(e) = check_blocks(lun, rw) {
         return e.into();
     }
@@ -114,6 +125,21 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &LinkedLun, write: bool, rw
     let moved = offered.min(expected);
     // Less than the transport's u32 length.
     req.data.limit(moved as usize);
+    let overflow = (expected - moved) as usize;
+    if moved != 0 && may_pend && !(write && rw.fua) {
+        match crate::async_rw::start(req, lun, write, rw.lba, moved as usize, overflow) {
+            Started::Pending => return Outcome::Pending,
+            Started::Done(Ok(())) => {
+                return Outcome::Good {
+                    moved: moved as usize,
+                    overflow,
+                }
+            }
+            Started::Done(Err(e)) => return medium_error(write, rw.lba, e),
+            // Through `read_write` below.
+            Started::Declined => {}
+        }
+    }
     if moved != 0 {
         if let Err(e) = lun
             .dev
@@ -131,7 +157,7 @@ pub(crate) fn read_write(req: &mut Request<'_>, lun: &LinkedLun, write: bool, rw
     }
     Outcome::Good {
         moved: moved as usize,
-        overflow: (expected - moved) as usize,
+        overflow,
     }
 }
 
@@ -168,7 +194,7 @@ fn kernel_buffer(len: usize) -> Result<KVec<u8>, Outcome> {
 /// is DATA PROTECT, SPACE ALLOCATION FAILED WRITE PROTECT (SBC-4 4.7.3.6),
 /// which Linux hands to the application as ENOSPC; anything else is
 /// MEDIUM ERROR with the command's first LBA.
-fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
+pub(crate) fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
     pr_err!(
         "{} at LBA {} failed ({:?})\n",
         if write { "write" } else { "read" },
@@ -196,7 +222,7 @@ fn medium_error(write: bool, lba: u64, e: Error) -> Outcome {
 /// data written is the data compared, so the verification cannot fail
 /// short of a medium error, which the write or the flush reports.
 pub(crate) fn write_and_verify(req: &mut Request<'_>, lun: &LinkedLun, rw: &Rw) -> Outcome {
-    let outcome = read_write(req, lun, true, rw);
+    let outcome = read_write(req, lun, true, rw, false);
     if !matches!(outcome, Outcome::Good { .. }) {
         return outcome;
     }

@@ -53,14 +53,23 @@ impl WriteGate {
 
     /// Runs `f`, a change of the medium, once no COMPARE AND WRITE runs.
     pub(crate) fn write<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.enter();
+        let result = f();
+        self.leave();
+        result
+    }
+
+    /// Passes the gate for a change of the medium that ends later (a write
+    /// a backstore completes asynchronously, async_rw.rs): waits while a
+    /// COMPARE AND WRITE runs. Each `enter` is followed by one `leave`.
+    /// May sleep.
+    pub(crate) fn enter(&self) {
         loop {
             // SeqCst on both sides (here and in `exclusive`): either this
             // write sees the gate closed, or the closer sees it in flight.
             self.in_flight.fetch_add(1, Ordering::SeqCst);
             if self.closed.load(Ordering::SeqCst) == 0 {
-                let result = f();
-                self.leave();
-                return result;
+                return;
             }
             self.leave();
             let mut guard = self.lock.lock();
@@ -70,7 +79,9 @@ impl WriteGate {
         }
     }
 
-    fn leave(&self) {
+    /// Ends what `enter` began. Takes the gate's mutex when a COMPARE AND
+    /// WRITE waits, so it is called in process context.
+    pub(crate) fn leave(&self) {
         if self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
             && self.closed.load(Ordering::SeqCst) != 0
         {

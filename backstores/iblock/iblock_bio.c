@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/scatterlist.h>
 #include <linux/workqueue.h>
 
@@ -36,8 +37,13 @@ int tcm_rs_iblock_init(void)
 {
 	int ret;
 
+	/*
+	 * A rescuer: bios of an asynchronous transfer may be allocated inside
+	 * a bio submission (the loopback's queuecommand), where earlier ones
+	 * wait on current->bio_list; without it the pool could wait for them.
+	 */
 	ret = bioset_init(&tcm_rs_iblock_bio_set, TCM_RS_IBLOCK_BIO_POOL_SIZE, 0,
-			  BIOSET_NEED_BVECS);
+			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
 	if (ret)
 		return ret;
 	tcm_rs_iblock_wq = alloc_workqueue("tcm_rs_iblock", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
@@ -364,4 +370,136 @@ int tcm_rs_iblock_discard(struct file *f, u64 pos, u64 len)
 	if (ret)
 		pr_err("IBLOCK: discard of %llu bytes at %llu failed: %d\n", len, pos, ret);
 	return ret;
+}
+
+/*
+ * The bios of one transfer left in flight (tcm_rs_iblock_rw_async): the
+ * last of them to end completes the core's token, unless the submitter is
+ * last, when it returns the result instead.
+ */
+struct tcm_rs_iblock_areq {
+	/* Bios in flight, plus one for the submitter until it is done. */
+	atomic_t pending;
+	/* Set by any bio that failed. */
+	atomic_t failed;
+	/* The submitter's own failure (-ENOMEM, -EIO, -EINVAL), or 0. */
+	int err;
+	void *token;
+	u64 pos;
+	size_t len;
+	bool write;
+};
+
+/* The transfer's result, logged as tcm_rs_iblock_rw_fn() logs it. */
+static int tcm_rs_iblock_areq_result(struct tcm_rs_iblock_areq *r)
+{
+	int err = r->err;
+
+	if (!err && atomic_read(&r->failed))
+		err = -EIO;
+	if (err)
+		pr_err_ratelimited("IBLOCK: %s of %zu bytes at %llu failed: %d\n",
+				   r->write ? "write" : "read", r->len, r->pos, err);
+	return err;
+}
+
+/* Any context: a bio's end_io may run in a hard or soft interrupt. */
+static void tcm_rs_iblock_async_end_io(struct bio *bio)
+{
+	struct tcm_rs_iblock_areq *r = bio->bi_private;
+
+	if (bio->bi_status) {
+		pr_err_ratelimited("IBLOCK: bio error at sector %llu: %d\n",
+				   (unsigned long long)bio->bi_iter.bi_sector,
+				   blk_status_to_errno(bio->bi_status));
+		atomic_set(&r->failed, 1);
+	}
+	bio_put(bio);
+	if (atomic_dec_and_test(&r->pending)) {
+		int err = tcm_rs_iblock_areq_result(r);
+		void *token = r->token;
+
+		kfree(r);
+		/* Never sleeps: the core queues the rest of the completion. */
+		tcm_rs_backstore_rw_done(token, err);
+	}
+}
+
+int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+			   size_t len, u64 pos, bool write, void *token)
+{
+	struct block_device *bdev = file_bdev(f);
+	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
+	struct tcm_rs_iblock_areq *r;
+	struct scatterlist *sg;
+	struct bio *bio = NULL;
+	struct blk_plug plug;
+	size_t done = 0;
+	unsigned int i;
+
+	/* As the bios: no I/O to reclaim memory, which may wait for ours. */
+	r = kmalloc(sizeof(*r), GFP_NOIO);
+	if (!r)
+		return -EAGAIN;
+	atomic_set(&r->pending, 1);
+	atomic_set(&r->failed, 0);
+	r->err = 0;
+	r->token = token;
+	r->pos = pos;
+	r->len = len;
+	r->write = write;
+
+	blk_start_plug(&plug);
+	/* As tcm_rs_iblock_rw_fn(), with the end_io above. */
+	for_each_sg(sgl, sg, nents, i) {
+		unsigned int n;
+
+		if (done == len)
+			break;
+		n = min_t(size_t, sg->length, len - done);
+		if (bio && bio_add_page(bio, sg_page(sg), n, sg->offset) == n) {
+			done += n;
+			continue;
+		}
+		if (bio) {
+			atomic_inc(&r->pending);
+			submit_bio(bio);
+		}
+		/* GFP_NOIO with a mempool behind it: waits, never fails. */
+		bio = bio_alloc_bioset(bdev, bio_max_segs(nents - i), opf, GFP_NOIO,
+				       &tcm_rs_iblock_bio_set);
+		if (!bio) {
+			r->err = -ENOMEM;
+			break;
+		}
+		bio->bi_iter.bi_sector = (pos + done) >> SECTOR_SHIFT;
+		bio->bi_private = r;
+		bio->bi_end_io = tcm_rs_iblock_async_end_io;
+		if (bio_add_page(bio, sg_page(sg), n, sg->offset) != n) {
+			bio_put(bio);
+			bio = NULL;
+			r->err = -EIO;
+			break;
+		}
+		done += n;
+	}
+	if (bio) {
+		atomic_inc(&r->pending);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	if (!r->err && done != len)
+		r->err = -EINVAL;
+
+	/*
+	 * The submitter's reference: the last one out completes. The
+	 * decrement orders r->err before the end_io that reads it.
+	 */
+	if (atomic_dec_and_test(&r->pending)) {
+		int err = tcm_rs_iblock_areq_result(r);
+
+		kfree(r);
+		return err;
+	}
+	return TCM_RS_IBLOCK_PENDING;
 }

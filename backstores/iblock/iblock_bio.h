@@ -77,6 +77,24 @@ u64 tcm_rs_iblock_nr_bytes(struct file *f);
  */
 int tcm_rs_iblock_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 		     size_t len, u64 pos, bool write);
+/*
+ * What tcm_rs_iblock_rw_async() returns while its bios are in flight (the
+ * backstore ABI's RW_PENDING).
+ */
+#define TCM_RS_IBLOCK_PENDING 1
+/*
+ * As tcm_rs_iblock_rw(), but returns once the bios are submitted:
+ * TCM_RS_IBLOCK_PENDING, after which the last bio to end calls
+ * tcm_rs_backstore_rw_done(@token, 0 or -errno) from its end_io (any
+ * context), and the pages stay in use until then; or, when every bio ended
+ * before the submission did, 0 or -errno, and @token is not completed.
+ * -EAGAIN: nothing done (no memory). May sleep (bio allocation and
+ * submission), never waits for the I/O.
+ */
+int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+			   size_t len, u64 pos, bool write, void *token);
+/* The core's completion of an asynchronous transfer (backstore ABI 0.9). */
+void tcm_rs_backstore_rw_done(void *token, int err);
 /* Flushes the device's volatile write cache (blkdev_issue_flush). 0 or -errno. */
 int tcm_rs_iblock_flush(struct file *f);
 /* Discards @len bytes from byte @pos (blkdev_issue_discard). 0 or -errno. */

@@ -27,7 +27,7 @@ mod control;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{Backstore, DeviceGeometry, InfoWriter, Registration, SgBuffer};
+use sdk::{Backstore, DeviceGeometry, InfoWriter, PendingIo, Registration, SgBuffer, Submitted};
 
 module! {
     type: IblockModule,
@@ -147,9 +147,22 @@ extern "C" {
         pos: u64,
         write: bool,
     ) -> c_int;
+    fn tcm_rs_iblock_rw_async(
+        f: *mut c_void,
+        sgl: *mut bindings::scatterlist,
+        nents: u32,
+        len: usize,
+        pos: u64,
+        write: bool,
+        token: *mut c_void,
+    ) -> c_int;
     fn tcm_rs_iblock_flush(f: *mut c_void) -> c_int;
     fn tcm_rs_iblock_discard(f: *mut c_void, pos: u64, len: u64) -> c_int;
 }
+
+/// What `tcm_rs_iblock_rw_async` returns while its bios are in flight
+/// (iblock_bio.h).
+const IBLOCK_PENDING: c_int = 1;
 
 /// The longest `udev_path` (LIO's `SE_UDEV_PATH_LEN` less the NUL).
 const MAX_PATH: usize = 511;
@@ -403,7 +416,9 @@ impl Backstore for Iblock {
             // `blocks` tells the core, as LIO's iblock_get_blocks reads
             // the size at each READ CAPACITY.
             resizable: 1,
-            // Reads and writes wait for their bios.
+            // Flushes, discards and the transfers of the commands that
+            // cannot pend wait for their bios; plain reads and writes
+            // pend (`read_write_async`) and are not queued for it.
             sleeps: 1,
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
@@ -445,6 +460,50 @@ impl Backstore for Iblock {
         // on those pages has completed.
         let ret = unsafe { tcm_rs_iblock_rw(claimed.bdev.0, sgl, nents, buf.len(), offset, write) };
         kernel::error::to_result(ret)
+    }
+
+    const CAN_PEND: bool = true;
+
+    /// Sends the command's pages to the block device as bios and returns:
+    /// the last bio to end completes `io` from its end_io, as LIO's
+    /// iblock_bio_done (iblock_bio.c).
+    fn read_write_async(
+        dev: &IbDevice,
+        write: bool,
+        offset: u64,
+        buf: &mut SgBuffer,
+        io: PendingIo,
+    ) -> Submitted {
+        let Some(claimed) = dev.claimed.as_ref() else {
+            return Submitted::Done(io, Err(EIO));
+        };
+        if write && dev.readonly {
+            return Submitted::Done(io, Err(EROFS));
+        }
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: The device is open while `dev` holds it, and the core
+        // keeps the device while the transfer is in flight; `sgl` has
+        // `nents` entries mapping at least `buf.len()` bytes, which stay
+        // ours until `io` is completed (the SDK's `read_write_async`
+        // contract); the C side completes the token once, from the last
+        // bio's end_io, only when it answers `IBLOCK_PENDING`.
+        let ret = unsafe {
+            tcm_rs_iblock_rw_async(
+                claimed.bdev.0,
+                sgl,
+                nents,
+                buf.len(),
+                offset,
+                write,
+                io.token(),
+            )
+        };
+        if ret == IBLOCK_PENDING {
+            // SAFETY: In flight: the bios' end_io completes the token.
+            unsafe { io.handed_over() };
+            return Submitted::Pending;
+        }
+        Submitted::Done(io, kernel::error::to_result(ret))
     }
 
     /// SYNCHRONIZE CACHE: the whole device's volatile cache, as LIO's

@@ -2,7 +2,10 @@
 /*
  * The C half of tcm_rs_loop; see loop_host.h. Commands are executed by the
  * Rust half in the context that queues them: queuecommand_may_block lets
- * it sleep there, so a command needs no workqueue hop.
+ * it sleep there, so a command needs no workqueue hop. A command the core
+ * leaves pending (an iblock read or write in flight) is completed later
+ * from the core's completion workqueue, with the core's `Command` kept in
+ * its private area meanwhile.
  */
 #include <linux/cpumask.h>
 #include <linux/err.h>
@@ -49,10 +52,38 @@ MODULE_PARM_DESC(nr_hw_queues,
 
 static struct workqueue_struct *tcm_rs_loop_wq;
 
-/* A command's private area: the work that runs or completes it when deferred. */
+/*
+ * A command's private area: the work that runs or completes it when
+ * deferred, the Rust half's slot (the TPG a pending command holds), and
+ * the core's `Command`.
+ */
 struct tcm_rs_loop_cmd {
 	struct work_struct work;
+	void *slot;
+	u64 core_cmd[TCM_RS_LOOP_CORE_CMD_SIZE / sizeof(u64)];
 };
+
+void *tcm_rs_loop_core_cmd(struct scsi_cmnd *sc)
+{
+	struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
+
+	return c->core_cmd;
+}
+
+struct scsi_cmnd *tcm_rs_loop_cmd_of_core(void *core_cmd)
+{
+	struct tcm_rs_loop_cmd *c = container_of(core_cmd, struct tcm_rs_loop_cmd, core_cmd);
+
+	/* The private area follows the command (scsi_cmd_priv()). */
+	return (struct scsi_cmnd *)c - 1;
+}
+
+void **tcm_rs_loop_cmd_slot(struct scsi_cmnd *sc)
+{
+	struct tcm_rs_loop_cmd *c = scsi_cmd_priv(sc);
+
+	return &c->slot;
+}
 
 /*
  * Runs the commands the core defers (queued submission: a device whose

@@ -32,6 +32,20 @@ int tcm_rs_loop_add_device(struct Scsi_Host *sh, unsigned int id, u64 lun);
 /* Removes the SCSI device 0:@id:@lun, if there is one. */
 void tcm_rs_loop_remove_device(struct Scsi_Host *sh, unsigned int id, u64 lun);
 
+/*
+ * Room in each command's private area for the core's `Command` (Rust
+ * checks that it fits), which must outlive queuecommand when the core
+ * leaves the command pending (fabric ABI 0.7).
+ */
+#define TCM_RS_LOOP_CORE_CMD_SIZE 96
+
+/* The core's `Command` of @sc, in its private area (8-byte aligned). */
+void *tcm_rs_loop_core_cmd(struct scsi_cmnd *sc);
+/* The command whose private area holds @core_cmd. */
+struct scsi_cmnd *tcm_rs_loop_cmd_of_core(void *core_cmd);
+/* A pointer-sized slot in @sc's private area for the Rust half. */
+void **tcm_rs_loop_cmd_slot(struct scsi_cmnd *sc);
+
 /* What the Rust half needs of a command, read with the C compiler's layout. */
 struct tcm_rs_loop_cmd_fields {
 	const u8 *cdb;

@@ -141,6 +141,45 @@ impl ScsiCmd {
         Self { sc, fields }
     }
 
+    /// Takes back a command whose core `Command` is `core`, left pending by
+    /// the core and now completed by it.
+    ///
+    /// # Safety
+    ///
+    /// `core` must be [`ScsiCmd::core_command`] of a command that was
+    /// wrapped once, handed to the core, and not completed; the returned
+    /// value must be the only one for it.
+    pub(crate) unsafe fn from_core(core: NonNull<Command>) -> Option<Self> {
+        // SAFETY: By the safety requirement `core` is in a command's
+        // private area.
+        let sc = unsafe { bindings::tcm_rs_loop_cmd_of_core(core.as_ptr().cast()) };
+        // SAFETY: By the safety requirement: a queued command, not
+        // completed, wrapped once.
+        NonNull::new(sc).map(|sc| unsafe { Self::from_raw(sc) })
+    }
+
+    /// Where the core's `Command` of this command lives: in its private
+    /// area, which lasts until the command completes.
+    /// The room is 8-byte aligned and large enough (checked below).
+    pub(crate) fn core_command(&self) -> Option<NonNull<Command>> {
+        // SAFETY: A live command (type invariant).
+        let p = unsafe { bindings::tcm_rs_loop_core_cmd(self.sc.as_ptr()) };
+        NonNull::new(p.cast::<Command>())
+    }
+
+    /// A pointer the fabric keeps with the command until it completes.
+    pub(crate) fn set_slot(&self, value: *mut c_void) {
+        // SAFETY: A live command (type invariant); the slot is in its
+        // private area, which only the owner of the command touches.
+        unsafe { *bindings::tcm_rs_loop_cmd_slot(self.sc.as_ptr()) = value };
+    }
+
+    /// The pointer `set_slot` stored.
+    pub(crate) fn slot(&self) -> *mut c_void {
+        // SAFETY: As in `set_slot`.
+        unsafe { *bindings::tcm_rs_loop_cmd_slot(self.sc.as_ptr()) }
+    }
+
     /// The target id: the TPG's tag.
     pub(crate) fn target_id(&self) -> u32 {
         self.fields.id
@@ -150,7 +189,7 @@ impl ScsiCmd {
     /// until [`ScsiCmd::complete`].
     /// The command for the core; `may_defer`: the core may hand it back
     /// to be run from the submission workqueue ([`ScsiCmd::defer`]).
-    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool) -> Command {
+    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool, may_pend: bool) -> Command {
         let f = &self.fields;
         Command {
             lun: f.lun,
@@ -171,6 +210,7 @@ impl ScsiCmd {
             complete_type: 0,
             residual_kind: 0,
             may_defer: u8::from(may_defer),
+            may_pend: u8::from(may_pend),
             residual: 0,
             sense: f.sense,
             sense_cap: f.sense_cap,
@@ -203,6 +243,12 @@ impl ScsiCmd {
         };
     }
 }
+
+// The core's `Command` fits the room loop_host.c keeps for it.
+const _: () = assert!(
+    core::mem::size_of::<Command>() <= bindings::TCM_RS_LOOP_CORE_CMD_SIZE as usize
+        && core::mem::align_of::<Command>() <= 8
+);
 
 /// Whether the module's `submit_type` parameter is 2: commands whose device
 /// leaves it to the fabric complete from the workqueue.

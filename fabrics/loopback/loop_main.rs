@@ -11,7 +11,9 @@
 //! target N and a linked `lun_<M>` its SCSI device `0:N:M` (a /dev/sdX),
 //! added when the LUN is linked and removed when it is unlinked. Commands
 //! go through the TPG's nexus to the core in the context that queued them
-//! and complete there.
+//! and complete there, or, when the core leaves one pending in its
+//! backstore's I/O (iblock), from the core's completion workqueue
+//! (`Loopback::command_done`).
 
 use core::ptr::NonNull;
 
@@ -386,6 +388,32 @@ impl Fabric for Loopback {
     /// Commands run in `queuecommand`'s context and complete there, or
     /// from the workqueue with `submit_type=2` (LIO's tcm_loop queues
     /// both ways).
+    const COMPLETES_PENDING: bool = true;
+
+    /// A command the core left pending has completed: as in
+    /// `Targets::queue`.
+    unsafe fn command_done(core_cmd: NonNull<sdk::Command>) {
+        // SAFETY: By the safety requirement, the core command of a command
+        // `Targets::queue` handed to the core, which left it pending; the
+        // core calls this once, so it is wrapped once.
+        let Some(cmd) = (unsafe { ScsiCmd::from_core(core_cmd) }) else {
+            return;
+        };
+        // SAFETY: Stored by `Targets::queue` from `Arc::into_raw`, taken
+        // back once: here, for a pending command.
+        let tpg = unsafe { Arc::from_raw(cmd.slot().cast::<TpgShared>()) };
+        // SAFETY: Filled by the core, which is done with it.
+        let c = unsafe { core_cmd.as_ref() };
+        let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
+            0
+        } else {
+            c.residual
+        };
+        let (status, complete_type) = (c.status, c.complete_type);
+        cmd.complete(status, loop_host::DID_OK, resid, complete_type);
+        tpg.leave();
+    }
+
     fn execution() -> Execution {
         let mut execution = Execution::DIRECT;
         if loop_host::completes_queued() {
@@ -510,7 +538,8 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
 
 impl Targets {
     /// Runs `cmd` and completes it; with `may_defer`, hands it to the
-    /// submission workqueue instead when the core defers it.
+    /// submission workqueue instead when the core defers it. A command the
+    /// core leaves pending completes in `Loopback::command_done`.
     fn queue(&self, cmd: ScsiCmd, may_defer: bool) {
         let tpg = self
             .tpgs
@@ -518,6 +547,9 @@ impl Targets {
             .get(cmd.target_id() as usize)
             .and_then(|t| t.clone());
         let Some(tpg) = tpg else {
+            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
+        };
+        let Some(core_cmd) = cmd.core_command() else {
             return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
         };
         let nexus = {
@@ -533,24 +565,54 @@ impl Targets {
             gate.in_flight += 1;
             nexus
         };
-        let mut c = cmd.to_command(self.protocol.id(), may_defer);
+        // SAFETY: The room for the core's command in the private area,
+        // which lives until the command completes.
+        unsafe {
+            core_cmd
+                .as_ptr()
+                .write(cmd.to_command(self.protocol.id(), may_defer, true))
+        };
+        // The TPG goes with the command: a pending one leaves it in
+        // `command_done`.
+        cmd.set_slot(Arc::into_raw(tpg).cast_mut().cast());
         // SAFETY: While `in_flight` counts this command the session stays
         // registered and the core's TPG stays (`wait_idle` runs before
-        // either goes). The command's pointers are valid until it completes,
-        // below, and the midlayer does not touch its buffer meanwhile.
-        let done = unsafe { nexus.execute(&mut c) };
-        tpg.leave();
+        // either goes); it counts it until the command completes, here or
+        // in `command_done`. The command's pointers are valid until then,
+        // and the midlayer does not touch its buffer meanwhile.
+        let done = unsafe { nexus.execute_raw(core_cmd) };
+        if let Ok(Executed::Pending) = done {
+            // `command_done` completes it, maybe already has: neither the
+            // command nor the TPG is touched here any more.
+            return;
+        }
+        // SAFETY: Stored above from `Arc::into_raw`, and taken back once:
+        // the command did not pend.
+        let tpg = unsafe { Arc::from_raw(cmd.slot().cast::<TpgShared>()) };
         match done {
-            Ok(Executed::Deferred) => cmd.defer(),
+            Ok(Executed::Deferred) => {
+                tpg.leave();
+                cmd.defer();
+            }
             Ok(Executed::Done) => {
+                // SAFETY: Filled by the core, which is done with it.
+                let c = unsafe { core_cmd.as_ref() };
                 let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
                     0
                 } else {
                     c.residual
                 };
-                cmd.complete(c.status, loop_host::DID_OK, resid, c.complete_type);
+                let (status, complete_type) = (c.status, c.complete_type);
+                // Completed before the gate lets the error handler go on
+                // (it waits for `in_flight`), so a command it has given up
+                // on is never completed after it has been reused.
+                cmd.complete(status, loop_host::DID_OK, resid, complete_type);
+                tpg.leave();
             }
-            Err(_) => cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0),
+            Ok(Executed::Pending) | Err(_) => {
+                cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
+                tpg.leave();
+            }
         }
     }
 }

@@ -117,9 +117,11 @@ disk_of() { # backstore -> the LUN's disk as lsscsi names its model
 # backstore tcm_rs_loop-parameters". tcm-rs runs the ramdisk two ways: the
 # loopback fabric's default (each command runs and completes in the
 # submitting context) and with completions from a workqueue (submit_type=2,
-# what LIO's tcm_loop does). Its fileio and iblock devices sleep for I/O, so
-# their commands run from the loopback's submission workqueue (queued
-# submission, the core's default for such a backstore).
+# what LIO's tcm_loop does). Its fileio devices sleep for I/O, so their
+# commands run from the loopback's submission workqueue (queued submission,
+# the core's default for such a backstore); iblock's reads and writes run
+# in queuecommand, submit their bios and pend, completed from the core's
+# completion workqueue (backstore ABI 0.9).
 configs=(
 	"lio lio ramdisk -"
 	"tcm-rs tcm ramdisk submit_type=0"

@@ -1,5 +1,8 @@
 # LUN resets (and, on tcm-rs, target resets) while fio writes and verifies
-# through the loopback fabric, on a ramdisk and on a fileio file: the
+# through the loopback fabric, on a ramdisk, on a fileio file and on an
+# iblock device (a null_blk disk that completes its I/O from a timer
+# interrupt after 100 µs: tcm-rs's iblock commands pend in their bios and
+# complete from end_io, and the reset waits for them too): the
 # SCSI error handler's reset waits for the commands in flight, the core
 # establishes its unit attention, Linux retries over it, and no write is
 # lost or torn (crc32c verify). Each core runs the same steps; LIO's
@@ -39,6 +42,7 @@ under() {
 
 exercise() {
 	local core=$1 rd=$TARGET/core/rd_mcp_0/rd0 fd=$TARGET/core/fileio_0/f0
+	local ib=$TARGET/core/iblock_0/ib0 nb=$CONFIGFS/nullb/resetb
 	local tpg=$TARGET/loopback/$WWN/tpgt_1 kinds=lun-reset
 	# LIO's tcm_loop refuses target resets (lio-differences.md).
 	[ "$core" = tcm ] && kinds="lun-reset target-reset"
@@ -47,11 +51,17 @@ exercise() {
 		mkdir -p $rd $fd && echo rd_pages=16384 >$rd/control && echo 1 >$rd/enable &&
 		echo fd_dev_name=/tmp/reset-io.f0,fd_dev_size=67108864,fd_buffered_io=1 >$fd/control &&
 		echo 1 >$fd/enable"
+	expect "$core: a 64 MiB iblock device on a null_blk disk completing from a timer" sh -c "
+		mkdir $nb && echo 64 >$nb/size && echo 1 >$nb/memory_backed &&
+		echo 2 >$nb/irqmode && echo 100000 >$nb/completion_nsec && echo 1 >$nb/power &&
+		test -b /dev/resetb && mkdir -p $ib && echo udev_path=/dev/resetb >$ib/control &&
+		echo 1 >$ib/enable"
 	expect "$core: a TPG with its nexus" sh -c "mkdir -p $tpg && echo $INIT >$tpg/nexus"
 	local name dev sg kind
-	for name in rd0 f0; do
+	for name in rd0 f0 ib0; do
 		local backing=$rd
 		[ $name = f0 ] && backing=$fd
+		[ $name = ib0 ] && backing=$ib
 		expect "$core: $name is LUN 0" sh -c "mkdir $tpg/lun/lun_0 && ln -s $backing $tpg/lun/lun_0/$name"
 		dev=$(loop_disk "$WWN" 1 0) || fail "$core: no disk for $name"
 		sg=$(sg_of "$dev")
@@ -64,7 +74,10 @@ exercise() {
 	done
 	expect "$core: teardown" sh -c "
 		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
-		rmdir $rd $fd $TARGET/core/rd_mcp_0 $TARGET/core/fileio_0 && rm -f /tmp/reset-io.f0"
+		rmdir $rd $fd $ib $TARGET/core/rd_mcp_0 $TARGET/core/fileio_0 $TARGET/core/iblock_0 &&
+		rm -f /tmp/reset-io.f0 && echo 0 >$nb/power && rmdir $nb"
 }
 
+expect "null_blk loads without devices" modprobe null_blk nr_devices=0
 on_each_core
+expect "null_blk unloads" modprobe -r null_blk
