@@ -161,7 +161,7 @@ class Session:
                 check(False, f"unexpected PDU {bhs.hex()}")
 
     def tmf(self, function, lun=0, ref_itt=0xffffffff, ref_cmdsn=0):
-        self.send(0x42, 0x80 | function, itt=self.itt, lun=lun, f20=ref_itt, cmdsn=self.cmdsn,
+        self.send(0x02, 0x80 | function, itt=self.itt, lun=lun, f20=ref_itt, cmdsn=self.cmdsn,
                   f36=0, f40=0, cdb=ref_cmdsn.to_bytes(4, "big") + bytes(12))
         self.itt += 1
         self.cmdsn += 1
