@@ -439,9 +439,9 @@ impl Session {
         }
     }
 
-    /// Answers a command the core ran: Data-In PDUs for a read (the status
-    /// in the last when there is no sense data), then a SCSI Response
-    /// unless the status went with the data.
+    /// Answers a command the core ran: Data-In PDUs for a read without
+    /// sense data (the status in the last), else a SCSI Response (with the
+    /// sense data, if any).
     fn respond(&self, task: &Task, cmd: &Command) {
         let sense_len = (cmd.sense_len as usize).min(SENSE_MAX);
         let residual = match cmd.residual_kind {
@@ -454,7 +454,9 @@ impl Session {
             seq.max_cmd_sn = seq.max_cmd_sn.wrapping_add(1);
         }
         let mut exp_data_sn = task.r2ts;
-        if task.direction == sdk::DIRECTION_FROM_DEVICE {
+        // A command that ends with sense data (CHECK CONDITION) sends no
+        // data, as in LIO: only the SCSI Response with the sense.
+        if task.direction == sdk::DIRECTION_FROM_DEVICE && sense_len == 0 {
             let moved = match residual {
                 Residual::Underflow(n) => task.expected.saturating_sub(n),
                 _ => task.expected,

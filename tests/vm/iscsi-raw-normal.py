@@ -13,6 +13,7 @@
 import socket
 import struct
 import sys
+import time
 
 TARGET, INITIATOR = sys.argv[1], sys.argv[2]
 PORT = int(sys.argv[3]) if len(sys.argv) > 3 else 3260
@@ -226,6 +227,18 @@ print("CLEAR ACA:", a.tmf(3))
 r = a.scsi(bytes(6))
 scsi_line("TEST UNIT READY after the LUN reset", r)
 scsi_line("TEST UNIT READY again", a.scsi(bytes(6)))
+
+# Round trips at QD 1 (to stderr: timings differ from run to run).
+def rate(title, f, n=200):
+    t = time.monotonic()
+    for _ in range(n):
+        check(f()[0] == 0, title)
+    sys.stderr.write(f"timing: {title}: {n / (time.monotonic() - t):.0f} per second\n")
+
+rate("4 KiB WRITE(10), immediate data", lambda: a.scsi(bytes([0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0]),
+                                                       write=bytes(4096), immediate=4096))
+rate("4 KiB READ(10)", lambda: a.scsi(bytes([0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0]), read=4096))
+rate("TEST UNIT READY", lambda: a.scsi(bytes(6)))
 
 # Malformed PDUs, each in a session of its own, while session a lives.
 def malformed(what, send):

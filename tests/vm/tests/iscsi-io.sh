@@ -137,12 +137,15 @@ exercise() {
 	expect "$core: the nexus is gone" bash -c "for i in \$(seq 50); do
 		cat $T/acls/$INIT/lun_0/statistics/scsi_att_intr_port/indx >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
 	expect "$core: a session PDU by PDU, malformed PDUs ending only their connection" bash -o pipefail -c \
-		"$PY $TCM_ROOT/tests/vm/iscsi-raw-normal.py $IQN $INIT 2>&1 | tee /tmp/iscsi-raw-normal.$core"
+		"$PY $TCM_ROOT/tests/vm/iscsi-raw-normal.py $IQN $INIT 2>/tmp/iscsi-raw-timing.$core | tee /tmp/iscsi-raw-normal.$core;
+		 rc=\$?; grep -v '^timing:' /tmp/iscsi-raw-timing.$core >&2; exit \$rc"
+	sed -n "s/^timing:/raw $core:/p" /tmp/iscsi-raw-timing.$core | tee -a /tmp/iscsi-io-perf
 	cat /tmp/iscsi-raw-normal.$core >>"$out"
 	for t in SCSI.TestUnitReady SCSI.Inquiry SCSI.ReadCapacity10 SCSI.ReadCapacity16 SCSI.Read10 SCSI.Write10 \
 		SCSI.Read16 SCSI.Write16 iSCSI.iSCSIResiduals iSCSI.iSCSIcmdsn iSCSI.iSCSIdatasn iSCSI.iSCSITMF; do
-		timeout 120 iscsi-test-cu -d -s -t $t iscsi://127.0.0.1:3260/$IQN/0 >/tmp/cu-$core-$t.log 2>&1 || true
+		timeout 120 iscsi-test-cu -d -n -t $t iscsi://127.0.0.1:3260/$IQN/0 >/tmp/cu-$core-$t.log 2>&1 || true
 		echo "iscsi-test-cu $t: $(grep -E '^ +tests ' /tmp/cu-$core-$t.log | sed 's/  */ /g')" | tee -a "$out"
+		grep -E 'FAILED' /tmp/cu-$core-$t.log | sed 's/^ */    /' | tee -a "$out" || true
 	done
 	# Let the last connections go before the TPG is taken down (LIO frees
 	# a session late, iscsi-discovery.sh).
