@@ -1,18 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! iSCSI connections: the login phase (RFC 7143 6 and 13, Login Request and
-//! Response), and the full-feature phase of discovery sessions
-//! (SendTargets, NOP-Out, Logout).
+//! Response) of discovery and normal sessions, and the full-feature phase
+//! of discovery sessions (SendTargets, NOP-Out, Logout); a normal
+//! session's full-feature phase is session.rs's.
+//!
+//! A normal session's login finds its TPG as LIO does: the target named by
+//! `TargetName`, an enabled TPG of it with a portal the connection came
+//! through (02/03 without the target, 03/01 without such a TPG), an ACL
+//! for the initiator or `generate_node_acls` (else 02/02), and no
+//! authentication required by the TPG's `AuthMethod` or the ACL's
+//! `attrib/authentication` (else 02/01: no CHAP yet). The operational keys
+//! are negotiated against LIO's defaults (iscsi_param.rs) and recorded
+//! (iscsi_session.rs: InitialR2T, ImmediateData, the burst lengths, the
+//! initiator's MaxRecvDataSegmentLength, ...); digests are answered
+//! `None`, ErrorRecoveryLevel 0, MaxConnections 1. The I_T nexus is
+//! registered with the core before the last Login Response tells the
+//! initiator it is in; that response opens the command window (the ACL's
+//! `cmdsn_depth`, or the TPG's `default_cmdsn_depth` in demo mode).
 //!
 //! Each accepted connection runs in a thread of its own (the C half's,
 //! which exits through `kthread_complete_and_exit`, so that waiting for it
 //! means it has left the module). Everything read from the network goes
-//! through the shared parsers (proto/src/iscsi_pdu.rs, iscsi_param.rs); a
-//! PDU that cannot be trusted ends its connection, never more.
+//! through the shared parsers (proto/src/iscsi_pdu.rs, iscsi_param.rs,
+//! iscsi_session.rs); a PDU that cannot be trusted ends its connection,
+//! never more.
 //!
-//! Not yet: normal sessions (their login is refused with "service
-//! unavailable" and a log line, since there is no full-feature phase for
-//! SCSI commands yet), CHAP, digests, several connections per session.
+//! Not yet: CHAP, digests, error recovery levels above 0, several
+//! connections per session.
 
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU16, Ordering};

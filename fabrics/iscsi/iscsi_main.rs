@@ -17,11 +17,12 @@
 //! with LIO's values, checks and error codes. Network portals really listen
 //! (portal.rs), shared between TPGs as LIO shares them.
 //!
-//! Connections (conn.rs) log in and hold discovery sessions: SendTargets,
-//! NOP-Out, Logout. Not yet: normal sessions (their login is refused with
-//! a log line: there is no full-feature phase for SCSI commands yet), so
-//! `dynamic_sessions` is empty and an ACL's `info` and `param/` say there
-//! is no session; CHAP; digests.
+//! Connections (conn.rs) log in and hold discovery sessions (SendTargets,
+//! NOP-Out, Logout) and normal sessions (session.rs: SCSI commands with
+//! their data, NOP-Out, task management, Logout), each normal session an
+//! I_T nexus of the core registered through its TPG's `TpgSessions`. Not
+//! yet: `dynamic_sessions`, an ACL's `info` and `param/` do not show the
+//! sessions; CHAP; digests.
 
 use kernel::prelude::*;
 use kernel::str::CString;

@@ -9,7 +9,10 @@
 # differ between targets (StatSN starts at random), so that two targets'
 # answers compare line by line; exits non-zero on a wrong answer.
 #
-#   iscsi-raw-normal.py TARGET-IQN INITIATOR-IQN [PORT]
+#   iscsi-raw-normal.py TARGET-IQN INITIATOR-IQN [PORT [lenient]]
+#
+# lenient: a malformed PDU whose connection stays open is reported, not a
+# failure (for LIO, which ignores some of them).
 import socket
 import struct
 import sys
@@ -17,6 +20,7 @@ import time
 
 TARGET, INITIATOR = sys.argv[1], sys.argv[2]
 PORT = int(sys.argv[3]) if len(sys.argv) > 3 else 3260
+LENIENT = len(sys.argv) > 4 and sys.argv[4] == "lenient"
 MRDSL = 8192
 
 
@@ -62,6 +66,16 @@ class Session:
         return b
 
     def recv(self):
+        while True:
+            bhs, data = self.recv_one()
+            if bhs[0] & 0x3f != 0x20 or bhs[16:20] != b"\xff" * 4:
+                return bhs, data
+            # The target's own NOP-In (LIO pings, and opens the command
+            # window that way): answered if it asks.
+            if bhs[20:24] != b"\xff" * 4:
+                self.send(0x40, 0x80, itt=0xffffffff, f20=int.from_bytes(bhs[20:24], "big"))
+
+    def recv_one(self):
         bhs = self.recv_exact(48)
         dlen = int.from_bytes(bhs[5:8], "big")
         data = self.recv_exact((dlen + 3) & ~3)[:dlen]
@@ -101,7 +115,7 @@ class Session:
         bhs, data = self.login_pdu(0x81, sec)
         check(bhs[0] == 0x23 and bhs[36:38] == b"\0\0", f"security stage: {bhs.hex()}")
         sec_keys = sorted(k.split("=")[0] for k in data.decode().split("\0") if k)
-        ops = ops or (b"HeaderDigest=CRC32C,None\0DataDigest=CRC32C,None\0InitialR2T=Yes\0ImmediateData=Yes\0"
+        ops = ops or (b"HeaderDigest=None,CRC32C\0DataDigest=None,CRC32C\0InitialR2T=Yes\0ImmediateData=Yes\0"
                       b"MaxRecvDataSegmentLength=8192\0MaxBurstLength=262144\0FirstBurstLength=65536\0"
                       b"MaxOutstandingR2T=1\0DataPDUInOrder=Yes\0DataSequenceInOrder=Yes\0ErrorRecoveryLevel=0\0"
                       b"MaxConnections=1\0DefaultTime2Wait=2\0DefaultTime2Retain=0\0IFMarker=No\0OFMarker=No\0")
@@ -184,7 +198,6 @@ print("security answer keys:", " ".join(sec_keys))
 for k in ("HeaderDigest", "DataDigest", "InitialR2T", "ImmediateData", "MaxBurstLength", "FirstBurstLength",
           "MaxOutstandingR2T", "ErrorRecoveryLevel", "MaxConnections"):
     print(f"  {k}={ops.get(k, '(not answered)')}")
-print("window:", a.window)
 check(a.window >= 1, "a command window")
 
 r = a.scsi(bytes([0x12, 0, 0, 0, 96, 0]), read=96)
@@ -245,10 +258,11 @@ def malformed(what, send):
     b = Session(2)
     b.log_in()
     send(b)
-    check(b.closed(), what + ": the connection ends")
+    closed = b.closed()
+    check(closed or LENIENT, what + ": the connection ends")
     r = a.scsi(bytes(6))
     check(r[0] == 0, what + ": the other session goes on")
-    print(f"malformed: {what}: its connection closed, the other session goes on")
+    print(f"malformed: {what}: its connection {'closed' if closed else 'stayed open'}, the other session goes on")
 
 malformed("a Data-Out with a wrong TTT", lambda b: (
     b.send(0x01, 0xa1, b"", itt=1, f20=16384, cdb=bytes([0x2a, 0, 0, 0, 0, 0, 0, 0, 32, 0]).ljust(16, b"\0")),

@@ -137,7 +137,7 @@ exercise() {
 	expect "$core: the nexus is gone" bash -c "for i in \$(seq 50); do
 		cat $T/acls/$INIT/lun_0/statistics/scsi_att_intr_port/indx >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
 	expect "$core: a session PDU by PDU, malformed PDUs ending only their connection" bash -o pipefail -c \
-		"$PY $TCM_ROOT/tests/vm/iscsi-raw-normal.py $IQN $INIT 2>/tmp/iscsi-raw-timing.$core | tee /tmp/iscsi-raw-normal.$core;
+		"$PY $TCM_ROOT/tests/vm/iscsi-raw-normal.py $IQN $INIT 3260 $([ $core = lio ] && echo lenient) 2>/tmp/iscsi-raw-timing.$core | tee /tmp/iscsi-raw-normal.$core;
 		 rc=\$?; grep -v '^timing:' /tmp/iscsi-raw-timing.$core >&2; exit \$rc"
 	sed -n "s/^timing:/raw $core:/p" /tmp/iscsi-raw-timing.$core | tee -a /tmp/iscsi-io-perf
 	cat /tmp/iscsi-raw-normal.$core >>"$out"
