@@ -54,6 +54,10 @@ const CDB_MAX: usize = 260;
 const DATA_MAX: u32 = 16 << 20;
 /// The longest AHS (TotalAHSLength is a byte of words).
 const AHS_MAX: usize = 255 * 4;
+/// The most writes that may wait for their data at once: a bound on what
+/// an initiator can make the target hold (immediate commands are outside
+/// the CmdSN window).
+const PENDING_MAX: usize = 128;
 /// SAM status TASK SET FULL: a command the target has no memory for.
 const TASK_SET_FULL: u8 = 0x28;
 
@@ -753,6 +757,14 @@ impl Rx<'_> {
                 return Err(EPROTO);
             }
         };
+        if self.pending.len() >= PENDING_MAX {
+            pr_err!(
+                "iscsi: {}: more than {} writes waiting for their data\n",
+                peer,
+                PENDING_MAX
+            );
+            return Err(EPROTO);
+        }
         let mut task = KBox::new(
             Task {
                 itt: h.itt,
