@@ -11,8 +11,10 @@
 #
 #   iscsi-raw-normal.py TARGET-IQN INITIATOR-IQN [PORT [lenient]]
 #
-# lenient: a malformed PDU whose connection stays open is reported, not a
-# failure (for LIO, which ignores some of them).
+# lenient: for LIO: the malformed PDUs are not sent (the first of them,
+# a Data-Out with a wrong TTT after a write's R2T, oopses iscsi_target_mod
+# in target_complete_ok_work: lio-differences.md, "LIO bugs the suites
+# avoid").
 import socket
 import struct
 import sys
@@ -259,11 +261,14 @@ def malformed(what, send):
     b.log_in()
     send(b)
     closed = b.closed()
-    check(closed or LENIENT, what + ": the connection ends")
+    check(closed, what + ": the connection ends")
     r = a.scsi(bytes(6))
     check(r[0] == 0, what + ": the other session goes on")
-    print(f"malformed: {what}: its connection {'closed' if closed else 'stayed open'}, the other session goes on")
+    print(f"malformed: {what}: its connection closed, the other session goes on")
 
+if LENIENT:
+    print("malformed: not sent (lenient)")
+malformed = (lambda what, send: None) if LENIENT else malformed
 malformed("a Data-Out with a wrong TTT", lambda b: (
     b.send(0x01, 0xa1, b"", itt=1, f20=16384, cdb=bytes([0x2a, 0, 0, 0, 0, 0, 0, 0, 32, 0]).ljust(16, b"\0")),
     b.recv(),
