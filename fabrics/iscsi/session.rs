@@ -956,7 +956,7 @@ impl Rx<'_> {
 
     /// A task management function, once the commands it concerns are done;
     /// returns the response. As LIO: TARGET WARM and COLD RESET are
-    /// refused (LIO's ACLs never authorise them), TASK REASSIGN needs ERL
+    /// rejected (LIO's ACLs never authorise them), TASK REASSIGN needs ERL
     /// 2, CLEAR ACA is not supported.
     fn task_management(&mut self, t: &pdu::TaskMgmt) -> u8 {
         use pdu::tmf_response as r;
@@ -969,14 +969,10 @@ impl Rx<'_> {
                 let found = self.pending.len() != before || self.s.in_flight(t.ref_itt);
                 // A command the core has finishes and is answered first.
                 self.s.wait_idle();
-                // As LIO: a task not found is done if RefCmdSN is in the
-                // window, else there is no such task.
-                let in_window = {
-                    let seq = self.s.seq.lock();
-                    pdu::sn_le(seq.exp_cmd_sn, t.ref_cmd_sn)
-                        && pdu::sn_le(t.ref_cmd_sn, seq.max_cmd_sn)
-                };
-                if found || in_window {
+                // A task not found was received (and has completed) if
+                // RefCmdSN comes before the request's own CmdSN (RFC 7143
+                // 11.5.1), else there is no such task: LIO's answers.
+                if found || pdu::sn_lt(t.ref_cmd_sn, t.cmd_sn) {
                     r::COMPLETE
                 } else {
                     r::NO_TASK
@@ -1009,10 +1005,10 @@ impl Rx<'_> {
             // TARGET WARM RESET, TARGET COLD RESET
             6 | 7 => {
                 pr_info!(
-                    "iscsi: {}: target reset refused (not authorised, as in LIO)\n",
+                    "iscsi: {}: target reset rejected (not authorised, as in LIO)\n",
                     self.s.conn.peer().text()
                 );
-                r::AUTH_FAILED
+                r::REJECTED
             }
             // TASK REASSIGN
             8 => r::NO_REASSIGNMENT,
