@@ -1,29 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! iSCSI connections: the login phase (RFC 7143 6 and 13, Login Request and
-//! Response), and the full-feature phase of discovery sessions
-//! (SendTargets, NOP-Out, Logout).
+//! Response) of discovery and normal sessions, and the full-feature phase
+//! of discovery sessions (SendTargets, NOP-Out, Logout); a normal
+//! session's full-feature phase is session.rs's.
+//!
+//! A normal session's login finds its TPG as LIO does: the target named by
+//! `TargetName`, an enabled TPG of it with a portal the connection came
+//! through (02/03 without the target, 03/01 without such a TPG), an ACL
+//! for the initiator or `generate_node_acls` (else 02/02), and no
+//! authentication required by the TPG's `AuthMethod` or the ACL's
+//! `attrib/authentication` (else 02/01: no CHAP yet). The operational keys
+//! are negotiated against LIO's defaults (iscsi_param.rs) and recorded
+//! (iscsi_session.rs: InitialR2T, ImmediateData, the burst lengths, the
+//! initiator's MaxRecvDataSegmentLength, ...); digests are answered
+//! `None`, ErrorRecoveryLevel 0, MaxConnections 1. The I_T nexus is
+//! registered with the core before the last Login Response tells the
+//! initiator it is in; that response opens the command window (the ACL's
+//! `cmdsn_depth`, or the TPG's `default_cmdsn_depth` in demo mode).
 //!
 //! Each accepted connection runs in a thread of its own (the C half's,
 //! which exits through `kthread_complete_and_exit`, so that waiting for it
 //! means it has left the module). Everything read from the network goes
-//! through the shared parsers (proto/src/iscsi_pdu.rs, iscsi_param.rs); a
-//! PDU that cannot be trusted ends its connection, never more.
+//! through the shared parsers (proto/src/iscsi_pdu.rs, iscsi_param.rs,
+//! iscsi_session.rs); a PDU that cannot be trusted ends its connection,
+//! never more.
 //!
-//! Not yet: normal sessions (their login is refused with "service
-//! unavailable" and a log line, since there is no full-feature phase for
-//! SCSI commands yet), CHAP, digests, several connections per session.
+//! Not yet: CHAP, digests, error recovery levels above 0, several
+//! connections per session.
 
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU16, Ordering};
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
+use kernel::str::CString;
 use kernel::sync::Arc;
 
 use crate::iscsi_param::{self as param, Answer, Kind, OpAnswer, TextWriter};
 use crate::iscsi_pdu::{self as pdu, login_status, Numbers, Request, BHS_LEN};
+use crate::iscsi_session::SessionParams;
 use crate::portal::SockAddr;
+use crate::session::{self, NormalLogin};
+use crate::{LoginRefusal, LoginTpg};
 
 extern "C" {
     fn tcm_rs_iscsi_thread_start(
@@ -46,6 +65,20 @@ extern "C" {
     fn tcm_rs_iscsi_sock_shutdown(sock: *mut c_void);
     fn tcm_rs_iscsi_sock_release(sock: *mut c_void);
     fn tcm_rs_iscsi_random_u32() -> u32;
+    fn tcm_rs_iscsi_sock_recv_buf(
+        sock: *mut c_void,
+        buf: *mut c_void,
+        offset: u32,
+        len: u32,
+    ) -> c_int;
+    fn tcm_rs_iscsi_sock_send_buf(
+        sock: *mut c_void,
+        hdr: *const c_void,
+        hdr_len: usize,
+        buf: *mut c_void,
+        offset: u32,
+        len: u32,
+    ) -> c_int;
 }
 
 /// The data segment of a login PDU may be this long whatever was
@@ -57,7 +90,7 @@ const TEXT_MAX: usize = 65536;
 /// A discovery session receives PDUs of up to this many bytes of data: the
 /// MaxRecvDataSegmentLength it declares (LIO declares its discovery TPG's
 /// MaxXmitDataSegmentLength, 262144 by default).
-const DISCOVERY_MAX_RECV: u32 = 262144;
+const DISCOVERY_MAX_RECV: u32 = session::OUR_MAX_RECV;
 /// The receive timeout of the login phase, in seconds (LIO's
 /// TA_LOGIN_TIMEOUT).
 const LOGIN_TIMEOUT: u32 = 15;
@@ -226,7 +259,7 @@ pub(crate) fn stop_all() {
 unsafe extern "C" fn conn_main(data: *mut c_void) {
     // SAFETY: By the safety requirement.
     let conn = unsafe { Arc::<Conn>::from_raw(data.cast::<Conn>()) };
-    if let Err(e) = conn.run() {
+    if let Err(e) = Conn::run(&conn) {
         pr_info!(
             "iscsi: connection from {} ended ({:?})\n",
             conn.peer.text(),
@@ -246,15 +279,19 @@ struct Pdu {
     data: KVec<u8>,
 }
 
-/// The parameters a discovery session negotiates with the target's values
-/// (LIO's discovery TPG: its defaults, authentication as
-/// `discovery_auth/enforce_discovery_auth` says).
+/// What a login negotiated with the target's values (LIO's defaults;
+/// authentication as `discovery_auth/enforce_discovery_auth` or the TPG
+/// and ACL say).
 struct Negotiated {
     /// What the initiator receives at most per PDU (its declared
     /// MaxRecvDataSegmentLength).
     max_xmit: u32,
     /// Its InitiatorName.
     initiator: KVec<u8>,
+    /// The operational parameters (what a normal session uses).
+    params: SessionParams,
+    /// A normal session: its registered nexus.
+    normal: Option<NormalLogin>,
 }
 
 /// The state of a connection's login.
@@ -270,6 +307,8 @@ struct Login {
     text: KVec<u8>,
     /// The target's declarations have been sent.
     declared: bool,
+    /// A normal session's TPG, once the login found it.
+    tpg: Option<LoginTpg>,
 }
 
 /// Why a login fails: the status sent, and what the log says.
@@ -295,27 +334,74 @@ fn next_tsih() -> u16 {
 }
 
 /// Sequence numbers of a connection (one per session: one connection).
-struct Seq {
-    stat_sn: u32,
-    exp_cmd_sn: u32,
+pub(crate) struct Seq {
+    pub(crate) stat_sn: u32,
+    pub(crate) exp_cmd_sn: u32,
+    /// MaxCmdSN of a normal session (its window); a discovery session's
+    /// window is 1 (MaxCmdSN is ExpCmdSN).
+    pub(crate) max_cmd_sn: u32,
+    pub(crate) normal: bool,
 }
 
 impl Seq {
     /// The numbers of the next response that carries a StatSN, which then
-    /// advances. Discovery sessions have a command window of 1.
-    fn next(&mut self) -> Numbers {
-        let n = Numbers {
-            stat_sn: self.stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.exp_cmd_sn,
-        };
+    /// advances.
+    pub(crate) fn next(&mut self) -> Numbers {
+        let n = self.peek();
         self.stat_sn = self.stat_sn.wrapping_add(1);
         n
+    }
+
+    /// The numbers of a PDU that carries no status (StatSN: the next one).
+    pub(crate) fn peek(&self) -> Numbers {
+        Numbers {
+            stat_sn: self.stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: if self.normal {
+                self.max_cmd_sn
+            } else {
+                self.exp_cmd_sn
+            },
+        }
     }
 }
 
 impl Conn {
-    fn recv_exact(&self, buf: &mut [u8]) -> Result {
+    /// The initiator's address.
+    pub(crate) fn peer(&self) -> &SockAddr {
+        &self.peer
+    }
+
+    /// Shuts the connection down: a thread in `recv` wakes up, sends fail.
+    pub(crate) fn shutdown(&self) {
+        // SAFETY: The socket is ours (type invariant); shutting it down is
+        // safe from any thread.
+        unsafe { tcm_rs_iscsi_sock_shutdown(self.sock) };
+    }
+
+    /// Receives exactly `len` bytes into bytes `offset..` of the C half's
+    /// data buffer `buf`.
+    pub(crate) fn recv_buf(&self, buf: *mut c_void, offset: u32, len: u32) -> Result {
+        // SAFETY: The socket is ours; `buf` is a live buffer of the C half
+        // (the caller's), whose bounds the C function checks.
+        kernel::error::to_result(unsafe { tcm_rs_iscsi_sock_recv_buf(self.sock, buf, offset, len) })
+    }
+
+    /// Sends `bhs` and bytes `offset..offset + len` of data buffer `buf`.
+    pub(crate) fn send_buf(
+        &self,
+        bhs: &[u8; BHS_LEN],
+        buf: *mut c_void,
+        offset: u32,
+        len: u32,
+    ) -> Result {
+        // SAFETY: As in `recv_buf`; `bhs` is readable for its length.
+        kernel::error::to_result(unsafe {
+            tcm_rs_iscsi_sock_send_buf(self.sock, bhs.as_ptr().cast(), bhs.len(), buf, offset, len)
+        })
+    }
+
+    pub(crate) fn recv_exact(&self, buf: &mut [u8]) -> Result {
         if buf.is_empty() {
             return Ok(());
         }
@@ -351,7 +437,7 @@ impl Conn {
         Ok(Pdu { bhs, data })
     }
 
-    fn send(&self, bhs: &[u8; BHS_LEN], data: &[u8]) -> Result {
+    pub(crate) fn send(&self, bhs: &[u8; BHS_LEN], data: &[u8]) -> Result {
         // SAFETY: The socket is ours; both buffers are readable for their
         // lengths.
         let ret = unsafe {
@@ -372,20 +458,25 @@ impl Conn {
     }
 
     /// The connection: its login, then its full-feature phase.
-    fn run(&self) -> Result {
-        self.set_timeout(LOGIN_TIMEOUT);
+    fn run(this: &Arc<Self>) -> Result {
+        this.set_timeout(LOGIN_TIMEOUT);
         let mut seq = Seq {
             stat_sn: 0,
             exp_cmd_sn: 0,
+            max_cmd_sn: 0,
+            normal: false,
         };
-        let neg = self.login(&mut seq)?;
-        self.set_timeout(0);
-        self.discovery_session(&mut seq, &neg)
+        let mut neg = this.login(&mut seq)?;
+        this.set_timeout(0);
+        match neg.normal.take() {
+            Some(normal) => session::run(this, seq, normal),
+            None => this.discovery_session(&mut seq, &neg),
+        }
     }
 
     /// The login phase; returns what the session negotiated, or an error
     /// once a failure has been answered (or the stream cannot be trusted).
-    fn login(&self, seq: &mut Seq) -> Result<Negotiated> {
+    fn login(self: &Arc<Self>, seq: &mut Seq) -> Result<Negotiated> {
         let mut st = Login {
             started: false,
             isid: [0; 6],
@@ -397,10 +488,13 @@ impl Conn {
             target: KVec::new(),
             text: KVec::new(),
             declared: false,
+            tpg: None,
         };
         let mut neg = Negotiated {
             max_xmit: LOGIN_DATA_MAX,
             initiator: KVec::new(),
+            params: SessionParams::RFC_DEFAULT,
+            normal: None,
         };
         loop {
             let p = self.recv_pdu(LOGIN_DATA_MAX)?;
@@ -480,20 +574,68 @@ impl Conn {
                 Err(f) => return self.login_fail(seq, &st, &req, f),
             };
             out.truncate(written);
-            if let Err(f) = self.login_check(&st) {
+            if let Err(f) = self.login_check(&mut st) {
                 return self.login_fail(seq, &st, &req, f);
             }
             if !st.declared {
-                // What LIO's discovery portal group declares in its first
-                // answer (its defaults: tag 1, alias "LIO Target").
+                // What LIO declares in its first answer: for discovery its
+                // discovery portal group's defaults (tag 1, alias "LIO
+                // Target"), else the TPG's alias and tag.
                 st.declared = true;
-                push_pair(&mut out, b"TargetAlias", b"LIO Target")?;
-                push_pair(&mut out, b"TargetPortalGroupTag", b"1")?;
+                match st.tpg.as_ref() {
+                    Some(t) => {
+                        if !t.alias.as_bytes().is_empty() {
+                            push_pair(&mut out, b"TargetAlias", t.alias.as_bytes())?;
+                        }
+                        let mut digits = [0u8; 10];
+                        let tag = param::decimal(u32::from(t.tag), &mut digits);
+                        push_pair(&mut out, b"TargetPortalGroupTag", tag)?;
+                    }
+                    None => {
+                        push_pair(&mut out, b"TargetAlias", b"LIO Target")?;
+                        push_pair(&mut out, b"TargetPortalGroupTag", b"1")?;
+                    }
+                }
             }
             let done = req.transit && req.nsg == pdu::stage::FULL_FEATURE;
-            self.login_respond(seq, &st, &req, done, &out)?;
+            if done {
+                if let Some(t) = st.tpg.take() {
+                    // The session's nexus, before the initiator is told.
+                    let failure = |why| fail(login_status::OUT_OF_RESOURCES, why);
+                    let name = match CString::try_from_fmt(fmt!(
+                        "{}",
+                        kernel::str::BStr::from_bytes(&st.initiator)
+                    )) {
+                        Ok(n) => n,
+                        Err(_) => return self.login_fail(seq, &st, &req, failure("out of memory")),
+                    };
+                    neg.params.finish();
+                    let depth = t.depth;
+                    match session::register(t.sessions, &name, self, neg.params) {
+                        Ok(n) => neg.normal = Some(n),
+                        Err(e) if e == EACCES => {
+                            return self.login_fail(
+                                seq,
+                                &st,
+                                &req,
+                                fail(login_status::FORBIDDEN, "the core refused the initiator"),
+                            )
+                        }
+                        Err(_) => return self.login_fail(seq, &st, &req, failure("no session")),
+                    }
+                    seq.normal = true;
+                    seq.max_cmd_sn = seq.exp_cmd_sn.wrapping_add(depth - 1);
+                }
+            }
+            if let Err(e) = self.login_respond(seq, &st, &req, done, &out) {
+                if let Some(n) = neg.normal.take() {
+                    session::abandon(n, self);
+                }
+                return Err(e);
+            }
             if done {
                 neg.initiator = st.initiator;
+                neg.max_xmit = neg.params.max_xmit;
                 return Ok(neg);
             }
             if req.transit {
@@ -504,7 +646,7 @@ impl Conn {
 
     /// What the first request must have said, and whether this target can
     /// serve the session.
-    fn login_check(&self, st: &Login) -> core::result::Result<(), LoginFailure> {
+    fn login_check(&self, st: &mut Login) -> core::result::Result<(), LoginFailure> {
         if st.initiator.is_empty() {
             return Err(fail(login_status::MISSING_PARAMETER, "no InitiatorName"));
         }
@@ -520,13 +662,28 @@ impl Conn {
         if st.target.is_empty() {
             return Err(fail(login_status::MISSING_PARAMETER, "no TargetName"));
         }
-        if !crate::target_exists(&st.target) {
-            return Err(fail(login_status::NOT_FOUND, "no such target"));
+        if st.tpg.is_some() {
+            return Ok(());
         }
-        Err(fail(
-            login_status::SERVICE_UNAVAILABLE,
-            "tcm-rs has no iSCSI full-feature phase for normal sessions yet",
-        ))
+        let t = crate::login_tpg(&st.target, &st.initiator, &self.local).map_err(|r| match r {
+            LoginRefusal::NoTarget => fail(login_status::NOT_FOUND, "no such target"),
+            LoginRefusal::NoTpg => fail(
+                login_status::SERVICE_UNAVAILABLE,
+                "no enabled TPG of the target behind this portal",
+            ),
+            LoginRefusal::Forbidden => fail(
+                login_status::FORBIDDEN,
+                "the initiator has no ACL and the TPG has no generate_node_acls",
+            ),
+        })?;
+        if t.auth_required {
+            return Err(fail(
+                login_status::AUTH_FAILED,
+                "the TPG or ACL requires CHAP (attrib/authentication=1) and tcm-rs has no CHAP yet",
+            ));
+        }
+        st.tpg = Some(t);
+        Ok(())
     }
 
     /// Answers the keys of one complete login text into `out`; returns the
@@ -612,7 +769,9 @@ impl Conn {
         neg: &mut Negotiated,
         w: &mut TextWriter<'_>,
     ) -> core::result::Result<(), param::TextError> {
-        match param::answer_operational(key, value, DISCOVERY_MAX_RECV)? {
+        let answer = param::answer_operational(key, value, DISCOVERY_MAX_RECV)?;
+        neg.params.record(key, value, &answer);
+        match answer {
             OpAnswer::Value(v) => w.pair(key, v),
             OpAnswer::Number(n) => w.pair_u32(key, n),
             OpAnswer::MaxRecv { theirs, ours } => {

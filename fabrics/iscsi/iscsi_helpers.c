@@ -9,6 +9,8 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/uio.h>
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
@@ -335,4 +337,198 @@ bool tcm_rs_iscsi_addr_is_any(const struct sockaddr_storage *addr)
 u32 tcm_rs_iscsi_random_u32(void)
 {
 	return get_random_u32();
+}
+
+u16 tcm_rs_iscsi_addr_port(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+	if (addr->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)addr)->sin_port);
+	return 0;
+}
+
+struct tcm_rs_iscsi_buf {
+	struct scatterlist *sgl;
+	unsigned int nents;
+	u32 len;
+};
+
+struct tcm_rs_iscsi_buf *tcm_rs_iscsi_buf_alloc(u32 len, bool zero)
+{
+	struct tcm_rs_iscsi_buf *b;
+
+	if (!len)
+		return ERR_PTR(-EINVAL);
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	/* Order-0 lowmem pages: page_address() maps each. */
+	b->sgl = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN | (zero ? __GFP_ZERO : 0),
+			   &b->nents);
+	if (!b->sgl) {
+		kfree(b);
+		return ERR_PTR(-ENOMEM);
+	}
+	b->len = len;
+	return b;
+}
+
+void tcm_rs_iscsi_buf_free(struct tcm_rs_iscsi_buf *b)
+{
+	sgl_free(b->sgl);
+	kfree(b);
+}
+
+struct scatterlist *tcm_rs_iscsi_buf_sgl(struct tcm_rs_iscsi_buf *b,
+					 unsigned int *nents)
+{
+	*nents = b->nents;
+	return b->sgl;
+}
+
+/*
+ * The entry of b holding byte offset, and the offset inside it; NULL past
+ * the end.
+ */
+static struct scatterlist *tcm_rs_iscsi_buf_seek(struct tcm_rs_iscsi_buf *b,
+						 u32 offset, u32 *in)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sg(b->sgl, sg, b->nents, i) {
+		if (offset < sg->length) {
+			*in = offset;
+			return sg;
+		}
+		offset -= sg->length;
+	}
+	return NULL;
+}
+
+int tcm_rs_iscsi_sock_recv_buf(struct socket *sock, struct tcm_rs_iscsi_buf *b,
+			       u32 offset, u32 len)
+{
+	struct scatterlist *sg;
+	u32 in;
+
+	if (offset > b->len || len > b->len - offset)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	sg = tcm_rs_iscsi_buf_seek(b, offset, &in);
+	while (len && sg) {
+		u32 n = min(len, sg->length - in);
+		int ret = tcm_rs_iscsi_sock_recv(sock,
+			page_address(sg_page(sg)) + sg->offset + in, n);
+
+		if (ret)
+			return ret;
+		len -= n;
+		in = 0;
+		sg = sg_next(sg);
+	}
+	return len ? -EINVAL : 0;
+}
+
+#define TCM_RS_ISCSI_SEND_IOV 16
+
+int tcm_rs_iscsi_sock_send_buf(struct socket *sock, const void *hdr,
+			       size_t hdr_len, struct tcm_rs_iscsi_buf *b,
+			       u32 offset, u32 len)
+{
+	static const u8 zeros[4];
+	struct kvec iov[TCM_RS_ISCSI_SEND_IOV];
+	size_t pad = (4 - (len & 3)) & 3;
+	struct scatterlist *sg = NULL;
+	bool header = true;
+	u32 in = 0;
+
+	if (offset > b->len || len > b->len - offset)
+		return -EINVAL;
+	if (len)
+		sg = tcm_rs_iscsi_buf_seek(b, offset, &in);
+	for (;;) {
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+		size_t total = 0;
+		int n = 0, ret;
+
+		if (header) {
+			iov[n].iov_base = (void *)hdr;
+			iov[n++].iov_len = hdr_len;
+			total += hdr_len;
+			header = false;
+		}
+		while (len && sg && n < TCM_RS_ISCSI_SEND_IOV - 1) {
+			u32 piece = min(len, sg->length - in);
+
+			iov[n].iov_base = page_address(sg_page(sg)) + sg->offset + in;
+			iov[n++].iov_len = piece;
+			total += piece;
+			len -= piece;
+			in = 0;
+			sg = sg_next(sg);
+		}
+		if (len && !sg)
+			return -EINVAL;
+		if (!len && pad) {
+			iov[n].iov_base = (void *)zeros;
+			iov[n++].iov_len = pad;
+			total += pad;
+			pad = 0;
+		}
+		if (len)
+			msg.msg_flags |= MSG_MORE;
+		ret = kernel_sendmsg(sock, &msg, iov, n, total);
+		if (ret < 0)
+			return ret;
+		if ((size_t)ret != total)
+			return -EIO;
+		if (!len)
+			return 0;
+	}
+}
+
+/* Runs the commands the core defers (queued submission). */
+static struct workqueue_struct *tcm_rs_iscsi_wq;
+
+struct tcm_rs_iscsi_work {
+	struct work_struct work;
+	void (*fn)(void *data);
+	void *data;
+};
+
+static void tcm_rs_iscsi_work_fn(struct work_struct *work)
+{
+	struct tcm_rs_iscsi_work *w = container_of(work, struct tcm_rs_iscsi_work, work);
+	void (*fn)(void *data) = w->fn;
+	void *data = w->data;
+
+	kfree(w);
+	fn(data);
+}
+
+int tcm_rs_iscsi_wq_create(void)
+{
+	tcm_rs_iscsi_wq = alloc_workqueue("tcm_rs_iscsi", WQ_PERCPU | WQ_MEM_RECLAIM, 0);
+	return tcm_rs_iscsi_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_iscsi_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_iscsi_wq);
+}
+
+int tcm_rs_iscsi_defer(void (*fn)(void *data), void *data)
+{
+	struct tcm_rs_iscsi_work *w = kmalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return -ENOMEM;
+	INIT_WORK(&w->work, tcm_rs_iscsi_work_fn);
+	w->fn = fn;
+	w->data = data;
+	queue_work(tcm_rs_iscsi_wq, &w->work);
+	return 0;
 }

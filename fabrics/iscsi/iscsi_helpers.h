@@ -88,4 +88,32 @@ ssize_t tcm_rs_iscsi_cpus_show(char *buf);
 /* cpulist_parse() of what was written: 0 or -errno. */
 ssize_t tcm_rs_iscsi_cpus_store(const char *buf, size_t len);
 
+/* The port of an address, host order. */
+u16 tcm_rs_iscsi_addr_port(const struct sockaddr_storage *addr);
+
+/*
+ * A command's data buffer: a scatterlist of order-0 lowmem pages (sgl_alloc)
+ * of len bytes (zeroed if asked), received into and sent from in place.
+ */
+struct tcm_rs_iscsi_buf;
+struct scatterlist;
+struct tcm_rs_iscsi_buf *tcm_rs_iscsi_buf_alloc(u32 len, bool zero);
+void tcm_rs_iscsi_buf_free(struct tcm_rs_iscsi_buf *b);
+struct scatterlist *tcm_rs_iscsi_buf_sgl(struct tcm_rs_iscsi_buf *b,
+					 unsigned int *nents);
+/* Receives exactly len bytes into bytes offset.. of b. */
+int tcm_rs_iscsi_sock_recv_buf(struct socket *sock, struct tcm_rs_iscsi_buf *b,
+			       u32 offset, u32 len);
+/* Sends hdr, then bytes offset..offset + len of b and their padding. */
+int tcm_rs_iscsi_sock_send_buf(struct socket *sock, const void *hdr,
+			       size_t hdr_len, struct tcm_rs_iscsi_buf *b,
+			       u32 offset, u32 len);
+
+/* The module's workqueue of deferred commands. */
+int tcm_rs_iscsi_wq_create(void);
+/* Waits for the work queued, then frees the workqueue. */
+void tcm_rs_iscsi_wq_destroy(void);
+/* Runs fn(data) from the workqueue; -ENOMEM if it cannot be queued. */
+int tcm_rs_iscsi_defer(void (*fn)(void *data), void *data);
+
 #endif

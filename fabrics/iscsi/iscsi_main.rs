@@ -17,11 +17,12 @@
 //! with LIO's values, checks and error codes. Network portals really listen
 //! (portal.rs), shared between TPGs as LIO shares them.
 //!
-//! Connections (conn.rs) log in and hold discovery sessions: SendTargets,
-//! NOP-Out, Logout. Not yet: normal sessions (their login is refused with
-//! a log line: there is no full-feature phase for SCSI commands yet), so
-//! `dynamic_sessions` is empty and an ACL's `info` and `param/` say there
-//! is no session; CHAP; digests.
+//! Connections (conn.rs) log in and hold discovery sessions (SendTargets,
+//! NOP-Out, Logout) and normal sessions (session.rs: SCSI commands with
+//! their data, NOP-Out, task management, Logout), each normal session an
+//! I_T nexus of the core registered through its TPG's `TpgSessions`. Not
+//! yet: `dynamic_sessions`, an ACL's `info` and `param/` do not show the
+//! sessions; CHAP; digests.
 
 use kernel::prelude::*;
 use kernel::str::CString;
@@ -40,6 +41,9 @@ mod iscsi_param;
 #[path = "../../proto/src/iscsi_pdu.rs"]
 mod iscsi_pdu;
 #[allow(dead_code, unreachable_pub)]
+#[path = "../../proto/src/iscsi_session.rs"]
+mod iscsi_session;
+#[allow(dead_code, unreachable_pub)]
 #[path = "../../proto/src/iscsi_portal.rs"]
 mod portal_name;
 #[allow(dead_code, unreachable_pub)]
@@ -49,6 +53,7 @@ mod text;
 mod auth;
 mod conn;
 mod portal;
+mod session;
 
 use auth::{auth_handlers, Auth};
 use iscsi_param::{Value, TPG_PARAMS};
@@ -56,6 +61,7 @@ use portal::{Portal, PortalEntry};
 use sdk::{
     fabric_attrs, Access, CoreTpg, Fabric, FabricAttrs, NodeAcls, Page, Portals, Registration,
 };
+use session::TpgSessions;
 
 module! {
     type: IscsiModule,
@@ -93,6 +99,9 @@ impl Drop for IscsiModule {
     /// while any exists); connections may be: they end here.
     fn drop(&mut self) {
         conn::stop_all();
+        // SAFETY: Created in init; every connection has ended, so nothing
+        // queues work any more. Waits for the work queued.
+        unsafe { session::tcm_rs_iscsi_wq_destroy() };
     }
 }
 
@@ -106,9 +115,16 @@ impl kernel::Module for IscsiModule {
         conn::init();
         // SAFETY: Called once, before the attribute that uses it exists.
         unsafe { tcm_rs_iscsi_cpus_init() };
-        Ok(Self {
-            _registration: Registration::with_portals_and_acls()?,
-        })
+        // SAFETY: Called once, before any connection can defer a command.
+        kernel::error::to_result(unsafe { session::tcm_rs_iscsi_wq_create() })?;
+        match Registration::with_portals_and_acls() {
+            Ok(r) => Ok(Self { _registration: r }),
+            Err(e) => {
+                // SAFETY: Created above; nothing used it.
+                unsafe { session::tcm_rs_iscsi_wq_destroy() };
+                Err(e)
+            }
+        }
     }
 }
 
@@ -285,12 +301,14 @@ struct TpgEntry {
     tag: u16,
     config: Arc<Mutex<TpgConfig>>,
     acls: Arc<Mutex<KVec<AclEntry>>>,
+    sessions: Arc<TpgSessions>,
 }
 
-/// A node ACL's initiator, as discovery looks for it.
+/// A node ACL's initiator, as discovery and the login look for it.
 struct AclEntry {
     id: u64,
     initiator: CString,
+    config: Arc<Mutex<AclConfig>>,
 }
 
 static NEXT_ACL_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
@@ -303,11 +321,6 @@ impl Drop for IscsiWwn {
     fn drop(&mut self) {
         TARGETS.lock().retain(|t| !Arc::ptr_eq(t, &self.shared));
     }
-}
-
-/// Whether a target of this name exists.
-pub(crate) fn target_exists(name: &[u8]) -> bool {
-    TARGETS.lock().iter().any(|t| t.name.to_bytes() == name)
 }
 
 /// Appends the SendTargets answer (RFC 7143 12.3, as LIO builds it) for
@@ -388,6 +401,106 @@ pub(crate) fn send_targets(
     Ok(())
 }
 
+/// The TPG a normal session logs in to, as the login found it.
+pub(crate) struct LoginTpg {
+    /// Its tag (`TargetPortalGroupTag`).
+    pub(crate) tag: u16,
+    /// Its sessions.
+    pub(crate) sessions: Arc<TpgSessions>,
+    /// The session's command window: the ACL's `cmdsn_depth`, or in demo
+    /// mode the TPG's `default_cmdsn_depth`.
+    pub(crate) depth: u32,
+    /// The TPG's `param/TargetAlias`.
+    pub(crate) alias: iscsi_param::Value,
+    /// Whether the initiator must authenticate: the ACL's
+    /// `attrib/authentication`, or if that is -1 (or in demo mode) whether
+    /// the TPG's `AuthMethod` leaves out `None`.
+    pub(crate) auth_required: bool,
+}
+
+/// Why a normal session's login finds no TPG.
+pub(crate) enum LoginRefusal {
+    /// No target of that name (02/03).
+    NoTarget,
+    /// No enabled TPG of it behind the portal the initiator connected to
+    /// (03/01, as LIO).
+    NoTpg,
+    /// The initiator has no ACL and the TPG no demo mode (02/02).
+    Forbidden,
+}
+
+/// The TPG of target `target` that serves a normal session of `initiator`
+/// reached at `local`: an enabled TPG with a portal of that address (or a
+/// wildcard portal of that port), and an ACL for the initiator unless the
+/// TPG has `generate_node_acls`. LIO's `iscsit_access_np()` and
+/// `iscsit_tpg_check_initiator_node_acl()`.
+pub(crate) fn login_tpg(
+    target: &[u8],
+    initiator: &[u8],
+    local: &portal::SockAddr,
+) -> core::result::Result<LoginTpg, LoginRefusal> {
+    let wwn = TARGETS
+        .lock()
+        .iter()
+        .find(|t| t.name.to_bytes() == target)
+        .cloned()
+        .ok_or(LoginRefusal::NoTarget)?;
+    // The tags of the TPGs with a portal the connection came through.
+    let mut tags = [0u16; 16];
+    let mut n = 0;
+    for p in wwn.portals.lock().iter() {
+        let a = p.addr();
+        if (a.same(local) || (a.is_any() && a.port() == local.port())) && n < tags.len() {
+            tags[n] = p.tag();
+            n += 1;
+        }
+    }
+    let tags = tags.get(..n).unwrap_or(&[]);
+    let found = wwn
+        .tpgs
+        .lock()
+        .iter()
+        .filter(|e| tags.contains(&e.tag))
+        .map(|e| (e.tag, e.config.clone(), e.acls.clone(), e.sessions.clone()))
+        .next();
+    let (tag, config, acls, sessions) = found.ok_or(LoginRefusal::NoTpg)?;
+    let (enabled, attrib, alias, tpg_auth) = {
+        let c = config.lock();
+        let auth_methods = iscsi_param::tpg_get(&c.params, 0);
+        let none = auth_methods.split(|&b| b == b',').any(|m| m == b"None");
+        let alias = iscsi_param::Value::new(iscsi_param::tpg_get(&c.params, 4));
+        (c.enabled, c.attrib, alias, !none)
+    };
+    if !enabled {
+        return Err(LoginRefusal::NoTpg);
+    }
+    let acl = acls
+        .lock()
+        .iter()
+        .find(|e| e.initiator.to_bytes() == initiator)
+        .map(|e| e.config.clone());
+    let (depth, auth_required) = match acl {
+        Some(acl) => {
+            let c = acl.lock();
+            let required = match c.attrib.authentication {
+                0 => false,
+                1 => true,
+                _ => tpg_auth,
+            };
+            (c.cmdsn_depth, required)
+        }
+        None if attrib.generate_node_acls != 0 => (attrib.default_cmdsn_depth, tpg_auth),
+        None => return Err(LoginRefusal::Forbidden),
+    };
+    Ok(LoginTpg {
+        tag,
+        sessions,
+        depth: depth.max(1),
+        alias,
+        auth_required,
+    })
+}
+
 /// `tpgt_<N>/attrib/`, LIO's `struct iscsi_tpg_attrib`.
 #[derive(Clone, Copy)]
 struct TpgAttrib {
@@ -442,8 +555,8 @@ struct IscsiTpg {
     config: Arc<Mutex<TpgConfig>>,
     /// The initiators of its node ACLs.
     acls: Arc<Mutex<KVec<AclEntry>>>,
-    /// For the sessions the login will register.
-    _core: CoreTpg,
+    /// Its sessions (the core's side of the TPG inside).
+    sessions: Arc<TpgSessions>,
 }
 
 impl Drop for IscsiTpg {
@@ -452,6 +565,8 @@ impl Drop for IscsiTpg {
             .tpgs
             .lock()
             .retain(|e| !Arc::ptr_eq(&e.config, &self.config));
+        // No login finds the TPG any more: end its sessions.
+        self.sessions.close();
     }
 }
 
@@ -511,11 +626,13 @@ impl Fabric for Iscsi {
             GFP_KERNEL,
         )?;
         let acls = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
+        let sessions = TpgSessions::new(core)?;
         wwn.shared.tpgs.lock().push(
             TpgEntry {
                 tag,
                 config: config.clone(),
                 acls: acls.clone(),
+                sessions: sessions.clone(),
             },
             GFP_KERNEL,
         )?;
@@ -524,7 +641,7 @@ impl Fabric for Iscsi {
             wwn: wwn.shared.clone(),
             config,
             acls,
-            _core: core,
+            sessions,
         })
     }
 
@@ -982,6 +1099,7 @@ impl NodeAcls for Iscsi {
             AclEntry {
                 id,
                 initiator: initiator.to_cstring()?,
+                config: config.clone(),
             },
             GFP_KERNEL,
         )?;

@@ -40,6 +40,7 @@ extern "C" {
     ) -> *mut c_void;
     fn tcm_rs_iscsi_unlisten(listener: *mut c_void);
     fn tcm_rs_iscsi_addr_is_any(addr: *const SockAddr) -> bool;
+    fn tcm_rs_iscsi_addr_port(addr: *const SockAddr) -> u16;
 }
 
 impl SockAddr {
@@ -51,6 +52,12 @@ impl SockAddr {
     pub(crate) fn is_any(&self) -> bool {
         // SAFETY: A valid sockaddr_storage.
         unsafe { tcm_rs_iscsi_addr_is_any(self) }
+    }
+
+    /// The port.
+    pub(crate) fn port(&self) -> u16 {
+        // SAFETY: A valid sockaddr_storage.
+        unsafe { tcm_rs_iscsi_addr_port(self) }
     }
 
     /// Parses a portal directory's name as LIO does.

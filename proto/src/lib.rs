@@ -54,6 +54,9 @@
 //!   key (RFC 7143 section 13).
 //! - [`iscsi_portal`]: network portal names (`np/<ip>:<port>`) split as
 //!   LIO splits them.
+//! - [`iscsi_session`]: the full-feature phase of a normal session: the
+//!   negotiated parameters, LUN and task attribute decoding, extended CDBs,
+//!   Data-In cutting, R2Ts and Data-Out checks.
 //!
 //! Every encoder writes at most `out.len()` bytes (the allocation length)
 //! and returns the full length, so the engine can report the residual.
@@ -76,6 +79,7 @@ pub mod inquiry;
 pub mod iscsi_param;
 pub mod iscsi_pdu;
 pub mod iscsi_portal;
+pub mod iscsi_session;
 pub mod lba_map;
 pub mod mode;
 pub mod pr;

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use tcm_proto::iscsi_param::*;
 use tcm_proto::iscsi_pdu::*;
 use tcm_proto::iscsi_portal::*;
+use tcm_proto::iscsi_session::*;
 
 fn bhs() -> impl Strategy<Value = [u8; BHS_LEN]> {
     proptest::collection::vec(any::<u8>(), BHS_LEN).prop_map(|v| {
@@ -133,6 +134,57 @@ proptest! {
         if let Ok((host, port)) = split_portal(&name) {
             prop_assert!(name.len() <= PORTAL_NAME_MAX);
             prop_assert!(host.len() + port.len() < name.len());
+        }
+    }
+
+    /// Data-In PDUs cover a read exactly, in order, each within the
+    /// initiator's MaxRecvDataSegmentLength and no sequence longer than
+    /// MaxBurstLength; only the last is `last`.
+    #[test]
+    fn data_in_covers_the_read(total in 0u32..(4 << 20), max_xmit in 1u32..300_000, max_burst in 1u32..1_000_000) {
+        let mut at = 0u32;
+        let mut in_burst = 0u32;
+        let mut n = 0u32;
+        while let Some(p) = data_in_pdu(at, total, max_xmit, max_burst) {
+            prop_assert_eq!(p.offset, at);
+            prop_assert!(p.len > 0 && p.len <= max_xmit);
+            in_burst += p.len;
+            prop_assert!(in_burst <= max_burst);
+            if p.final_bit {
+                in_burst = 0;
+            }
+            at += p.len;
+            prop_assert_eq!(p.last, at == total);
+            n += 1;
+            prop_assert!(n <= total);
+        }
+        prop_assert_eq!(at, total);
+    }
+
+    /// R2Ts ask for the rest of a write in order, each at most
+    /// MaxBurstLength, and a Data-Out is taken only where the data so far
+    /// ends and within the sequence.
+    #[test]
+    fn r2ts_cover_the_write(received in 0u32..(1 << 24), expected in 0u32..(1 << 24), max_burst in 0u32..(1 << 20),
+                            offset in any::<u32>(), len in any::<u32>()) {
+        match next_r2t(received, expected, max_burst) {
+            None => prop_assert!(received >= expected),
+            Some((o, l)) => {
+                prop_assert_eq!(o, received);
+                prop_assert!(l > 0 && l <= max_burst.max(1) && o + l <= expected);
+            }
+        }
+        if check_data_out(received, expected, offset, len).is_ok() {
+            prop_assert_eq!(offset, received);
+            prop_assert!(u64::from(offset) + u64::from(len) <= u64::from(expected));
+        }
+    }
+
+    /// Any AHS is an extended CDB within it, or refused; never a panic.
+    #[test]
+    fn ahs_never_panics(ahs in proptest::collection::vec(any::<u8>(), 0..1024)) {
+        if let Ok(Some(ext)) = extended_cdb(&ahs) {
+            prop_assert!(ext.len() < ahs.len());
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Any bytes as an iSCSI PDU: the first 48 as a BHS, the rest as its text
 //! data segment, each key negotiated against LIO's TPG defaults, and the
-//! whole as a portal name. Nothing may panic; a parsed request agrees with
+//! whole as a portal name and as a SCSI Command's AHS. Nothing may panic; a parsed request agrees with
 //! its header.
 #![no_main]
 
@@ -8,9 +8,13 @@ use libfuzzer_sys::fuzz_target;
 use tcm_proto::iscsi_param::*;
 use tcm_proto::iscsi_pdu::*;
 use tcm_proto::iscsi_portal::split_portal;
+use tcm_proto::iscsi_session::extended_cdb;
 
 fuzz_target!(|data: &[u8]| {
     let _ = split_portal(data);
+    if let Ok(Some(ext)) = extended_cdb(data) {
+        assert!(ext.len() < data.len());
+    }
     let Some((bhs, text)) = data.split_first_chunk::<BHS_LEN>() else {
         return;
     };

@@ -5,9 +5,10 @@
 # compared, and a discovery session spoken PDU by PDU gets the same
 # answers; demo_mode_discovery off, with and without an ACL, is checked on
 # tcm-rs only (LIO sleeps under a spinlock there: lio-differences.md); then, on tcm-rs,
-# what is not there yet is refused cleanly (a normal session's login, a
-# discovery session that must authenticate) and malformed PDUs end only
-# their connection.
+# what is not allowed or not there yet is refused cleanly (a normal
+# session's login without an ACL, a discovery session that must
+# authenticate) and malformed PDUs end only their connection. Normal
+# sessions with I/O: iscsi-io.sh.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 IQN1=iqn.2003-01.org.linux-iscsi.tcmrs:sn.disc00000001
@@ -100,10 +101,10 @@ expect "tcm_rs_core loads" modprobe tcm_rs_core
 build tcm
 discover tcm
 
-echo "--- tcm-rs: what is not there yet is refused, and bad PDUs end their connection"
-expect "a normal session's login is refused" bash -c "! iscsi-inq -i $INIT iscsi://127.0.0.1:3261/$IQN1/0 >/tmp/iscsi-inq.out 2>&1"
+echo "--- tcm-rs: what is not allowed or not there yet is refused, and bad PDUs end their connection"
+expect "a normal session's login without an ACL is refused" bash -c "! iscsi-inq -i $INIT iscsi://127.0.0.1:3261/$IQN1/0 >/tmp/iscsi-inq.out 2>&1"
 cat /tmp/iscsi-inq.out
-expect "the log says why" grep -q 'no iSCSI full-feature phase for normal sessions yet' <(test_dmesg)
+expect "the log says why (02/02, as LIO)" grep -q 'refused (02/02): the initiator has no ACL' <(test_dmesg)
 expect "an unknown target is not found" bash -c "! iscsi-inq -i $INIT iscsi://127.0.0.1:3261/iqn.2003-01.org.example:nosuch/0 2>/dev/null"
 expect "the log says so" grep -q 'refused (02/03): no such target' <(test_dmesg)
 expect "discovery that must authenticate is refused" bash -c \
