@@ -142,10 +142,11 @@ exercise() {
 	sed -n "s/^timing:/raw $core:/p" /tmp/iscsi-raw-timing.$core | tee -a /tmp/iscsi-io-perf
 	cat /tmp/iscsi-raw-normal.$core >>"$out"
 	local suites="SCSI.TestUnitReady SCSI.Inquiry SCSI.ReadCapacity10 SCSI.ReadCapacity16 SCSI.Read10 SCSI.Write10
-		SCSI.Read16 SCSI.Write16 iSCSI.iSCSIResiduals iSCSI.iSCSIcmdsn"
-	# After iSCSIdatasn and iSCSITMF, LIO's TPG did not come down (the
-	# guest hung in the teardown, not investigated yet): tcm-rs only.
-	[ "$core" = lio ] || suites="$suites iSCSI.iSCSIdatasn iSCSI.iSCSITMF"
+		SCSI.Read16 SCSI.Write16"
+	# After libiscsi's iSCSI suites (CmdSN outside the window, DataSN, TMF)
+	# LIO's TPG does not come down: the guest hangs in the teardown (not
+	# investigated yet; lio-differences.md). They run on tcm-rs only.
+	[ "$core" = lio ] || suites="$suites iSCSI.iSCSIResiduals iSCSI.iSCSIcmdsn iSCSI.iSCSIdatasn iSCSI.iSCSITMF"
 	for t in $suites; do
 		timeout 120 iscsi-test-cu -d -n -t $t iscsi://127.0.0.1:3260/$IQN/0 >/tmp/cu-$core-$t.log 2>&1 || true
 		echo "iscsi-test-cu $t: $(grep -E '^ +tests ' /tmp/cu-$core-$t.log | sed 's/  */ /g')" | tee -a "$out"
@@ -187,7 +188,7 @@ cat /tmp/iscsi-io.tcm
 if [ -f /tmp/iscsi-io.lio ]; then
 	# The malformed PDUs are sent to tcm-rs only (one oopses LIO).
 	if ! diff -u <(grep -v -E '^malformed:|^    \[FAILED\]' /tmp/iscsi-io.lio) \
-		<(grep -v -E '^malformed:|^iscsi-test-cu iSCSI.iSCSI(datasn|TMF):|^    \[FAILED\]' /tmp/iscsi-io.tcm); then
+		<(grep -v -E '^malformed:|^iscsi-test-cu iSCSI\.|^    \[FAILED\]' /tmp/iscsi-io.tcm); then
 		fail "tcm-rs answers differently from LIO (above: - LIO, + tcm-rs)"
 	fi
 	pass "tcm-rs answers as LIO does"
