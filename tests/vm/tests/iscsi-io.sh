@@ -166,14 +166,17 @@ expect "iscsid starts" sh -c "setsid iscsid -f >/tmp/iscsid.log 2>&1 & echo \$! 
 iscsid_pid=$(cat /tmp/iscsid.pid)
 : >/tmp/iscsi-io-perf
 
-# `tests/vm/run tests/vm/tests/iscsi-io.sh tcm`: tcm-rs only.
-if [ "$TCM_VARIANT" != debug ] && [ "${1:-}" != tcm ]; then
+# LIO's half runs when asked for (`tests/vm/run tests/vm/tests/iscsi-io.sh
+# lio`, release kernel): in the suite it hung twice in LIO's TPG teardown
+# after iscsi-test-cu on a loaded host (lio-differences.md, "LIO bugs the
+# suites avoid"), and a hung guest fails the whole suite.
+if [ "$TCM_VARIANT" != debug ] && [ "${1:-}" = lio ]; then
 	echo "--- LIO (target_core_mod, iscsi_target_mod)"
 	expect "LIO loads" modprobe -a target_core_mod target_core_file
 	exercise lio
 	expect "LIO unloads" lio_unload
 else
-	echo "skip: the LIO half runs on the release kernel (its checks are LIO's, not tcm-rs's)"
+	echo "skip: LIO's half runs on request, on the release kernel (tests/vm/tests/iscsi-io.sh lio)"
 fi
 
 echo "--- tcm-rs (tcm_rs_core, tcm_rs_iscsi)"
