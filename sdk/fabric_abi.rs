@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 7;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 8;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -218,6 +218,15 @@ pub(crate) const EXECUTE_DEFERRED: c_int = 1;
 /// buffers stay valid and the session registered, as during the call.
 pub(crate) const EXECUTE_PENDING: c_int = 2;
 
+/// `may_defer` (since 0.8, with `may_pend`): the core runs a command of a
+/// device that submits queued from a workqueue of its own and completes
+/// it through `command_done` (`EXECUTE_PENDING`). Unlike `may_defer` 1,
+/// the command takes its place in the device's task set when it arrives,
+/// so an ORDERED command after it waits for it: a fabric whose initiators
+/// send task attributes (iSCSI) uses this one. Without `may_pend` it
+/// counts as 0.
+pub(crate) const DEFER_IN_CORE: u8 = 2;
+
 /// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
 /// (since 0.2). The fabric fills the inputs; the core fills the outputs
 /// before it returns.
@@ -237,7 +246,8 @@ pub(crate) struct Command {
     pub(crate) data_len: u32,
     /// `DIRECTION_*`, as the transport says.
     pub(crate) direction: u8,
-    /// SAM task attribute (0 simple, 1 head of queue, 2 ordered, 4 ACA).
+    /// SAM task attribute (0 simple, 1 head of queue, 2 ordered, 4 ACA;
+    /// the core enforces them since 0.8, task_set.rs, and refuses ACA).
     pub(crate) task_attr: u8,
     /// The SCSI transport protocol of the port the command came through
     /// (SPC-4 7.6.1: 4 SRP, 5 iSCSI, 6 SAS, 0 FCP), for VPD page 83h.
@@ -250,10 +260,14 @@ pub(crate) struct Command {
     pub(crate) complete_type: u8,
     /// Out: `RESIDUAL_*`, and the residual count in bytes.
     pub(crate) residual_kind: u8,
-    /// Since 0.6. Non-zero: the fabric can run the command again later from
-    /// a worker, so the core may answer [`EXECUTE_DEFERRED`] for a device
+    /// Since 0.6. 1: the fabric can run the command again later from a
+    /// worker, so the core may answer [`EXECUTE_DEFERRED`] for a device
     /// whose commands are best not run in the submitter's context (see
-    /// `tcm_rs_cmd_execute()`). 0: the core runs it here, whatever it is.
+    /// `tcm_rs_cmd_execute()`); a SIMPLE command enters its device's task
+    /// set only when it runs again. [`DEFER_IN_CORE`] (since 0.8): the core
+    /// queues such a command itself. 0: the core runs it here, whatever it
+    /// is (but a command that must wait for an ORDERED one sleeps here
+    /// until its turn if the fabric does not let it pend).
     pub(crate) may_defer: u8,
     /// Since 0.7 (in 0.6's padding: read only from a fabric of 0.7 or
     /// later). Non-zero: the fabric has `command_done` and keeps this

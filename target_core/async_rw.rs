@@ -28,11 +28,13 @@
 //! has run, and the fabric counts it as in flight until `command_done`
 //! (the loopback's gate): removal of a LUN or a device, a LUN reset, an
 //! abort and the loss of a nexus wait for it as for a command that runs
-//! synchronously. The command completes once: the backstore's token is
+//! synchronously. The command's place in its device's task set
+//! (task_set.rs) is given back by the work item, before the fabric hears
+//! of it. The command completes once: the backstore's token is
 //! completed once (the SDK's `PendingIo` is consumed by it), and only
 //! the work item calls `command_done`.
 
-use core::ptr::{addr_of, addr_of_mut, NonNull};
+use core::ptr::{addr_of, addr_of_mut};
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
@@ -40,7 +42,7 @@ use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 use crate::bindings;
-use crate::command::{finish, Outcome, Pend, Request};
+use crate::command::{complete_later, Outcome, Pend, Request};
 use crate::device::DeviceState;
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
@@ -200,24 +202,16 @@ pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindi
         medium_error(state.write, state.lba, Error::from_errno(state.err))
     };
     let pend = state.pend;
+    // The command's place in the task set is given back before it is
+    // completed, as LIO's transport_complete_task_attr() does: an ORDERED
+    // command waiting for it may start.
+    state.dev.task_set.done(pend.slot);
     // The LUN goes before the fabric hears of the command: once it has,
     // the LUN may be unlinked and the device removed.
     drop(state);
-    let cmd: NonNull<_> = pend.cmd;
     // SAFETY: The fabric keeps the command valid, and not completed, until
-    // `command_done` (fabric ABI 0.7), called just below, once; no one else
-    // touches it meanwhile.
-    unsafe {
-        finish(
-            &mut *cmd.as_ptr(),
-            outcome,
-            pend.complete_type,
-            pend.offered,
-            pend.sense_format,
-        )
-    };
-    // SAFETY: The fabric's `command_done`, for a command it let pend.
-    unsafe { (pend.done)(cmd.as_ptr()) };
+    // `command_done` (fabric ABI 0.7), which only this calls for it, once.
+    unsafe { complete_later(outcome, &pend) };
 }
 
 /// The core's completion workqueue (core_helpers.c), made at module load

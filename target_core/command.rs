@@ -16,16 +16,19 @@ use core::ptr::NonNull;
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
+use kernel::sync::Completion;
 
 use crate::cdb::{self, DecodeOptions};
 use crate::fabric::abi::{self, Command};
 use crate::lun_map::LinkedLun;
 use crate::pr_emulate;
+use crate::queued_command::{QueuedCommand, Resume};
 use crate::sbc_emulate;
 use crate::sense::{Sense, SenseFormat, SenseKey};
 use crate::session::Session;
 use crate::sg::SgBuffer;
 use crate::spc_emulate;
+use crate::task_set::{Attr, Slot};
 use crate::tpg::TpgState;
 
 /// SAM status GOOD.
@@ -38,7 +41,7 @@ const RESERVATION_CONFLICT: u8 = 0x18;
 const TASK_SET_FULL: u8 = 0x28;
 
 /// The longest CDB taken (variable length CDBs are refused by the decoder).
-const MAX_CDB_LEN: u32 = 260;
+pub(crate) const MAX_CDB_LEN: usize = 260;
 
 /// What the CDB decoder accepts. DPO, FUA and COMPARE AND WRITE as the
 /// device says (LIO's target_check_fua(), emulate_caw); protection
@@ -124,17 +127,23 @@ pub(crate) struct Pend {
     pub(crate) offered: usize,
     /// The LUN's sense data format.
     pub(crate) sense_format: SenseFormat,
+    /// What the command holds in its device's task set, given back when
+    /// it completes.
+    pub(crate) slot: Slot,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
 /// fills `status`, `sense_len` and the residual of `cmd`. Returns 0, or
 /// -EINVAL for a malformed request (no CDB, no session), which is not
 /// executed, or [`abi::EXECUTE_DEFERRED`] when the fabric said it may run
-/// the command later (`may_defer`) and the command's device submits queued:
-/// then nothing was done (no counter, no unit attention taken); or
+/// the command later (`may_defer` 1) and the command's device submits
+/// queued: then nothing was done (no counter, no unit attention taken); or
 /// [`abi::EXECUTE_PENDING`] when the fabric lets it pend (`may_pend`) and
-/// the backstore left its transfer in flight: the outputs are filled, and
-/// the fabric's `command_done` called, when it ends (async_rw.rs).
+/// it completes later: the backstore left its transfer in flight
+/// (async_rw.rs), or the command waits in its device's task set
+/// (task_set.rs), or the core queued it (`may_defer` 2,
+/// queued_command.rs). Its outputs are filled, and the fabric's
+/// `command_done` called, when it ends.
 ///
 /// May sleep. The fabric keeps `cmd`, its buffers and the session valid
 /// for the call.
@@ -170,18 +179,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     // this returns, so nothing here holds a reference into it meanwhile.
     // SAFETY: By the safety requirement.
     let input = unsafe { cmd_ptr.as_ref() };
-    if input.cdb.is_null() || input.cdb_len == 0 || input.cdb_len > MAX_CDB_LEN {
+    if input.cdb.is_null() || input.cdb_len == 0 || input.cdb_len > MAX_CDB_LEN as u32 {
         return EINVAL.to_errno();
     }
-    let mut cdb_copy = [0u8; MAX_CDB_LEN as usize];
+    let mut cdb_copy = [0u8; MAX_CDB_LEN];
     let cdb = &mut cdb_copy[..input.cdb_len as usize];
     // SAFETY: By the safety requirement, `cdb` is readable for `cdb_len`
     // bytes.
     cdb.copy_from_slice(unsafe { core::slice::from_raw_parts(input.cdb, input.cdb_len as usize) });
     let ops = tpg.fabric().ops();
-    // Fabrics older than ABI 0.6 leave `may_defer` as padding, older than
-    // 0.7 `may_pend` and `command_done` (not even in their table).
-    let may_defer = input.may_defer != 0 && ops.abi_minor >= 6;
+    // Fabrics older than ABI 0.7 leave `may_pend` as padding and have no
+    // `command_done` in their table.
     let pend = if input.may_pend != 0 && ops.abi_minor >= 7 {
         ops.command_done.map(|done| Pend {
             cmd: cmd_ptr,
@@ -189,10 +197,25 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
             complete_type: 0,
             offered: input.data_len as usize,
             sense_format: SenseFormat::Fixed,
+            slot: Slot::Free,
         })
     } else {
         None
     };
+    // `may_defer` is padding before ABI 0.6; 2 means something from 0.8.
+    let defer = match input.may_defer {
+        0 => Defer::Here,
+        _ if ops.abi_minor < 6 => Defer::Here,
+        abi::DEFER_IN_CORE if ops.abi_minor >= 8 => {
+            if pend.is_some() {
+                Defer::Core
+            } else {
+                Defer::Here
+            }
+        }
+        _ => Defer::Fabric,
+    };
+    let task_attr = input.task_attr;
     let mut req = Request {
         tpg,
         lun: input.lun,
@@ -205,17 +228,42 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         pend,
     };
     let offered = input.data_len as usize;
-    let Some((outcome, complete_type, sense_format)) = run(&mut req, cdb, may_defer) else {
-        return abi::EXECUTE_DEFERRED;
-    };
-    if let Outcome::Pending = outcome {
+    match run(&mut req, cdb, defer, task_attr) {
+        Ran::Deferred => abi::EXECUTE_DEFERRED,
         // The fabric hears of it through `command_done`, maybe already has.
-        return abi::EXECUTE_PENDING;
+        Ran::Pending => abi::EXECUTE_PENDING,
+        Ran::Done(outcome, complete_type, sense_format) => {
+            // SAFETY: By the safety requirement; the command did not pend,
+            // so no one else touches it, and it is not completed yet.
+            unsafe { finish(&mut *cmd, outcome, complete_type, offered, sense_format) };
+            0
+        }
     }
-    // SAFETY: By the safety requirement; the command did not pend, so no
-    // one else touches it, and it is not completed yet.
-    unsafe { finish(&mut *cmd, outcome, complete_type, offered, sense_format) };
-    0
+}
+
+/// Where a command to a device that submits queued runs: the fabric's
+/// `may_defer`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Defer {
+    /// In the submitter's context (`may_defer` 0).
+    Here,
+    /// In a worker of the fabric, which runs it again (`may_defer` 1,
+    /// [`abi::EXECUTE_DEFERRED`]).
+    Fabric,
+    /// From the core's submission workqueue, completed through the
+    /// fabric's `command_done` (`may_defer` 2, with `may_pend`).
+    Core,
+}
+
+/// What [`run`] did with a command.
+enum Ran {
+    /// It ended so: outcome, the device's `complete_type`, the sense
+    /// format.
+    Done(Outcome, u8, SenseFormat),
+    /// Nothing: the fabric runs it again (`may_defer` 1).
+    Deferred,
+    /// It completes through the fabric's `command_done`.
+    Pending,
 }
 
 /// Fills `cmd`'s outputs with how it ended: status, sense data (in
@@ -266,27 +314,69 @@ pub(crate) unsafe fn finish(
             }
         }
         // Never given to `finish`: a pending command is finished by
-        // async_rw.rs with the outcome of its transfer.
+        // `complete_later` with the outcome of its transfer.
         Outcome::Pending => cmd.status = CHECK_CONDITION,
     }
 }
 
-/// Decodes and runs the command; returns how it ended, the device's
-/// `complete_type` and the format of its sense data, or `None` if
-/// `may_defer` and its device submits queued (nothing done).
+/// Completes a command the fabric let pend with `outcome`: fills its
+/// outputs and calls the fabric's `command_done`; nothing if the outcome
+/// is [`Outcome::Pending`] (its backstore completes it, async_rw.rs).
+///
+/// # Safety
+///
+/// `pend.cmd` is a command a fabric gave `tcm_rs_cmd_execute()` with
+/// `may_pend`, which that call left pending and nothing has completed yet;
+/// no one else touches it until `command_done`.
+pub(crate) unsafe fn complete_later(outcome: Outcome, pend: &Pend) {
+    if let Outcome::Pending = outcome {
+        return;
+    }
+    let cmd = pend.cmd.as_ptr();
+    // SAFETY: By the safety requirement.
+    unsafe {
+        finish(
+            &mut *cmd,
+            outcome,
+            pend.complete_type,
+            pend.offered,
+            pend.sense_format,
+        );
+        (pend.done)(cmd);
+    }
+}
+
+/// INVALID FIELD IN CDB, for the ACA task attribute (as LIO).
+const INVALID_FIELD_IN_CDB: (u8, u8) = (0x24, 0x00);
+
+/// Finds the command's LUN, places it in its device's task set and runs
+/// it, here or later (see [`Ran`]).
 ///
 /// Counts the command where LIO does: for the mapped LUN and the device
 /// when it finds its LUN, for the LUN's port once its CDB is decoded (a
 /// unit attention reported instead included), and the data the port moved
 /// when it completes with GOOD.
-fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u8, SenseFormat)> {
+fn run(req: &mut Request<'_>, cdb: &[u8], defer: Defer, task_attr: u8) -> Ran {
     let expected = req.data.len();
     let Some((lun, read_only)) = req.session.lookup_command(req.lun, req.direction, expected)
     else {
-        return Some((spc_emulate::no_such_lun(req, cdb), 0, SenseFormat::Fixed));
+        return Ran::Done(spc_emulate::no_such_lun(req, cdb), 0, SenseFormat::Fixed);
     };
-    if may_defer && lun.dev.submits_queued(req.pend.is_some() && pends(cdb)) {
-        return None;
+    let attr = Attr::of(task_attr, cdb.first().copied().unwrap_or(0));
+    let set = &lun.dev.task_set;
+    let queued = defer != Defer::Here && lun.dev.submits_queued(req.pend.is_some() && pends(cdb));
+    // The fabric's worker runs the command again later, when it enters the
+    // task set; that is for SIMPLE (and HEAD OF QUEUE) commands while no
+    // ORDERED one is about. Any other goes to the core's queue when the
+    // fabric lets it pend, so that it takes its place in the task set now.
+    let in_core = queued
+        && match defer {
+            Defer::Here => false,
+            Defer::Core => true,
+            Defer::Fabric => req.pend.is_some() && (attr == Some(Attr::Ordered) || set.closed()),
+        };
+    if queued && defer == Defer::Fabric && !in_core {
+        return Ran::Deferred;
     }
     lun.dev.stats.count_command(req.direction, expected);
     // A backstore that changed the device's size (a block device grown or
@@ -300,18 +390,112 @@ fn run(req: &mut Request<'_>, cdb: &[u8], may_defer: bool) -> Option<(Outcome, u
         pend.complete_type = complete_type;
         pend.sense_format = sense_format;
     }
-    if let Some(ua) = unit_attention(req, &lun, cdb) {
-        if cdb::decode(cdb, &decode_options(&lun)).is_ok() {
+    let done = |outcome| Ran::Done(outcome, complete_type, sense_format);
+    let Some(attr) = attr else {
+        return done(Outcome::check(
+            SenseKey::IllegalRequest,
+            INVALID_FIELD_IN_CDB.0,
+            INVALID_FIELD_IN_CDB.1,
+        ));
+    };
+    if let Some(slot) = set.admit(attr) {
+        if in_core {
+            if let Some(q) = QueuedCommand::new(req, &lun, cdb) {
+                q.queue(slot);
+                return Ran::Pending;
+            }
+            // No memory to queue it: it runs here, as one from a fabric
+            // that cannot defer.
+        }
+        return ran(
+            run_admitted(req, &lun, cdb, slot),
+            complete_type,
+            sense_format,
+        );
+    }
+    // In line behind an ORDERED command, or one itself.
+    if let Some(q) = QueuedCommand::new(req, &lun, cdb) {
+        return match set.wait(attr, Resume::Queue(q)) {
+            Ok(None) => Ran::Pending,
+            Ok(Some((slot, Resume::Queue(q)))) => {
+                if in_core {
+                    q.queue(slot);
+                    return Ran::Pending;
+                }
+                drop(q);
+                ran(
+                    run_admitted(req, &lun, cdb, slot),
+                    complete_type,
+                    sense_format,
+                )
+            }
+            Ok(Some((slot, Resume::Wake(_)))) => ran(
+                run_admitted(req, &lun, cdb, slot),
+                complete_type,
+                sense_format,
+            ),
+            Err(_) => done(Outcome::TaskSetFull),
+        };
+    }
+    // A fabric that cannot be completed later (or no memory to queue the
+    // command): this thread sleeps until the command's turn.
+    pin_init::stack_pin_init!(let turn = Completion::new());
+    let slot = match set.wait(attr, Resume::Wake(NonNull::from(&*turn))) {
+        Ok(None) => {
+            turn.wait_for_completion();
+            if attr == Attr::Ordered {
+                Slot::Ordered
+            } else {
+                Slot::Simple
+            }
+        }
+        Ok(Some((slot, _))) => slot,
+        Err(_) => return done(Outcome::TaskSetFull),
+    };
+    ran(
+        run_admitted(req, &lun, cdb, slot),
+        complete_type,
+        sense_format,
+    )
+}
+
+/// [`Ran`] for what [`run_admitted`] returned.
+fn ran(outcome: Outcome, complete_type: u8, sense_format: SenseFormat) -> Ran {
+    match outcome {
+        Outcome::Pending => Ran::Pending,
+        outcome => Ran::Done(outcome, complete_type, sense_format),
+    }
+}
+
+/// Runs a command that holds `slot` in its LUN's task set, and gives the
+/// slot back when it ends: here, or for a command left pending in the
+/// backstore, when its transfer ends (async_rw.rs).
+pub(crate) fn run_admitted(
+    req: &mut Request<'_>,
+    lun: &LinkedLun,
+    cdb: &[u8],
+    slot: Slot,
+) -> Outcome {
+    if let Some(pend) = req.pend.as_mut() {
+        pend.slot = slot;
+    }
+    let outcome = if let Some(ua) = unit_attention(req, lun, cdb) {
+        if cdb::decode(cdb, &decode_options(lun)).is_ok() {
             lun.state.stats.count_in_cmd();
         }
-        return Some((ua, complete_type, sense_format));
+        ua
+    } else {
+        decode_and_dispatch(req, lun, cdb)
+    };
+    match &outcome {
+        // A pending command gives its slot back, and counts its data, when
+        // it completes (async_rw.rs).
+        Outcome::Pending => return outcome,
+        Outcome::Good { moved, .. } => lun.state.stats.count_data(req.direction, *moved),
+        _ => {}
     }
-    let outcome = decode_and_dispatch(req, &lun, cdb);
-    // A pending command counts its data when it completes (async_rw.rs).
-    if let Outcome::Good { moved, .. } = &outcome {
-        lun.state.stats.count_data(req.direction, *moved);
-    }
-    Some((outcome, complete_type, sense_format))
+    lun.dev.task_set.done(slot);
+    outcome
 }
 
 /// Whether `cdb` is a plain READ or WRITE, the commands a backstore may

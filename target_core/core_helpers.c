@@ -284,3 +284,28 @@ void tcm_rs_completion_queue(struct work_struct *work)
 	INIT_WORK(work, tcm_rs_completion_work_fn);
 	queue_work(tcm_rs_completion_wq, work);
 }
+
+static struct workqueue_struct *tcm_rs_submit_wq;
+
+int tcm_rs_submit_wq_create(void)
+{
+	tcm_rs_submit_wq = alloc_workqueue("tcm_rs_submit",
+					   WQ_PERCPU | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	return tcm_rs_submit_wq ? 0 : -ENOMEM;
+}
+
+void tcm_rs_submit_wq_destroy(void)
+{
+	destroy_workqueue(tcm_rs_submit_wq);
+}
+
+static void tcm_rs_submit_work_fn(struct work_struct *work)
+{
+	tcm_rs_queued_command_work(work);
+}
+
+void tcm_rs_submit_queue(struct work_struct *work)
+{
+	INIT_WORK(work, tcm_rs_submit_work_fn);
+	queue_work(tcm_rs_submit_wq, work);
+}

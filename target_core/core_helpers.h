@@ -94,6 +94,23 @@ void tcm_rs_completion_queue(struct work_struct *work);
 /* Implemented in Rust (async_rw.rs). */
 void tcm_rs_rw_complete_work(struct work_struct *work);
 
+/*
+ * The submission workqueue of commands the core runs later
+ * (queued_command.rs): those that waited in their device's task set, and
+ * those a fabric asks the core to queue. Per CPU, WQ_MEM_RECLAIM, high
+ * priority. Made at module load (0 or -ENOMEM), destroyed (drained) at
+ * unload.
+ */
+int tcm_rs_submit_wq_create(void);
+void tcm_rs_submit_wq_destroy(void);
+/*
+ * Initialises @work and queues it on the submission workqueue, on this
+ * CPU, to run tcm_rs_queued_command_work(@work). Any context.
+ */
+void tcm_rs_submit_queue(struct work_struct *work);
+/* Implemented in Rust (queued_command.rs). */
+void tcm_rs_queued_command_work(struct work_struct *work);
+
 /* try_module_get() is static inline. */
 bool tcm_rs_try_module_get(struct module *module);
 

@@ -39,6 +39,7 @@ mod lun;
 mod lun_map;
 mod lun_stats;
 mod pr_emulate;
+mod queued_command;
 mod registry;
 mod root;
 mod sbc_emulate;
@@ -47,6 +48,7 @@ mod session;
 mod spc_emulate;
 mod stat_table;
 mod sys;
+mod task_set;
 mod text;
 mod tmf;
 mod tpg;
@@ -112,7 +114,10 @@ module! {
 struct TargetCore {
     #[pin]
     tree: configfs::Subsystem<root::TargetRoot>,
-    /// After the tree: destroyed once no device, so no I/O, is left.
+    /// After the tree: destroyed once no device, so no command, is left;
+    /// the queued commands (which may leave transfers in flight) before
+    /// the completions.
+    _submissions: queued_command::SubmitQueue,
     _completions: async_rw::CompletionQueue,
 }
 
@@ -121,9 +126,11 @@ impl kernel::InPlaceModule for TargetCore {
         backstores::init();
         fabric::init();
         let completions = async_rw::CompletionQueue::new();
+        let submissions = queued_command::SubmitQueue::new();
         let tree = root::TargetRoot::new();
         try_pin_init!(Self {
             _completions: completions?,
+            _submissions: submissions?,
             tree <- {
                 let (root, core) = tree?;
                 configfs::Subsystem::new(c"target", root, core)

@@ -29,6 +29,8 @@ use crate::inquiry;
 use crate::lba_map;
 use crate::lu_groups::LuGroups;
 use crate::lun::LunState;
+use crate::queued_command::Resume;
+use crate::task_set::TaskSet;
 use crate::text;
 use crate::write_gate::WriteGate;
 
@@ -245,6 +247,9 @@ pub(crate) struct DeviceState {
     /// Keeps writes out while a COMPARE AND WRITE runs.
     #[pin]
     write_gate: WriteGate,
+    /// The order of its commands: task attributes (task_set.rs).
+    #[pin]
+    pub(crate) task_set: TaskSet<Resume>,
     /// The capacity commands see: set at enable, changed when the
     /// backstore reports another size (see `check_capacity`).
     capacity: Capacity,
@@ -399,6 +404,7 @@ impl Device {
                 alua <- new_mutex!(AluaGroups::new()),
                 stats,
                 write_gate <- WriteGate::new(),
+                task_set <- TaskSet::new(),
                 capacity: Capacity::new(),
                 resizable: AtomicBool::new(false),
             }),

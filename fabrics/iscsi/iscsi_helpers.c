@@ -10,7 +10,6 @@
 #include <linux/random.h>
 #include <linux/uio.h>
 #include <linux/scatterlist.h>
-#include <linux/workqueue.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
@@ -490,45 +489,3 @@ int tcm_rs_iscsi_sock_send_buf(struct socket *sock, const void *hdr,
 	}
 }
 
-/* Runs the commands the core defers (queued submission). */
-static struct workqueue_struct *tcm_rs_iscsi_wq;
-
-struct tcm_rs_iscsi_work {
-	struct work_struct work;
-	void (*fn)(void *data);
-	void *data;
-};
-
-static void tcm_rs_iscsi_work_fn(struct work_struct *work)
-{
-	struct tcm_rs_iscsi_work *w = container_of(work, struct tcm_rs_iscsi_work, work);
-	void (*fn)(void *data) = w->fn;
-	void *data = w->data;
-
-	kfree(w);
-	fn(data);
-}
-
-int tcm_rs_iscsi_wq_create(void)
-{
-	tcm_rs_iscsi_wq = alloc_workqueue("tcm_rs_iscsi", WQ_PERCPU | WQ_MEM_RECLAIM, 0);
-	return tcm_rs_iscsi_wq ? 0 : -ENOMEM;
-}
-
-void tcm_rs_iscsi_wq_destroy(void)
-{
-	destroy_workqueue(tcm_rs_iscsi_wq);
-}
-
-int tcm_rs_iscsi_defer(void (*fn)(void *data), void *data)
-{
-	struct tcm_rs_iscsi_work *w = kmalloc(sizeof(*w), GFP_KERNEL);
-
-	if (!w)
-		return -ENOMEM;
-	INIT_WORK(&w->work, tcm_rs_iscsi_work_fn);
-	w->fn = fn;
-	w->data = data;
-	queue_work(tcm_rs_iscsi_wq, &w->work);
-	return 0;
-}

@@ -109,11 +109,5 @@ int tcm_rs_iscsi_sock_send_buf(struct socket *sock, const void *hdr,
 			       size_t hdr_len, struct tcm_rs_iscsi_buf *b,
 			       u32 offset, u32 len);
 
-/* The module's workqueue of deferred commands. */
-int tcm_rs_iscsi_wq_create(void);
-/* Waits for the work queued, then frees the workqueue. */
-void tcm_rs_iscsi_wq_destroy(void);
-/* Runs fn(data) from the workqueue; -ENOMEM if it cannot be queued. */
-int tcm_rs_iscsi_defer(void (*fn)(void *data), void *data);
 
 #endif

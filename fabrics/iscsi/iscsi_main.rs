@@ -24,6 +24,8 @@
 //! yet: `dynamic_sessions`, an ACL's `info` and `param/` do not show the
 //! sessions; CHAP; digests.
 
+use core::ptr::NonNull;
+
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -99,9 +101,6 @@ impl Drop for IscsiModule {
     /// while any exists); connections may be: they end here.
     fn drop(&mut self) {
         conn::stop_all();
-        // SAFETY: Created in init; every connection has ended, so nothing
-        // queues work any more. Waits for the work queued.
-        unsafe { session::tcm_rs_iscsi_wq_destroy() };
     }
 }
 
@@ -115,16 +114,9 @@ impl kernel::Module for IscsiModule {
         conn::init();
         // SAFETY: Called once, before the attribute that uses it exists.
         unsafe { tcm_rs_iscsi_cpus_init() };
-        // SAFETY: Called once, before any connection can defer a command.
-        kernel::error::to_result(unsafe { session::tcm_rs_iscsi_wq_create() })?;
-        match Registration::with_portals_and_acls() {
-            Ok(r) => Ok(Self { _registration: r }),
-            Err(e) => {
-                // SAFETY: Created above; nothing used it.
-                unsafe { session::tcm_rs_iscsi_wq_destroy() };
-                Err(e)
-            }
-        }
+        Ok(Self {
+            _registration: Registration::with_portals_and_acls()?,
+        })
     }
 }
 
@@ -587,6 +579,16 @@ impl Fabric for Iscsi {
     };
     type Wwn = IscsiWwn;
     type Tpg = IscsiTpg;
+
+    /// Every command may pend: it is answered from the core's workqueue
+    /// (session.rs).
+    const COMPLETES_PENDING: bool = true;
+
+    unsafe fn command_done(cmd: NonNull<sdk::Command>) {
+        // SAFETY: By the safety requirement: a command `Session::run`
+        // handed to the core, which left it pending and is done with it.
+        unsafe { session::command_done(cmd) };
+    }
 
     /// Any name of at most 223 bytes, as LIO (which leaves the checking of
     /// iSCSI names to the tools).

@@ -6,10 +6,14 @@
 //!
 //! A session has one connection (MaxConnections=1). Its receive thread
 //! (conn.rs) reads every PDU and hands each complete command to the core
-//! through the session's I_T nexus. A command the core runs at once is
-//! answered from the receive thread; one it defers (queued submission, a
-//! backstore that sleeps for I/O) runs on the module's workqueue and is
-//! answered from there. Every PDU is sent under the session's `seq` lock,
+//! through the session's I_T nexus, letting it pend (fabric ABI 0.7) and
+//! asking the core to queue what it should not run here (`may_defer` 2,
+//! ABI 0.8: a backstore that sleeps for I/O), so that every command takes
+//! its place in its device's task set in the order it arrived and the
+//! core can hold one back behind an ORDERED command. A command the core
+//! runs at once is answered from the receive thread; one it leaves pending
+//! is answered from `command_done` (`Iscsi::command_done`), on the core's
+//! workqueue. Every PDU is sent under the session's `seq` lock,
 //! which also holds StatSN, ExpCmdSN and MaxCmdSN, so responses from both
 //! sides never interleave and StatSN grows in the order they are sent.
 //!
@@ -22,9 +26,9 @@
 //! connections down, waits for its commands and ends the sessions left.
 
 use core::ffi::c_void;
+use core::ptr::NonNull;
 
 use kernel::bindings::scatterlist;
-use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_mutex, new_spinlock, Arc, CondVar, Mutex, SpinLock};
 
@@ -34,9 +38,6 @@ use crate::iscsi_session::{self as ffp, SessionParams};
 use crate::sdk::{self, Command, CoreTpg, Executed, Nexus, SessionId};
 
 extern "C" {
-    pub(crate) fn tcm_rs_iscsi_wq_create() -> c_int;
-    pub(crate) fn tcm_rs_iscsi_wq_destroy();
-    fn tcm_rs_iscsi_defer(f: unsafe extern "C" fn(data: *mut c_void), data: *mut c_void) -> c_int;
     fn tcm_rs_iscsi_buf_alloc(len: u32, zero: bool) -> *mut c_void;
     fn tcm_rs_iscsi_buf_free(b: *mut c_void);
     fn tcm_rs_iscsi_buf_sgl(b: *mut c_void, nents: *mut u32) -> *mut scatterlist;
@@ -268,9 +269,40 @@ struct Task {
     next_data_sn: u32,
     /// The R2Ts sent (ExpDataSN of a write's response).
     r2ts: u32,
-    /// While deferred: the session (the work item's reference).
+    /// The core's command, while the core has it: its pointers are to
+    /// this task's CDB, buffer and sense data, which the box keeps in
+    /// place.
+    core: Command,
+    /// While the core has it: the session (`command_done`'s reference).
     session: Option<Arc<Session>>,
 }
+
+/// A command without data, inputs or outputs yet.
+const NO_COMMAND: Command = Command {
+    lun: 0,
+    cdb: core::ptr::null(),
+    cdb_len: 0,
+    sgl: core::ptr::null_mut(),
+    sg_nents: 0,
+    data_len: 0,
+    direction: 0,
+    task_attr: 0,
+    protocol_id: 0,
+    status: 0,
+    complete_type: 0,
+    residual_kind: 0,
+    may_defer: 0,
+    may_pend: 0,
+    residual: 0,
+    sense: core::ptr::null_mut(),
+    sense_cap: 0,
+    sense_len: 0,
+};
+
+// SAFETY: The raw pointers in `core` are to the task's own buffers; a task
+// is used by one thread at a time (its owner: the receive thread, or the
+// core and then `command_done`).
+unsafe impl Send for Task {}
 
 // ---------------------------------------------------------------------------
 // The session
@@ -386,14 +418,15 @@ impl Session {
         self.send(&r.encode(), bhs)
     }
 
-    /// Runs `task` in the core, and answers it unless the core defers it.
-    /// The caller has entered the gate; this leaves it once answered.
-    fn run(self: &Arc<Self>, mut task: KBox<Task>, may_defer: bool) {
+    /// Runs `task` in the core, and answers it unless the core leaves it
+    /// pending (then `command_done` answers it). The caller has entered the
+    /// gate; this, or `command_done`, leaves it once answered.
+    fn run(self: &Arc<Self>, mut task: KBox<Task>) {
         let (sgl, sg_nents) = task
             .buf
             .as_ref()
             .map_or((core::ptr::null_mut(), 0), DataBuf::sgl);
-        let mut cmd = Command {
+        task.core = Command {
             lun: task.lun,
             cdb: task.cdb.as_ptr(),
             cdb_len: task.cdb_len,
@@ -403,30 +436,37 @@ impl Session {
             direction: task.direction,
             task_attr: task.attr,
             protocol_id: 5,
-            status: 0,
-            complete_type: 0,
-            residual_kind: 0,
-            may_defer: u8::from(may_defer),
-            // Answered from this context or the deferred one, never left
-            // pending in the backstore (fabric ABI 0.7): no `command_done`.
-            may_pend: 0,
-            residual: 0,
+            may_defer: sdk::DEFER_IN_CORE,
+            may_pend: 1,
             sense: task.sense.as_mut_ptr(),
             sense_cap: SENSE_MAX as u32,
-            sense_len: 0,
+            ..NO_COMMAND
         };
-        // SAFETY: The TPG's gate is held (entered by the caller), so its
-        // `CoreTpg` lives; the session is deregistered only once `flight`
-        // is empty, and this command is in it. The CDB, the buffer of
-        // `data_len` bytes and the sense buffer are the task's, which this
-        // function owns and nobody else touches meanwhile.
-        match unsafe { self.nexus.execute(&mut cmd) } {
-            Ok(Executed::Deferred) => return self.defer(task),
-            Ok(Executed::Done) => self.respond(&task, &cmd),
-            // The core pends only commands that set `may_pend` to a fabric
-            // with `command_done`; this one has neither.
-            Ok(Executed::Pending) => {
-                pr_err!("iscsi: the core left a command pending that may not pend\n");
+        task.session = Some(self.clone());
+        let raw = KBox::into_raw(task);
+        // SAFETY: `raw` is live; its command is handed over whole.
+        let core = unsafe { NonNull::new_unchecked(core::ptr::addr_of_mut!((*raw).core)) };
+        // SAFETY: The TPG's gate is held (entered by the caller) and the
+        // command is in `flight` until it is answered (here or in
+        // `command_done`), so the core's TPG and the session stay; the
+        // task, with the CDB, the buffer of `data_len` bytes and the sense
+        // buffer the command points to, is not touched by this fabric
+        // until then.
+        let executed = unsafe { self.nexus.execute_raw(core) };
+        if let Ok(Executed::Pending) = executed {
+            // `command_done` answers it, maybe already has.
+            return;
+        }
+        // SAFETY: Not pending: the core is done with the task, which is
+        // taken back once, here.
+        let mut task = unsafe { KBox::from_raw(raw) };
+        task.session = None;
+        match executed {
+            Ok(Executed::Done) => self.respond(&task),
+            // With `may_defer` 2 the core queues a command itself, never
+            // hands it back.
+            Ok(_) => {
+                pr_err!("iscsi: the core deferred a command that may not be deferred\n");
                 self.respond_failure(&task, 1, 0);
             }
             Err(e) => {
@@ -439,23 +479,11 @@ impl Session {
         self.leave(itt);
     }
 
-    /// Runs `task` again from the workqueue, without deferral.
-    fn defer(self: &Arc<Self>, mut task: KBox<Task>) {
-        task.session = Some(self.clone());
-        let raw = KBox::into_raw(task);
-        // SAFETY: `run_deferred` takes the task `raw` owns.
-        if unsafe { tcm_rs_iscsi_defer(run_deferred, raw.cast()) } != 0 {
-            // SAFETY: Not queued: the task is ours again.
-            let mut task = unsafe { KBox::from_raw(raw) };
-            task.session = None;
-            self.run(task, false);
-        }
-    }
-
     /// Answers a command the core ran: Data-In PDUs for a read without
     /// sense data (the status in the last), else a SCSI Response (with the
     /// sense data, if any).
-    fn respond(&self, task: &Task, cmd: &Command) {
+    fn respond(&self, task: &Task) {
+        let cmd = &task.core;
         let sense_len = (cmd.sense_len as usize).min(SENSE_MAX);
         let residual = match cmd.residual_kind {
             sdk::RESIDUAL_UNDERFLOW => Residual::Underflow(cmd.residual),
@@ -549,19 +577,26 @@ impl Session {
     }
 }
 
-/// A deferred command, on the workqueue.
+/// Answers a command the core left pending, now that it has completed
+/// (`Iscsi::command_done`).
 ///
 /// # Safety
 ///
-/// `data` is a `KBox<Task>` from `KBox::into_raw` with its session set,
-/// which this function takes.
-unsafe extern "C" fn run_deferred(data: *mut c_void) {
-    // SAFETY: By the safety requirement.
-    let mut task = unsafe { KBox::from_raw(data.cast::<Task>()) };
+/// `core` is the `core` of a task that `Session::run` handed to the core,
+/// which left it pending and is done with it; it is given here once.
+pub(crate) unsafe fn command_done(core: NonNull<Command>) {
+    let offset = core::mem::offset_of!(Task, core);
+    // SAFETY: By the safety requirement `core` is inside a task leaked by
+    // `Session::run`, `offset` bytes from its start; its box is taken back
+    // once, here.
+    let mut task = unsafe { KBox::from_raw(core.as_ptr().byte_sub(offset).cast::<Task>()) };
     let Some(session) = task.session.take() else {
         return;
     };
-    session.run(task, false);
+    session.respond(&task);
+    let itt = task.itt;
+    drop(task);
+    session.leave(itt);
 }
 
 // ---------------------------------------------------------------------------
@@ -792,6 +827,7 @@ impl Rx<'_> {
                 ttt: pdu::RESERVED_TAG,
                 next_data_sn: 0,
                 r2ts: 0,
+                core: NO_COMMAND,
                 session: None,
             },
             GFP_KERNEL,
@@ -959,7 +995,7 @@ impl Rx<'_> {
             );
             return Err(e);
         }
-        self.s.run(task, true);
+        self.s.run(task);
         Ok(())
     }
 
