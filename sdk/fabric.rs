@@ -36,6 +36,11 @@ extern "C" {
     fn tcm_rs_unregister_fabric(ops: *const c_void);
     fn tcm_rs_fabric_item_cookie(item: *mut c_void) -> *mut c_void;
     fn tcm_rs_session_register(core_tpg: *mut c_void, initiator: *const c_char) -> *mut c_void;
+    fn tcm_rs_session_register_isid(
+        core_tpg: *mut c_void,
+        initiator: *const c_char,
+        isid: *const u8,
+    ) -> *mut c_void;
     fn tcm_rs_session_deregister(core_tpg: *mut c_void, session: *mut c_void);
     fn tcm_rs_session_initiator(session: *mut c_void) -> *const c_char;
     fn tcm_rs_cmd_execute(core_tpg: *mut c_void, session: *mut c_void, cmd: *mut Command) -> c_int;
@@ -205,12 +210,30 @@ unsafe impl Sync for SessionId {}
 impl CoreTpg {
     /// Registers an I_T nexus with the initiator port `initiator`.
     pub(crate) fn add_session(&mut self, initiator: &CStr) -> Result<SessionId> {
+        self.add_session_isid(initiator, None)
+    }
+
+    /// Registers an I_T nexus with the initiator port `initiator` and, for
+    /// iSCSI, the session's ISID (fabric ABI 0.8), which tells apart the
+    /// initiator ports of one initiator: persistent reservations and the
+    /// statistics name the port `<initiator>,i,0x<ISID>` as LIO does.
+    pub(crate) fn add_session_isid(
+        &mut self,
+        initiator: &CStr,
+        isid: Option<[u8; 6]>,
+    ) -> Result<SessionId> {
         self.sessions.reserve(1, GFP_KERNEL)?;
-        // SAFETY: `handle` is live (type invariant); `initiator` is a
-        // NUL-terminated string.
-        let session = kernel::error::from_err_ptr(unsafe {
-            tcm_rs_session_register(self.handle, initiator.as_char_ptr())
-        })?;
+        let session = match &isid {
+            // SAFETY: `handle` is live (type invariant); `initiator` is a
+            // NUL-terminated string and `isid` 6 readable bytes.
+            Some(isid) => kernel::error::from_err_ptr(unsafe {
+                tcm_rs_session_register_isid(self.handle, initiator.as_char_ptr(), isid.as_ptr())
+            }),
+            // SAFETY: As above.
+            None => kernel::error::from_err_ptr(unsafe {
+                tcm_rs_session_register(self.handle, initiator.as_char_ptr())
+            }),
+        }?;
         // Cannot fail: space was reserved above.
         let _ = self.sessions.push(session, GFP_NOWAIT);
         Ok(SessionId(session))

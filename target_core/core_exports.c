@@ -28,12 +28,14 @@ int tcm_rs_register_fabric(const struct tcm_rs_fabric_ops *ops);
 void tcm_rs_unregister_fabric(const struct tcm_rs_fabric_ops *ops);
 void *tcm_rs_fabric_item_cookie(struct config_item *item);
 void *tcm_rs_session_register(void *core_tpg, const char *initiator);
+void *tcm_rs_session_register_isid(void *core_tpg, const char *initiator, const u8 *isid);
 void tcm_rs_session_deregister(void *core_tpg, void *session);
 const char *tcm_rs_session_initiator(void *session);
 EXPORT_SYMBOL_GPL(tcm_rs_register_fabric);
 EXPORT_SYMBOL_GPL(tcm_rs_unregister_fabric);
 EXPORT_SYMBOL_GPL(tcm_rs_fabric_item_cookie);
 EXPORT_SYMBOL_GPL(tcm_rs_session_register);
+EXPORT_SYMBOL_GPL(tcm_rs_session_register_isid);
 EXPORT_SYMBOL_GPL(tcm_rs_session_deregister);
 EXPORT_SYMBOL_GPL(tcm_rs_session_initiator);
 

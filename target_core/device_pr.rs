@@ -181,21 +181,29 @@ fn join(a: &[u8], b: &[u8], c: &[u8]) -> Result<CString> {
 /// SAS, as LIO's tcm_loop gives its `naa.` nexuses). A name that does not
 /// parse as its protocol's (or a protocol without TransportIDs) is taken
 /// as an iSCSI name, so that every session still has a port of its own.
-/// Sessions carry no ISID yet (the loopback fabric has none).
+/// An iSCSI session's port is its initiator name with its ISID
+/// (`<name>,i,0x<ISID>`), as LIO's.
 pub(crate) fn session_port(session: &Session, protocol_id: u8) -> Option<InitiatorPort> {
-    let name = session.initiator().to_bytes();
     Protocol::from_u8(protocol_id)
-        .and_then(|p| InitiatorPort::from_acl_name(p, name, None).ok())
-        .or_else(|| InitiatorPort::iscsi(name, None).ok())
+        .and_then(|p| port_of(session, p))
+        .or_else(|| port_of(session, Protocol::Iscsi))
+}
+
+/// `session`'s initiator port as a port of `protocol`, if its name is one.
+fn port_of(session: &Session, protocol: Protocol) -> Option<InitiatorPort> {
+    let name = session.initiator().to_bytes();
+    if protocol == Protocol::Iscsi {
+        InitiatorPort::iscsi(name, session.isid()).ok()
+    } else {
+        InitiatorPort::from_acl_name(protocol, name, None).ok()
+    }
 }
 
 /// Whether `port`, a registration's initiator, is `session`'s.
 fn session_is(session: &Session, port: &InitiatorPort) -> bool {
-    let name = session.initiator().to_bytes();
-    let own = InitiatorPort::from_acl_name(port.protocol(), name, None)
-        .ok()
-        .or_else(|| InitiatorPort::iscsi(name, None).ok());
-    own.is_some_and(|own| port.covers(&own))
+    port_of(session, port.protocol())
+        .or_else(|| port_of(session, Protocol::Iscsi))
+        .is_some_and(|own| port.covers(&own))
 }
 
 /// The SCSI protocol of a target port, from its fabric and its name, for

@@ -242,15 +242,33 @@ impl MappedStat {
     /// The index of the session of the ACL's initiator while one is
     /// logged in (LIO's `nacl_sess`); ENODEV if none is.
     fn session(&self) -> Result<u32> {
+        self.session_isid().map(|_| SESSION_INDEX)
+    }
+
+    /// The ISID of the ACL's initiator's latest session (LIO's
+    /// `nacl_sess`), `None` for a fabric without ISIDs; ENODEV if no
+    /// session is logged in.
+    fn session_isid(&self) -> Result<Option<[u8; 6]>> {
         let sessions = self.tpg.sessions.lock();
-        if sessions
+        sessions
             .iter()
-            .any(|s| s.initiator() == self.acl.initiator())
-        {
-            Ok(SESSION_INDEX)
-        } else {
-            Err(ENODEV)
+            .rev()
+            .find(|s| s.initiator() == self.acl.initiator())
+            .map(|s| s.isid())
+            .ok_or(ENODEV)
+    }
+}
+
+/// An ISID as LIO's iSCSI `sess_get_initiator_sid` writes it (`%6phN`: 12
+/// lower-case hex digits), nothing for none.
+struct IsidText(Option<[u8; 6]>);
+
+impl kernel::fmt::Display for IsidText {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        for b in self.0.iter().flatten() {
+            write!(f, "{:02x}", b)?;
         }
+        Ok(())
     }
 }
 
@@ -297,9 +315,8 @@ stat_table! {
         inst [let _ = t.m.entry()?;]: "{}\n", TPG_INST_INDEX;
         port [let _ = t.m.entry()?;]: "{}\n", t.m.tpg.tag();
         port_auth_indx [let _ = t.m.entry()?;]: "{}\n", t.m.acl.index();
-        /// `<initiator>+i+<session id>`, while the initiator is logged in;
-        /// the session id (iSCSI's ISID) is empty for the fabrics there
-        /// are.
-        port_ident [let _ = t.m.session()?;]: "{}+i+\n", text(t.m.acl.initiator())?;
+        /// `<initiator>+i+<session id>`, while the initiator is logged in:
+        /// the session id is iSCSI's ISID, empty for other fabrics.
+        port_ident [let isid = t.m.session_isid()?;]: "{}+i+{}\n", text(t.m.acl.initiator())?, IsidText(isid);
     }
 }

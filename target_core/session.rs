@@ -45,6 +45,8 @@ impl UnitAttention {
 #[pin_data]
 pub(crate) struct Session {
     initiator: CString,
+    /// iSCSI's ISID: the initiator port within the initiator.
+    isid: Option<[u8; 6]>,
     /// How many conditions `uas` holds: every command reads it, and takes
     /// the lock only when it is not 0.
     ua_count: AtomicU32,
@@ -107,6 +109,12 @@ impl Session {
         &self.initiator
     }
 
+    /// The session's ISID (iSCSI), which with the initiator name names
+    /// the initiator port.
+    pub(crate) fn isid(&self) -> Option<[u8; 6]> {
+        self.isid
+    }
+
     /// Forgets the conditions of LUN `lun`, which is going.
     pub(crate) fn drop_uas(&self, lun: u64) {
         if !self.has_ua() {
@@ -131,10 +139,27 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register(
     initiator: *const c_char,
 ) -> *mut c_void {
     // SAFETY: By the safety requirement.
-    let (tpg, initiator) = unsafe {
+    unsafe { tcm_rs_session_register_isid(core_tpg, initiator, core::ptr::null()) }
+}
+
+/// As `tcm_rs_session_register` (fabric ABI 0.8), for an iSCSI session
+/// with the ISID `isid` (6 bytes, or null for none).
+///
+/// # Safety
+///
+/// As for `tcm_rs_session_register`; `isid` null or readable for 6 bytes.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn tcm_rs_session_register_isid(
+    core_tpg: *mut c_void,
+    initiator: *const c_char,
+    isid: *const u8,
+) -> *mut c_void {
+    // SAFETY: By the safety requirement.
+    let (tpg, initiator, isid) = unsafe {
         (
             &*core_tpg.cast::<TpgState>(),
             CStr::from_char_ptr(initiator),
+            isid.cast::<[u8; 6]>().as_ref().copied(),
         )
     };
     let register = || -> Result<*mut c_void> {
@@ -148,6 +173,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register(
         let session = Arc::pin_init(
             try_pin_init!(Session {
                 initiator: initiator.to_cstring()?,
+                isid,
                 ua_count: AtomicU32::new(0),
                 uas <- new_mutex!(KVec::new()),
                 view <- new_spinlock!(None),

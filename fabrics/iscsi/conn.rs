@@ -611,7 +611,7 @@ impl Conn {
                     };
                     neg.params.finish();
                     let depth = t.depth;
-                    match session::register(t.sessions, &name, self, neg.params) {
+                    match session::register(t.sessions, &name, st.isid, self, neg.params) {
                         Ok(n) => neg.normal = Some(n),
                         Err(e) if e == EACCES => {
                             return self.login_fail(

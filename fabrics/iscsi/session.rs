@@ -118,16 +118,21 @@ impl TpgSessions {
         drop(core);
     }
 
-    /// Registers the I_T nexus of a session of `conn`; EACCES if the
-    /// initiator may not log in, ENODEV if the TPG is going.
-    fn register(&self, initiator: &CStr, conn: &Arc<Conn>) -> Result<(SessionId, Nexus)> {
+    /// Registers the I_T nexus of a session of `conn` with ISID `isid`;
+    /// EACCES if the initiator may not log in, ENODEV if the TPG is going.
+    fn register(
+        &self,
+        initiator: &CStr,
+        isid: [u8; 6],
+        conn: &Arc<Conn>,
+    ) -> Result<(SessionId, Nexus)> {
         let mut conns = self.conns.lock();
         conns.reserve(1, GFP_KERNEL)?;
         let mut guard = self.core.lock();
         let Some(core) = &mut *guard else {
             return Err(ENODEV);
         };
-        let id = core.add_session(initiator)?;
+        let id = core.add_session_isid(initiator, Some(isid))?;
         let Some(nexus) = core.nexus(id) else {
             core.remove_session(id);
             return Err(ENODEV);
@@ -187,10 +192,11 @@ pub(crate) struct NormalLogin {
 pub(crate) fn register(
     tpg: Arc<TpgSessions>,
     initiator: &CStr,
+    isid: [u8; 6],
     conn: &Arc<Conn>,
     params: SessionParams,
 ) -> Result<NormalLogin> {
-    let (id, nexus) = tpg.register(initiator, conn)?;
+    let (id, nexus) = tpg.register(initiator, isid, conn)?;
     Ok(NormalLogin {
         tpg,
         id,
