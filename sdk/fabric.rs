@@ -74,6 +74,10 @@ impl FabricAttrs {
 pub(crate) trait Fabric: 'static {
     /// The directory name: `target/<NAME>/`.
     const NAME: &'static CStr;
+    /// The fabric's name as LIO shows it in the `pr/` files, the APTPL
+    /// file and the statistics, where it differs from [`Fabric::NAME`]
+    /// (LIO's iSCSI target: `iSCSI`).
+    const DISPLAY_NAME: &'static CStr = Self::NAME;
     /// The attributes the fabric adds (see [`FabricAttrs`]; the handlers of
     /// the TPG lists get `&Self::Tpg`).
     const ATTRS: FabricAttrs;
@@ -430,6 +434,7 @@ impl<F: Fabric> Table<F> {
         } else {
             None
         },
+        display_name: kernel::str::as_char_ptr_in_const_context(F::DISPLAY_NAME),
     };
 
     /// # Safety

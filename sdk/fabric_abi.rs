@@ -133,6 +133,11 @@ pub(crate) struct FabricOps {
     /// possibly before `tcm_rs_cmd_execute()` has returned). NULL: the
     /// fabric never sets `may_pend`.
     pub(crate) command_done: Option<unsafe extern "C" fn(cmd: *mut Command)>,
+    /// Since 0.8 (read only from a table of 0.8 or later). The fabric's
+    /// name as LIO shows it where it differs from the directory's (LIO's
+    /// `fabric_name` against its `fabric_alias`: `iSCSI` for `iscsi`), in
+    /// the `pr/` files, the APTPL file and the statistics; NULL: `name`.
+    pub(crate) display_name: *const c_char,
 }
 
 /// How a fabric's commands are submitted to the core and completed, with

@@ -482,7 +482,7 @@ impl TargetPorts for Ports {
 impl PortText for Ports {
     fn fabric_name(&self, rtpi: u16) -> &str {
         self.find(rtpi)
-            .and_then(|p| p.tpg().fabric().name().to_str().ok())
+            .and_then(|p| p.tpg().fabric().display_name().to_str().ok())
             .unwrap_or("")
     }
 

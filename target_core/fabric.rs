@@ -108,6 +108,19 @@ impl FabricShared {
         self.ops.name()
     }
 
+    /// The fabric's name as LIO shows it in the `pr/` files, the APTPL file
+    /// and the statistics (LIO's `fabric_name`): the directory's name
+    /// unless the fabric gives another (fabric ABI 0.8).
+    pub(crate) fn display_name(&self) -> &CStr {
+        let ops = self.ops();
+        if ops.abi_minor < 8 || ops.display_name.is_null() {
+            return self.name();
+        }
+        // SAFETY: A static NUL-terminated string of the table, which lives
+        // while the fabric is registered, so while `self` pins it.
+        unsafe { CStr::from_char_ptr(ops.display_name) }
+    }
+
     pub(crate) fn types(&self) -> &FabricTypes {
         &self.types
     }

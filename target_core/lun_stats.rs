@@ -154,7 +154,7 @@ stat_table! {
         indx: "{}\n", t.lun.tpg().rtpi();
         inst: "{}\n", d.hba_instance;
         /// `<fabric>Port#<rtpi>`.
-        name [let tpg = t.lun.tpg();]: "{}Port#{}\n", text(tpg.fabric().name())?, tpg.rtpi();
+        name [let tpg = t.lun.tpg();]: "{}Port#{}\n", text(tpg.fabric().display_name())?, tpg.rtpi();
         /// `<wwn>+t+<tag>`.
         port_index [let tpg = t.lun.tpg();]: "{}+t+{}\n", text(tpg.wwn_name())?, tpg.tag();
         /// MiB sent to initiators (read).
@@ -177,7 +177,7 @@ stat_table! {
             let id = if serial.is_empty() { config.wwn.vendor.as_str()? } else { serial };
         ]: "{}+{}\n", text(t.lun.tpg().wwn_name())?, id;
         /// scsiTransportType: `scsiTransport<fabric>`.
-        device: "scsiTransport{}\n", text(t.lun.tpg().fabric().name())?;
+        device: "scsiTransport{}\n", text(t.lun.tpg().fabric().display_name())?;
         indx: "{}\n", TPG_INST_INDEX;
         inst: "{}\n", d.hba_instance;
         proto_id: "{}\n", protocol_of(t.lun.tpg());

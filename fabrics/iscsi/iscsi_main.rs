@@ -564,6 +564,7 @@ impl Drop for IscsiTpg {
 
 impl Fabric for Iscsi {
     const NAME: &'static CStr = c"iscsi";
+    const DISPLAY_NAME: &'static CStr = c"iSCSI";
     const ATTRS: FabricAttrs = FabricAttrs {
         fabric: FABRIC_ATTRS.list(),
         discovery_auth: DISCOVERY_ATTRS.list(),

@@ -19,7 +19,8 @@ exercise() {
 		mkdir $T/acls/$INIT $T/acls/$INIT/lun_0 && ln -s $T/lun/lun_0 $T/acls/$INIT/lun_0/map &&
 		mkdir $T/np/127.0.0.1:3260 && echo 1 >$T/enable"
 	expect "$core: two ISIDs of one initiator are two ports" sh -c \
-		"python3 $TCM_ROOT/tests/vm/iscsi-raw-pr.py $IQN $INIT $dev $T/acls/$INIT/lun_0 | tee /tmp/iscsi-pr.$core"
+		"python3 $TCM_ROOT/tests/vm/iscsi-raw-pr.py $IQN $INIT $dev $T/acls/$INIT/lun_0 $([ $core = lio ] && echo lio) |
+		tee /tmp/iscsi-pr.$core"
 	# The logouts' connections go before the TPG does.
 	for _ in $(seq 50); do
 		[ -z "$(ss -Htn state established '( sport = :3260 )' 2>/dev/null)" ] && break
@@ -41,6 +42,9 @@ expect "tcm-rs loads" modprobe tcm_rs_core
 exercise tcm
 expect "tcm-rs unloads" tcm_unload
 
-diff -u /tmp/iscsi-pr.lio /tmp/iscsi-pr.tcm ||
+# LIO lets the other port write under the reservation (its ISID bug,
+# iscsi-raw-pr.py); tcm-rs's conflict is checked by the script.
+other_port_write() { grep -v '^WRITE from the other port' "$1"; }
+diff -u <(other_port_write /tmp/iscsi-pr.lio) <(other_port_write /tmp/iscsi-pr.tcm) ||
 	fail "tcm-rs answers differently from LIO (above: - LIO, + tcm-rs)"
-pass "tcm-rs answers as LIO does"
+pass "tcm-rs answers as LIO does, but for LIO's ISID bug"
