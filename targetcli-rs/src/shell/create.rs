@@ -109,14 +109,16 @@ impl Shell {
                 {
                     for acl in root.acl_names(tpg) {
                         let used = root.mapped_lun_numbers(tpg, &acl);
-                        let want = if used.contains(&lun) {
-                            (0..=255).find(|n| !used.contains(n))
-                        } else {
-                            Some(lun)
-                        };
-                        if let Some(m) = want {
-                            root.create_mapped_lun(tpg, &acl, m, lun, false, None)?;
-                            text.push(format!("Created LUN {lun}->{m} mapping in node ACL {acl}"));
+                        match auto_mapped_lun(lun, &used) {
+                            Some(m) => {
+                                root.create_mapped_lun(tpg, &acl, m, lun, false, None)?;
+                                text.push(format!(
+                                    "Created LUN {lun}->{m} mapping in node ACL {acl}"
+                                ));
+                            }
+                            // As targetcli-fb: the LUN stays, unmapped there.
+                            None => text
+                                .push(format!("Warning: cannot map new lun {lun} into ACL {acl}")),
                         }
                     }
                 }
@@ -233,6 +235,19 @@ impl Shell {
         }
         Some(path)
     }
+}
+
+/// The mapped LUN a new TPG LUN `lun` gets in an ACL that uses `used`:
+/// its own number when that is free and a mapped LUN can have it, else the
+/// lowest free one; None when all of 0 to
+/// [`MAX_MAPPED_LUN`](crate::target::MAX_MAPPED_LUN) are taken (targetcli-fb
+/// then warns and leaves the LUN unmapped in that ACL).
+fn auto_mapped_lun(lun: u32, used: &[u32]) -> Option<u32> {
+    let max = crate::target::MAX_MAPPED_LUN;
+    if lun <= max && !used.contains(&lun) {
+        return Some(lun);
+    }
+    (0..=max).find(|n| !used.contains(n))
 }
 
 /// The parameters of `create` at a node, in positional order (empty:
@@ -375,5 +390,18 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("invalid size"));
+    }
+
+    #[test]
+    fn new_luns_map_as_themselves_or_the_lowest_free_number() {
+        assert_eq!(auto_mapped_lun(3, &[]), Some(3));
+        assert_eq!(auto_mapped_lun(3, &[3, 0]), Some(1));
+        // Mapped LUNs stop at 255 (rtslib-fb's limit, so that
+        // targetcli-fb can restore the saved file): a higher LUN takes a
+        // free number below, and none is left once all 256 are used.
+        assert_eq!(auto_mapped_lun(256, &[0, 1]), Some(2));
+        let all: Vec<u32> = (0..=255).collect();
+        assert_eq!(auto_mapped_lun(256, &all), None);
+        assert_eq!(auto_mapped_lun(7, &all), None);
     }
 }
