@@ -196,12 +196,13 @@ impl Root {
     }
 
     /// The storage object a TPG's LUN exports and the name of its link,
-    /// from the link alone; None for a LUN without a link to a storage
-    /// object.
+    /// from the link alone (its last two components, `<hba>/<name>`, as
+    /// configfs writes it; no walk of the path); None for a LUN without a
+    /// link to a storage object.
     pub fn lun_storage_object(&self, tpg: &TpgRef, n: u32) -> Option<(SoRef, String)> {
         let dir = self.lun_path(tpg, n);
         let alias = cfs::links(&dir).into_iter().next()?;
-        let so = cfs::resolve(&dir.join(&alias))?;
+        let so = std::fs::read_link(dir.join(&alias)).ok()?;
         let name = so.file_name()?.to_str()?.to_string();
         let hba = so.parent()?.file_name()?.to_str()?.to_string();
         let plugin = crate::config::Plugin::from_name(hba.rsplit_once('_')?.0)?;
