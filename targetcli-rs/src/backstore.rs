@@ -334,8 +334,22 @@ impl Root {
     /// Creates a storage object with its settings, attributes and ALUA
     /// groups. On any failure everything made so far is removed again.
     pub fn create_storage_object(&self, so: &StorageObjectConfig) -> Result<PathBuf> {
+        let r = SoRef::new(so.backend.plugin(), so.name.clone());
+        if self.storage_object_path(&r).is_some() {
+            return Err(Error::exists(
+                r.to_string(),
+                "choose another name, or delete the existing one first",
+            ));
+        }
+        self.create_new_storage_object(so)
+    }
+
+    /// [`Root::create_storage_object`] for a caller that knows that no
+    /// storage object of that plugin has the name (a restore, which listed
+    /// them once): no look for it through every HBA, which made restoring
+    /// N objects quadratic in N.
+    pub(crate) fn create_new_storage_object(&self, so: &StorageObjectConfig) -> Result<PathBuf> {
         let plugin = so.backend.plugin();
-        let r = SoRef::new(plugin, so.name.clone());
         if so.name.is_empty()
             || so.name.contains(['/', ' ', '\t', '\n'])
             || so.name == "."
@@ -345,12 +359,6 @@ impl Root {
                 "storage object name",
                 &so.name,
                 "a name may not be empty nor contain '/' or white space",
-            ));
-        }
-        if self.storage_object_path(&r).is_some() {
-            return Err(Error::exists(
-                r.to_string(),
-                "choose another name, or delete the existing one first",
             ));
         }
         let hba = self

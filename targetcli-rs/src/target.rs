@@ -418,6 +418,19 @@ impl Root {
         let so_path = self.storage_object_path(so).ok_or_else(|| {
             Error::not_found(so.to_string(), "create it first (see `ls /backstores`)")
         })?;
+        self.create_lun_at(tpg, lun, &so_path, alias)
+    }
+
+    /// [`Root::create_lun`] for the storage object at `so_path`, for a
+    /// caller that knows where it is (a restore): no look for it through
+    /// every HBA.
+    pub(crate) fn create_lun_at(
+        &self,
+        tpg: &TpgRef,
+        lun: Option<u32>,
+        so_path: &Path,
+        alias: Option<&str>,
+    ) -> Result<u32> {
         if !self.tpg_path(tpg).is_dir() {
             return Err(Error::not_found(
                 format!("TPG {tpg}"),
@@ -448,7 +461,7 @@ impl Root {
         check_alias(&alias)?;
         let dir = self.lun_path(tpg, lun);
         cfs::mkdir(&dir)?;
-        if let Err(e) = cfs::symlink(&so_path, &dir.join(&alias)) {
+        if let Err(e) = cfs::symlink(so_path, &dir.join(&alias)) {
             let _ = cfs::rmdir(&dir);
             return Err(e);
         }
