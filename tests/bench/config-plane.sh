@@ -15,6 +15,8 @@
 
 N=${BENCH_LUNS:-1000}
 A=${BENCH_ACLS:-2}
+# The tools to time (both by default).
+TOOLS=${BENCH_TOOLS:-targetcli-fb targetcli-rs}
 MAXMAP=256
 if [ "$N" -gt $MAXMAP ]; then
 	[ "$A" -ge $(((N + MAXMAP - 1) / MAXMAP)) ] || A=$(((N + MAXMAP - 1) / MAXMAP))
@@ -52,7 +54,9 @@ expect "LIO loads" modprobe target_core_mod
 	echo "saveconfig $work/config.json"
 	echo "clearconfig confirm=true"
 } >"$work/build.batch"
+build_start=$(date +%s)
 expect "targetcli-rs builds $N LUNs and $A ACLs" bash -c "targetcli-rs --batch $work/build.batch >/dev/null"
+echo "(the build, $(wc -l <"$work/build.batch") targetcli-rs commands, took $(($(date +%s) - build_start)) s)"
 expect "the file has $N storage objects" test "$(jq '.storage_objects | length' "$work/config.json")" = "$N"
 expect "the file has $A ACLs with $MAPPED mapped LUNs in all" test \
 	"$(jq "[.targets[0].tpgs[0].node_acls[] | .mapped_luns | length] | (length == $A and add == $MAPPED)" "$work/config.json")" = true
@@ -69,21 +73,40 @@ seconds() { # COMMAND... -> elapsed seconds; the command's output only if it fai
 	start=$(date +%s.%N)
 	"$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; fail "$*"; }
 	end=$(date +%s.%N)
-	echo "$end - $start" | bc
+	printf '%.2f' "$(echo "$end - $start" | bc)"
+}
+
+# restore CORE TOOL: times TOOL's restore on CORE, checks and clears; sets
+# ${CORE}_${TOOL} (fb or rs) to the seconds, "null" if BENCH_TOOLS
+# leaves TOOL out.
+restore() {
+	local v=${1}_${2#targetcli-} t
+	eval "$v=null"
+	[[ " $TOOLS " == *" $2 "* ]] || return 0
+	if [ "$2" = targetcli-fb ]; then
+		t=$(seconds targetcli restoreconfig "$work/config.json")
+		restored "$1" "$2"
+		expect "$1: clear" bash -c "targetcli clearconfig confirm=True >/dev/null"
+	else
+		t=$(seconds targetcli-rs restoreconfig "$work/config.json")
+		restored "$1" "$2"
+		expect "$1: clear" bash -c "targetcli-rs clearconfig confirm=true >/dev/null"
+	fi
+	eval "$v=$t"
+}
+
+ratio() { # A B -> A / B, or "-" when either is missing
+	if [ "$1" = null ] || [ "$2" = null ]; then echo -; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi
 }
 
 restore_both() { # CORE
+	restore "$1" targetcli-fb
+	restore "$1" targetcli-rs
 	local fb rs
-	fb=$(seconds targetcli restoreconfig "$work/config.json")
-	restored "$1" targetcli-fb
-	expect "$1: clear" bash -c "targetcli clearconfig confirm=True >/dev/null"
-	rs=$(seconds targetcli-rs restoreconfig "$work/config.json")
-	restored "$1" targetcli-rs
-	expect "$1: clear" bash -c "targetcli-rs clearconfig confirm=true >/dev/null"
-	printf '%-8s restore of %s LUNs, %s ACLs, %s mapped LUNs: targetcli-fb %6.1f s, targetcli-rs %6.1f s (%.1fx)\n' \
-		"$1" "$N" "$A" "$MAPPED" "$fb" "$rs" "$(echo "$fb / $rs" | bc -l)"
+	fb=$(eval echo "\$${1}_fb") rs=$(eval echo "\$${1}_rs")
+	printf '%-8s restore of %s LUNs, %s ACLs, %s mapped LUNs: targetcli-fb %s s, targetcli-rs %s s (fb / rs %s)\n' \
+		"$1" "$N" "$A" "$MAPPED" "$fb" "$rs" "$(ratio "$fb" "$rs")"
 	results+=("{\"core\":\"$1\",\"luns\":$N,\"acls\":$A,\"mapped_luns\":$MAPPED,\"targetcli_fb_s\":$fb,\"targetcli_rs_s\":$rs}")
-	eval "${1}_fb=$fb ${1}_rs=$rs"
 }
 
 restore_both lio
@@ -92,7 +115,7 @@ expect "tcm_rs_core loads" modprobe tcm_rs_core
 restore_both tcm
 expect "tcm-rs unloads" tcm_unload
 
-printf 'tcm-rs / LIO restore time: with targetcli-fb %.2f, with targetcli-rs %.2f\n' \
-	"$(echo "$tcm_fb / $lio_fb" | bc -l)" "$(echo "$tcm_rs / $lio_rs" | bc -l)"
+# shellcheck disable=SC2154 # set by restore through eval
+echo "tcm-rs / LIO restore time: with targetcli-fb $(ratio "$tcm_fb" "$lio_fb"), with targetcli-rs $(ratio "$tcm_rs" "$lio_rs")"
 printf '[%s]\n' "$(IFS=,; echo "${results[*]}")" >"${TCM_RUN:-$work}/config-plane.json"
 echo "figures: ${TCM_RUN:-$work}/config-plane.json"
