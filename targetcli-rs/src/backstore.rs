@@ -101,6 +101,16 @@ fn is_block_device(path: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The ALUA groups of the storage object at `so_path`: the directories
+/// under its alua/ with a readable group id (a stray file is no group).
+pub(crate) fn alua_group_names(so_path: &Path) -> Vec<String> {
+    let alua_dir = so_path.join("alua");
+    cfs::subdirs(&alua_dir)
+        .into_iter()
+        .filter(|g| cfs::read_opt(&alua_dir.join(g).join("tg_pt_gp_id")).is_some())
+        .collect()
+}
+
 fn read_alua_tpg(dir: &Path, name: &str) -> Option<AluaTpgConfig> {
     let int = |f: &str| -> i64 {
         cfs::read_opt(&dir.join(f))
@@ -148,6 +158,15 @@ impl Root {
     /// Every storage object, in the kernel's order (the order targetcli-fb
     /// saves them in).
     pub fn storage_objects(&self) -> Result<Vec<StorageObjectInfo>> {
+        self.storage_object_dirs()
+            .into_iter()
+            .map(|(plugin, name, path)| self.read_storage_object(plugin, &name, &path))
+            .collect()
+    }
+
+    /// Every storage object's plugin, name and directory, in the kernel's
+    /// order, from the directory listings alone (nothing read).
+    pub fn storage_object_dirs(&self) -> Vec<(Plugin, String, PathBuf)> {
         let mut out = Vec::new();
         for hba in cfs::subdirs(&self.core()) {
             let Some((plugin, _)) = parse_hba(&hba) else {
@@ -155,10 +174,10 @@ impl Root {
             };
             for name in cfs::subdirs(&self.core().join(&hba)) {
                 let path = self.core().join(&hba).join(&name);
-                out.push(self.read_storage_object(plugin, &name, &path)?);
+                out.push((plugin, name, path));
             }
         }
-        Ok(out)
+        out
     }
 
     /// One storage object.
@@ -272,7 +291,7 @@ impl Root {
             }
         };
         let alua_dir = path.join("alua");
-        let alua_tpgs = cfs::subdirs(&alua_dir)
+        let alua_tpgs = alua_group_names(path)
             .into_iter()
             .filter_map(|g| read_alua_tpg(&alua_dir.join(&g), &g))
             .collect();
@@ -315,8 +334,22 @@ impl Root {
     /// Creates a storage object with its settings, attributes and ALUA
     /// groups. On any failure everything made so far is removed again.
     pub fn create_storage_object(&self, so: &StorageObjectConfig) -> Result<PathBuf> {
+        let r = SoRef::new(so.backend.plugin(), so.name.clone());
+        if self.storage_object_path(&r).is_some() {
+            return Err(Error::exists(
+                r.to_string(),
+                "choose another name, or delete the existing one first",
+            ));
+        }
+        self.create_new_storage_object(so)
+    }
+
+    /// [`Root::create_storage_object`] for a caller that knows that no
+    /// storage object of that plugin has the name (a restore, which listed
+    /// them once): no look for it through every HBA, which made restoring
+    /// N objects quadratic in N.
+    pub(crate) fn create_new_storage_object(&self, so: &StorageObjectConfig) -> Result<PathBuf> {
         let plugin = so.backend.plugin();
-        let r = SoRef::new(plugin, so.name.clone());
         if so.name.is_empty()
             || so.name.contains(['/', ' ', '\t', '\n'])
             || so.name == "."
@@ -326,12 +359,6 @@ impl Root {
                 "storage object name",
                 &so.name,
                 "a name may not be empty nor contain '/' or white space",
-            ));
-        }
-        if self.storage_object_path(&r).is_some() {
-            return Err(Error::exists(
-                r.to_string(),
-                "choose another name, or delete the existing one first",
             ));
         }
         let hba = self

@@ -2,7 +2,7 @@
 //! bringing the live tree to it step by step with a journal, so that a
 //! failed step undoes everything this restore created or changed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::cfs;
@@ -57,6 +57,9 @@ enum Undo {
 
 struct Run<'a> {
     root: &'a Root,
+    /// Where each storage object is, listed once and kept up to date by
+    /// the run (finding one by name means a look through every HBA).
+    so_paths: HashMap<SoRef, PathBuf>,
     journal: Vec<Undo>,
     removed: Vec<String>,
     report: RestoreReport,
@@ -345,6 +348,7 @@ impl Root {
         }
         let mut run = Run {
             root: self,
+            so_paths: HashMap::new(),
             journal: Vec::new(),
             removed: Vec::new(),
             report: RestoreReport::default(),
@@ -580,13 +584,20 @@ impl Run<'_> {
     }
 
     fn apply_storage_objects(&mut self, sos: &[StorageObjectConfig]) -> Result<()> {
+        self.so_paths = self
+            .root
+            .storage_object_dirs()
+            .into_iter()
+            .map(|(plugin, name, path)| (SoRef::new(plugin, name), path))
+            .collect();
         for so in sos {
             let r0 = SoRef::new(so.backend.plugin(), so.name.clone());
-            match self.root.storage_object_path(&r0) {
+            match self.so_paths.get(&r0).cloned() {
                 None => {
-                    self.create(format!("create {r0}"), Undo::So(r0), |r| {
-                        r.create_storage_object(so)
+                    let path = self.create(format!("create {r0}"), Undo::So(r0.clone()), |r| {
+                        r.create_new_storage_object(so)
                     })?;
+                    self.so_paths.insert(r0, path);
                 }
                 Some(path) => {
                     let what = r0.to_string();
@@ -691,10 +702,16 @@ impl Run<'_> {
                         "expected /backstores/<plugin>/<name>",
                     )
                 })?;
+                let known = self.so_paths.get(&so).cloned();
                 self.create(
                     format!("create LUN {} in {tpg}", lun.index),
                     Undo::Lun(tpg.clone(), lun.index),
-                    |r| r.create_lun(&tpg, Some(lun.index), &so, lun.alias.as_deref()),
+                    |r| match known {
+                        Some(path) => {
+                            r.create_lun_at(&tpg, Some(lun.index), &path, lun.alias.as_deref())
+                        }
+                        None => r.create_lun(&tpg, Some(lun.index), &so, lun.alias.as_deref()),
+                    },
                 )?;
             }
             if let Some(g) = &lun.alua_tg_pt_gp_name {

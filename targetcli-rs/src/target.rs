@@ -2,7 +2,7 @@
 //! and mapped LUNs. Reading, creating (in the order the kernel needs) and
 //! removing (dependants first).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::backstore::{check_setting_name, read_attr_map};
 use crate::cfs;
@@ -181,50 +181,88 @@ impl Root {
 
     fn read_lun(&self, tpg: &TpgRef, n: u32) -> Result<LunConfig> {
         let dir = self.lun_path(tpg, n);
-        let alias = cfs::links(&dir).into_iter().next();
-        let storage_object = alias
-            .as_ref()
-            .and_then(|a| cfs::resolve(&dir.join(a)))
-            .and_then(|so| {
-                let name = so.file_name()?.to_str()?.to_string();
-                let hba = so.parent()?.file_name()?.to_str()?.to_string();
-                let plugin = crate::config::Plugin::from_name(hba.rsplit_once('_')?.0)?;
-                Some(SoRef::new(plugin, name).backstore_path())
-            })
-            .ok_or_else(|| {
-                Error::not_found(
-                    format!("storage object link of LUN {n} in {tpg}"),
-                    "the LUN is broken: delete it and create it again",
-                )
-            })?;
+        let (so, alias) = self.lun_storage_object(tpg, n).ok_or_else(|| {
+            Error::not_found(
+                format!("storage object link of LUN {n} in {tpg}"),
+                "the LUN is broken: delete it and create it again",
+            )
+        })?;
         Ok(LunConfig {
             index: n,
-            storage_object,
-            alias,
+            storage_object: so.backstore_path(),
+            alias: Some(alias),
             alua_tg_pt_gp_name: crate::alua::group_of_lun(&dir),
         })
+    }
+
+    /// The storage object a TPG's LUN exports and the name of its link,
+    /// from the link alone (its last two components, `<hba>/<name>`, as
+    /// configfs writes it; no walk of the path); None for a LUN without a
+    /// link to a storage object.
+    pub fn lun_storage_object(&self, tpg: &TpgRef, n: u32) -> Option<(SoRef, String)> {
+        let dir = self.lun_path(tpg, n);
+        let alias = cfs::links(&dir).into_iter().next()?;
+        let so = std::fs::read_link(dir.join(&alias)).ok()?;
+        let name = so.file_name()?.to_str()?.to_string();
+        let hba = so.parent()?.file_name()?.to_str()?.to_string();
+        let plugin = crate::config::Plugin::from_name(hba.rsplit_once('_')?.0)?;
+        Some((SoRef::new(plugin, name), alias))
+    }
+
+    /// The LUN of a TPG that exports `so`, if one does. Reads each LUN's
+    /// link and nothing else.
+    pub fn lun_exporting(&self, tpg: &TpgRef, so: &SoRef) -> Option<u32> {
+        self.lun_numbers(tpg).into_iter().find(|n| {
+            self.lun_storage_object(tpg, *n)
+                .is_some_and(|(s, _)| &s == so)
+        })
+    }
+
+    /// The ACLs of a TPG, as their initiator WWNs, in the kernel's order.
+    pub fn acl_names(&self, tpg: &TpgRef) -> Vec<String> {
+        cfs::subdirs(&self.tpg_path(tpg).join("acls"))
+            .iter()
+            .map(|d| tpg.target.fabric.from_dir_name(d))
+            .collect()
+    }
+
+    /// The mapped LUN numbers in use in an ACL: every lun_N directory,
+    /// broken or not (none of them can be made again).
+    pub fn mapped_lun_numbers(&self, tpg: &TpgRef, node_wwn: &str) -> Vec<u32> {
+        cfs::subdirs(&self.acl_path(tpg, node_wwn))
+            .iter()
+            .filter_map(|d| number_suffix(d, "lun_"))
+            .collect()
+    }
+
+    /// The mapped LUNs of the ACL at `acl_dir` that link to a TPG LUN:
+    /// (mapped LUN, TPG LUN, directory, link name), in the kernel's order.
+    pub fn mapped_lun_links(&self, acl_dir: &Path) -> Vec<(u32, u32, PathBuf, String)> {
+        let dir = acl_dir;
+        cfs::subdirs(dir)
+            .into_iter()
+            .filter_map(|d| {
+                let index = number_suffix(&d, "lun_")?;
+                let mdir = dir.join(&d);
+                let alias = cfs::links(&mdir).into_iter().next()?;
+                let tpg_lun = cfs::resolve(&mdir.join(&alias))
+                    .and_then(|p| number_suffix(p.file_name()?.to_str()?, "lun_"))?;
+                Some((index, tpg_lun, mdir, alias))
+            })
+            .collect()
     }
 
     fn read_acl(&self, tpg: &TpgRef, dirname: &str) -> NodeAclConfig {
         let fabric = tpg.target.fabric;
         let dir = self.tpg_path(tpg).join("acls").join(dirname);
-        let mapped_luns = cfs::subdirs(&dir)
+        let mapped_luns = self
+            .mapped_lun_links(&dir)
             .into_iter()
-            .filter_map(|d| {
-                let index = number_suffix(&d, "lun_")?;
-                let mdir = dir.join(&d);
-                let alias = cfs::links(&mdir).into_iter().next();
-                let tpg_lun = alias
-                    .as_ref()
-                    .and_then(|a| cfs::resolve(&mdir.join(a)))
-                    .and_then(|p| number_suffix(p.file_name()?.to_str()?, "lun_"))?;
-                Some(MappedLunConfig {
-                    index,
-                    tpg_lun,
-                    write_protect: cfs::read_opt(&mdir.join("write_protect"))
-                        .is_some_and(|v| v != "0"),
-                    alias,
-                })
+            .map(|(index, tpg_lun, mdir, alias)| MappedLunConfig {
+                index,
+                tpg_lun,
+                write_protect: cfs::read_opt(&mdir.join("write_protect")).is_some_and(|v| v != "0"),
+                alias: Some(alias),
             })
             .collect();
         NodeAclConfig {
@@ -380,6 +418,19 @@ impl Root {
         let so_path = self.storage_object_path(so).ok_or_else(|| {
             Error::not_found(so.to_string(), "create it first (see `ls /backstores`)")
         })?;
+        self.create_lun_at(tpg, lun, &so_path, alias)
+    }
+
+    /// [`Root::create_lun`] for the storage object at `so_path`, for a
+    /// caller that knows where it is (a restore): no look for it through
+    /// every HBA.
+    pub(crate) fn create_lun_at(
+        &self,
+        tpg: &TpgRef,
+        lun: Option<u32>,
+        so_path: &Path,
+        alias: Option<&str>,
+    ) -> Result<u32> {
         if !self.tpg_path(tpg).is_dir() {
             return Err(Error::not_found(
                 format!("TPG {tpg}"),
@@ -410,7 +461,7 @@ impl Root {
         check_alias(&alias)?;
         let dir = self.lun_path(tpg, lun);
         cfs::mkdir(&dir)?;
-        if let Err(e) = cfs::symlink(&so_path, &dir.join(&alias)) {
+        if let Err(e) = cfs::symlink(so_path, &dir.join(&alias)) {
             let _ = cfs::rmdir(&dir);
             return Err(e);
         }

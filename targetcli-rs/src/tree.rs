@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::backstore::StorageObjectInfo;
+use crate::cfs;
 use crate::config::{Backend, Plugin, TpgConfig};
 use crate::error::Result;
 use crate::fabric::{Fabric, FABRICS};
@@ -412,6 +413,12 @@ fn tpg_children(
     out
 }
 
+/// Whether the tree shows a fabric that is not loaded (targetcli-fb lists
+/// these whether or not their module is there).
+fn shown_always(fabric: &Fabric) -> bool {
+    matches!(fabric.name, "iscsi" | "loopback" | "vhost" | "xen-pvscsi")
+}
+
 /// Reads the live tree into the targetcli view.
 pub fn build(root: &Root) -> Result<Node> {
     let sos = root.storage_objects()?;
@@ -434,8 +441,7 @@ pub fn build(root: &Root) -> Result<Node> {
         .collect();
     let mut top = vec![Node::new("backstores", "...", NodeKind::Backstores).with(backstores)];
     for fabric in FABRICS {
-        let shown_always = matches!(fabric.name, "iscsi" | "loopback" | "vhost" | "xen-pvscsi");
-        if !shown_always && !root.fabric_path(fabric).is_dir() {
+        if !shown_always(fabric) && !root.fabric_path(fabric).is_dir() {
             continue;
         }
         let mut targets = Vec::new();
@@ -487,6 +493,137 @@ pub fn build(root: &Root) -> Result<Node> {
     Ok(Node::new("/", "...", NodeKind::Root).with(top))
 }
 
+/// The children of a node of `kind` as [`build`] names and types them, as
+/// stubs (no summary, no children of their own), from the directory
+/// listings along the way: nothing else of the tree is read, so the cost
+/// does not grow with the objects elsewhere.
+pub fn children_of(root: &Root, kind: &NodeKind) -> Vec<Node> {
+    let stub = |name: String, kind: NodeKind| Node::new(name, "", kind);
+    let out: Vec<Node> = match kind {
+        NodeKind::Root => {
+            let mut top = vec![stub("backstores".into(), NodeKind::Backstores)];
+            for fabric in FABRICS {
+                if shown_always(fabric) || root.fabric_path(fabric).is_dir() {
+                    top.push(stub(fabric.name.into(), NodeKind::Fabric(fabric)));
+                }
+            }
+            top
+        }
+        NodeKind::Backstores => {
+            let dirs = root.storage_object_dirs();
+            Plugin::ALL
+                .iter()
+                .filter(|p| **p != Plugin::User || dirs.iter().any(|(q, _, _)| q == *p))
+                .map(|p| stub(p.name().into(), NodeKind::Backstore(*p)))
+                .collect()
+        }
+        NodeKind::Backstore(p) => root
+            .storage_object_dirs()
+            .into_iter()
+            .filter(|(q, _, _)| q == p)
+            .map(|(_, name, _)| {
+                let so = NodeKind::StorageObject(SoRef::new(*p, name.clone()));
+                stub(name, so)
+            })
+            .collect(),
+        NodeKind::StorageObject(so) => vec![stub("alua".into(), NodeKind::Alua(so.clone()))],
+        NodeKind::Alua(so) => root
+            .storage_object_path(so)
+            .map(|path| crate::backstore::alua_group_names(&path))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| stub(g.clone(), NodeKind::AluaGroup(so.clone(), g)))
+            .collect(),
+        NodeKind::Fabric(fabric) => root
+            .targets_of_fabric(fabric)
+            .into_iter()
+            .map(|t| stub(t.wwn.clone(), NodeKind::Target(t)))
+            .collect(),
+        NodeKind::Target(t) if t.fabric.tpgts => root
+            .tpgs_of(t)
+            .into_iter()
+            .map(|tpg| stub(format!("tpg{}", tpg.tag), NodeKind::Tpg(tpg)))
+            .collect(),
+        NodeKind::Target(t) => match root.tpgs_of(t).first() {
+            Some(tpg) => tpg_stubs(tpg),
+            None => Vec::new(),
+        },
+        NodeKind::Tpg(tpg) => tpg_stubs(tpg),
+        NodeKind::Luns(tpg) => root
+            .lun_numbers(tpg)
+            .into_iter()
+            .map(|n| stub(format!("lun{n}"), NodeKind::Lun(tpg.clone(), n)))
+            .collect(),
+        NodeKind::Acls(tpg) => root
+            .acl_names(tpg)
+            .into_iter()
+            .map(|wwn| stub(wwn.clone(), NodeKind::Acl(tpg.clone(), wwn)))
+            .collect(),
+        NodeKind::Acl(tpg, wwn) => root
+            .mapped_lun_links(&root.acl_path(tpg, wwn))
+            .into_iter()
+            .map(|(index, ..)| {
+                let kind = NodeKind::MappedLun(tpg.clone(), wwn.clone(), index);
+                stub(format!("mapped_lun{index}"), kind)
+            })
+            .collect(),
+        NodeKind::Portals(tpg) => cfs::subdirs(&root.tpg_path(tpg).join("np"))
+            .into_iter()
+            .filter_map(|np| {
+                let (ip, port) = np.rsplit_once(':')?;
+                let port: u16 = port.parse().ok()?;
+                let kind = NodeKind::Portal(tpg.clone(), ip.to_string(), port);
+                Some(stub(format!("{ip}:{port}"), kind))
+            })
+            .collect(),
+        NodeKind::Lun(..)
+        | NodeKind::MappedLun(..)
+        | NodeKind::Portal(..)
+        | NodeKind::AluaGroup(..) => Vec::new(),
+    };
+    let mut sorted = out;
+    sorted.sort_by_key(|c| natural_key(&c.name));
+    sorted
+}
+
+/// The stubs of a TPG's children: its LUNs, ACLs and portals groups, as
+/// its fabric has them.
+fn tpg_stubs(tpg: &TpgRef) -> Vec<Node> {
+    let fabric = tpg.target.fabric;
+    let mut out = vec![Node::new("luns", "", NodeKind::Luns(tpg.clone()))];
+    if fabric.acls {
+        out.push(Node::new("acls", "", NodeKind::Acls(tpg.clone())));
+    }
+    if fabric.nps {
+        out.push(Node::new("portals", "", NodeKind::Portals(tpg.clone())));
+    }
+    out
+}
+
+/// The node at `path` (absolute), with its canonical path, as
+/// [`Node::find`] finds it in [`build`]'s tree, but reading only the
+/// directories along the path (see [`children_of`]): the node has its
+/// kind, and its children as stubs, but no summary. What every command
+/// but `ls` and `status` needs, at a cost that does not grow with the
+/// size of the rest of the tree.
+pub fn locate(root: &Root, path: &str) -> Option<(Node, String)> {
+    let mut node = Node::new("/", "", NodeKind::Root);
+    let mut canon = String::new();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        let child = children_of(root, &node.kind)
+            .into_iter()
+            .find(|c| c.name == part)?;
+        node = child;
+        canon.push('/');
+        canon.push_str(&node.name);
+    }
+    node.children = children_of(root, &node.kind);
+    if canon.is_empty() {
+        canon.push('/');
+    }
+    Some((node, canon))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,6 +635,134 @@ mod tests {
         ]);
         Node::new("/", "...", NodeKind::Root)
             .with(vec![a, Node::new("b", "", NodeKind::Backstores)])
+    }
+
+    /// A tree with a node of every kind: the fixture's ramdisks and iSCSI
+    /// TPG, plus an ALUA group, LUNs, ACLs with mapped LUNs, a portal, a
+    /// loopback target (one TPG, no TPG level) and an FC-style target
+    /// whose ACL directories are not their WWNs.
+    fn every_kind() -> (tempfile::TempDir, crate::shell::Shell) {
+        use crate::test_tree::{self, IQN};
+        let (d, sh) = test_tree::shell();
+        let root = sh.root();
+        let rd = |n: &str| SoRef::new(Plugin::Ramdisk, n);
+        let iscsi = TpgRef::new(Fabric::by_name("iscsi").unwrap(), IQN, 1);
+        // What the kernel makes for an ALUA group; the test tree has no
+        // kernel to make its files.
+        let g1 = root.path().join("core/rd_mcp_0/rd0/alua/g1");
+        std::fs::create_dir_all(&g1).unwrap();
+        std::fs::write(g1.join("tg_pt_gp_id"), "2").unwrap();
+        // A stray directory with no group id is no group.
+        std::fs::create_dir_all(root.path().join("core/rd_mcp_0/rd0/alua/junk")).unwrap();
+        root.create_lun(&iscsi, Some(0), &rd("rd0"), None).unwrap();
+        root.create_lun(&iscsi, Some(10), &rd("rd1"), None).unwrap();
+        let acl = root
+            .create_acl(&iscsi, "iqn.1994-05.com.example:i1")
+            .unwrap();
+        root.create_acl(&iscsi, "iqn.1994-05.com.example:i2")
+            .unwrap();
+        // A mapped LUN as the kernel has it: its directory (with a
+        // write_protect file, which the test tree has no kernel to make),
+        // then the link.
+        let map = |tpg: &TpgRef, acl: &str, index: u32, lun: u32| {
+            let dir = root.acl_path(tpg, acl).join(format!("lun_{index}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("write_protect"), "0").unwrap();
+            std::os::unix::fs::symlink(root.lun_path(tpg, lun), dir.join("link")).unwrap();
+        };
+        map(&iscsi, &acl, 0, 0);
+        map(&iscsi, &acl, 3, 10);
+        // Not a mapped LUN without its link.
+        std::fs::create_dir_all(root.acl_path(&iscsi, &acl).join("lun_7")).unwrap();
+        root.create_portal(&iscsi, "0.0.0.0", 3260).unwrap();
+        let loop_t = root
+            .create_target(Fabric::by_name("loopback").unwrap(), None)
+            .unwrap();
+        // TPGs as the kernel makes them (the test tree has no kernel to
+        // give a loopback TPG its nexus file).
+        let tpg_of = |t: &TargetRef| {
+            let tpg = TpgRef::new(t.fabric, &t.wwn, 1);
+            for sub in ["lun", "acls"] {
+                std::fs::create_dir_all(root.tpg_path(&tpg).join(sub)).unwrap();
+            }
+            tpg
+        };
+        let loop_tpg = tpg_of(&loop_t);
+        root.create_lun(&loop_tpg, Some(0), &rd("rd0"), None)
+            .unwrap();
+        let qla = root
+            .create_target(
+                Fabric::by_name("qla2xxx").unwrap(),
+                Some("naa.2100001b32000001"),
+            )
+            .unwrap();
+        let qla_tpg = tpg_of(&qla);
+        root.create_lun(&qla_tpg, Some(0), &rd("rd1"), None)
+            .unwrap();
+        let qacl = root.create_acl(&qla_tpg, "naa.2100001b32000002").unwrap();
+        map(&qla_tpg, &qacl, 0, 0);
+        (d, sh)
+    }
+
+    fn kinds_and_names(nodes: &[Node]) -> Vec<(String, NodeKind)> {
+        nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.kind.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn locate_agrees_with_build_on_every_node() {
+        let (_d, sh) = every_kind();
+        let root = sh.root();
+        let tree = build(root).unwrap();
+        let mut kinds = std::collections::BTreeSet::new();
+        for (_, path) in tree.lines(None, 80) {
+            let (full, canon) = tree.find(&path).unwrap();
+            let (stub, stub_canon) = locate(root, &path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(stub_canon, canon, "{path}");
+            assert_eq!(stub.kind, full.kind, "{path}");
+            assert_eq!(
+                kinds_and_names(&stub.children),
+                kinds_and_names(&full.children),
+                "the children of {path}"
+            );
+            kinds.insert(
+                format!("{:?}", full.kind)
+                    .split('(')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        // The fixture has a node of every kind (and a loopback target
+        // stands for its TPG: its children are the TPG's).
+        assert_eq!(kinds.len(), 16, "{kinds:?}");
+        assert!(locate(root, "/backstores/ramdisk/rd9").is_none());
+        assert!(locate(root, &format!("/iscsi/{}/tpg2", crate::test_tree::IQN)).is_none());
+        assert_eq!(locate(root, "/").unwrap().1, "/");
+    }
+
+    #[test]
+    fn locate_reads_nothing_off_its_path() {
+        // A LUN whose link is broken makes the whole tree unreadable (its
+        // storage object cannot be named), but not a path that does not
+        // pass through its TPG: `locate` reads only along the path.
+        let (_d, mut sh) = every_kind();
+        let tpg = TpgRef::new(Fabric::by_name("iscsi").unwrap(), crate::test_tree::IQN, 1);
+        let root = sh.root();
+        let lun = root.lun_path(&tpg, 0);
+        for l in crate::cfs::links(&lun) {
+            std::fs::remove_file(lun.join(l)).unwrap();
+        }
+        assert!(build(root).is_err());
+        let (n, _) = locate(root, "/backstores/ramdisk").unwrap();
+        assert_eq!(n.kind, NodeKind::Backstore(Plugin::Ramdisk));
+        assert_eq!(n.children.len(), 2);
+        // So does the shell for every command but `ls` and `status`.
+        sh.run_line("cd /backstores/ramdisk/rd1").unwrap();
+        assert_eq!(sh.cwd(), "/backstores/ramdisk/rd1");
+        assert!(sh.run_line("ls /").is_err());
     }
 
     #[test]

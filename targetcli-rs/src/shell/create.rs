@@ -93,36 +93,32 @@ impl Shell {
                         "write /backstores/<plugin>/<name>, e.g. /backstores/ramdisk/rd0",
                     )
                 })?;
-                if let Ok(cfg) = root.tpg(tpg) {
-                    if cfg
-                        .luns
-                        .iter()
-                        .any(|l| l.storage_object == so.backstore_path())
-                    {
-                        return Err(Error::exists(
-                            format!("a LUN for {so} in {tpg}"),
-                            "a storage object is exported once per TPG",
-                        ));
-                    }
+                // Only the LUNs' links and the ACLs' mapped LUN numbers are
+                // read: the rest of the TPG's configuration does not matter
+                // here, and reading it made a batch of N creates quadratic.
+                if root.lun_exporting(tpg, &so).is_some() {
+                    return Err(Error::exists(
+                        format!("a LUN for {so} in {tpg}"),
+                        "a storage object is exported once per TPG",
+                    ));
                 }
                 let lun = root.create_lun(tpg, p.num("lun", "lun")?, &so, None)?;
                 let mut text = vec![format!("Created LUN {lun}.")];
                 if p.flag("add_mapped_luns", self.prefs.flag("auto_add_mapped_luns"))?
                     && tpg.target.fabric.acls
                 {
-                    for acl in root.tpg(tpg)?.node_acls {
-                        let used: Vec<u32> = acl.mapped_luns.iter().map(|m| m.index).collect();
-                        let want = if used.contains(&lun) {
-                            (0..=255).find(|n| !used.contains(n))
-                        } else {
-                            Some(lun)
-                        };
-                        if let Some(m) = want {
-                            root.create_mapped_lun(tpg, &acl.node_wwn, m, lun, false, None)?;
-                            text.push(format!(
-                                "Created LUN {lun}->{m} mapping in node ACL {}",
-                                acl.node_wwn
-                            ));
+                    for acl in root.acl_names(tpg) {
+                        let used = root.mapped_lun_numbers(tpg, &acl);
+                        match auto_mapped_lun(lun, &used) {
+                            Some(m) => {
+                                root.create_mapped_lun(tpg, &acl, m, lun, false, None)?;
+                                text.push(format!(
+                                    "Created LUN {lun}->{m} mapping in node ACL {acl}"
+                                ));
+                            }
+                            // As targetcli-fb: the LUN stays, unmapped there.
+                            None => text
+                                .push(format!("Warning: cannot map new lun {lun} into ACL {acl}")),
                         }
                     }
                 }
@@ -156,13 +152,8 @@ impl Shell {
                                 "write a TPG LUN number or /backstores/<plugin>/<name>",
                             )
                         })?;
-                        let existing = root
-                            .tpg(tpg)?
-                            .luns
-                            .into_iter()
-                            .find(|l| l.storage_object == so.backstore_path());
-                        match existing {
-                            Some(l) => l.index,
+                        match root.lun_exporting(tpg, &so) {
+                            Some(l) => l,
                             None => root.create_lun(tpg, None, &so, None)?,
                         }
                     }
@@ -229,20 +220,34 @@ impl Shell {
     /// the child that was not there before, and for a target with TPGs its
     /// first TPG, where targetcli-fb goes.
     fn created_node(&self, node: &Node, canon: &str) -> Option<String> {
-        let tree = tree::build(&self.root).ok()?;
-        let (now, _) = tree.find(canon)?;
+        let (now, _) = tree::locate(&self.root, canon)?;
         let new = now
             .children
             .iter()
             .find(|c| !node.children.iter().any(|o| o.name == c.name))?;
         let mut path = path::resolve(canon, &new.name);
-        if let (NodeKind::Target(t), Some(tpg)) = (&new.kind, new.children.first()) {
+        if let NodeKind::Target(t) = &new.kind {
             if t.fabric.tpgts {
-                path = path::resolve(&path, &tpg.name);
+                if let Some(tpg) = tree::children_of(&self.root, &new.kind).first() {
+                    path = path::resolve(&path, &tpg.name);
+                }
             }
         }
         Some(path)
     }
+}
+
+/// The mapped LUN a new TPG LUN `lun` gets in an ACL that uses `used`:
+/// its own number when that is free and a mapped LUN can have it, else the
+/// lowest free one; None when all of 0 to
+/// [`MAX_MAPPED_LUN`](crate::target::MAX_MAPPED_LUN) are taken (targetcli-fb
+/// then warns and leaves the LUN unmapped in that ACL).
+fn auto_mapped_lun(lun: u32, used: &[u32]) -> Option<u32> {
+    let max = crate::target::MAX_MAPPED_LUN;
+    if lun <= max && !used.contains(&lun) {
+        return Some(lun);
+    }
+    (0..=max).find(|n| !used.contains(n))
 }
 
 /// The parameters of `create` at a node, in positional order (empty:
@@ -385,5 +390,18 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("invalid size"));
+    }
+
+    #[test]
+    fn new_luns_map_as_themselves_or_the_lowest_free_number() {
+        assert_eq!(auto_mapped_lun(3, &[]), Some(3));
+        assert_eq!(auto_mapped_lun(3, &[3, 0]), Some(1));
+        // Mapped LUNs stop at 255 (rtslib-fb's limit, so that
+        // targetcli-fb can restore the saved file): a higher LUN takes a
+        // free number below, and none is left once all 256 are used.
+        assert_eq!(auto_mapped_lun(256, &[0, 1]), Some(2));
+        let all: Vec<u32> = (0..=255).collect();
+        assert_eq!(auto_mapped_lun(256, &all), None);
+        assert_eq!(auto_mapped_lun(7, &all), None);
     }
 }

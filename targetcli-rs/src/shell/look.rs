@@ -6,7 +6,7 @@ use super::history::Step;
 use super::{node_dir, Command, Outcome, Params, Shell, VERBS};
 use crate::cfs;
 use crate::error::{Error, Result};
-use crate::tree::Node;
+use crate::tree::{self, Node};
 
 impl Shell {
     /// `ls [path] [depth=N]`: the tree under a node.
@@ -49,16 +49,15 @@ impl Shell {
     /// goes home (the interactive shell lets the user pick a node instead,
     /// see [`Command::is_bare_cd`]); `cd <` and `cd >` walk the path
     /// history.
-    pub(super) fn cd(&mut self, cmd: &Command, tree: &Node, canon: &str) -> Result<Outcome> {
+    pub(super) fn cd(&mut self, cmd: &Command, canon: &str) -> Result<Outcome> {
         let p = Params::bind(cmd, &["path"])?;
         let target = match p.get("path") {
-            Some(dir @ ("<" | ">")) => return Ok(self.cd_history(dir == "<", tree)),
+            Some(dir @ ("<" | ">")) => return Ok(self.cd_history(dir == "<")),
             Some(s) => self.absolute_from(canon, s)?,
             None if cmd.path.is_some() => canon.to_string(),
             None => "/".into(),
         };
-        let (_, c) = tree
-            .find(&target)
+        let (_, c) = tree::locate(&self.root, &target)
             .ok_or_else(|| Error::not_found(format!("path {target}"), "see `ls`"))?;
         self.go(c);
         Ok(Outcome {
@@ -69,8 +68,9 @@ impl Shell {
 
     /// `cd <` (`back`) or `cd >`, with configshell-fb's messages (and its
     /// spelling).
-    fn cd_history(&mut self, back: bool, tree: &Node) -> Outcome {
-        let exists = |p: &str| tree.find(p).is_some();
+    fn cd_history(&mut self, back: bool) -> Outcome {
+        let root = &self.root;
+        let exists = |p: &str| tree::locate(root, p).is_some();
         let step = if back {
             self.history.back(&self.cwd, exists)
         } else {

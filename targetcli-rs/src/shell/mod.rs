@@ -249,29 +249,39 @@ impl Shell {
             Params::bind(cmd, &[])?;
             return self.refresh();
         }
-        let tree = tree::build(&self.root)?;
         let path = self.absolute(cmd.path.as_deref().unwrap_or(&self.cwd))?;
-        let (node, canon) = tree.find(&path).ok_or_else(|| {
+        let not_found = || {
             let hint = if cmd.path.is_none() {
                 "the current node was removed under the shell: `refresh` moves up to what exists"
             } else {
                 "see `ls` for what exists"
             };
             Error::not_found(format!("path {path}"), hint)
-        })?;
-        match cmd.verb.as_str() {
-            "ls" => self.ls(cmd, &tree, node, &canon),
-            "cd" => self.cd(cmd, &tree, &canon),
-            "pwd" => Ok(Outcome::msg(canon)),
-            "status" => {
-                Params::bind(cmd, &[])?;
-                let m = format!("Status for {canon}: {}", node.summary);
-                Ok(Outcome {
-                    json: json!({ "path": canon, "summary": node.summary, "healthy": node.ok }),
-                    text: vec![m],
-                    exit: false,
-                })
+        };
+        // Only `ls` and `status` show what the whole tree's reading gives
+        // (summaries, subtrees); every other command needs the node's kind
+        // and children alone, which `locate` reads along the path. A
+        // command's cost then does not grow with the objects elsewhere
+        // (a batch of N creates stays linear, not quadratic, in N).
+        if matches!(cmd.verb.as_str(), "ls" | "status") {
+            let tree = tree::build(&self.root)?;
+            let (node, canon) = tree.find(&path).ok_or_else(not_found)?;
+            if cmd.verb == "ls" {
+                return self.ls(cmd, &tree, node, &canon);
             }
+            Params::bind(cmd, &[])?;
+            let m = format!("Status for {canon}: {}", node.summary);
+            return Ok(Outcome {
+                json: json!({ "path": canon, "summary": node.summary, "healthy": node.ok }),
+                text: vec![m],
+                exit: false,
+            });
+        }
+        let (node, canon) = tree::locate(&self.root, &path).ok_or_else(not_found)?;
+        let node = &node;
+        match cmd.verb.as_str() {
+            "cd" => self.cd(cmd, &canon),
+            "pwd" => Ok(Outcome::msg(canon)),
             "exit" | "quit" => Ok(Outcome {
                 exit: true,
                 ..Outcome::default()
