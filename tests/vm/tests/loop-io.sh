@@ -226,6 +226,9 @@ exercise() {
 	expect "$core: LUN 0 reports REPORTED LUNS DATA HAS CHANGED once, after the LUN change" sh -c "
 		sg_luns $sg0 >/dev/null &&
 		sg_raw $sg0 00 00 00 00 00 00 2>&1 | grep -qi 'reported luns data has changed' && sg_turs $sg0"
+	# The unit attention sg_raw just took is a uevent too: udev's reads of
+	# LUN 0 go before LUN 4 raises the next one.
+	udevadm settle
 	expect "$core: a new LUN 4 raises it again; REQUEST SENSE returns it and clears it" sh -c "
 		mkdir $tpg/lun/lun_4 && ln -s $TARGET/core/rd_mcp_0/rd1 $tpg/lun/lun_4/rd1 &&
 		sg_requests $sg0 2>&1 | grep -qi 'reported luns data has changed' && sg_turs $sg0"
