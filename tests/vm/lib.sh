@@ -210,6 +210,25 @@ raw() {
 	sg_raw "$sg" "$@" 2>&1 | status_lines
 }
 
+# iscsi_connections_gone PORT...: waits (up to 10 s) until the target has
+# closed its side of every iSCSI connection on the ports, and a moment more.
+# LIO frees a session only once its connection threads are done: a TPG taken
+# down, a module unloaded or a login from the same initiator port before then
+# races that (a login with the same ISID reinstates the old session, and
+# LIO's Time2Retain timer then takes a softirq-unsafe lock: lockdep reports
+# an irq lock inversion in iscsi_target_mod, lio-differences.md).
+iscsi_connections_gone() {
+	local filter="" port
+	for port in "$@"; do
+		filter="${filter:+$filter or }sport = :$port"
+	done
+	for _ in $(seq 50); do
+		[ -z "$(ss -Htn state established state close-wait "( $filter )" 2>/dev/null)" ] && break
+		sleep 0.2
+	done
+	sleep 1
+}
+
 # Unloads in-tree LIO after a test.
 lio_unload() {
 	remove_fabric_dirs && unload_modules tcm_loop iscsi_target_mod target_core_pscsi \

@@ -154,11 +154,7 @@ exercise() {
 	done
 	# Let the last connections go before the TPG is taken down (LIO frees
 	# a session late, iscsi-discovery.sh).
-	for _ in $(seq 50); do
-		[ -z "$(ss -Htn state established '( sport = :3260 )' 2>/dev/null)" ] && break
-		sleep 0.2
-	done
-	sleep 1
+	iscsi_connections_gone 3260
 	expect "$core: teardown" teardown
 }
 

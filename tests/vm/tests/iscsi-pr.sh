@@ -22,10 +22,7 @@ exercise() {
 		"python3 $TCM_ROOT/tests/vm/iscsi-raw-pr.py $IQN $INIT $dev $T/acls/$INIT/lun_0 $([ $core = lio ] && echo lio) |
 		tee /tmp/iscsi-pr.$core"
 	# The logouts' connections go before the TPG does.
-	for _ in $(seq 50); do
-		[ -z "$(ss -Htn state established '( sport = :3260 )' 2>/dev/null)" ] && break
-		sleep 0.2
-	done
+	iscsi_connections_gone 3260
 	expect "$core: teardown" sh -c "echo 0 >$T/enable &&
 		rm $T/acls/$INIT/lun_0/map && rmdir $T/acls/$INIT/lun_0 $T/acls/$INIT &&
 		rm $T/lun/lun_0/rd0 && rmdir $T/lun/lun_0 $T/np/127.0.0.1:3260 $T $TARGET/iscsi/$IQN &&

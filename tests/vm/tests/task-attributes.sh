@@ -38,10 +38,7 @@ exercise() {
 	expect "$core: the commands end in the order their attributes ask" sh -c \
 		"python3 $TCM_ROOT/tests/vm/iscsi-raw-order.py $IQN $INIT 3260 | tee /tmp/task-attributes.$core"
 	# The logout's connection goes before the TPG does.
-	for _ in $(seq 50); do
-		[ -z "$(ss -Htn state established '( sport = :3260 )' 2>/dev/null)" ] && break
-		sleep 0.2
-	done
+	iscsi_connections_gone 3260
 	expect "$core: teardown" teardown
 }
 
