@@ -61,6 +61,10 @@ pub(crate) enum Outcome {
     Good { moved: usize, overflow: usize },
     /// CHECK CONDITION with this sense data.
     Check(Sense),
+    /// CHECK CONDITION with this sense data, and `overflow` bytes more
+    /// asked for by the CDB than the transport offered (a write whose data
+    /// ends inside a block, sbc_emulate.rs).
+    CheckOverflow(Sense, usize),
     /// RESERVATION CONFLICT, no sense data (pr_emulate.rs).
     Conflict,
     /// TASK SET FULL, no sense data: the target lacked memory (or the
@@ -299,7 +303,13 @@ pub(crate) unsafe fn finish(
         }
         Outcome::Conflict => cmd.status = RESERVATION_CONFLICT,
         Outcome::TaskSetFull => cmd.status = TASK_SET_FULL,
-        Outcome::Check(sense) => {
+        Outcome::Check(sense) | Outcome::CheckOverflow(sense, _) => {
+            if let Outcome::CheckOverflow(_, overflow) = outcome {
+                // RFC 7143 11.4.5.1 and FCP-4 9.4.2 let a residual go with
+                // CHECK CONDITION; libiscsi checks it (as LIO sends it).
+                cmd.residual_kind = abi::RESIDUAL_OVERFLOW;
+                cmd.residual = u32::try_from(overflow).unwrap_or(u32::MAX);
+            }
             cmd.status = CHECK_CONDITION;
             let buf: &mut [u8] = if cmd.sense.is_null() {
                 &mut []

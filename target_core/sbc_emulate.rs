@@ -22,8 +22,8 @@ const CHUNK: usize = 64 * 1024;
 /// MISCOMPARE DURING VERIFY OPERATION.
 const MISCOMPARE_DURING_VERIFY: (u8, u8) = (0x1d, 0x00);
 
-/// INVALID FIELD IN COMMAND INFORMATION UNIT: the transport's length does
-/// not match a write's (LIO's TCM_INVALID_FIELD_IN_COMMAND_IU).
+/// INVALID FIELD IN COMMAND INFORMATION UNIT: a write's data, as long as
+/// the transport says, ends inside a block.
 const INVALID_FIELD_IN_COMMAND_IU: (u8, u8) = (0x0e, 0x03);
 /// UNRECOVERED READ ERROR.
 const UNRECOVERED_READ_ERROR: (u8, u8) = (0x11, 0x00);
@@ -88,10 +88,15 @@ fn check_blocks(lun: &LinkedLun, rw: &Rw) -> Result<(), CdbError> {
 
 /// READ or WRITE(6/10/12/16): the backstore moves the data in place.
 ///
-/// The transport's length and the CDB's are reconciled as in LIO: a read
-/// moves the smaller of the two and reports the difference (underflow or
-/// overflow); a write whose lengths differ is refused, since part of its
-/// data would have no place.
+/// The transport's length (an iSCSI Expected Data Transfer Length, an
+/// FCP_DL) and the CDB's are reconciled as FCP-4 9.4.2 and RFC 7143
+/// 11.4.5.1 describe: the command moves the smaller of the two and reports
+/// the difference, as an underflow (the transport offered more) or an
+/// overflow (the CDB asked for more). A write with too little data writes
+/// the whole blocks it has; one whose data ends inside a block writes
+/// nothing and is refused with INVALID FIELD IN COMMAND INFORMATION UNIT,
+/// the overflow reported all the same. LIO moves a read the same way but
+/// refuses every write whose lengths differ (lio-differences.md).
 ///
 /// With `may_pend`, a transfer the backstore can leave in flight (a READ,
 /// a WRITE without FUA) ends [`Outcome::Pending`] when the request allows
@@ -118,11 +123,15 @@ pub(crate) fn read_write(
     if expected != 0 && wrong_direction {
         return CdbError::invalid_field(0, None).into();
     }
-    if write && offered != expected {
-        let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
-        return Outcome::check(SenseKey::IllegalRequest, asc, ascq);
-    }
     let moved = offered.min(expected);
+    if write && moved % block_size != 0 {
+        let (asc, ascq) = INVALID_FIELD_IN_COMMAND_IU;
+        // Less than `expected`, at most u32::MAX blocks of 4096 bytes.
+        return Outcome::CheckOverflow(
+            Sense::new(SenseKey::IllegalRequest, asc, ascq),
+            (expected - moved) as usize,
+        );
+    }
     // Less than the transport's u32 length.
     req.data.limit(moved as usize);
     let overflow = (expected - moved) as usize;

@@ -1017,17 +1017,23 @@ impl Rx<'_> {
             1 => {
                 let before = self.pending.len();
                 self.pending.retain(|p| p.itt != t.ref_itt);
-                let found = self.pending.len() != before || self.s.in_flight(t.ref_itt);
-                // A command the core has finishes and is answered first.
-                self.s.wait_idle();
-                // A task not found was received (and has completed) if
-                // RefCmdSN comes before the request's own CmdSN (RFC 7143
-                // 11.5.1), else there is no such task: LIO's answers.
-                if found || pdu::sn_lt(t.ref_cmd_sn, t.cmd_sn) {
-                    r::COMPLETE
-                } else {
-                    r::NO_TASK
+                if self.pending.len() != before {
+                    // Still waiting for its data: ended here, unanswered.
+                    return r::COMPLETE;
                 }
+                // A command the core has finishes and is answered first:
+                // by the time this answer goes, the task no longer exists
+                // (LIO's answer for a command past its backstore, and what
+                // libiscsi's AbortTaskSimpleAsync accepts with a GOOD).
+                // RFC 7143 11.5.1 b) asks for Function Complete for a task
+                // not received whose RefCmdSN is inside the window and
+                // before the request's own CmdSN; on one connection,
+                // delivered in order, no such CmdSN exists: every request
+                // before this one has been read.
+                if self.s.in_flight(t.ref_itt) {
+                    self.s.wait_idle();
+                }
+                r::NO_TASK
             }
             // ABORT TASK SET, CLEAR TASK SET
             2 | 4 => {

@@ -147,10 +147,20 @@ exercise() {
 	# LIO's TPG does not come down: the guest hangs in the teardown (not
 	# investigated yet; lio-differences.md). They run on tcm-rs only.
 	[ "$core" = lio ] || suites="$suites iSCSI.iSCSIResiduals iSCSI.iSCSIcmdsn iSCSI.iSCSIdatasn iSCSI.iSCSITMF"
+	local failed
 	for t in $suites; do
 		timeout 120 iscsi-test-cu -d -n -t $t iscsi://127.0.0.1:3260/$IQN/0 >/tmp/cu-$core-$t.log 2>&1 || true
 		echo "iscsi-test-cu $t: $(grep -E '^ +tests ' /tmp/cu-$core-$t.log | sed 's/  */ /g')" | tee -a "$out"
-		grep -E 'FAILED' /tmp/cu-$core-$t.log | sed 's/^ */    /' | tee -a "$out" || true
+		grep -E 'FAILED|had failures' /tmp/cu-$core-$t.log | sed 's/^ */    /' | tee -a "$out" || true
+		[ "$core" = tcm ] || continue
+		# tcm-rs's known failures, each explained in lio-differences.md:
+		# Read10Invalid wants GOOD for a READ sent as a write, and
+		# iSCSIDataSnInvalid (which LIO fails too) a failure for a write
+		# whose data reaches the target in no Data-Out PDU.
+		failed=$(sed -n 's/^Suite [^,]*, Test \([^ ]*\) had failures:$/\1/p' /tmp/cu-$core-$t.log |
+			grep -v -x -E 'Read10Invalid|iSCSIDataSnInvalid' | tr '\n' ' ')
+		expect "$core: iscsi-test-cu $t runs" grep -q -E '^ +tests ' /tmp/cu-$core-$t.log
+		expect "$core: iscsi-test-cu $t: no failure but the known ones${failed:+ (failed: $failed)}" test -z "$failed"
 	done
 	# Let the last connections go before the TPG is taken down (LIO frees
 	# a session late, iscsi-discovery.sh).
