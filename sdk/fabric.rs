@@ -25,7 +25,7 @@ use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 #[allow(unused_imports)]
 pub(crate) use abi::{
     DEFER_IN_CORE, DIRECTION_FROM_DEVICE, DIRECTION_NONE, DIRECTION_TO_DEVICE, EXECUTION_QUEUED,
-    RESIDUAL_NONE, RESIDUAL_OVERFLOW, RESIDUAL_UNDERFLOW,
+    PEND_ANY_CONTEXT, RESIDUAL_NONE, RESIDUAL_OVERFLOW, RESIDUAL_UNDERFLOW,
 };
 pub(crate) use page::Page;
 
@@ -121,16 +121,36 @@ pub(crate) trait Fabric: 'static {
     /// [`Fabric::command_done`].
     const COMPLETES_PENDING: bool = false;
 
+    /// Whether [`Fabric::command_done`] may be called from any context,
+    /// hard interrupts included: it must then neither sleep nor take a
+    /// lock that is not interrupt-safe (`SpinLockIrq`). The fabric sets
+    /// `may_pend` to [`PEND_ANY_CONTEXT`] on its commands, and a READ or
+    /// WRITE its backstore completes asynchronously completes in the
+    /// backstore's I/O completion, without a context switch.
+    const COMPLETES_IN_ANY_CONTEXT: bool = false;
+
     /// Completes a command that `execute` left pending
     /// ([`Executed::Pending`]): the core has filled its outputs. Called
     /// once per such command, in process context (maybe before `execute`
-    /// returned, in the thread that called it).
+    /// returned, in the thread that called it), or with
+    /// [`Fabric::COMPLETES_IN_ANY_CONTEXT`] in any context.
     ///
     /// # Safety
     ///
     /// Only the core calls it, with a `Command` the fabric passed to
     /// `execute` with `may_pend` set, which answered `Pending`.
     unsafe fn command_done(_cmd: NonNull<Command>) {}
+}
+
+/// The `may_pend` of fabric `F`'s commands: 0 without
+/// [`Fabric::COMPLETES_PENDING`], [`PEND_ANY_CONTEXT`] with
+/// [`Fabric::COMPLETES_IN_ANY_CONTEXT`] too, else 1.
+pub(crate) const fn may_pend<F: Fabric>() -> u8 {
+    match (F::COMPLETES_PENDING, F::COMPLETES_IN_ANY_CONTEXT) {
+        (false, _) => 0,
+        (true, true) => PEND_ANY_CONTEXT,
+        (true, false) => 1,
+    }
 }
 
 impl Execution {

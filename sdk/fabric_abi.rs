@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 8;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 9;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -130,8 +130,10 @@ pub(crate) struct FabricOps {
     /// [`EXECUTE_PENDING`]: its outputs are filled, and the core touches
     /// it no more. Called once per such command, in process context (a
     /// workqueue of the core, or the thread that executed the command,
-    /// possibly before `tcm_rs_cmd_execute()` has returned). NULL: the
-    /// fabric never sets `may_pend`.
+    /// possibly before `tcm_rs_cmd_execute()` has returned), or, for a
+    /// command with `may_pend` [`PEND_ANY_CONTEXT`], in whatever context
+    /// its backstore's I/O ended (a hard or soft interrupt included). NULL:
+    /// the fabric never sets `may_pend`.
     pub(crate) command_done: Option<unsafe extern "C" fn(cmd: *mut Command)>,
     /// Since 0.8 (read only from a table of 0.8 or later). The fabric's
     /// name as LIO shows it where it differs from the directory's (LIO's
@@ -223,6 +225,13 @@ pub(crate) const EXECUTE_DEFERRED: c_int = 1;
 /// buffers stay valid and the session registered, as during the call.
 pub(crate) const EXECUTE_PENDING: c_int = 2;
 
+/// `may_pend` (since 0.9): the fabric's `command_done` may be called for
+/// the command from any context, hard interrupts included (it neither
+/// sleeps nor takes a lock that is not interrupt-safe): the core then
+/// completes a READ or WRITE in its backstore's I/O completion, with no
+/// context switch. Any other non-zero value: only in process context.
+pub(crate) const PEND_ANY_CONTEXT: u8 = 2;
+
 /// `may_defer` (since 0.8, with `may_pend`): the core runs a command of a
 /// device that submits queued from a workqueue of its own and completes
 /// it through `command_done` (`EXECUTE_PENDING`). Unlike `may_defer` 1,
@@ -277,7 +286,8 @@ pub(crate) struct Command {
     /// Since 0.7 (in 0.6's padding: read only from a fabric of 0.7 or
     /// later). Non-zero: the fabric has `command_done` and keeps this
     /// `Command` where the core can complete it later, so the core may
-    /// answer [`EXECUTE_PENDING`].
+    /// answer [`EXECUTE_PENDING`]; [`PEND_ANY_CONTEXT`] (since 0.9): from
+    /// any context.
     pub(crate) may_pend: u8,
     pub(crate) residual: u32,
     /// The sense buffer, `sense_cap` bytes; out: `sense_len` bytes of sense

@@ -9,32 +9,36 @@
 //! starts its transfer and `tcm_rs_cmd_execute()` returns
 //! `EXECUTE_PENDING`: no thread waits for the I/O. The backstore calls
 //! `tcm_rs_backstore_rw_done()` when the transfer ends, from whatever
-//! context its I/O ends in (a bio's end_io: hard or soft interrupt). That
-//! function stores the result and queues the rest of the completion on the
-//! core's completion workqueue (core_helpers.c: per CPU, WQ_MEM_RECLAIM,
-//! high priority), on the CPU it runs on; nothing else happens in the
-//! interrupt. The work item runs the completion in process context, as a
-//! synchronous command completes: the write gate is left, a failed
-//! transfer becomes MEDIUM ERROR, the port counts the data, the outputs
-//! are filled and the fabric's `command_done` is called.
+//! context its I/O ends in (a bio's end_io: hard or soft interrupt).
 //!
-//! Completing in the interrupt instead would put every lock the rest of
-//! the path takes (the write gate's mutex, the fabric's locks, the counters,
-//! the last reference of a device) under interrupt rules, for a fabric
-//! (the loopback) whose midlayer completion defers to a softirq anyway;
-//! LIO's target_complete_cmd() bounces to a workqueue the same way.
+//! For a fabric whose `command_done` may be called from any context
+//! (`may_pend` `PEND_ANY_CONTEXT`, fabric ABI 0.9: the loopback, whose
+//! scsi_done() may be), the command completes right there, with no
+//! context switch, as a synchronous command completes: the write gate is
+//! left, a failed transfer becomes MEDIUM ERROR, the port counts the data,
+//! the command's place in its task set is given back, the outputs are
+//! filled and `command_done` is called. Everything on that path is
+//! interrupt-safe: the gate's and the task set's locks are `SpinLockIrq`,
+//! the counters per-CPU. Only the references to the LUN and the device
+//! cannot go in an interrupt if they are the last ones (their release may
+//! sleep): then the completion work does the rest.
 //!
-//! A pending command holds its LUN (so its device) until the work item
-//! has run, and the fabric counts it as in flight until `command_done`
-//! (the loopback's gate): removal of a LUN or a device, a LUN reset, an
-//! abort and the loss of a nexus wait for it as for a command that runs
-//! synchronously. The command's place in its device's task set
-//! (task_set.rs) is given back by the work item, before the fabric hears
-//! of it. The command completes once: the backstore's token is
-//! completed once (the SDK's `PendingIo` is consumed by it), and only
-//! the work item calls `command_done`.
+//! For other fabrics (iSCSI, which sends its answer on a socket), the
+//! completion is queued on the core's completion workqueue (core_helpers.c:
+//! per CPU, WQ_MEM_RECLAIM, high priority), on the CPU it ends on, and the
+//! work item runs it in process context.
+//!
+//! A pending command holds its LUN (so its device) until it is completed,
+//! and the fabric counts it as in flight until `command_done` (the
+//! loopback's gate): removal of a LUN or a device, a LUN reset, an abort
+//! and the loss of a nexus wait for it as for a command that runs
+//! synchronously. The LUN and the device are given back before the fabric
+//! hears of the command. The command completes once: the backstore's
+//! token is completed once (the SDK's `PendingIo` is consumed by it), and
+//! `command_done` is called either in `tcm_rs_backstore_rw_done()` or by
+//! the work item, never both.
 
-use core::ptr::{addr_of, addr_of_mut};
+use core::ptr::addr_of;
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
@@ -61,13 +65,14 @@ pub(crate) enum Started {
     Declined,
 }
 
-/// A READ or WRITE in flight in a backstore, from `start` to the
-/// completion work. The backstore's token is its address.
+/// A READ or WRITE in flight in a backstore, from `start` to its
+/// completion. The backstore's token is its address.
 ///
 /// # Invariants
 ///
 /// `work` is the first field (`repr(C)`): the work item's address is the
-/// value's. While `gated`, the device's write gate counts the transfer.
+/// value's. While `gated` and [`Stage::InFlight`], the device's write gate
+/// counts the transfer.
 #[repr(C)]
 struct InFlight {
     work: Opaque<kernel::bindings::work_struct>,
@@ -75,9 +80,7 @@ struct InFlight {
     /// the work (queue_work orders the store before the work runs).
     err: c_int,
     pend: Pend,
-    /// The command's device and LUN, until the completion.
-    dev: Arc<DeviceState>,
-    lun: Arc<LunState>,
+    stage: Stage,
     write: bool,
     gated: bool,
     direction: u8,
@@ -85,6 +88,24 @@ struct InFlight {
     /// The bytes moved, and those the CDB asked beyond the transport's.
     moved: usize,
     overflow: usize,
+}
+
+/// Where the completion of an [`InFlight`] stands.
+enum Stage {
+    /// The transfer runs: the command holds its device and LUN.
+    Running {
+        dev: Arc<DeviceState>,
+        lun: Arc<LunState>,
+    },
+    /// The device is done with the command (completed in the backstore's
+    /// context), whose last references to the LUN or the device are left
+    /// for the completion work to give back, before it calls
+    /// `command_done`.
+    Settled {
+        outcome: Outcome,
+        dev: Option<Arc<DeviceState>>,
+        lun: Option<Arc<LunState>>,
+    },
 }
 
 /// Starts the transfer of `moved` bytes of `req`'s data at `lba` of `lun`
@@ -110,8 +131,10 @@ pub(crate) fn start(
         work: Opaque::uninit(),
         err: 0,
         pend,
-        dev: lun.dev.clone(),
-        lun: lun.state.clone(),
+        stage: Stage::Running {
+            dev: lun.dev.clone(),
+            lun: lun.state.clone(),
+        },
         write,
         gated: write,
         direction: req.direction,
@@ -155,9 +178,9 @@ pub(crate) fn start(
 }
 
 /// Ends the transfer of `token` (backstore ABI 0.9) with `err`, 0 or
-/// -errno: queues its completion on the core's completion workqueue.
-/// Callable from any context, hard interrupts included; never sleeps and
-/// takes no lock but the workqueue's own.
+/// -errno: completes the command here when its fabric allows any context,
+/// else queues its completion on the core's completion workqueue.
+/// Callable from any context, hard interrupts included; never sleeps.
 ///
 /// # Safety
 ///
@@ -169,31 +192,70 @@ pub(crate) unsafe extern "C" fn tcm_rs_backstore_rw_done(token: *mut c_void, err
     if state.is_null() {
         return;
     }
-    // SAFETY: By the safety requirement `state` is a live `InFlight` that
-    // no one else accesses until its work runs.
-    unsafe {
-        addr_of_mut!((*state).err).write(err);
-        bindings::tcm_rs_completion_queue(Opaque::cast_into(addr_of!((*state).work)));
+    // SAFETY: By the safety requirement `state` is a live `InFlight`, the
+    // box `start` leaked, that no one else accesses any more.
+    let mut state = unsafe { KBox::from_raw(state) };
+    state.err = err;
+    if !state.pend.any_context {
+        queue_completion(state);
+        return;
+    }
+    let Stage::Running { dev, lun } = state.stage.take() else {
+        // Not reached: only `start` makes an `InFlight`, running.
+        return queue_completion(state);
+    };
+    let outcome = settle(&state, &dev, &lun);
+    // Not the last references (the usual case): given back here. The last
+    // ones go in process context, and the fabric hears of the command
+    // after they have.
+    let dev = Arc::into_unique_or_drop(dev).map(Arc::from);
+    let lun = Arc::into_unique_or_drop(lun).map(Arc::from);
+    if dev.is_some() || lun.is_some() {
+        state.stage = Stage::Settled { outcome, dev, lun };
+        return queue_completion(state);
+    }
+    let pend = state.pend;
+    drop(state);
+    // SAFETY: The fabric keeps the command valid, and not completed, until
+    // `command_done` (fabric ABI 0.7), which only this calls for it, once;
+    // `pend.any_context` says it may be called here.
+    unsafe { complete_later(outcome, &pend) };
+}
+
+impl Stage {
+    /// Takes the stage, leaving a settled one with nothing held.
+    fn take(&mut self) -> Self {
+        core::mem::replace(
+            self,
+            Self::Settled {
+                outcome: Outcome::NO_DATA,
+                dev: None,
+                lun: None,
+            },
+        )
     }
 }
 
-/// The completion work of an `InFlight` (core_helpers.c), in process
-/// context: completes the command as a synchronous one completes.
-///
-/// # Safety
-///
-/// `work` is the `work` of an `InFlight` leaked by `start` and queued by
-/// `tcm_rs_backstore_rw_done`; it runs once.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindings::work_struct) {
-    // SAFETY: By the safety requirement; `work` is at the start of the
-    // `InFlight` (type invariant), whose box this takes back, once.
-    let state = unsafe { KBox::from_raw(work.cast::<InFlight>()) };
+/// Queues the rest of `state`'s completion on the core's completion
+/// workqueue, on this CPU.
+fn queue_completion(state: KBox<InFlight>) {
+    let state = KBox::into_raw(state);
+    // SAFETY: `state` is a live `InFlight`, whose work item runs
+    // `tcm_rs_rw_complete_work` once, which takes the box back.
+    unsafe { bindings::tcm_rs_completion_queue(Opaque::cast_into(addr_of!((*state).work))) };
+}
+
+/// What the device does when `state`'s transfer has ended, on `dev` and
+/// `lun`: leaves the write gate, counts the data, gives the command's place
+/// in the task set back (an ORDERED command waiting for it may start, as
+/// after LIO's transport_complete_task_attr()), and returns the command's
+/// outcome. Never sleeps.
+fn settle(state: &InFlight, dev: &DeviceState, lun: &LunState) -> Outcome {
     if state.gated {
-        state.dev.write_gate().leave();
+        dev.write_gate().leave();
     }
     let outcome = if state.err == 0 {
-        state.lun.stats.count_data(state.direction, state.moved);
+        lun.stats.count_data(state.direction, state.moved);
         Outcome::Good {
             moved: state.moved,
             overflow: state.overflow,
@@ -201,13 +263,32 @@ pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindi
     } else {
         medium_error(state.write, state.lba, Error::from_errno(state.err))
     };
+    dev.task_set.done(state.pend.slot);
+    outcome
+}
+
+/// The completion work of an `InFlight` (core_helpers.c), in process
+/// context: completes the command as a synchronous one completes, or
+/// finishes a completion begun in the backstore's context.
+///
+/// # Safety
+///
+/// `work` is the `work` of an `InFlight` leaked by `queue_completion`; it
+/// runs once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindings::work_struct) {
+    // SAFETY: By the safety requirement; `work` is at the start of the
+    // `InFlight` (type invariant), whose box this takes back, once.
+    let mut state = unsafe { KBox::from_raw(work.cast::<InFlight>()) };
+    // The LUN and the device go before the fabric hears of the command:
+    // once it has, the LUN may be unlinked and the device removed.
+    let (outcome, dev, lun) = match state.stage.take() {
+        Stage::Running { dev, lun } => (settle(&state, &dev, &lun), Some(dev), Some(lun)),
+        Stage::Settled { outcome, dev, lun } => (outcome, dev, lun),
+    };
+    drop(lun);
+    drop(dev);
     let pend = state.pend;
-    // The command's place in the task set is given back before it is
-    // completed, as LIO's transport_complete_task_attr() does: an ORDERED
-    // command waiting for it may start.
-    state.dev.task_set.done(pend.slot);
-    // The LUN goes before the fabric hears of the command: once it has,
-    // the LUN may be unlinked and the device removed.
     drop(state);
     // SAFETY: The fabric keeps the command valid, and not completed, until
     // `command_done` (fabric ABI 0.7), which only this calls for it, once.

@@ -134,6 +134,9 @@ pub(crate) struct Pend {
     /// What the command holds in its device's task set, given back when
     /// it completes.
     pub(crate) slot: Slot,
+    /// `done` may be called from any context, interrupts included
+    /// (`may_pend` [`abi::PEND_ANY_CONTEXT`], fabric ABI 0.9).
+    pub(crate) any_context: bool,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
@@ -202,6 +205,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
             offered: input.data_len as usize,
             sense_format: SenseFormat::Fixed,
             slot: Slot::Free,
+            any_context: input.may_pend == abi::PEND_ANY_CONTEXT && ops.abi_minor >= 9,
         })
     } else {
         None

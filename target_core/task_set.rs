@@ -34,7 +34,7 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::prelude::*;
-use kernel::sync::{new_spinlock, SpinLock};
+use kernel::sync::{new_spinlock_irq, SpinLockIrq};
 
 /// A command's task attribute, as the engine runs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ impl<R> Line<R> {
 }
 
 /// How a command that waited in line is let go; called under the set's
-/// spinlock, so it must not sleep.
+/// spinlock, interrupts off, so it must not sleep.
 pub(crate) trait Release: Sized {
     fn release(self, slot: Slot);
 }
@@ -128,15 +128,17 @@ pub(crate) trait Release: Sized {
 #[pin_data]
 pub(crate) struct TaskSet<R> {
     state: AtomicUsize,
+    /// Interrupt-safe: a command may end in its backstore's I/O completion
+    /// (async_rw.rs).
     #[pin]
-    line: SpinLock<Line<R>>,
+    line: SpinLockIrq<Line<R>>,
 }
 
 impl<R: Release> TaskSet<R> {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             state: AtomicUsize::new(0),
-            line <- new_spinlock!(Line {
+            line <- new_spinlock_irq!(Line {
                 entries: KVec::new(),
                 ordered_running: false,
             }),
@@ -214,7 +216,7 @@ impl<R: Release> TaskSet<R> {
     }
 
     /// A command holding `slot` has ended: lets go whoever waited for it.
-    /// Never sleeps.
+    /// Never sleeps; callable from any context, interrupts included.
     pub(crate) fn done(&self, slot: Slot) {
         match slot {
             Slot::Free => {}
@@ -271,7 +273,7 @@ impl<R: Release> TaskSet<R> {
 #[kernel::prelude::kunit_tests(tcm_rs_core_task_set)]
 mod tests {
     use super::*;
-    use kernel::sync::Arc;
+    use kernel::sync::{new_spinlock, Arc, SpinLock};
 
     /// A test entry: records its number and slot when released.
     struct Probe {

@@ -17,7 +17,7 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use kernel::prelude::*;
-use kernel::sync::{new_condvar, new_mutex, CondVar, Mutex};
+use kernel::sync::{new_condvar, new_mutex, new_spinlock_irq, CondVar, Mutex, SpinLockIrq};
 
 /// One device's gate.
 #[pin_data]
@@ -28,9 +28,11 @@ pub(crate) struct WriteGate {
     /// Non-zero while a COMPARE AND WRITE holds the gate.
     closed: AtomicU32,
     /// Orders the sleeps below against their wake-ups; never held across
-    /// I/O, so a write that waits here holds up no one.
+    /// I/O, so a write that waits here holds up no one. Interrupt-safe: a
+    /// write may leave the gate in its backstore's I/O completion
+    /// (async_rw.rs).
     #[pin]
-    lock: Mutex<()>,
+    lock: SpinLockIrq<()>,
     /// Serialises COMPARE AND WRITEs; held across their I/O.
     #[pin]
     serial: Mutex<()>,
@@ -45,7 +47,7 @@ impl WriteGate {
         pin_init!(Self {
             in_flight: AtomicU32::new(0),
             closed: AtomicU32::new(0),
-            lock <- new_mutex!(()),
+            lock <- new_spinlock_irq!(()),
             serial <- new_mutex!(()),
             changed <- new_condvar!(),
         })
@@ -79,8 +81,8 @@ impl WriteGate {
         }
     }
 
-    /// Ends what `enter` began. Takes the gate's mutex when a COMPARE AND
-    /// WRITE waits, so it is called in process context.
+    /// Ends what `enter` began. Never sleeps: callable from any context,
+    /// interrupts included.
     pub(crate) fn leave(&self) {
         if self.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
             && self.closed.load(Ordering::SeqCst) != 0

@@ -186,10 +186,10 @@ impl ScsiCmd {
     }
 
     /// The command as the core's ABI takes it; its pointers stay valid
-    /// until [`ScsiCmd::complete`].
-    /// The command for the core; `may_defer`: the core may hand it back
-    /// to be run from the submission workqueue ([`ScsiCmd::defer`]).
-    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool, may_pend: bool) -> Command {
+    /// until [`ScsiCmd::complete`]. `may_defer`: the core may hand it back
+    /// to be run from the submission workqueue ([`ScsiCmd::defer`]);
+    /// `may_pend`: the ABI's value.
+    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool, may_pend: u8) -> Command {
         let f = &self.fields;
         Command {
             lun: f.lun,
@@ -210,7 +210,7 @@ impl ScsiCmd {
             complete_type: 0,
             residual_kind: 0,
             may_defer: u8::from(may_defer),
-            may_pend: u8::from(may_pend),
+            may_pend,
             residual: 0,
             sense: f.sense,
             sense_cap: f.sense_cap,

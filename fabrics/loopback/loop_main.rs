@@ -20,7 +20,10 @@ use core::ptr::NonNull;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{new_condvar, new_mutex, new_spinlock, Arc, CondVar, Mutex, SpinLock};
+use kernel::sync::{
+    new_condvar, new_mutex, new_spinlock, new_spinlock_irq, Arc, CondVar, Mutex, SpinLock,
+    SpinLockIrq,
+};
 
 mod bindings;
 mod loop_host;
@@ -159,6 +162,8 @@ struct LoopTpg {
     tag: u16,
     host: ScsiHostRef,
     targets: Arc<Targets>,
+    /// Kept until no command runs on the TPG (`drop` waits for that):
+    /// `Loopback::command_done` relies on it.
     shared: Arc<TpgShared>,
 }
 
@@ -170,9 +175,11 @@ struct TpgShared {
     state: Mutex<TpgState>,
     /// What commands need, published from `state` by every change of it:
     /// a spinlock held for a few instructions per command, so that
-    /// commands from several CPUs do not queue on the mutex.
+    /// commands from several CPUs do not queue on the mutex; interrupt-safe,
+    /// since a command may complete in its backstore's I/O completion
+    /// (`command_done`).
     #[pin]
-    gate: SpinLock<Gate>,
+    gate: SpinLockIrq<Gate>,
     /// Signalled when the last command in flight completes while someone
     /// waits for it.
     #[pin]
@@ -331,7 +338,7 @@ impl Fabric for Loopback {
                     online: true,
                     fabric_prot_type: 0,
                 }),
-                gate <- new_spinlock!(Gate {
+                gate <- new_spinlock_irq!(Gate {
                     nexus: None,
                     online: true,
                     in_flight: 0,
@@ -389,6 +396,9 @@ impl Fabric for Loopback {
     /// from the workqueue with `submit_type=2` (LIO's tcm_loop queues
     /// both ways).
     const COMPLETES_PENDING: bool = true;
+    // `command_done` completes the SCSI command (scsi_done() may be called
+    // from any context) and leaves the TPG's interrupt-safe gate.
+    const COMPLETES_IN_ANY_CONTEXT: bool = true;
 
     /// A command the core left pending has completed: as in
     /// `Targets::queue`.
@@ -411,7 +421,15 @@ impl Fabric for Loopback {
         };
         let (status, complete_type) = (c.status, c.complete_type);
         cmd.complete(status, loop_host::DID_OK, resid, complete_type);
-        tpg.leave();
+        // This may run in an interrupt, where the TPG's last reference
+        // must not go: give this one back first, while the command still
+        // counts in `in_flight`, so that the TPG's owner, which keeps its
+        // reference until `in_flight` is 0 (`LoopTpg::drop`), still has it.
+        let shared: *const TpgShared = &*tpg;
+        drop(tpg);
+        // SAFETY: The owner's reference keeps the TPG until this command
+        // has left it (above).
+        unsafe { (*shared).leave() };
     }
 
     fn execution() -> Execution {
@@ -568,9 +586,11 @@ impl Targets {
         // SAFETY: The room for the core's command in the private area,
         // which lives until the command completes.
         unsafe {
-            core_cmd
-                .as_ptr()
-                .write(cmd.to_command(self.protocol.id(), may_defer, true))
+            core_cmd.as_ptr().write(cmd.to_command(
+                self.protocol.id(),
+                may_defer,
+                sdk::may_pend::<Loopback>(),
+            ))
         };
         // The TPG goes with the command: a pending one leaves it in
         // `command_done`.

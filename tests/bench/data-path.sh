@@ -35,22 +35,32 @@ workloads=(
 )
 [ "${BENCH_QUICK:-0}" = 1 ] && workloads=("${workloads[@]:0:2}")
 
+# context_switches: the guest's context switches so far, all CPUs.
+context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
+
 # run TARGET DEVICE: every workload once; appends "target workload iops
-# mean_us p99_us MBps" lines to $raw. The latencies are fio's total
-# latency (submission and completion): a command completed inside
-# io_submit has all of its time in the submission.
+# mean_us p99_us MBps switches" lines to $raw, switches being the guest's
+# context switches per I/O during the run (where a command's time goes
+# when a workqueue hop or a sleep is on its path; perf counters do not
+# exist under TCG). The latencies are fio's total latency (submission and
+# completion): a command completed inside io_submit has all of its time in
+# the submission.
 run() {
-	local w name rw bs qd jobs batch
+	local w name rw bs qd jobs batch before json
 	for w in "${workloads[@]}"; do
 		read -r name rw bs qd jobs batch <<<"$w"
-		fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
+		before=$(context_switches)
+		json=$(fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch" \
 			--numjobs="$jobs" --group_reporting --runtime="$runtime" \
 			--time_based --size=48M --offset_increment=0 --lat_percentiles=1 \
-			--output-format=json 2>/dev/null |
-			jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" '
-				.jobs[0][if ($d == "read") then "read" else "write" end] |
-				"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor)"' >>"$raw"
+			--output-format=json 2>/dev/null)
+		jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" \
+			--argjson switches $(($(context_switches) - before)) '
+			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
+			.jobs[0][if ($d == "read") then "read" else "write" end] |
+			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end)"' \
+			<<<"$json" >>"$raw"
 	done
 }
 
@@ -120,8 +130,8 @@ disk_of() { # backstore -> the LUN's disk as lsscsi names its model
 # what LIO's tcm_loop does). Its fileio devices sleep for I/O, so their
 # commands run from the loopback's submission workqueue (queued submission,
 # the core's default for such a backstore); iblock's reads and writes run
-# in queuecommand, submit their bios and pend, completed from the core's
-# completion workqueue (backstore ABI 0.9).
+# in queuecommand, submit their bios and pend, completed in the bios' end
+# (backstore ABI 0.9, fabric ABI 0.9).
 configs=(
 	"lio lio ramdisk -"
 	"tcm-rs tcm ramdisk submit_type=0"
@@ -173,14 +183,15 @@ python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fig = {}
-for t, w, iops, mean, p99, mbps in rows:
-    fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(4)) for k, v in fig.items()}
+for t, w, iops, mean, p99, mbps, switches in rows:
+    fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(5)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps) in med.items():
+for (t, w), (iops, mean, p99, mbps, switches) in med.items():
     result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
-                   "p99_lat_us": p99, "MBps": mbps, "runs": len(fig[(t, w)])})
+                   "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
+                   "runs": len(fig[(t, w)])})
 
 def table(title, targets, ratios):
     """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
@@ -204,6 +215,12 @@ table("fileio (a file on tmpfs)", ["lio-fileio", "tcm-rs-fileio"],
 table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
       [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
 print("(IOPS, median of the runs; latency and throughput in the JSON)")
+targets = list(dict.fromkeys(t for t, _ in fig))
+print("\ncontext switches per I/O (the guest's, all CPUs; median of the runs)")
+print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
+for w in workloads:
+    print(f"{w:24} " + " ".join(f"{med[(t, w)][4]:>13.2f}" if (t, w) in med else f"{'-':>13}"
+                               for t in targets))
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 EOF
 echo "figures: $out"
