@@ -273,7 +273,7 @@ impl<R: Release> TaskSet<R> {
 #[kernel::prelude::kunit_tests(tcm_rs_core_task_set)]
 mod tests {
     use super::*;
-    use kernel::sync::{new_spinlock, Arc, SpinLock};
+    use kernel::sync::{new_spinlock_irq, Arc, SpinLockIrq};
 
     /// A test entry: records its number and slot when released.
     struct Probe {
@@ -287,12 +287,14 @@ mod tests {
         }
     }
 
-    /// What the probes released, in order.
-    type Log = Arc<SpinLock<KVec<(u32, Slot)>>>;
+    /// What the probes released, in order. Interrupt-safe, as every lock
+    /// a `release` takes under the set's must be (lockdep would see an
+    /// interrupt-safe lock held while an unsafe one is taken).
+    type Log = Arc<SpinLockIrq<KVec<(u32, Slot)>>>;
 
     fn setup() -> Result<(Pin<KBox<TaskSet<Probe>>>, Log)> {
         let set = KBox::pin_init(TaskSet::new(), GFP_KERNEL)?;
-        let log = Arc::pin_init(new_spinlock!(KVec::new()), GFP_KERNEL)?;
+        let log = Arc::pin_init(new_spinlock_irq!(KVec::new()), GFP_KERNEL)?;
         Ok((set, log))
     }
 
