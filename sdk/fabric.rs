@@ -20,7 +20,7 @@ mod abi;
 #[path = "page.rs"]
 mod page;
 
-pub(crate) use abi::{AttrList, Command, Execution, FabricAttrs};
+pub(crate) use abi::{AttrList, Command, Execution, FabricAttrs, LunLimits};
 use abi::{FabricOps, FABRIC_ABI_MAJOR, FABRIC_ABI_MINOR};
 #[allow(unused_imports)]
 pub(crate) use abi::{
@@ -50,6 +50,7 @@ extern "C" {
         lun: u64,
         function: u8,
     ) -> u8;
+    fn tcm_rs_tpg_lun_limits(core_tpg: *mut c_void, lun: u64, out: *mut LunLimits) -> c_int;
 }
 
 impl FabricAttrs {
@@ -318,6 +319,17 @@ impl CoreTpg {
             abi::TMF_COMPLETE => Ok(()),
             _ => Err(EOPNOTSUPP),
         }
+    }
+
+    /// What the device linked to LUN `lun` asks of the initiator's queue
+    /// (its queue depth and transfer limit); ENODEV if no device is
+    /// linked to it.
+    pub(crate) fn lun_limits(&self, lun: u64) -> Result<LunLimits> {
+        let mut out = LunLimits::default();
+        // SAFETY: `handle` is live while `self` is (type invariant); `out`
+        // is a writable `LunLimits`.
+        kernel::error::to_result(unsafe { tcm_rs_tpg_lun_limits(self.handle, lun, &mut out) })?;
+        Ok(out)
     }
 
     /// The initiator port name of one of this TPG's sessions.

@@ -28,7 +28,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 9;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 10;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -161,6 +161,23 @@ pub(crate) const EXECUTION_DIRECT: u8 = 1;
 /// [`Execution`]: from a workqueue.
 #[allow(dead_code)]
 pub(crate) const EXECUTION_QUEUED: u8 = 2;
+
+/// What a linked LUN's device asks of the initiator's queue, from
+/// `tcm_rs_tpg_lun_limits()` (since 0.10): the device's attributes, fixed
+/// while the LUN is linked (the core refuses to change them then, as
+/// LIO). A fabric that queues for the initiator (the loopback's SCSI
+/// host) applies them to the LUN's queue.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LunLimits {
+    /// `attrib/queue_depth`: the most commands at once.
+    pub(crate) queue_depth: u32,
+    /// `attrib/block_size`: bytes per logical block.
+    pub(crate) block_size: u32,
+    /// `attrib/hw_max_sectors`: the most logical blocks one command
+    /// moves (VPD page B0h's MAXIMUM TRANSFER LENGTH).
+    pub(crate) max_sectors: u32,
+}
 
 /// `access` flags: an initiator without an ACL sees every LUN of the TPG
 /// (demo mode, LIO's `generate_node_acls`).

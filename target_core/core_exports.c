@@ -38,6 +38,9 @@ EXPORT_SYMBOL_GPL(tcm_rs_session_register);
 EXPORT_SYMBOL_GPL(tcm_rs_session_register_isid);
 EXPORT_SYMBOL_GPL(tcm_rs_session_deregister);
 EXPORT_SYMBOL_GPL(tcm_rs_session_initiator);
+struct tcm_rs_lun_limits;
+int tcm_rs_tpg_lun_limits(void *core_tpg, u64 lun, struct tcm_rs_lun_limits *out);
+EXPORT_SYMBOL_GPL(tcm_rs_tpg_lun_limits);
 
 struct tcm_rs_command;
 int tcm_rs_cmd_execute(void *core_tpg, void *session, struct tcm_rs_command *cmd);

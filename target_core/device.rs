@@ -835,6 +835,10 @@ pub(crate) struct IoGeometry {
     pub(crate) block_size: u32,
     /// The most blocks one command may move (`attrib/hw_max_sectors`).
     pub(crate) max_sectors: u32,
+    /// The most commands the device takes at once from one initiator
+    /// port (`attrib/queue_depth`), which a fabric may apply to its
+    /// initiator's queue (`tcm_rs_tpg_lun_limits`).
+    pub(crate) queue_depth: u32,
     /// The backstore cannot write the device (`DeviceGeometry::read_only`;
     /// 0 from backstores older than ABI 0.6, which the core zeroes for).
     pub(crate) read_only: bool,
@@ -851,6 +855,7 @@ impl Device {
         let io = IoGeometry {
             block_size: config.attrib.block_size.max(1),
             max_sectors: config.attrib.hw_max_sectors,
+            queue_depth: config.attrib.queue_depth,
             read_only: geometry.read_only != 0,
         };
         self.dev.exports.fetch_add(1, Ordering::Relaxed);

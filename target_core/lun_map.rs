@@ -101,6 +101,13 @@ impl LunMap {
         luns.remove(at).ok()
     }
 
+    /// LUN `lun`, if it is linked.
+    pub(crate) fn get(&self, lun: u64) -> Option<Arc<LinkedLun>> {
+        let luns = self.luns.lock();
+        let at = luns.binary_search_by_key(&lun, |e| e.lun).ok()?;
+        luns.get(at).cloned()
+    }
+
     /// Every LUN, in order: what sessions' views are built from.
     pub(crate) fn snapshot(&self) -> Result<KVec<Arc<LinkedLun>>> {
         loop {

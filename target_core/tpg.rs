@@ -352,6 +352,34 @@ tpg_group!(
     "`tpgt_<N>/param/`: the fabric's protocol parameters."
 );
 
+/// Fills `out` with what LUN `lun`'s device asks of the initiator's queue
+/// (fabric ABI 0.10); 0, or -ENODEV if no device is linked to the LUN.
+///
+/// # Safety
+///
+/// `core_tpg` must be a handle the core gave to `make_tpg`, before
+/// `drop_tpg` returned; `out` valid for a write of a `LunLimits`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn tcm_rs_tpg_lun_limits(
+    core_tpg: *mut c_void,
+    lun: u64,
+    out: *mut abi::LunLimits,
+) -> kernel::ffi::c_int {
+    // SAFETY: By the safety requirement.
+    let tpg = unsafe { &*core_tpg.cast::<TpgState>() };
+    let Some(linked) = tpg.luns.get(lun) else {
+        return ENODEV.to_errno();
+    };
+    let limits = abi::LunLimits {
+        queue_depth: linked.io.queue_depth,
+        block_size: linked.io.block_size,
+        max_sectors: linked.io.max_sectors,
+    };
+    // SAFETY: By the safety requirement.
+    unsafe { out.write(limits) };
+    0
+}
+
 impl TpgState {
     /// Tells the fabric that LUN `lun` takes commands (ABI 0.2's
     /// `port_link`; nothing for a fabric without it).

@@ -19,7 +19,10 @@
 
 #include "loop_host.h"
 
-/* Commands in flight per host and per LUN, as LIO's tcm_loop. */
+/*
+ * Commands in flight per host, as LIO's tcm_loop; a LUN's own depth is its
+ * device's attrib/queue_depth (tcm_rs_loop_sdev_configure).
+ */
 #define TCM_RS_LOOP_CAN_QUEUE 1024
 /* TPGs per WWN: the target ids of the host. */
 #define TCM_RS_LOOP_TARGETS 32
@@ -194,6 +197,30 @@ static int tcm_rs_loop_eh_target_reset(struct scsi_cmnd *sc)
 	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_TARGET_RESET);
 }
 
+/*
+ * A LUN's queue follows its device (LIO's tcm_loop keeps the host's 1024
+ * and 0xFFFF sectors for every LUN): as many commands at once as the
+ * device's attrib/queue_depth, as large as its attrib/hw_max_sectors. The
+ * device cannot change them while the LUN is linked. Called when the
+ * midlayer scans the LUN, after INQUIRY.
+ */
+static int tcm_rs_loop_sdev_configure(struct scsi_device *sdev,
+				      struct queue_limits *lim)
+{
+	unsigned int depth, max_hw_sectors;
+
+	if (tcm_rs_loop_lun_limits(*(void **)shost_priv(sdev->host), sdev->id,
+				   sdev->lun, &depth, &max_hw_sectors))
+		return 0;
+	if (depth)
+		scsi_change_queue_depth(sdev, min_t(unsigned int, depth,
+						    sdev->host->can_queue));
+	/* The block layer needs at least a page per command. */
+	if (max_hw_sectors >= PAGE_SECTORS)
+		lim->max_hw_sectors = min(lim->max_hw_sectors, max_hw_sectors);
+	return 0;
+}
+
 static const struct scsi_host_template tcm_rs_loop_template = {
 	.proc_name		= "tcm_rs_loop",
 	.name			= "tcm-rs loopback",
@@ -202,6 +229,7 @@ static const struct scsi_host_template tcm_rs_loop_template = {
 	.eh_device_reset_handler = tcm_rs_loop_eh_device_reset,
 	.eh_target_reset_handler = tcm_rs_loop_eh_target_reset,
 	.change_queue_depth	= scsi_change_queue_depth,
+	.sdev_configure		= tcm_rs_loop_sdev_configure,
 	.can_queue		= TCM_RS_LOOP_CAN_QUEUE,
 	.cmd_per_lun		= TCM_RS_LOOP_CAN_QUEUE,
 	.this_id		= -1,

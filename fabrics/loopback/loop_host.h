@@ -79,6 +79,15 @@ enum {
 int tcm_rs_loop_error_handler(void *priv, unsigned int id, u64 lun, int function);
 
 /*
+ * Implemented in Rust: what the device linked to LUN @lun of target @id
+ * asks of the LUN's queue: @queue_depth commands at once, and at most
+ * @max_hw_sectors 512-byte sectors per command. 0, or -ENODEV if no
+ * device is linked there (the midlayer's defaults then stay).
+ */
+int tcm_rs_loop_lun_limits(void *priv, unsigned int id, u64 lun,
+			   unsigned int *queue_depth, unsigned int *max_hw_sectors);
+
+/*
  * Implemented in Rust: runs @sc and completes it, or hands it to
  * tcm_rs_loop_defer() when the core defers it; returns 0.
  */

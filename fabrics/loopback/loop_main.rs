@@ -504,6 +504,47 @@ unsafe extern "C" fn tcm_rs_loop_run_deferred(
     targets.queue(cmd, false);
 }
 
+/// What the device linked to LUN `lun` of target `id` asks of the LUN's
+/// queue, for the host's `sdev_configure` (loop_host.c): its queue depth,
+/// and its transfer limit in 512-byte sectors. 0, or -ENODEV if no device
+/// is linked there.
+///
+/// # Safety
+///
+/// `queue_data` is the `Targets` the host was added with; `queue_depth`
+/// and `max_hw_sectors` valid for writes.
+#[no_mangle]
+unsafe extern "C" fn tcm_rs_loop_lun_limits(
+    queue_data: *mut c_void,
+    id: u32,
+    lun: u64,
+    queue_depth: *mut u32,
+    max_hw_sectors: *mut u32,
+) -> c_int {
+    // SAFETY: By the safety requirement; `Targets` outlives its host.
+    let targets = unsafe { &*queue_data.cast::<Targets>() };
+    let tpg = targets.tpgs.lock().get(id as usize).and_then(|t| t.clone());
+    let Some(tpg) = tpg else {
+        return ENODEV.to_errno();
+    };
+    // The TPG's lock is never held while its LUNs are scanned.
+    let limits = match tpg.state.lock().core.as_ref() {
+        Some(core) => core.lun_limits(lun),
+        None => Err(ENODEV),
+    };
+    let limits = match limits {
+        Ok(limits) => limits,
+        Err(e) => return e.to_errno(),
+    };
+    let sectors = u64::from(limits.max_sectors) * u64::from(limits.block_size) / 512;
+    // SAFETY: By the safety requirement.
+    unsafe {
+        queue_depth.write(limits.queue_depth);
+        max_hw_sectors.write(u32::try_from(sectors).unwrap_or(u32::MAX));
+    }
+    0
+}
+
 /// The SCSI error handler's abort, LUN reset and target reset
 /// (loop_host.c): the target's commands are waited for (they run to
 /// completion in `queue`, so an abort is done once its command is), then a

@@ -85,6 +85,8 @@ io() {
 	expect "$core: UNMAP and WRITE SAME with UNMAP turned on" sh -c "
 		echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpu && echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpws"
 	expect "$core: a buffered 8 MiB one" fileio f1 $img2 fd_dev_size=$((8 * MiB)),fd_buffered_io=1
+	expect "$core: the buffered device's queue depth set to 16" sh -c "
+		echo 16 >$TARGET/core/fileio_0/f1/attrib/queue_depth"
 	expect "$core: a loopback TPG and nexus" sh -c "mkdir -p $tpg && echo $INITIATOR >$tpg/nexus"
 	expect "$core: LUNs 0 and 1 linked" sh -c "
 		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f0 $tpg/lun/lun_0/f0 &&
@@ -92,6 +94,23 @@ io() {
 	dev=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
 	dev1=$(loop_disk "$WWN" 1 1) || fail "$core: LUN 1 did not become a SCSI disk"
 	pass "$core: LUNs 0 and 1 are $dev and $dev1"
+	expect_errno EINVAL "$core: queue_depth cannot change while the device is exported" \
+		bash -c "echo 8 >$TARGET/core/fileio_0/f1/attrib/queue_depth"
+	# The initiator's queue of each LUN (lio-differences.md: tcm_loop
+	# gives every LUN the host's 1024 commands and 0xFFFF sectors).
+	local attrib=$TARGET/core/fileio_0/f0/attrib largest
+	largest=$(($(cat $attrib/hw_max_sectors) * $(cat $attrib/block_size) / 512))
+	[ $largest -gt 65535 ] && largest=65535
+	echo "queue depth $(cat /sys/block/${dev1#/dev/}/device/queue_depth)" \
+		"max_hw_sectors_kb $(cat /sys/block/${dev#/dev/}/queue/max_hw_sectors_kb) of $((largest / 2))" \
+		>/tmp/fileio-queue.$core
+	cat /tmp/fileio-queue.$core
+	if [ "$core" = tcm ]; then
+		expect "tcm: LUN 1 queues as many commands as its device's queue_depth (16)" \
+			test "$(cat /sys/block/${dev1#/dev/}/device/queue_depth)" = 16
+		expect "tcm: LUN 0's largest command is its device's hw_max_sectors" \
+			test "$(cat /sys/block/${dev#/dev/}/queue/max_hw_sectors_kb)" = $((largest / 2))
+	fi
 	expect "$core: LUN 0 is 64 MiB" test "$(blockdev --getsize64 $dev)" = $((64 * MiB))
 	expect "$core: LUN 1 is 8 MiB" test "$(blockdev --getsize64 $dev1)" = $((8 * MiB))
 	sg_inq $dev | grep -E 'Product identification|Product revision' | sed 's/^ *//' >/tmp/fileio-inq.$core
@@ -183,20 +202,19 @@ io() {
 	truncate -s 12M /tmp/fileio-bdev.$core
 	loopdev=$(losetup -f --show /tmp/fileio-bdev.$core) || fail "$core: losetup"
 	expect "$core: a fileio device on $loopdev" fileio f2 $loopdev
-	# LUN 0 again: tcm_rs_loop cannot yet add another LUN to a TPG
-	# without LUN 0 (ENODEV from the SCSI scan), which LIO can.
-	expect "$core: linked as LUN 0" sh -c "
-		mkdir $tpg/lun/lun_0 && ln -s $TARGET/core/fileio_0/f2 $tpg/lun/lun_0/f2"
-	dev2=$(loop_disk "$WWN" 1 0) || fail "$core: LUN 0 did not become a SCSI disk"
-	expect "$core: LUN 0 ($dev2) is 12 MiB" test "$(blockdev --getsize64 $dev2)" = $((12 * MiB))
-	expect "$core: a pattern written through LUN 0 is on $loopdev" sh -c "
+	# LUN 2, in a TPG without LUN 0: the midlayer adds it all the same.
+	expect "$core: linked as LUN 2" sh -c "
+		mkdir $tpg/lun/lun_2 && ln -s $TARGET/core/fileio_0/f2 $tpg/lun/lun_2/f2"
+	dev2=$(loop_disk "$WWN" 1 2) || fail "$core: LUN 2 did not become a SCSI disk"
+	expect "$core: LUN 2 ($dev2) is 12 MiB" test "$(blockdev --getsize64 $dev2)" = $((12 * MiB))
+	expect "$core: a pattern written through LUN 2 is on $loopdev" sh -c "
 		dd if=/tmp/pattern of=$dev2 bs=128k seek=16 oflag=direct status=none &&
 		dd if=$loopdev bs=128k skip=16 count=32 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: fio on the block device's LUN, verified" \
 		fio --name=bdev --filename=$dev2 --ioengine=libaio --direct=1 \
 		--rw=randwrite --bsrange=4k-64k --size=12M --iodepth=16 \
 		--verify=crc32c --verify_fatal=1 --verify_state_save=0 --output=/tmp/fio4.$core
-	expect "$core: teardown" sh -c "rm $tpg/lun/lun_0/f2 && rmdir $tpg/lun/lun_0 &&
+	expect "$core: teardown" sh -c "rm $tpg/lun/lun_2/f2 && rmdir $tpg/lun/lun_2 &&
 		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
 		rmdir $TARGET/core/fileio_0/f2 $TARGET/core/fileio_0"
 	expect "$core: the loop device is free again" losetup -d $loopdev
