@@ -197,6 +197,11 @@ static int tcm_rs_loop_eh_target_reset(struct scsi_cmnd *sc)
 	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_TARGET_RESET);
 }
 
+static int tcm_rs_loop_eh_host_reset(struct scsi_cmnd *sc)
+{
+	return tcm_rs_loop_eh(sc, TCM_RS_LOOP_EH_HOST_RESET);
+}
+
 /*
  * A LUN's queue follows its device (LIO's tcm_loop keeps the host's 1024
  * and 0xFFFF sectors for every LUN): as many commands at once as the
@@ -228,6 +233,9 @@ static const struct scsi_host_template tcm_rs_loop_template = {
 	.eh_abort_handler	= tcm_rs_loop_eh_abort,
 	.eh_device_reset_handler = tcm_rs_loop_eh_device_reset,
 	.eh_target_reset_handler = tcm_rs_loop_eh_target_reset,
+	.eh_host_reset_handler	= tcm_rs_loop_eh_host_reset,
+	/* No bus to settle after a reset: its commands are already done. */
+	.skip_settle_delay	= 1,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.sdev_configure		= tcm_rs_loop_sdev_configure,
 	.can_queue		= TCM_RS_LOOP_CAN_QUEUE,

@@ -69,12 +69,14 @@ enum {
 	TCM_RS_LOOP_EH_ABORT = 1,
 	TCM_RS_LOOP_EH_LUN_RESET = 2,
 	TCM_RS_LOOP_EH_TARGET_RESET = 3,
+	TCM_RS_LOOP_EH_HOST_RESET = 4,
 };
 
 /*
  * Implemented in Rust: performs error handler function @function for
- * LUN @lun of target @id once the target's commands have finished; 0 when
- * it succeeded, -errno otherwise. May sleep.
+ * LUN @lun of target @id once the target's commands have finished (a host
+ * reset: every target's); 0 when it succeeded, -errno otherwise. May
+ * sleep.
  */
 int tcm_rs_loop_error_handler(void *priv, unsigned int id, u64 lun, int function);
 

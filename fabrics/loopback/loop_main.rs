@@ -562,6 +562,9 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
 ) -> c_int {
     // SAFETY: By the safety requirement; `Targets` outlives its host.
     let targets = unsafe { &*queue_data.cast::<Targets>() };
+    if function == bindings::TCM_RS_LOOP_EH_HOST_RESET as c_int {
+        return targets.host_reset();
+    }
     let tpg = targets.tpgs.lock().get(id as usize).and_then(|t| t.clone());
     let Some(tpg) = tpg else {
         return ENODEV.to_errno();
@@ -596,6 +599,36 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
 }
 
 impl Targets {
+    /// The error handler's host reset, its last resort: the initiator
+    /// port is reset, which its nexuses do not survive (SAM-5 6.3.4). Once
+    /// each TPG's commands are done, the core establishes I_T NEXUS LOSS
+    /// OCCURRED on the LUNs the nexus sees and releases the nexus's SPC-2
+    /// reservation, as for `transport_status` offline; the nexus itself
+    /// stays, so the disks go on. (LIO's tcm_loop has no host reset: the
+    /// midlayer then takes the disks offline.) 0 or -errno.
+    fn host_reset(&self) -> c_int {
+        let mut ret = 0;
+        for id in 0..usize::from(TPGS_PER_WWN) {
+            let tpg = self.tpgs.lock().get(id).and_then(|t| t.clone());
+            let Some(tpg) = tpg else {
+                continue;
+            };
+            // The host is in recovery: no new command starts.
+            tpg.wait_idle();
+            let state = tpg.state.lock();
+            if let (Some(core), Some(nexus)) = (state.core.as_ref(), state.nexus) {
+                if let Err(e) = core.i_t_nexus_loss(nexus) {
+                    pr_err!("loopback: host reset of target {}: {:?}\n", id, e);
+                    ret = e.to_errno();
+                }
+            }
+        }
+        if ret == 0 {
+            pr_info!("loopback: host reset\n");
+        }
+        ret
+    }
+
     /// Runs `cmd` and completes it; with `may_defer`, hands it to the
     /// submission workqueue instead when the core defers it. A command the
     /// core leaves pending completes in `Loopback::command_done`.

@@ -1,4 +1,4 @@
-# LUN resets (and, on tcm-rs, target resets) while fio writes and verifies
+# LUN resets (and, on tcm-rs, target and host resets) while fio writes and verifies
 # through the loopback fabric, on a ramdisk, on a fileio file and on an
 # iblock device (a null_blk disk that completes its I/O from a timer
 # interrupt after 100 µs: tcm-rs's iblock commands pend in their bios and
@@ -16,6 +16,7 @@ INIT=naa.5001405000000062
 disrupt() {
 	local kind=$1 sg=$2 pid=$3 n=0 flag=-d
 	[ "$kind" = target-reset ] && flag=-t
+	[ "$kind" = host-reset ] && flag=-H
 	while kill -0 "$pid" 2>/dev/null; do
 		sg_reset $flag "$sg" >/dev/null 2>&1 && n=$((n + 1))
 		sleep 0.5
@@ -44,8 +45,8 @@ exercise() {
 	local core=$1 rd=$TARGET/core/rd_mcp_0/rd0 fd=$TARGET/core/fileio_0/f0
 	local ib=$TARGET/core/iblock_0/ib0 nb=$CONFIGFS/nullb/resetb
 	local tpg=$TARGET/loopback/$WWN/tpgt_1 kinds=lun-reset
-	# LIO's tcm_loop refuses target resets (lio-differences.md).
-	[ "$core" = tcm ] && kinds="lun-reset target-reset"
+	# LIO's tcm_loop refuses target and host resets (lio-differences.md).
+	[ "$core" = tcm ] && kinds="lun-reset target-reset host-reset"
 	rm -f /tmp/reset-io.f0
 	expect "$core: a 64 MiB ramdisk and a 64 MiB buffered fileio file" sh -c "
 		mkdir -p $rd $fd && echo rd_pages=16384 >$rd/control && echo 1 >$rd/enable &&
