@@ -116,6 +116,40 @@ pub(crate) struct Request<'a> {
     /// Set when the fabric lets the command complete after
     /// `tcm_rs_cmd_execute()` returns: how to complete it then.
     pub(crate) pend: Option<Pend>,
+    /// What the command holds in its device's task set while it runs
+    /// ([`run_admitted`] gives it back; [`Request::leave_task_set`] sooner).
+    pub(crate) slot: Slot,
+}
+
+impl Request<'_> {
+    /// Gives the command's place in `lun`'s task set back before it ends,
+    /// so that it can wait for the commands before it
+    /// ([`drain_task_set`]) without waiting for itself.
+    pub(crate) fn leave_task_set(&mut self, lun: &LinkedLun) {
+        let slot = core::mem::replace(&mut self.slot, Slot::Free);
+        if let Some(pend) = self.pend.as_mut() {
+            pend.slot = Slot::Free;
+        }
+        lun.dev.task_set.done(slot);
+    }
+}
+
+/// Sleeps until every command that holds a place in `lun`'s task set now
+/// has ended, as an ORDERED command waits for the commands before it
+/// (HEAD OF QUEUE commands, which hold none, are not waited for).
+/// Commands that arrive meanwhile wait behind it, and go once it returns.
+/// The caller holds no place itself ([`Request::leave_task_set`]). ENOMEM
+/// when the line has no room for it: nothing was waited for.
+pub(crate) fn drain_task_set(lun: &LinkedLun) -> Result {
+    let set = &lun.dev.task_set;
+    pin_init::stack_pin_init!(let turn = Completion::new());
+    match set.wait(Attr::Ordered, Resume::Wake(NonNull::from(&*turn))) {
+        Ok(None) => turn.wait_for_completion(),
+        Ok(Some(_)) => {}
+        Err(_) => return Err(ENOMEM),
+    }
+    set.done(Slot::Ordered);
+    Ok(())
 }
 
 /// How to complete a command later (fabric ABI 0.7's `may_pend`).
@@ -234,6 +268,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
         session,
         read_only: false,
         pend,
+        slot: Slot::Free,
     };
     let offered = input.data_len as usize;
     match run(&mut req, cdb, defer, task_attr) {
@@ -490,6 +525,7 @@ pub(crate) fn run_admitted(
     cdb: &[u8],
     slot: Slot,
 ) -> Outcome {
+    req.slot = slot;
     if let Some(pend) = req.pend.as_mut() {
         pend.slot = slot;
     }
@@ -508,7 +544,7 @@ pub(crate) fn run_admitted(
         Outcome::Good { moved, .. } => lun.state.stats.count_data(req.direction, *moved),
         _ => {}
     }
-    lun.dev.task_set.done(slot);
+    lun.dev.task_set.done(core::mem::replace(&mut req.slot, Slot::Free));
     outcome
 }
 

@@ -410,12 +410,14 @@ impl DeviceState {
 /// the registration's target port (every port with ALL_TG_PT), under the
 /// LUN number each sees it by.
 ///
-/// PREEMPT AND ABORT's abort has nothing to do: commands run to completion
-/// in the fabric's call to the core, and the PERSISTENT RESERVE OUT runs
-/// alone in its own call, so no command of another nexus is queued in the
-/// core (the fabric's own queue is the fabric's).
+/// PREEMPT AND ABORT's abort is recorded in `aborts`: the core cannot take
+/// back a command that got past its reservation check (it may be in its
+/// backstore), so `pr_emulate::pr_out` waits for the device's commands to
+/// end before it completes (see there).
 pub(crate) struct Effects<'a> {
     pub(crate) dev: &'a DeviceState,
+    /// PREEMPT AND ABORT preempted a registration.
+    pub(crate) aborts: bool,
 }
 
 impl PrEffects for Effects<'_> {
@@ -431,7 +433,9 @@ impl PrEffects for Effects<'_> {
         );
     }
 
-    fn abort_tasks(&mut self, _reg: &Registration) {}
+    fn abort_tasks(&mut self, _reg: &Registration) {
+        self.aborts = true;
+    }
 }
 
 /// The device's target ports, for SPEC_I_PT and REGISTER AND MOVE, and

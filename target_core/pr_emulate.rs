@@ -10,9 +10,10 @@
 //! COMMAND OPERATION CODE, as in LIO.
 
 use kernel::prelude::*;
+use kernel::time::{delay::fsleep, Delta};
 
 use crate::cdb::{CdbError, DataDirection};
-use crate::command::{data_in, Outcome, Request};
+use crate::command::{self, data_in, Outcome, Request};
 use crate::device_pr::{session_port, Effects, Ports};
 use crate::fabric::abi;
 use crate::lun_map::LinkedLun;
@@ -130,7 +131,10 @@ pub(crate) fn pr_out(
         initiator: &initiator,
         rtpi,
     };
-    let mut effects = Effects { dev: &lun.dev };
+    let mut effects = Effects {
+        dev: &lun.dev,
+        aborts: false,
+    };
     let (result, snapshot) = {
         let mut st = lun.dev.pr.lock();
         let r = st.pr_out(&nexus, &cdb, &list, &opts, &ports, &mut effects);
@@ -158,12 +162,35 @@ pub(crate) fn pr_out(
     if result.is_ok() && written.is_err() && register {
         return Outcome::check(SenseKey::NotReady, 0x08, 0x00);
     }
+    if result.is_ok() && effects.aborts {
+        wait_for_preempted(req, lun);
+    }
     match result {
         Ok(_) => Outcome::Good {
             moved: len,
             overflow: (param_len as usize).saturating_sub(len),
         },
         Err(e) => e.into(),
+    }
+}
+
+/// PREEMPT AND ABORT: the preempted nexuses' tasks are aborted before
+/// the command completes (SPC-4 5.13.11.2.3), so that a cluster node that
+/// fenced another off knows, once it has the answer, that none of the
+/// other's writes will still reach the medium. New commands of the
+/// preempted nexuses already get RESERVATION CONFLICT; the ones that got
+/// past their check before the preempt may be running or in their
+/// backstore, where the core cannot take them back, so it waits for them,
+/// as LIO waits for the commands it cannot abort: for every command that
+/// holds a place in the device's task set (those of other nexuses too,
+/// a superset), leaving its own place first. HEAD OF QUEUE commands hold
+/// none and are not waited for.
+fn wait_for_preempted(req: &mut Request<'_>, lun: &LinkedLun) {
+    req.leave_task_set(lun);
+    // No room in the line (GFP_NOWAIT) is a moment's memory shortage: the
+    // preempt has taken effect, so the command must not fail now.
+    while command::drain_task_set(lun).is_err() {
+        fsleep(Delta::from_millis(1));
     }
 }
 

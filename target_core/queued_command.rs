@@ -159,6 +159,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_queued_command_work(
         session: unsafe { q.session.as_ref() },
         read_only: q.read_only,
         pend: Some(q.pend),
+        slot: crate::task_set::Slot::Free,
     };
     let cdb = q.cdb.get(..q.cdb_len).unwrap_or(&[]);
     let outcome = command::run_admitted(&mut req, &q.lun, cdb, q.slot);

@@ -3,13 +3,20 @@
 //! Task management: what the core does for a function a fabric performs
 //! (`tcm_rs_tmf_execute()`, fabric ABI 0.3).
 //!
-//! Commands run to completion in the fabric's call to the core, so the
-//! core holds no task set to abort from: a fabric lets the commands a
-//! function concerns finish (the loopback fabric's SCSI error handler
-//! waits for them), then tells the core, which does what outlives the
-//! commands: the unit attention conditions SAM-5 asks for and the SPC-2
-//! reservations a reset releases. LOGICAL UNIT RESET and I_T NEXUS RESET
-//! (or loss) are the functions with such effects.
+//! The core does not take commands back: a command is either running in
+//! the fabric's call, pending on its backstore's I/O (async_rw.rs), or
+//! waiting its turn behind an ORDERED one (task_set.rs), and each of them
+//! ends by itself, counted by its fabric until `command_done`. A fabric
+//! therefore lets the commands a function concerns end first (the
+//! loopback's SCSI error handler and the iSCSI session wait for their
+//! count to drop; a command's own response goes before the function's, so
+//! the initiator sees the task gone), then tells the core, which does what
+//! outlives the commands: the unit attention conditions SAM-5 asks for and
+//! the SPC-2 reservations a reset releases. LOGICAL UNIT RESET and I_T
+//! NEXUS RESET (or loss) are the functions with such effects. A command
+//! waiting in a task set line is let go in order as the ones before it
+//! end, so the wait is bounded by the backstore's I/O, as LIO's wait for
+//! the commands it cannot abort once they reached the backstore.
 
 use kernel::ffi::c_void;
 use kernel::prelude::*;

@@ -66,11 +66,19 @@ const TASK_SET_FULL: u8 = 0x28;
 // The sessions of a TPG
 
 /// What a TPG's commands pass through, and who waits for them.
+///
+/// A wait for the TPG's commands (a LOGICAL UNIT RESET) waits only for
+/// those that entered before it: it moves `epoch` on and waits for the
+/// old epoch's count, so that another session that keeps commands in
+/// flight (the other path of a multipath device, busy while this one
+/// recovers) cannot keep it waiting for ever.
 struct Gate {
     /// The TPG takes commands (false once it is being removed).
     alive: bool,
-    /// Commands of its sessions in the core.
-    in_flight: u32,
+    /// Commands of its sessions in the core, by the epoch they entered in.
+    in_flight: [u32; 2],
+    /// The epoch commands enter in now (0 or 1).
+    epoch: usize,
 }
 
 /// The sessions of one TPG: the core's side of the TPG (through which I_T
@@ -84,6 +92,10 @@ pub(crate) struct TpgSessions {
     gate: SpinLock<Gate>,
     #[pin]
     idle: CondVar,
+    /// Held by a wait for the TPG's commands: one moves the epoch at a
+    /// time, so the epoch it leaves holds every command before it.
+    #[pin]
+    drain: Mutex<()>,
     #[pin]
     conns: Mutex<KVec<Arc<Conn>>>,
 }
@@ -96,9 +108,11 @@ impl TpgSessions {
                 core <- new_mutex!(Some(core)),
                 gate <- new_spinlock!(Gate {
                     alive: true,
-                    in_flight: 0,
+                    in_flight: [0; 2],
+                    epoch: 0,
                 }),
                 idle <- new_condvar!(),
+                drain <- new_mutex!(()),
                 conns <- new_mutex!(KVec::new()),
             }),
             GFP_KERNEL,
@@ -150,31 +164,41 @@ impl TpgSessions {
         self.conns.lock().retain(|c| !Arc::ptr_eq(c, conn));
     }
 
-    /// A command goes in; false if the TPG is going.
-    fn enter(&self) -> bool {
+    /// A command goes in; returns the epoch to leave it with, or `None`
+    /// if the TPG is going.
+    fn enter(&self) -> Option<usize> {
         let mut gate = self.gate.lock();
         if !gate.alive {
-            return false;
+            return None;
         }
-        gate.in_flight += 1;
-        true
+        let epoch = gate.epoch;
+        gate.in_flight[epoch] += 1;
+        Some(epoch)
     }
 
-    fn leave(&self) {
+    /// A command that entered in `epoch` is answered.
+    fn leave(&self, epoch: usize) {
         let wake = {
             let mut gate = self.gate.lock();
-            gate.in_flight -= 1;
-            gate.in_flight == 0
+            let Some(count) = gate.in_flight.get_mut(epoch) else {
+                return;
+            };
+            *count -= 1;
+            *count == 0
         };
         if wake {
             self.idle.notify_all();
         }
     }
 
-    /// Waits until no command of the TPG is in the core.
+    /// Waits until every command of the TPG that is in the core now has
+    /// been answered (those that enter meanwhile are not waited for).
     fn wait_idle(&self) {
+        let _drain = self.drain.lock();
         let mut gate = self.gate.lock();
-        while gate.in_flight != 0 {
+        let old = gate.epoch;
+        gate.epoch = old ^ 1;
+        while gate.in_flight[old] != 0 {
             self.idle.wait(&mut gate);
         }
     }
@@ -313,6 +337,13 @@ unsafe impl Send for Task {}
 // ---------------------------------------------------------------------------
 // The session
 
+/// A command of the session in the core: its ITT, and the TPG epoch it
+/// entered in (see `Gate`).
+struct Flight {
+    itt: u32,
+    epoch: usize,
+}
+
 /// A normal session: its connection, nexus and negotiated parameters, the
 /// numbers of the PDUs it sends, and its commands in the core.
 #[pin_data]
@@ -328,7 +359,7 @@ pub(crate) struct Session {
     /// The ITTs of the commands submitted to the core and not answered
     /// yet (a task management function waits for them).
     #[pin]
-    flight: Mutex<KVec<u32>>,
+    flight: Mutex<KVec<Flight>>,
     #[pin]
     idle: CondVar,
 }
@@ -338,32 +369,35 @@ impl Session {
     fn enter(&self, itt: u32) -> Result {
         let mut f = self.flight.lock();
         f.reserve(1, GFP_KERNEL)?;
-        if !self.tpg.enter() {
+        let Some(epoch) = self.tpg.enter() else {
             return Err(ENODEV);
-        }
+        };
         // Cannot fail: reserved above.
-        f.push(itt, GFP_NOWAIT)?;
+        f.push(Flight { itt, epoch }, GFP_NOWAIT)?;
         Ok(())
     }
 
     /// Command `itt` is answered.
     fn leave(&self, itt: u32) {
-        let wake = {
+        let (wake, epoch) = {
             let mut f = self.flight.lock();
-            if let Some(i) = f.iter().position(|&t| t == itt) {
-                let _ = f.remove(i);
-            }
-            f.is_empty()
+            let Some(i) = f.iter().position(|t| t.itt == itt) else {
+                return;
+            };
+            let epoch = f.remove(i).map(|t| t.epoch).ok();
+            (f.is_empty(), epoch)
         };
         if wake {
             self.idle.notify_all();
         }
-        self.tpg.leave();
+        if let Some(epoch) = epoch {
+            self.tpg.leave(epoch);
+        }
     }
 
     /// Whether command `itt` is in the core.
     fn in_flight(&self, itt: u32) -> bool {
-        self.flight.lock().contains(&itt)
+        self.flight.lock().iter().any(|t| t.itt == itt)
     }
 
     /// Waits until every command this session gave the core is answered.
