@@ -544,7 +544,8 @@ pub(crate) fn run_admitted(
         Outcome::Good { moved, .. } => lun.state.stats.count_data(req.direction, *moved),
         _ => {}
     }
-    lun.dev.task_set.done(core::mem::replace(&mut req.slot, Slot::Free));
+    let slot = core::mem::replace(&mut req.slot, Slot::Free);
+    lun.dev.task_set.done(slot);
     outcome
 }
 
