@@ -425,6 +425,25 @@ impl Nexus {
             _ => Err(EOPNOTSUPP),
         }
     }
+
+    /// CLEAR TASK SET on LUN `lun` (fabric ABI 0.10): waits for the
+    /// commands of every nexus in the LUN's task set; call it once this
+    /// session's commands for the LUN are done. ENODEV for a LUN the TPG
+    /// does not have.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Nexus::execute`].
+    #[allow(dead_code)]
+    pub(crate) unsafe fn clear_task_set(&self, lun: u64) -> Result {
+        // SAFETY: By the safety requirement, as in `execute`.
+        match unsafe { tcm_rs_tmf_execute(self.handle, self.session, lun, abi::TMF_CLEAR_TASK_SET) }
+        {
+            abi::TMF_COMPLETE => Ok(()),
+            abi::TMF_INCORRECT_LUN => Err(ENODEV),
+            _ => Err(EOPNOTSUPP),
+        }
+    }
 }
 
 impl Drop for CoreTpg {

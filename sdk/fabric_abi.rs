@@ -207,10 +207,15 @@ pub(crate) const RESIDUAL_OVERFLOW: u8 = 2;
 
 /// Task management functions a fabric asks of the core with
 /// `tcm_rs_tmf_execute()` (since 0.3). The fabric first lets the commands
-/// the function concerns finish (the core does not queue commands), then
-/// asks for what the core keeps: LOGICAL UNIT RESET establishes BUS DEVICE
-/// RESET FUNCTION OCCURRED on every nexus of the LUN.
+/// the function concerns finish, then asks for what the core keeps:
+/// LOGICAL UNIT RESET waits for every nexus's commands in the LUN's task
+/// set (since 0.10) and establishes BUS DEVICE RESET FUNCTION OCCURRED on
+/// every nexus of the LUN.
 pub(crate) const TMF_LUN_RESET: u8 = 5;
+/// CLEAR TASK SET (since 0.10): the core waits for the commands of every
+/// nexus in the LUN's task set (the fabric has let its own end first).
+/// A core older than 0.10 answers [`TMF_NOT_SUPPORTED`].
+pub(crate) const TMF_CLEAR_TASK_SET: u8 = 4;
 /// I_T NEXUS RESET (since 0.5), and what a fabric reports when it loses a
 /// nexus without ending the session (a transport going offline): SAM-5's
 /// I_T nexus loss. The core establishes I_T NEXUS LOSS OCCURRED on every

@@ -17,6 +17,7 @@ use core::ptr::NonNull;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::sync::Completion;
+use kernel::time::{delay::fsleep, Delta};
 
 use crate::cdb::{self, DecodeOptions};
 use crate::fabric::abi::{self, Command};
@@ -136,20 +137,29 @@ impl Request<'_> {
 
 /// Sleeps until every command that holds a place in `lun`'s task set now
 /// has ended, as an ORDERED command waits for the commands before it
-/// (HEAD OF QUEUE commands, which hold none, are not waited for).
-/// Commands that arrive meanwhile wait behind it, and go once it returns.
-/// The caller holds no place itself ([`Request::leave_task_set`]). ENOMEM
-/// when the line has no room for it: nothing was waited for.
-pub(crate) fn drain_task_set(lun: &LinkedLun) -> Result {
+/// (HEAD OF QUEUE commands, which hold none, are not waited for), then
+/// runs `then` while the set is still closed: commands that arrive
+/// meanwhile wait, and go once it has returned (they see what it did).
+/// The caller holds no place itself ([`Request::leave_task_set`]). May
+/// sleep. A moment without memory for the set's line (GFP_NOWAIT) is
+/// waited out: the caller has usually changed something that must not be
+/// answered before the commands end.
+pub(crate) fn drain_task_set<T>(lun: &LinkedLun, then: impl FnOnce() -> T) -> T {
     let set = &lun.dev.task_set;
     pin_init::stack_pin_init!(let turn = Completion::new());
-    match set.wait(Attr::Ordered, Resume::Wake(NonNull::from(&*turn))) {
-        Ok(None) => turn.wait_for_completion(),
-        Ok(Some(_)) => {}
-        Err(_) => return Err(ENOMEM),
+    loop {
+        match set.wait(Attr::Ordered, Resume::Wake(NonNull::from(&*turn))) {
+            Ok(None) => {
+                turn.wait_for_completion();
+                break;
+            }
+            Ok(Some(_)) => break,
+            Err(_) => fsleep(Delta::from_millis(1)),
+        }
     }
+    let out = then();
     set.done(Slot::Ordered);
-    Ok(())
+    out
 }
 
 /// How to complete a command later (fabric ABI 0.7's `may_pend`).

@@ -10,7 +10,6 @@
 //! COMMAND OPERATION CODE, as in LIO.
 
 use kernel::prelude::*;
-use kernel::time::{delay::fsleep, Delta};
 
 use crate::cdb::{CdbError, DataDirection};
 use crate::command::{self, data_in, Outcome, Request};
@@ -187,11 +186,7 @@ pub(crate) fn pr_out(
 /// none and are not waited for.
 fn wait_for_preempted(req: &mut Request<'_>, lun: &LinkedLun) {
     req.leave_task_set(lun);
-    // No room in the line (GFP_NOWAIT) is a moment's memory shortage: the
-    // preempt has taken effect, so the command must not fail now.
-    while command::drain_task_set(lun).is_err() {
-        fsleep(Delta::from_millis(1));
-    }
+    command::drain_task_set(lun, || ());
 }
 
 /// RESERVE(6/10) and RELEASE(6/10).

@@ -21,6 +21,7 @@
 use kernel::ffi::c_void;
 use kernel::prelude::*;
 
+use crate::command;
 use crate::fabric::abi;
 use crate::session::Session;
 use crate::tpg::TpgState;
@@ -53,6 +54,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
     };
     match function {
         abi::TMF_LUN_RESET => lun_reset(session, lun),
+        abi::TMF_CLEAR_TASK_SET => clear_task_set(session, lun),
         abi::TMF_I_T_NEXUS_RESET => match session {
             Some(session) => i_t_nexus_loss(tpg, session),
             None => abi::TMF_NOT_SUPPORTED,
@@ -68,17 +70,38 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
 /// persistent reservations survive the reset, SPC-4 5.13.1). The unit
 /// attention goes to the nexus that asked too (SAM-5; LIO does the same),
 /// which its initiator expects after a reset.
+///
+/// The reset is the LU's, whatever port it came through: the commands of
+/// every nexus in the device's task set (through other TPGs too: the other
+/// paths of a multipath device) end before it does, and the unit
+/// attention is established before the commands that arrived meanwhile
+/// run (`command::drain_task_set`).
 fn lun_reset(session: Option<&Session>, lun: u64) -> u8 {
     let Some((target, _)) = session.and_then(|s| s.lookup(lun)) else {
         return abi::TMF_INCORRECT_LUN;
     };
-    // scsiLuInResets and scsiTgtDevResets, as LIO's core_tmr_lun_reset().
-    target.dev.stats.count_reset();
-    target
-        .dev
-        .queue_ua_all(BUS_DEVICE_RESET_FUNCTION_OCCURRED, None);
-    target.dev.pr_spc2_clear();
+    command::drain_task_set(&target, || {
+        // scsiLuInResets and scsiTgtDevResets, as LIO's core_tmr_lun_reset().
+        target.dev.stats.count_reset();
+        target
+            .dev
+            .queue_ua_all(BUS_DEVICE_RESET_FUNCTION_OCCURRED, None);
+        target.dev.pr_spc2_clear();
+    });
     pr_info!("LUN reset of LUN {}\n", lun);
+    abi::TMF_COMPLETE
+}
+
+/// CLEAR TASK SET (SAM-5 7.5): the LU's task set is for every I_T nexus
+/// (TST 0), so the function waits for the commands of every nexus in it,
+/// as a LUN reset does, without the reset's unit attention or its effect
+/// on reservations. (The core takes no command back: each ends with its
+/// own status, as one that completed before the function would.)
+fn clear_task_set(session: Option<&Session>, lun: u64) -> u8 {
+    let Some((target, _)) = session.and_then(|s| s.lookup(lun)) else {
+        return abi::TMF_INCORRECT_LUN;
+    };
+    command::drain_task_set(&target, || ());
     abi::TMF_COMPLETE
 }
 

@@ -1069,11 +1069,29 @@ impl Rx<'_> {
                 }
                 r::NO_TASK
             }
-            // ABORT TASK SET, CLEAR TASK SET
-            2 | 4 => {
+            // ABORT TASK SET: this session's commands for the LUN.
+            2 => {
                 self.pending.retain(|p| p.lun != lun);
                 self.s.wait_idle();
                 r::COMPLETE
+            }
+            // CLEAR TASK SET: every nexus's (the LU's task set is shared),
+            // which the core waits for once this session's are done.
+            4 => {
+                self.pending.retain(|p| p.lun != lun);
+                self.s.wait_idle();
+                if self.s.enter(pdu::RESERVED_TAG).is_err() {
+                    return r::REJECTED;
+                }
+                // SAFETY: The gate is held and the session registered (see
+                // `Session::run`).
+                let result = unsafe { self.s.nexus.clear_task_set(lun) };
+                self.s.leave(pdu::RESERVED_TAG);
+                match result {
+                    Ok(()) => r::COMPLETE,
+                    Err(e) if e == ENODEV => r::NO_LUN,
+                    Err(_) => r::NOT_SUPPORTED,
+                }
             }
             // LOGICAL UNIT RESET
             5 => {

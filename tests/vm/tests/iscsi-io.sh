@@ -197,7 +197,7 @@ cat /tmp/iscsi-io.tcm
 if [ -f /tmp/iscsi-io.lio ]; then
 	# The malformed PDUs are sent to tcm-rs only (one oopses LIO).
 	if ! diff -u <(grep -v -E '^malformed:|^    \[FAILED\]' /tmp/iscsi-io.lio) \
-		<(grep -v -E '^malformed:|^iscsi-test-cu iSCSI\.|^    \[FAILED\]' /tmp/iscsi-io.tcm); then
+		<(grep -v -E '^malformed:|^tcm-rs: |^iscsi-test-cu iSCSI\.|^    \[FAILED\]' /tmp/iscsi-io.tcm); then
 		fail "tcm-rs answers differently from LIO (above: - LIO, + tcm-rs)"
 	fi
 	pass "tcm-rs answers as LIO does"
