@@ -11,8 +11,8 @@
 #            fabric modules tcm_mod_builder generates, one per protocol
 #   vm       the VM suite (KUnit, configfs, real clients) on the debug kernel
 #            (lockdep, kmemleak, SLUB debugging) and on the release kernel,
-#            the plot of the release run's bench-smoke figures, and the
-#            harness's own self-test
+#            the plot of the release run's bench-smoke figures, APTPL across
+#            a VM reboot (two boots), and the harness's own self-test
 #
 # Every step runs even when an earlier one failed; the closing line counts them.
 set -uo pipefail
@@ -81,6 +81,7 @@ for tier in "${tiers[@]}"; do
 		# The bench-smoke test left its figures in the run directory.
 		step "plot of the bench smoke's figures" plot_smoke "$release_run"
 		rm -f "$release_run"
+		step "APTPL across a VM reboot" tests/vm/aptpl-reboot
 		step "VM harness self-test" tests/vm/selftest.sh
 		;;
 	*) die "unknown tier '$tier' (static, host, modules, vm)" ;;
