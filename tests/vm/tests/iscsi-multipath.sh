@@ -83,7 +83,8 @@ expect "the target: LUNs 0 and 1 the iblock devices, open-iscsi's ACL, a portal"
 expect "discovery finds the target" sh -c \
 	"iscsiadm -m discovery -t st -p 127.0.0.1:3260 | grep -q '127.0.0.1:3260,1 $IQN'"
 expect "the first session logs in" iscsiadm -m node -T $IQN -p 127.0.0.1:3260 --login
-sid=$(iscsiadm -m session | sed -n 's/^tcp: \[\([0-9]*\)\].*/\1/p' | head -1)
+sid=$(iscsiadm -m session | grep -F " $IQN" | sed -n 's/^tcp: \[\([0-9]*\)\].*/\1/p' | head -1)
+[ -n "$sid" ] || fail "no session to $IQN"
 expect "a second session to the same target (iscsiadm -m session -r $sid --op new)" \
 	iscsiadm -m session -r "$sid" --op new
 read -r A B < <(lun_disks 0 2) || fail "LUN 0 did not appear through both sessions"
