@@ -30,14 +30,30 @@
  */
 static struct workqueue_struct *tcm_rs_file_wq;
 
+/*
+ * Runs the reads and writes that tcm_rs_file_rw_async leaves in flight:
+ * per CPU, so that the command completes on the CPU that queued it (where
+ * blk-mq completes the initiator's request in place); WQ_MEM_RECLAIM as
+ * above.
+ */
+static struct workqueue_struct *tcm_rs_file_async_wq;
+
 int tcm_rs_file_wq_create(void)
 {
 	tcm_rs_file_wq = alloc_workqueue("tcm_rs_fileio", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	return tcm_rs_file_wq ? 0 : -ENOMEM;
+	if (!tcm_rs_file_wq)
+		return -ENOMEM;
+	tcm_rs_file_async_wq = alloc_workqueue("tcm_rs_fileio_rw", WQ_PERCPU | WQ_MEM_RECLAIM, 0);
+	if (!tcm_rs_file_async_wq) {
+		destroy_workqueue(tcm_rs_file_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void tcm_rs_file_wq_destroy(void)
 {
+	destroy_workqueue(tcm_rs_file_async_wq);
 	destroy_workqueue(tcm_rs_file_wq);
 }
 
@@ -344,4 +360,94 @@ int tcm_rs_file_unmap(struct file *f, u64 pos, u64 len)
 	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_UNMAP, .f = f, .pos = pos, .len = len };
 
 	return tcm_rs_file_run(&w);
+}
+
+/* A read or write left in flight by tcm_rs_file_rw_async. */
+struct tcm_rs_file_async {
+	struct work_struct work;
+	struct file *f;
+	struct scatterlist *sgl;
+	unsigned int nents;
+	size_t len;
+	u64 pos;
+	bool write;
+	void *token;
+};
+
+static void tcm_rs_file_async_fn(struct work_struct *work)
+{
+	struct tcm_rs_file_async *a = container_of(work, struct tcm_rs_file_async, work);
+	void *token = a->token;
+	int err;
+
+	/* A worker: no bio submission to wait behind, the I/O goes at once. */
+	err = tcm_rs_file_do_rw(a->f, a->sgl, a->nents, a->len, a->pos, a->write);
+	kfree(a);
+	tcm_rs_backstore_rw_done(token, err);
+}
+
+/*
+ * Reads @len bytes at @pos into @sgl from the page cache, if that can be
+ * done at once: no I/O, no sleep (IOCB_NOWAIT | IOCB_NOIO), which only a
+ * regular file whose file system honours IOCB_NOWAIT (FMODE_NOWAIT: ext4,
+ * XFS; not tmpfs) promises. True when all of it was read. Safe inside a
+ * bio submission: nothing is submitted, nothing waited for.
+ */
+static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
+				    unsigned int nents, size_t len, u64 pos)
+{
+	struct bio_vec bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct scatterlist *sg;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	unsigned int i, used = 0;
+	size_t left = len;
+	ssize_t ret;
+
+	if (!S_ISREG(file_inode(f)->i_mode) || !(f->f_mode & FMODE_NOWAIT) ||
+	    nents > TCM_RS_FILE_STACK_BVECS)
+		return false;
+	for_each_sg(sgl, sg, nents, i) {
+		unsigned int n;
+
+		if (!left)
+			break;
+		n = min_t(size_t, sg->length, left);
+		bvec_set_page(&bvecs[used++], sg_page(sg), n, sg->offset);
+		left -= n;
+	}
+	if (left)
+		return false;
+	iov_iter_bvec(&iter, ITER_DEST, bvecs, used, len);
+	init_sync_kiocb(&kiocb, f);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
+	ret = vfs_iocb_iter_read(f, &kiocb, &iter);
+	/* Short (past the file's end, or part not cached): done again whole. */
+	return ret == len;
+}
+
+int tcm_rs_file_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+			 size_t len, u64 pos, bool write, void *token)
+{
+	struct tcm_rs_file_async *a;
+
+	if (!write && tcm_rs_file_read_nowait(f, sgl, nents, len, pos))
+		return 0;
+	/* GFP_NOIO: the command may be the initiator's writeback. */
+	a = kmalloc(sizeof(*a), GFP_NOIO);
+	if (!a)
+		return -EAGAIN;
+	*a = (struct tcm_rs_file_async) {
+		.f = f,
+		.sgl = sgl,
+		.nents = nents,
+		.len = len,
+		.pos = pos,
+		.write = write,
+		.token = token,
+	};
+	INIT_WORK(&a->work, tcm_rs_file_async_fn);
+	queue_work(tcm_rs_file_async_wq, &a->work);
+	return TCM_RS_FILE_PENDING;
 }

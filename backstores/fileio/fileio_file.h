@@ -66,6 +66,23 @@ u64 tcm_rs_file_size(struct file *f);
 int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write);
 
+/* What tcm_rs_file_rw_async returns for a transfer left in flight. */
+#define TCM_RS_FILE_PENDING 1
+
+/*
+ * As tcm_rs_file_rw, for a plain READ or WRITE of a command the core lets
+ * end later (the backstore ABI's read_write_async). A read the page cache
+ * holds is done here, without sleeping, when the file system can say so
+ * (IOCB_NOWAIT): 0. Anything else goes to the module's per-CPU workqueue,
+ * which calls tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is
+ * done: TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it): nothing was
+ * done, the core calls tcm_rs_file_rw instead. Never waits for I/O.
+ */
+int tcm_rs_file_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+			 size_t len, u64 pos, bool write, void *token);
+/* The core's completion of a transfer left in flight (exported by it). */
+void tcm_rs_backstore_rw_done(void *token, int err);
+
 /*
  * Makes @len bytes from byte @pos of @f durable (0: to the end),
  * vfs_fsync_range() as LIO's SYNCHRONIZE CACHE. 0 or -errno. Runs where

@@ -28,7 +28,7 @@ mod control;
 #[path = "../../proto/src/text.rs"]
 mod text;
 
-use sdk::{Backstore, DeviceGeometry, InfoWriter, Registration, SgBuffer};
+use sdk::{Backstore, DeviceGeometry, InfoWriter, PendingIo, Registration, SgBuffer, Submitted};
 
 module! {
     type: FileioModule,
@@ -105,9 +105,21 @@ extern "C" {
         pos: u64,
         write: bool,
     ) -> c_int;
+    fn tcm_rs_file_rw_async(
+        f: *mut c_void,
+        sgl: *mut bindings::scatterlist,
+        nents: u32,
+        len: usize,
+        pos: u64,
+        write: bool,
+        token: *mut c_void,
+    ) -> c_int;
     fn tcm_rs_file_sync(f: *mut c_void, pos: u64, len: u64) -> c_int;
     fn tcm_rs_file_unmap(f: *mut c_void, pos: u64, len: u64) -> c_int;
 }
+
+/// `tcm_rs_file_rw_async`: the transfer is in flight (fileio_file.h).
+const FILE_PENDING: c_int = 1;
 
 /// The logical block size of a device on a regular file (LIO's
 /// `FD_BLOCKSIZE`).
@@ -399,6 +411,40 @@ impl Backstore for Fileio {
         // borrowed mutably).
         let ret = unsafe { tcm_rs_file_rw(file.0, sgl, nents, buf.len(), offset, write) };
         kernel::error::to_result(ret)
+    }
+
+    const CAN_PEND: bool = true;
+
+    /// A plain READ or WRITE that may end later: a read the page cache
+    /// holds is done here without sleeping (on file systems that can say
+    /// so); anything else runs on the module's per-CPU workqueue and
+    /// completes `io` there (fileio_file.c), so the submitter goes on.
+    fn read_write_async(
+        dev: &FdDevice,
+        write: bool,
+        offset: u64,
+        buf: &mut SgBuffer,
+        io: PendingIo,
+    ) -> Submitted {
+        let Some(file) = dev.file.as_ref() else {
+            return Submitted::Done(io, Err(EIO));
+        };
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: The file is open while `dev` holds it, and the core keeps
+        // the device while the transfer is in flight; `sgl` has `nents`
+        // entries mapping at least `buf.len()` bytes, which stay ours until
+        // `io` is completed (the SDK's `read_write_async` contract); the C
+        // side completes the token once, from its worker, only when it
+        // answers `FILE_PENDING`.
+        let ret = unsafe {
+            tcm_rs_file_rw_async(file.0, sgl, nents, buf.len(), offset, write, io.token())
+        };
+        if ret == FILE_PENDING {
+            // SAFETY: In flight: the worker completes the token.
+            unsafe { io.handed_over() };
+            return Submitted::Pending;
+        }
+        Submitted::Done(io, kernel::error::to_result(ret))
     }
 
     /// SYNCHRONIZE CACHE and FUA writes: `vfs_fsync_range` of the range, as
