@@ -257,6 +257,38 @@ expect "rmdir device and HBA" rmdir $dev $TARGET/core/fileio_1
 rm -f /tmp/f9
 expect "tcm_rs_loop loads" modprobe tcm_rs_loop
 io tcm
+
+# A file on ext4 (on a loop device): the reads its page cache holds run
+# where the initiator queued them, without sleeping (IOCB_NOWAIT, which
+# tmpfs ignores); the rest, and every write, on the backstore's workqueue.
+echo "--- tcm-rs: a fileio device on ext4"
+tpg=$TARGET/loopback/$WWN/tpgt_1 e0=$TARGET/core/fileio_5/e0
+truncate -s 96M /tmp/fileio-ext4.fs
+lo=$(losetup -f --show /tmp/fileio-ext4.fs) || fail "losetup"
+expect "ext4 on $lo" sh -c "mkfs.ext4 -q -F $lo && mkdir -p /tmp/fileio-ext4 && mount $lo /tmp/fileio-ext4"
+expect "a 32 MiB fileio device on a file there, LUN 0 of a loopback TPG" sh -c "
+	mkdir -p $e0 && echo fd_dev_name=/tmp/fileio-ext4/e0.img,fd_dev_size=33554432 >$e0/control &&
+	echo 1 >$e0/enable && mkdir -p $tpg && echo $INITIATOR >$tpg/nexus &&
+	mkdir $tpg/lun/lun_0 && ln -s $e0 $tpg/lun/lun_0/e0"
+dev=$(loop_disk "$WWN" 1 0) || fail "no disk for the ext4 file"
+expect "fio random writes with crc32c verify, read back from the page cache, QD 16" \
+	fio --name=ext4 --filename=$dev --ioengine=libaio --direct=1 --rw=randwrite --bsrange=4k-64k \
+	--size=16M --iodepth=16 --verify=crc32c --verify_fatal=1 --verify_state_save=0 --do_verify=1 \
+	--output=/tmp/fio-ext4.tcm
+expect "the same after the page cache is dropped (every read from the disk)" sh -c "
+	echo 3 >/proc/sys/vm/drop_caches &&
+	fio --name=ext4 --filename=$dev --ioengine=libaio --direct=1 --rw=randwrite --bsrange=4k-64k \
+	--size=16M --iodepth=16 --verify=crc32c --verify_only=1 --verify_fatal=1 --verify_state_save=0 \
+	--output=/tmp/fio-ext4b.tcm"
+expect "two jobs of random reads and writes, verified" \
+	fio --name=mixed --filename=$dev --ioengine=libaio --direct=1 --rw=randrw --bs=4k --size=4M \
+	--numjobs=2 --offset_increment=8M --iodepth=8 --verify=crc32c --verify_fatal=1 \
+	--verify_state_save=0 --output=/tmp/fio-ext4c.tcm
+expect "teardown of the ext4 device" sh -c "rm $tpg/lun/lun_0/e0 && rmdir $tpg/lun/lun_0 &&
+	echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN && rmdir $e0 $TARGET/core/fileio_5 &&
+	umount /tmp/fileio-ext4 && losetup -d $lo"
+rm -f /tmp/fileio-ext4.fs
+
 # tcm_unload does not know tcm_rs_fileio yet.
 expect "tcm-rs unloads" bash -c ". $TCM_ROOT/tests/vm/lib.sh && remove_fabric_dirs &&
 	unload_modules tcm_rs_loop tcm_rs_fileio tcm_rs_core && ! test -e /sys/module/tcm_rs_core"
