@@ -162,7 +162,7 @@ drain_ua "$SB1"
 
 echo "--- LUN resets down path B while path A carries fio with verify"
 fio --name=mp --filename="$A" --ioengine=libaio --direct=1 --rw=randwrite --bsrange=4k-64k \
-	--size=24M --iodepth=32 --verify=crc32c --verify_fatal=1 --verify_state_save=0 --do_verify=1 \
+	--size=16M --iodepth=32 --verify=crc32c --verify_fatal=1 --verify_state_save=0 --do_verify=1 \
 	--output=/tmp/mp-fio.log &
 fio_pid=$!
 resets=0
@@ -175,7 +175,7 @@ while kill -0 $fio_pid 2>/dev/null; do
 	resets=$((resets + 1))
 	sleep 0.5
 done
-expect "fio through path A wrote and verified 24 MiB through $resets LUN resets from path B" wait $fio_pid
+expect "fio through path A wrote and verified 16 MiB through $resets LUN resets from path B" wait $fio_pid
 [ $resets -gt 0 ] || fail "fio ended before any LUN reset"
 pass "$resets LUN resets through path B completed while path A was busy"
 expect "both disks are still running" sh -c "
