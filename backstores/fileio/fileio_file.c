@@ -161,25 +161,18 @@ u64 tcm_rs_file_size(struct file *f)
 	return i_size_read(f->f_mapping->host);
 }
 
-static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
-			     unsigned int nents, size_t len, u64 pos, bool write)
+/*
+ * Describes the first @len bytes of the @nents entries of @sgl in @bvecs
+ * (room for @nents) and sets @iter over them, in direction @dir; the list
+ * may map more than @len. -EINVAL if it maps less.
+ */
+static int tcm_rs_file_iter(struct iov_iter *iter, unsigned int dir, struct bio_vec *bvecs,
+			    struct scatterlist *sgl, unsigned int nents, size_t len)
 {
-	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
-	struct bio_vec *bvecs = stack_bvecs;
 	struct scatterlist *sg;
-	struct iov_iter iter;
-	loff_t ppos = pos;
 	unsigned int i, used = 0;
 	size_t left = len;
-	ssize_t ret;
-	int err = 0;
 
-	if (nents > TCM_RS_FILE_STACK_BVECS) {
-		bvecs = kvmalloc_array(nents, sizeof(*bvecs), GFP_KERNEL);
-		if (!bvecs)
-			return -ENOMEM;
-	}
-	/* Only the first @len bytes: the list may map more. */
 	for_each_sg(sgl, sg, nents, i) {
 		unsigned int n;
 
@@ -189,12 +182,30 @@ static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
 		bvec_set_page(&bvecs[used++], sg_page(sg), n, sg->offset);
 		left -= n;
 	}
-	if (left) {
-		err = -EINVAL;
-		goto out;
-	}
+	if (left)
+		return -EINVAL;
+	iov_iter_bvec(iter, dir, bvecs, used, len);
+	return 0;
+}
 
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvecs, used, len);
+static int tcm_rs_file_do_rw(struct file *f, struct scatterlist *sgl,
+			     unsigned int nents, size_t len, u64 pos, bool write)
+{
+	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct bio_vec *bvecs = stack_bvecs;
+	struct iov_iter iter;
+	loff_t ppos = pos;
+	ssize_t ret;
+	int err = 0;
+
+	if (nents > TCM_RS_FILE_STACK_BVECS) {
+		bvecs = kvmalloc_array(nents, sizeof(*bvecs), GFP_KERNEL);
+		if (!bvecs)
+			return -ENOMEM;
+	}
+	err = tcm_rs_file_iter(&iter, write ? ITER_SOURCE : ITER_DEST, bvecs, sgl, nents, len);
+	if (err)
+		goto out;
 	if (write) {
 		/*
 		 * A short write wrote what it could; the rest is written again,
@@ -397,28 +408,15 @@ static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
 				    unsigned int nents, size_t len, u64 pos)
 {
 	struct bio_vec bvecs[TCM_RS_FILE_STACK_BVECS];
-	struct scatterlist *sg;
 	struct iov_iter iter;
 	struct kiocb kiocb;
-	unsigned int i, used = 0;
-	size_t left = len;
 	ssize_t ret;
 
 	if (!S_ISREG(file_inode(f)->i_mode) || !(f->f_mode & FMODE_NOWAIT) ||
 	    nents > TCM_RS_FILE_STACK_BVECS)
 		return false;
-	for_each_sg(sgl, sg, nents, i) {
-		unsigned int n;
-
-		if (!left)
-			break;
-		n = min_t(size_t, sg->length, left);
-		bvec_set_page(&bvecs[used++], sg_page(sg), n, sg->offset);
-		left -= n;
-	}
-	if (left)
+	if (tcm_rs_file_iter(&iter, ITER_DEST, bvecs, sgl, nents, len))
 		return false;
-	iov_iter_bvec(&iter, ITER_DEST, bvecs, used, len);
 	init_sync_kiocb(&kiocb, f);
 	kiocb.ki_pos = pos;
 	kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
