@@ -1039,6 +1039,22 @@ impl Rx<'_> {
         Ok(())
     }
 
+    /// Asks the core for a task management function (`f` on the session's
+    /// nexus) through the TPG's gate, as a command would go; the response.
+    fn core_tmf(&self, f: impl FnOnce(&Nexus) -> Result) -> u8 {
+        use pdu::tmf_response as r;
+        if self.s.enter(pdu::RESERVED_TAG).is_err() {
+            return r::REJECTED;
+        }
+        let result = f(&self.s.nexus);
+        self.s.leave(pdu::RESERVED_TAG);
+        match result {
+            Ok(()) => r::COMPLETE,
+            Err(e) if e == ENODEV => r::NO_LUN,
+            Err(_) => r::NOT_SUPPORTED,
+        }
+    }
+
     /// A task management function, once the commands it concerns are done;
     /// returns the response. As LIO: TARGET WARM and COLD RESET are
     /// rejected (LIO's ACLs never authorise them), TASK REASSIGN needs ERL
@@ -1080,36 +1096,17 @@ impl Rx<'_> {
             4 => {
                 self.pending.retain(|p| p.lun != lun);
                 self.s.wait_idle();
-                if self.s.enter(pdu::RESERVED_TAG).is_err() {
-                    return r::REJECTED;
-                }
-                // SAFETY: The gate is held and the session registered (see
-                // `Session::run`).
-                let result = unsafe { self.s.nexus.clear_task_set(lun) };
-                self.s.leave(pdu::RESERVED_TAG);
-                match result {
-                    Ok(()) => r::COMPLETE,
-                    Err(e) if e == ENODEV => r::NO_LUN,
-                    Err(_) => r::NOT_SUPPORTED,
-                }
+                // SAFETY: `core_tmf` holds the gate and the session is
+                // registered (see `Session::run`).
+                self.core_tmf(|nexus| unsafe { nexus.clear_task_set(lun) })
             }
             // LOGICAL UNIT RESET
             5 => {
                 self.pending.retain(|p| p.lun != lun);
                 self.s.wait_idle();
                 self.s.tpg.wait_idle();
-                if self.s.enter(pdu::RESERVED_TAG).is_err() {
-                    return r::REJECTED;
-                }
-                // SAFETY: The gate is held and the session registered (see
-                // `Session::run`).
-                let result = unsafe { self.s.nexus.lun_reset(lun) };
-                self.s.leave(pdu::RESERVED_TAG);
-                match result {
-                    Ok(()) => r::COMPLETE,
-                    Err(e) if e == ENODEV => r::NO_LUN,
-                    Err(_) => r::NOT_SUPPORTED,
-                }
+                // SAFETY: As for CLEAR TASK SET.
+                self.core_tmf(|nexus| unsafe { nexus.lun_reset(lun) })
             }
             // TARGET WARM RESET, TARGET COLD RESET
             6 | 7 => {
