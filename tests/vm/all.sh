@@ -20,16 +20,17 @@ for t in "${tests[@]}"; do
 	fi
 	echo "tcm-rs-test-start: $name" >/dev/kmsg
 	echo "=== $name"
+	t0=$SECONDS
 	TCM_TEST=$name bash -e "./$t"
 	rc=$?
 	# A test leaves the guest as it found it; what it left fails it, and is
 	# removed so that the next test starts clean.
 	../cleanup.sh || rc=1
 	if [ $rc = 0 ]; then
-		echo "--- PASS $name"
+		echo "--- PASS $name ($((SECONDS - t0)) s)"
 		passed=$((passed + 1))
 	else
-		echo "--- FAIL $name"
+		echo "--- FAIL $name ($((SECONDS - t0)) s)"
 		failed=$((failed + 1)) failed_names+=("$name")
 	fi
 done
