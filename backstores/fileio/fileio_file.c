@@ -11,9 +11,11 @@
 #include <linux/cred.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
+#include <linux/pagemap.h>
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/workqueue.h>
@@ -398,29 +400,121 @@ static void tcm_rs_file_async_fn(struct work_struct *work)
 }
 
 /*
+ * Copies @len bytes at byte @pos of the tmpfs file @mapping into @iter, if
+ * every page of them is in memory and up to date; false otherwise (a hole,
+ * a page on swap, a page fallocated but never written, a poisoned page),
+ * and then part of @iter may have been written.
+ *
+ * tmpfs holds a file in its page cache, so an up-to-date folio there is
+ * the file's data: copying it is all a read does (shmem_file_read_iter
+ * does the same, after looking the folio up with a lock it may sleep for
+ * and a swap-in it may wait for; it ignores IOCB_NOWAIT). The folio is
+ * held, not locked, while it is copied, as the page cache's own reads do:
+ * a write racing with the read may be seen in part, as it may there.
+ */
+static bool tcm_rs_file_shmem_copy(struct address_space *mapping, u64 pos, size_t len,
+				   struct iov_iter *iter)
+{
+	while (len) {
+		struct folio *folio = filemap_get_folio(mapping, pos >> PAGE_SHIFT);
+		size_t off, n = 0;
+		bool ok;
+
+		if (IS_ERR(folio))
+			return false;
+		ok = folio_test_uptodate(folio) &&
+		     !PageHWPoison(folio_file_page(folio, pos >> PAGE_SHIFT)) &&
+		     !(folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
+		if (ok) {
+			off = offset_in_folio(folio, pos);
+			n = min_t(size_t, len, folio_size(folio) - off);
+			/* As the page cache's reads age a folio: on its start. */
+			if (!off)
+				folio_mark_accessed(folio);
+			ok = copy_folio_to_iter(folio, off, n, iter) == n;
+		}
+		folio_put(folio);
+		if (!ok)
+			return false;
+		pos += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
+ * tcm_rs_file_read_nowait for a tmpfs file: the cached pages copied into
+ * each entry of @sgl in turn (no bio_vec array, so no limit on @nents).
+ */
+static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
+				   unsigned int nents, size_t len, u64 pos)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	/* Past the file's end the worker reads zeroes (tcm_rs_file_do_rw). */
+	if (pos + len > i_size_read(file_inode(f)))
+		return false;
+	for_each_sg(sgl, sg, nents, i) {
+		struct iov_iter iter;
+		struct bio_vec bv;
+		size_t n;
+
+		if (!len)
+			break;
+		n = min_t(size_t, sg->length, len);
+		bvec_set_page(&bv, sg_page(sg), n, sg->offset);
+		iov_iter_bvec(&iter, ITER_DEST, &bv, 1, n);
+		if (!tcm_rs_file_shmem_copy(f->f_mapping, pos, n, &iter))
+			return false;
+		pos += n;
+		len -= n;
+	}
+	if (len)
+		return false;
+	/* The access time, as any read of the file keeps it. */
+	file_accessed(f);
+	return true;
+}
+
+/*
  * Reads @len bytes at @pos into @sgl from the page cache, if that can be
- * done at once: no I/O, no sleep (IOCB_NOWAIT | IOCB_NOIO), which only a
- * regular file whose file system honours IOCB_NOWAIT (FMODE_NOWAIT: ext4,
- * XFS; not tmpfs) promises. True when all of it was read. Safe inside a
- * bio submission: nothing is submitted, nothing waited for.
+ * done at once: no I/O, no sleep. A regular file whose file system honours
+ * IOCB_NOWAIT (FMODE_NOWAIT: ext4, XFS) says so through its own read
+ * (IOCB_NOWAIT | IOCB_NOIO); a tmpfs file, whose page cache is the file,
+ * is copied from it (tcm_rs_file_read_shmem). True when all of it was
+ * read. Safe inside a bio submission: nothing is submitted, nothing waited
+ * for.
  */
 static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
 				    unsigned int nents, size_t len, u64 pos)
 {
-	struct bio_vec bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
+	struct bio_vec *bvecs = stack_bvecs;
 	struct iov_iter iter;
 	struct kiocb kiocb;
-	ssize_t ret;
+	ssize_t ret = -EAGAIN;
 
-	if (!S_ISREG(file_inode(f)->i_mode) || !(f->f_mode & FMODE_NOWAIT) ||
-	    nents > TCM_RS_FILE_STACK_BVECS)
+	if (!S_ISREG(file_inode(f)->i_mode))
 		return false;
-	if (tcm_rs_file_iter(&iter, ITER_DEST, bvecs, sgl, nents, len))
+	if (shmem_mapping(f->f_mapping))
+		return tcm_rs_file_read_shmem(f, sgl, nents, len, pos);
+	if (!(f->f_mode & FMODE_NOWAIT))
 		return false;
-	init_sync_kiocb(&kiocb, f);
-	kiocb.ki_pos = pos;
-	kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
-	ret = vfs_iocb_iter_read(f, &kiocb, &iter);
+	/* A longer list (a 128 KiB read): an array if one comes at once. */
+	if (nents > TCM_RS_FILE_STACK_BVECS) {
+		bvecs = kmalloc_array(nents, sizeof(*bvecs), GFP_NOWAIT | __GFP_NOWARN);
+		if (!bvecs)
+			return false;
+	}
+	if (!tcm_rs_file_iter(&iter, ITER_DEST, bvecs, sgl, nents, len)) {
+		init_sync_kiocb(&kiocb, f);
+		kiocb.ki_pos = pos;
+		kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
+		ret = vfs_iocb_iter_read(f, &kiocb, &iter);
+	}
+	if (bvecs != stack_bvecs)
+		kfree(bvecs);
 	/* Short (past the file's end, or part not cached): done again whole. */
 	return ret == len;
 }

@@ -76,13 +76,16 @@ wait_disk() { # lsscsi pattern -> device node
 
 # The backstores, each 64 MiB, built through the same configfs steps on
 # both cores: a ramdisk, a file on the guest's tmpfs (fileio, LIO's
-# default: write-through) and null_blk behind iblock.
+# default: write-through) and null_blk behind iblock. The file is written
+# whole first, as a ramdisk's pages are all there: reads of a sparse file
+# would read holes, not data.
 HBA_DIR=
 make_backstore() { # ramdisk|fileio|iblock
 	case $1 in
 	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
 	fileio)
 		rm -f /tmp/bench.img
+		dd if=/dev/zero of=/tmp/bench.img bs=1M count=64 status=none || return 1
 		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=/tmp/bench.img,fd_dev_size=67108864
 		;;
 	iblock)

@@ -122,6 +122,15 @@ io() {
 		dd if=$dev bs=128k skip=8 count=32 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: the pattern is in the backing file at 1 MiB" \
 		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern
+	# tcm-rs copies a read of a tmpfs file from its page cache in place,
+	# and leaves the rest (holes, pages never written) to shmem's own read:
+	# what the file holds now is what the LUN reads.
+	expect "$core: data written into the file beside the LUN reads through it" sh -c "
+		dd if=/tmp/pattern of=$img bs=64k count=4 seek=128 conv=notrunc status=none &&
+		dd if=$dev bs=64k skip=128 count=4 iflag=direct status=none | cmp -n 262144 - /tmp/pattern"
+	expect "$core: blocks fallocated in the file and never written read as zeroes" sh -c "
+		fallocate -o $((40 * MiB)) -l $MiB $img &&
+		dd if=$dev bs=1M skip=40 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
 	# How Linux discards on the disk (UNMAP or WRITE SAME, and how much at
 	# once) follows from READ CAPACITY(16) and VPD pages B0h and B2h:
 	# compared with LIO's below.
