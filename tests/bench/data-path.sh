@@ -1,6 +1,6 @@
 # The data path, side by side in one VM run: fio on a LUN served by tcm-rs
 # (tcm_rs_loop) and by LIO (tcm_loop) over loopback, on a ramdisk, on fileio
-# (a file on tmpfs) and on iblock (null_blk), with null_blk and scsi_debug
+# (a file on a tmpfs) and on iblock (null_blk), with null_blk and scsi_debug
 # as the block layer's ceilings. Each figure is the median of BENCH_ROUNDS
 # runs; the configurations take turns within each round so that drift hits
 # all of them (the list is `configs` below). Prints a table per backstore
@@ -75,18 +75,21 @@ wait_disk() { # lsscsi pattern -> device node
 }
 
 # The backstores, each 64 MiB, built through the same configfs steps on
-# both cores: a ramdisk, a file on the guest's tmpfs (fileio, LIO's
-# default: write-through) and null_blk behind iblock. The file is written
-# whole first, as a ramdisk's pages are all there: reads of a sparse file
-# would read holes, not data.
+# both cores: a ramdisk, a file on a tmpfs of its own (fileio, LIO's
+# default: write-through) and null_blk behind iblock. The guest's /tmp is
+# not a tmpfs but an overlayfs (virtme-ng's, over the host's /tmp), whose
+# reads pass through to the file beneath. The file is written whole first,
+# as a ramdisk's pages are all there: reads of a sparse file would read
+# holes, not data.
 HBA_DIR=
+FILEIO_FS=/tmp/bench-tmpfs
 make_backstore() { # ramdisk|fileio|iblock
 	case $1 in
 	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
 	fileio)
-		rm -f /tmp/bench.img
-		dd if=/dev/zero of=/tmp/bench.img bs=1M count=64 status=none || return 1
-		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=/tmp/bench.img,fd_dev_size=67108864
+		mkdir -p $FILEIO_FS && mount -t tmpfs -o size=80M bench $FILEIO_FS &&
+			dd if=/dev/zero of=$FILEIO_FS/bench.img bs=1M count=64 status=none || return 1
+		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=$FILEIO_FS/bench.img,fd_dev_size=67108864
 		;;
 	iblock)
 		modprobe null_blk nr_devices=1 gb=1 || return 1
@@ -99,7 +102,7 @@ make_backstore() { # ramdisk|fileio|iblock
 remove_backstore() { # ramdisk|fileio|iblock
 	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1
 	case $1 in
-	fileio) rm -f /tmp/bench.img ;;
+	fileio) umount $FILEIO_FS && rmdir $FILEIO_FS ;;
 	iblock) modprobe -r null_blk ;;
 	esac
 }

@@ -1,8 +1,8 @@
 # The fileio backstore: the same configfs steps against LIO's
 # target_core_file and against tcm_rs_fileio (names, info, attributes and
 # error codes compared), then real I/O through the loopback fabric on a
-# file in /tmp, on a buffered file and on a loop block device, with the
-# data checked in the backing file itself.
+# file in a tmpfs, on a buffered file, on a loop block device and on a file
+# in ext4, with the data checked in the backing file itself.
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 WWN=naa.5001405000000001
@@ -79,9 +79,13 @@ fileio() {
 
 # Real I/O over the loopback fabric.
 io() {
-	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 img=/tmp/fileio-io.$1 img2=/tmp/fileio-io2.$1 dev dev1
-	rm -f $img $img2
-	expect "$core: a 64 MiB fileio device on a new file in /tmp" fileio f0 $img fd_dev_size=$((64 * MiB))
+	# LUN 0's file on a tmpfs (the guest's /tmp is an overlayfs: its
+	# reads pass through to the file beneath), LUN 1's in /tmp.
+	local core=$1 tpg=$TARGET/loopback/$WWN/tpgt_1 img=/tmp/fileio-tmpfs/io.$1 img2=/tmp/fileio-io2.$1 dev dev1
+	rm -f $img2
+	expect "$core: a tmpfs for LUN 0's file" sh -c "
+		mkdir -p /tmp/fileio-tmpfs && mount -t tmpfs -o size=96M fileio /tmp/fileio-tmpfs"
+	expect "$core: a 64 MiB fileio device on a new file in the tmpfs" fileio f0 $img fd_dev_size=$((64 * MiB))
 	expect "$core: UNMAP and WRITE SAME with UNMAP turned on" sh -c "
 		echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpu && echo 1 >$TARGET/core/fileio_0/f0/attrib/emulate_tpws"
 	expect "$core: a buffered 8 MiB one" fileio f1 $img2 fd_dev_size=$((8 * MiB)),fd_buffered_io=1
@@ -205,6 +209,7 @@ io() {
 	expect "$core: rmdir the devices (the files close)" rmdir $TARGET/core/fileio_0/f0 $TARGET/core/fileio_0/f1
 	expect "$core: the file system is in the backing file" fsck.ext4 -f -n $img
 	expect "$core: the buffered LUN's data is in its file" cmp -n $((4 * MiB)) $img2 /tmp/pattern
+	expect "$core: the tmpfs unmounts" sh -c "umount /tmp/fileio-tmpfs && rmdir /tmp/fileio-tmpfs"
 
 	# A block device: the LUN's size is the device's.
 	local loopdev dev2
