@@ -11,7 +11,6 @@
 #            fabric modules tcm_mod_builder generates, one per protocol
 #   vm       the VM suite (KUnit, configfs, real clients) on the debug kernel
 #            (lockdep, kmemleak, SLUB debugging) and on the release kernel,
-#            the two side by side,
 #            the plot of the release run's bench-smoke figures, APTPL across
 #            a VM reboot (two boots), and the harness's own self-test
 #
@@ -49,17 +48,6 @@ plot_smoke() {
 	/usr/bin/python3 tests/bench/plot.py "$rundir/bench-smoke"
 }
 
-# background_done PID FILE T0: waits for the background job PID (started
-# at $SECONDS T0), prints its output from FILE and returns its status.
-# shellcheck disable=SC2317 # run through step
-background_done() {
-	local rc=0
-	wait "$1" || rc=$?
-	cat "$2"
-	log "(it ran $((SECONDS - $3)) s, beside the steps above)"
-	return $rc
-}
-
 kernel_rust_files() { git ls-files -- 'target_core/*.rs' 'backstores/*.rs' 'fabrics/*.rs' 'sdk/*.rs'; }
 
 for tier in "${tiers[@]}"; do
@@ -87,20 +75,12 @@ for tier in "${tiers[@]}"; do
 		step "generated fabric modules, clippy clean" env CLIPPY=1 scripts/modbuilder-build.sh release
 		;;
 	vm)
-		# The debug and the release suites run side by side, each VM
-		# with its 2 vCPUs: a suite keeps about one host CPU busy (a
-		# shell, Python, a wait for udev), so the two take little
-		# longer than the debug one alone. The debug suite's console
-		# goes to a file, printed when it has ended.
-		debug_out=$(mktemp) release_run=$(mktemp)
-		log "VM suite, debug kernel: started beside the release suite (its console follows it)"
-		tests/vm/run --debug-kernel tests/vm/all.sh >"$debug_out" 2>&1 &
-		debug_pid=$! debug_t0=$SECONDS
+		step "VM suite, debug kernel" tests/vm/run --debug-kernel tests/vm/all.sh
+		release_run=$(mktemp)
 		step "VM suite, release kernel" tests/vm/run --rundir-file "$release_run" tests/vm/all.sh
 		# The bench-smoke test left its figures in the run directory.
 		step "plot of the bench smoke's figures" plot_smoke "$release_run"
-		step "VM suite, debug kernel" background_done "$debug_pid" "$debug_out" "$debug_t0"
-		rm -f "$release_run" "$debug_out"
+		rm -f "$release_run"
 		step "APTPL across a VM reboot" tests/vm/aptpl-reboot
 		step "VM harness self-test" tests/vm/selftest.sh
 		;;
