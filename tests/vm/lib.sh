@@ -132,6 +132,37 @@ sg_of() {
 # poisoning makes that an oops now and then (Documentation/lio-differences.md,
 # "LIO bugs the suites avoid"). Those LIO halves run on the release kernel;
 # the debug kernel checks tcm-rs's half, which is where its checks matter.
+# release_only WHAT: true on the release kernel; on the debug kernel it
+# says that WHAT runs on the release kernel only, and is false. For a part
+# of a test whose time goes to user space (targetcli-fb's Python under
+# TCG) and whose kernel paths other tests take on the debug kernel: its
+# lockdep and kmemleak checks add nothing there.
+release_only() {
+	[ "$TCM_VARIANT" != debug ] && return 0
+	echo "skip: $1 (on the release kernel only)"
+	return 1
+}
+
+# lio_reference: true where a test runs LIO's half, the reference that
+# tcm-rs's answers are compared with (the release kernel); false, saying
+# so, on the debug kernel, whose checks are for tcm-rs's code.
+lio_reference() {
+	[ "$TCM_VARIANT" != debug ] && return 0
+	[ -n "${lio_reference_said:-}" ] || release_only "LIO's half, and the comparison with it"
+	lio_reference_said=1
+	return 1
+}
+
+# lio_half TITLE MODULE...: a test's LIO half: loads MODULE..., runs the
+# test's `exercise lio` and unloads LIO again.
+lio_half() {
+	echo "--- LIO ($1)"
+	shift
+	expect "LIO loads" modprobe -a "$@"
+	exercise lio
+	expect "LIO unloads" lio_unload
+}
+
 lio_loopback_teardown_safe() {
 	[ "$TCM_VARIANT" != debug ] && return 0
 	echo "skip: the LIO half with a nexus runs on the release kernel only (LIO's core_clear_lun_from_tpg use-after-free)"

@@ -290,7 +290,13 @@ if lio_loopback_teardown_safe; then
 	io lio
 	lio_io=true
 fi
-targetcli_block lio
+# targetcli-fb takes minutes under TCG on the debug kernel; the
+# configfs steps it makes are the exercise above's.
+tcli_fb=false
+if release_only "targetcli-fb's block backstore"; then
+	tcli_fb=true
+	targetcli_block lio
+fi
 expect "LIO unloads" lio_unload
 
 echo "--- tcm-rs (tcm_rs_iblock)"
@@ -320,7 +326,7 @@ expect "rmdir device and HBA" rmdir $dev $TARGET/core/iblock_1
 expect "the disk is removed" nullb_del last
 expect "tcm_rs_loop loads" modprobe tcm_rs_loop
 io tcm
-targetcli_block tcm
+if $tcli_fb; then targetcli_block tcm; fi
 expect "tcm-rs unloads" tcm_unload
 expect "tcm_rs_iblock is gone" test ! -e /sys/module/tcm_rs_iblock
 expect "null_blk unloads" modprobe -r null_blk
@@ -329,10 +335,12 @@ if ! diff -u /tmp/iblock.lio /tmp/iblock.tcm; then
 	fail "tcm-rs differs from LIO (above)"
 fi
 pass "iblock info, attributes, claims and errors are LIO's"
-if ! diff -u /tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json; then
-	fail "targetcli-fb saves another configuration from tcm-rs (above)"
+if $tcli_fb; then
+	if ! diff -u /tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json; then
+		fail "targetcli-fb saves another configuration from tcm-rs (above)"
+	fi
+	pass "targetcli-fb saves the same block backstore from both"
 fi
-pass "targetcli-fb saves the same block backstore from both"
 if $lio_io; then
 	if ! diff -u /tmp/iblock-inq.lio /tmp/iblock-inq.tcm; then
 		fail "INQUIRY product or revision differs from LIO (above)"
