@@ -13,6 +13,7 @@
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use kernel::error::code::EADDRINUSE;
 use kernel::ffi::{c_char, c_int, c_void};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -186,6 +187,23 @@ pub(crate) fn init() {
     unsafe { LISTENERS.init() };
 }
 
+/// Says in the kernel log why `addr` cannot be listened on: the errno as a
+/// number (`{:?}` names it only with CONFIG_SYMBOLIC_ERRNAME, which neither
+/// test kernel has), and in words for the usual case.
+fn log_listen_error(addr: &SockAddr, e: Error) {
+    let why = if e == EADDRINUSE {
+        ": the address is in use"
+    } else {
+        ""
+    };
+    pr_err!(
+        "iscsi: cannot listen on {} (error {}{})\n",
+        addr.text(),
+        e.to_errno(),
+        why
+    );
+}
+
 /// The listener of `addr`: the one that exists, or a new one bound to it
 /// (the bind's error, EADDRINUSE for an address another socket listens
 /// on, is the caller's).
@@ -207,7 +225,7 @@ fn listener_for(addr: &SockAddr) -> Result<Arc<Listener>> {
     // SAFETY: `addr` is valid; `ctx` is the listener, which stops the C
     // listener in its drop before it is freed.
     let handle = kernel::error::from_err_ptr(unsafe { tcm_rs_iscsi_listen(addr, ctx, accepted) })
-        .inspect_err(|e| pr_err!("iscsi: cannot listen on {} ({:?})\n", addr.text(), e))?;
+        .inspect_err(|e| log_listen_error(addr, *e))?;
     listener.handle.store(handle, Ordering::Release);
     // Cannot fail: reserved above.
     all.push(
