@@ -416,14 +416,15 @@ static bool tcm_rs_file_shmem_copy(struct address_space *mapping, u64 pos, size_
 				   struct iov_iter *iter)
 {
 	while (len) {
-		struct folio *folio = filemap_get_folio(mapping, pos >> PAGE_SHIFT);
+		pgoff_t index = pos >> PAGE_SHIFT;
+		struct folio *folio = filemap_get_folio(mapping, index);
 		size_t off, n = 0;
 		bool ok;
 
 		if (IS_ERR(folio))
 			return false;
 		ok = folio_test_uptodate(folio) &&
-		     !PageHWPoison(folio_file_page(folio, pos >> PAGE_SHIFT)) &&
+		     !PageHWPoison(folio_file_page(folio, index)) &&
 		     !(folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
 		if (ok) {
 			off = offset_in_folio(folio, pos);

@@ -73,8 +73,8 @@ int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
  * As tcm_rs_file_rw, for a plain READ or WRITE of a command the core lets
  * end later (the backstore ABI's read_write_async). A read the page cache
  * holds is done here, without sleeping, when the file system can say so
- * (IOCB_NOWAIT: ext4, XFS) or the page cache is the file (tmpfs): 0. Anything else goes to the module's per-CPU workqueue,
- * which calls tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is
+ * (IOCB_NOWAIT: ext4, XFS) or the page cache is the file (tmpfs): 0.
+ * Anything else goes to the module's per-CPU workqueue, which calls tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is
  * done: TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it): nothing was
  * done, the core calls tcm_rs_file_rw instead. Never waits for I/O.
  */

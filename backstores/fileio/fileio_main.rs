@@ -417,8 +417,9 @@ impl Backstore for Fileio {
 
     /// A plain READ or WRITE that may end later: a read the page cache
     /// holds is done here without sleeping (on file systems that can say
-    /// so, and on tmpfs, whose page cache is the file); anything else runs on the module's per-CPU workqueue and
-    /// completes `io` there (fileio_file.c), so the submitter goes on.
+    /// so, and on tmpfs, whose page cache is the file); anything else runs
+    /// on the module's per-CPU workqueue and completes `io` there
+    /// (fileio_file.c), so the submitter goes on.
     fn read_write_async(
         dev: &FdDevice,
         write: bool,

@@ -125,13 +125,6 @@ sg_of() {
 	echo "/dev/$(ls "$d")"
 }
 
-# Whether a test may run LIO's loopback with a nexus and then unlink LUNs.
-# LIO's core_clear_lun_from_tpg() walks an ACL's LUN entries without the RCU
-# read lock while it hands each one to call_rcu(), so when a grace period
-# ends inside the walk it reads freed memory; the debug kernel's slab
-# poisoning makes that an oops now and then (Documentation/lio-differences.md,
-# "LIO bugs the suites avoid"). Those LIO halves run on the release kernel;
-# the debug kernel checks tcm-rs's half, which is where its checks matter.
 # release_only WHAT: true on the release kernel; on the debug kernel it
 # says that WHAT runs on the release kernel only, and is false. For a part
 # of a test whose time goes to user space (targetcli-fb's Python under
@@ -163,6 +156,13 @@ lio_half() {
 	expect "LIO unloads" lio_unload
 }
 
+# Whether a test may run LIO's loopback with a nexus and then unlink LUNs.
+# LIO's core_clear_lun_from_tpg() walks an ACL's LUN entries without the RCU
+# read lock while it hands each one to call_rcu(), so when a grace period
+# ends inside the walk it reads freed memory; the debug kernel's slab
+# poisoning makes that an oops now and then (Documentation/lio-differences.md,
+# "LIO bugs the suites avoid"). Those LIO halves run on the release kernel;
+# the debug kernel checks tcm-rs's half, which is where its checks matter.
 lio_loopback_teardown_safe() {
 	[ "$TCM_VARIANT" != debug ] && return 0
 	echo "skip: the LIO half with a nexus runs on the release kernel only (LIO's core_clear_lun_from_tpg use-after-free)"
