@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/completion.h>
 #include <linux/cred.h>
 #include <linux/mm.h>
@@ -26,9 +27,28 @@
 #define TCM_RS_FILE_STACK_BVECS 8
 
 /*
+ * How long after a write made in place the file's modification time is
+ * brought up to date (tcm_rs_file_modified_fn): at most one update per
+ * period, however many writes.
+ */
+#define TCM_RS_FILE_MODIFIED_DELAY msecs_to_jiffies(10)
+
+/* An open backing file: what tcm_rs_file_open makes. */
+struct tcm_rs_file {
+	struct file *f;
+	/*
+	 * What a write made in place (tcm_rs_file_write_shmem) leaves to be
+	 * done where one may sleep: the modification time and the fsnotify
+	 * event that the VFS's own write gives.
+	 */
+	struct delayed_work modified;
+};
+
+/*
  * Runs the I/O of commands that arrive inside a bio submission (see
- * tcm_rs_file_rw). WQ_MEM_RECLAIM: the initiator may be writing back pages
- * to free memory.
+ * tcm_rs_file_rw), and the time updates that writes made in place owe
+ * (tcm_rs_file_modified_fn). WQ_MEM_RECLAIM: the initiator may be writing
+ * back pages to free memory.
  */
 static struct workqueue_struct *tcm_rs_file_wq;
 
@@ -106,9 +126,12 @@ static struct file *tcm_rs_file_open_bdev(const struct path *p, int flags)
 	return w.f;
 }
 
-int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
+static void tcm_rs_file_modified_fn(struct work_struct *work);
+
+int tcm_rs_file_open(const char *path, bool buffered, struct tcm_rs_file **out)
 {
 	int flags = O_RDWR | O_CREAT | O_LARGEFILE | O_DSYNC;
+	struct tcm_rs_file *tf;
 	struct file *f = NULL;
 	struct path p;
 
@@ -126,18 +149,28 @@ int tcm_rs_file_open(const char *path, bool buffered, struct file **out)
 		pr_err("filp_open(%s) failed\n", path);
 		return PTR_ERR(f);
 	}
-	*out = f;
+	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
+	if (!tf) {
+		filp_close(f, NULL);
+		return -ENOMEM;
+	}
+	tf->f = f;
+	INIT_DELAYED_WORK(&tf->modified, tcm_rs_file_modified_fn);
+	*out = tf;
 	return 0;
 }
 
-void tcm_rs_file_close(struct file *f)
+void tcm_rs_file_close(struct tcm_rs_file *tf)
 {
-	filp_close(f, NULL);
+	/* No command is left: the last writes' time update is made now. */
+	flush_delayed_work(&tf->modified);
+	filp_close(tf->f, NULL);
+	kfree(tf);
 }
 
-void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
+void tcm_rs_file_info(struct tcm_rs_file *tf, struct tcm_rs_file_info *info)
 {
-	struct inode *inode = f->f_mapping->host;
+	struct inode *inode = tf->f->f_mapping->host;
 
 	info->size = i_size_read(inode);
 	info->block_size = 0;
@@ -158,9 +191,9 @@ void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info)
 	}
 }
 
-u64 tcm_rs_file_size(struct file *f)
+u64 tcm_rs_file_size(struct tcm_rs_file *tf)
 {
-	return i_size_read(f->f_mapping->host);
+	return i_size_read(tf->f->f_mapping->host);
 }
 
 /*
@@ -345,12 +378,12 @@ static int tcm_rs_file_run(struct tcm_rs_file_work *w)
 	return w->ret;
 }
 
-int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+int tcm_rs_file_rw(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write)
 {
 	struct tcm_rs_file_work w = {
 		.op = TCM_RS_FILE_RW,
-		.f = f,
+		.f = tf->f,
 		.sgl = sgl,
 		.nents = nents,
 		.len = len,
@@ -361,16 +394,16 @@ int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
 	return tcm_rs_file_run(&w);
 }
 
-int tcm_rs_file_sync(struct file *f, u64 pos, u64 len)
+int tcm_rs_file_sync(struct tcm_rs_file *tf, u64 pos, u64 len)
 {
-	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_SYNC, .f = f, .pos = pos, .len = len };
+	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_SYNC, .f = tf->f, .pos = pos, .len = len };
 
 	return tcm_rs_file_run(&w);
 }
 
-int tcm_rs_file_unmap(struct file *f, u64 pos, u64 len)
+int tcm_rs_file_unmap(struct tcm_rs_file *tf, u64 pos, u64 len)
 {
-	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_UNMAP, .f = f, .pos = pos, .len = len };
+	struct tcm_rs_file_work w = { .op = TCM_RS_FILE_UNMAP, .f = tf->f, .pos = pos, .len = len };
 
 	return tcm_rs_file_run(&w);
 }
@@ -400,42 +433,91 @@ static void tcm_rs_file_async_fn(struct work_struct *work)
 }
 
 /*
- * Copies @len bytes at byte @pos of the tmpfs file @mapping into @iter, if
- * every page of them is in memory and up to date; false otherwise (a hole,
- * a page on swap, a page fallocated but never written, a poisoned page),
- * and then part of @iter may have been written.
+ * Whether @len bytes at byte @pos of @f may be read or written in place,
+ * from the page cache, inside the initiator's bio submission
+ * (tcm_rs_file_shmem_rw): only for a tmpfs file, whose page cache is the
+ * file; not past its end (the worker reads zeroes there, or grows the file);
+ * not while fanotify watches it with permission events (a pre-content or
+ * access-permission watch, answered by a daemon that the VFS's own read and
+ * write wait for).
+ */
+static bool tcm_rs_file_shmem_in_place(struct file *f, u64 pos, size_t len)
+{
+	if (!S_ISREG(file_inode(f)->i_mode) || !shmem_mapping(f->f_mapping))
+		return false;
+	if (FMODE_FSNOTIFY_HSM(f->f_mode) || FMODE_FSNOTIFY_ACCESS_PERM(f->f_mode))
+		return false;
+	return pos + len <= i_size_read(file_inode(f));
+}
+
+/*
+ * The folio of the tmpfs file @mapping that holds byte @pos, held, if it is
+ * in memory, up to date and unpoisoned; NULL otherwise (a hole, a page on
+ * swap, a page fallocated but never written). With @lock, it is locked too,
+ * if its lock comes at once, and still the file's and not being written
+ * out; NULL otherwise.
  *
  * tmpfs holds a file in its page cache, so an up-to-date folio there is
- * the file's data: copying it is all a read does (shmem_file_read_iter
- * does the same, after looking the folio up with a lock it may sleep for
- * and a swap-in it may wait for; it ignores IOCB_NOWAIT). The folio is
- * held, not locked, while it is copied, as the page cache's own reads do:
- * a write racing with the read may be seen in part, as it may there.
+ * the file's data (shmem's own read and write look it up the same way,
+ * with a lock they may sleep for and a swap-in they may wait for).
+ */
+static struct folio *tcm_rs_file_shmem_folio(struct address_space *mapping, u64 pos, bool lock)
+{
+	struct folio *folio = filemap_get_folio(mapping, pos >> PAGE_SHIFT);
+
+	if (IS_ERR(folio))
+		return NULL;
+	if (lock && !folio_trylock(folio)) {
+		folio_put(folio);
+		return NULL;
+	}
+	/* Truncated or swapped out since the lookup; on its way to swap. */
+	if (lock && (folio->mapping != mapping || folio_test_writeback(folio)))
+		goto drop;
+	if (!folio_test_uptodate(folio) || folio_contain_hwpoisoned_page(folio))
+		goto drop;
+	return folio;
+drop:
+	if (lock)
+		folio_unlock(folio);
+	folio_put(folio);
+	return NULL;
+}
+
+/*
+ * Copies @len bytes between byte @pos of the tmpfs file @mapping and @iter
+ * (into the file if @write), folio by folio, while each is one that
+ * tcm_rs_file_shmem_folio finds; false at the first that is not, and then
+ * part of the bytes may have been copied.
+ *
+ * A read holds the folio, as the page cache's own reads do: a write racing
+ * with it may be seen in part, as it may there. A write locks it, as
+ * shmem's write does, which keeps truncation and swap-out away.
  */
 static bool tcm_rs_file_shmem_copy(struct address_space *mapping, u64 pos, size_t len,
-				   struct iov_iter *iter)
+				   struct iov_iter *iter, bool write)
 {
 	while (len) {
-		pgoff_t index = pos >> PAGE_SHIFT;
-		struct folio *folio = filemap_get_folio(mapping, index);
-		size_t off, n = 0;
-		bool ok;
+		struct folio *folio = tcm_rs_file_shmem_folio(mapping, pos, write);
+		size_t off, n, copied;
 
-		if (IS_ERR(folio))
+		if (!folio)
 			return false;
-		ok = folio_test_uptodate(folio) &&
-		     !PageHWPoison(folio_file_page(folio, index)) &&
-		     !(folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
-		if (ok) {
-			off = offset_in_folio(folio, pos);
-			n = min_t(size_t, len, folio_size(folio) - off);
-			/* As the page cache's reads age a folio: on its start. */
-			if (!off)
-				folio_mark_accessed(folio);
-			ok = copy_folio_to_iter(folio, off, n, iter) == n;
+		off = offset_in_folio(folio, pos);
+		n = min_t(size_t, len, folio_size(folio) - off);
+		/* As the page cache ages a folio: on an access at its start. */
+		if (!off)
+			folio_mark_accessed(folio);
+		if (write) {
+			copied = copy_folio_from_iter_atomic(folio, off, n, iter);
+			flush_dcache_folio(folio);
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		} else {
+			copied = copy_folio_to_iter(folio, off, n, iter);
 		}
 		folio_put(folio);
-		if (!ok)
+		if (copied != n)
 			return false;
 		pos += n;
 		len -= n;
@@ -444,18 +526,16 @@ static bool tcm_rs_file_shmem_copy(struct address_space *mapping, u64 pos, size_
 }
 
 /*
- * tcm_rs_file_read_nowait for a tmpfs file: the cached pages copied into
- * each entry of @sgl in turn (no bio_vec array, so no limit on @nents).
+ * Moves @len bytes between byte @pos of the tmpfs file @f and @sgl in place
+ * (tcm_rs_file_shmem_copy), entry by entry (no bio_vec array, so no limit
+ * on @nents). True when all of it was moved.
  */
-static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
-				   unsigned int nents, size_t len, u64 pos)
+static bool tcm_rs_file_shmem_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+				 size_t len, u64 pos, bool write)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	/* Past the file's end the worker reads zeroes (tcm_rs_file_do_rw). */
-	if (pos + len > i_size_read(file_inode(f)))
-		return false;
 	for_each_sg(sgl, sg, nents, i) {
 		struct iov_iter iter;
 		struct bio_vec bv;
@@ -465,13 +545,21 @@ static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
 			break;
 		n = min_t(size_t, sg->length, len);
 		bvec_set_page(&bv, sg_page(sg), n, sg->offset);
-		iov_iter_bvec(&iter, ITER_DEST, &bv, 1, n);
-		if (!tcm_rs_file_shmem_copy(f->f_mapping, pos, n, &iter))
+		iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, &bv, 1, n);
+		if (!tcm_rs_file_shmem_copy(f->f_mapping, pos, n, &iter, write))
 			return false;
 		pos += n;
 		len -= n;
 	}
-	if (len)
+	return !len;
+}
+
+/* tcm_rs_file_read_nowait for a tmpfs file. */
+static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
+				   unsigned int nents, size_t len, u64 pos)
+{
+	if (!tcm_rs_file_shmem_in_place(f, pos, len) ||
+	    !tcm_rs_file_shmem_rw(f, sgl, nents, len, pos, false))
 		return false;
 	/* The access time, as any read of the file keeps it. */
 	file_accessed(f);
@@ -520,19 +608,79 @@ static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
 	return ret == len;
 }
 
-int tcm_rs_file_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+/*
+ * Writes @len bytes of @sgl at byte @pos of @tf's file in place, into the
+ * pages of a tmpfs file's page cache, if that can be done at once: no
+ * allocation, no swap-in, no lock waited for. True when all of it was
+ * written; otherwise part may have been, and the worker writes it all
+ * (the same bytes) again.
+ *
+ * What shmem's own write does besides the copy is done here or left to
+ * it: a file sealed against writes, one whose set-user-ID bits a write
+ * must clear (not S_NOSEC), a swap file and a frozen file system go to the
+ * worker, whose write fails or does it; the modification time and
+ * fsnotify's event follow within TCM_RS_FILE_MODIFIED_DELAY
+ * (tcm_rs_file_modified_fn). i_rwsem is not taken: two writes to one
+ * block in flight together land in either order, as SCSI allows. Write
+ * through costs nothing more, as tmpfs's fsync has nothing to do.
+ */
+static bool tcm_rs_file_write_shmem(struct tcm_rs_file *tf, struct scatterlist *sgl,
+				    unsigned int nents, size_t len, u64 pos)
+{
+	struct file *f = tf->f;
+	struct inode *inode = file_inode(f);
+	bool written;
+
+	if (!tcm_rs_file_shmem_in_place(f, pos, len))
+		return false;
+	if ((SHMEM_I(inode)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+	    !IS_NOSEC(inode) || IS_SWAPFILE(inode))
+		return false;
+	if (!sb_start_write_trylock(inode->i_sb))
+		return false;
+	written = tcm_rs_file_shmem_rw(f, sgl, nents, len, pos, true);
+	sb_end_write(inode->i_sb);
+	/* A test first: the queueing itself writes a shared word. */
+	if (written && !delayed_work_pending(&tf->modified))
+		queue_delayed_work(tcm_rs_file_wq, &tf->modified, TCM_RS_FILE_MODIFIED_DELAY);
+	return written;
+}
+
+/*
+ * What writes made in place owe the file (struct tcm_rs_file's modified):
+ * its modification and change times, set as shmem's write sets them, under
+ * freeze protection and i_rwsem, and fsnotify's modify event. Queued again
+ * by a write made once it has begun, so every such write is followed by an
+ * update that starts after it.
+ */
+static void tcm_rs_file_modified_fn(struct work_struct *work)
+{
+	struct tcm_rs_file *tf = container_of(to_delayed_work(work), struct tcm_rs_file, modified);
+	struct file *f = tf->f;
+	struct inode *inode = file_inode(f);
+
+	sb_start_write(inode->i_sb);
+	inode_lock(inode);
+	file_update_time(f);
+	inode_unlock(inode);
+	sb_end_write(inode->i_sb);
+	fsnotify_modify(f);
+}
+
+int tcm_rs_file_rw_async(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 			 size_t len, u64 pos, bool write, void *token)
 {
 	struct tcm_rs_file_async *a;
 
-	if (!write && tcm_rs_file_read_nowait(f, sgl, nents, len, pos))
+	if (write ? tcm_rs_file_write_shmem(tf, sgl, nents, len, pos) :
+		    tcm_rs_file_read_nowait(tf->f, sgl, nents, len, pos))
 		return 0;
 	/* GFP_NOIO: the command may be the initiator's writeback. */
 	a = kmalloc(sizeof(*a), GFP_NOIO);
 	if (!a)
 		return -EAGAIN;
 	*a = (struct tcm_rs_file_async) {
-		.f = f,
+		.f = tf->f,
 		.sgl = sgl,
 		.nents = nents,
 		.len = len,

@@ -10,8 +10,9 @@
 
 #include <linux/types.h>
 
-struct file;
 struct scatterlist;
+/* An open backing file (fileio_file.c). */
+struct tcm_rs_file;
 
 /* What enable needs to know about an opened backing file. */
 struct tcm_rs_file_info {
@@ -42,20 +43,23 @@ void tcm_rs_file_wq_destroy(void);
  * -errno (and logs the failure as LIO does). A block device is opened on
  * the module's workqueue, with the caller's credentials (see fileio_file.c).
  */
-int tcm_rs_file_open(const char *path, bool buffered, struct file **out);
-/* Closes a file from tcm_rs_file_open() (filp_close, as LIO). */
-void tcm_rs_file_close(struct file *f);
-/* Fills @info for @f. */
-void tcm_rs_file_info(struct file *f, struct tcm_rs_file_info *info);
+int tcm_rs_file_open(const char *path, bool buffered, struct tcm_rs_file **out);
 /*
- * The size of @f in bytes now (i_size_read of the mapping's inode: for a
- * block device, the device's size, which changes when it is grown or
+ * Closes a file from tcm_rs_file_open() (filp_close, as LIO), once no
+ * command uses it, after the time update its last writes owe. May sleep.
+ */
+void tcm_rs_file_close(struct tcm_rs_file *tf);
+/* Fills @info for @tf. */
+void tcm_rs_file_info(struct tcm_rs_file *tf, struct tcm_rs_file_info *info);
+/*
+ * The size of @tf's file in bytes now (i_size_read of the mapping's inode:
+ * for a block device, the device's size, which changes when it is grown or
  * shrunk, as LIO's fd_get_blocks reads it). A load, no lock; called before
  * every command to a device on a block device.
  */
-u64 tcm_rs_file_size(struct file *f);
+u64 tcm_rs_file_size(struct tcm_rs_file *tf);
 /*
- * Moves @len bytes between byte @pos of @f and the first @len bytes of the
+ * Moves @len bytes between byte @pos of @tf's file and the first @len bytes of the
  * @nents entries of @sgl: into the file if @write. 0 or -errno. A short
  * write, or a short read of a block device, is -EIO; a short read of a
  * regular file (a file not yet as long as the device) gives zeroes for the
@@ -63,7 +67,7 @@ u64 tcm_rs_file_size(struct file *f);
  * set), or for a block device, it does the I/O on the module's workqueue
  * and waits for it.
  */
-int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
+int tcm_rs_file_rw(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 		   size_t len, u64 pos, bool write);
 
 /* What tcm_rs_file_rw_async returns for a transfer left in flight. */
@@ -73,27 +77,29 @@ int tcm_rs_file_rw(struct file *f, struct scatterlist *sgl, unsigned int nents,
  * As tcm_rs_file_rw, for a plain READ or WRITE of a command the core lets
  * end later (the backstore ABI's read_write_async). A read the page cache
  * holds is done here, without sleeping, when the file system can say so
- * (IOCB_NOWAIT: ext4, XFS) or the page cache is the file (tmpfs): 0.
- * Anything else goes to the module's per-CPU workqueue, which calls tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is
- * done: TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it): nothing was
- * done, the core calls tcm_rs_file_rw instead. Never waits for I/O.
+ * (IOCB_NOWAIT: ext4, XFS) or the page cache is the file (tmpfs), and so
+ * is a write to a tmpfs file over pages it holds: 0. Anything else goes to
+ * the module's per-CPU workqueue, which calls
+ * tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is done:
+ * TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it): nothing was done,
+ * the core calls tcm_rs_file_rw instead. Never waits for I/O.
  */
-int tcm_rs_file_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
+int tcm_rs_file_rw_async(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 			 size_t len, u64 pos, bool write, void *token);
 /* The core's completion of a transfer left in flight (exported by it). */
 void tcm_rs_backstore_rw_done(void *token, int err);
 
 /*
- * Makes @len bytes from byte @pos of @f durable (0: to the end),
+ * Makes @len bytes from byte @pos of @tf's file durable (0: to the end),
  * vfs_fsync_range() as LIO's SYNCHRONIZE CACHE. 0 or -errno. Runs where
  * tcm_rs_file_rw would.
  */
-int tcm_rs_file_sync(struct file *f, u64 pos, u64 len);
+int tcm_rs_file_sync(struct tcm_rs_file *tf, u64 pos, u64 len);
 /*
- * Deallocates @len bytes from byte @pos of @f: a hole punched in a file
+ * Deallocates @len bytes from byte @pos of @tf's file: a hole punched in a file
  * (FALLOC_FL_PUNCH_HOLE, the size kept), a discard on a block device. 0 or
  * -errno. Runs where tcm_rs_file_rw would.
  */
-int tcm_rs_file_unmap(struct file *f, u64 pos, u64 len);
+int tcm_rs_file_unmap(struct tcm_rs_file *tf, u64 pos, u64 len);
 
 #endif

@@ -75,7 +75,8 @@ impl Drop for Workqueue {
     }
 }
 
-// `struct file` is opaque here (`void *`): Rust only passes it back to C.
+// `struct tcm_rs_file` (an open file, fileio_file.c) is opaque here
+// (`void *`): Rust only passes it back to C.
 
 /// What fileio_file.c tells about an open file (`struct tcm_rs_file_info`).
 #[repr(C)]
@@ -145,7 +146,8 @@ static NEXT_ID: AtomicU32 = AtomicU32::new(0);
 ///
 /// # Invariants
 ///
-/// `0` is a `struct file` opened by `tcm_rs_file_open`, not yet closed.
+/// `0` is a `struct tcm_rs_file` opened by `tcm_rs_file_open`, not yet
+/// closed.
 struct OpenFile(*mut c_void);
 
 // SAFETY: A `struct file` may be used and closed from any thread; the VFS
@@ -417,7 +419,8 @@ impl Backstore for Fileio {
 
     /// A plain READ or WRITE that may end later: a read the page cache
     /// holds is done here without sleeping (on file systems that can say
-    /// so, and on tmpfs, whose page cache is the file); anything else runs
+    /// so, and on tmpfs, whose page cache is the file), and so is a write
+    /// over the pages a tmpfs file holds; anything else runs
     /// on the module's per-CPU workqueue and completes `io` there
     /// (fileio_file.c), so the submitter goes on.
     fn read_write_async(

@@ -126,6 +126,16 @@ io() {
 		dd if=$dev bs=128k skip=8 count=32 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: the pattern is in the backing file at 1 MiB" \
 		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern
+	# tcm-rs writes over the pages a tmpfs file holds in place, and brings
+	# the file's modification time up to date within 10 ms.
+	expect "$core: another pattern written over it reaches the file, and moves its modification time" sh -c "
+		head -c 4M /dev/urandom >/tmp/pattern2 && touch -d 2001-01-01 $img &&
+		dd if=/tmp/pattern2 of=$dev bs=128k seek=8 oflag=direct status=none &&
+		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern2 &&
+		for i in \$(seq 20); do test \$(stat -c %Y $img) -gt 978307200 && exit 0; sleep 0.1; done; exit 1"
+	expect "$core: the first pattern written again over it" sh -c "
+		dd if=/tmp/pattern of=$dev bs=4k seek=256 oflag=direct status=none &&
+		cmp -n $((4 * MiB)) -i $MiB:0 $img /tmp/pattern"
 	# tcm-rs copies a read of a tmpfs file from its page cache in place,
 	# and leaves the rest (holes, pages never written) to shmem's own read:
 	# what the file holds now is what the LUN reads.
@@ -135,6 +145,9 @@ io() {
 	expect "$core: blocks fallocated in the file and never written read as zeroes" sh -c "
 		fallocate -o $((40 * MiB)) -l $MiB $img &&
 		dd if=$dev bs=1M skip=40 count=1 iflag=direct status=none | cmp - /dev/zero 2>&1 | grep -q EOF"
+	expect "$core: a block written among them reaches the file" sh -c "
+		dd if=/tmp/pattern of=$dev bs=4k count=1 seek=$((40 * 256 + 1)) oflag=direct status=none &&
+		cmp -n 4096 -i $((40 * MiB + 4096)):0 $img /tmp/pattern"
 	# How Linux discards on the disk (UNMAP or WRITE SAME, and how much at
 	# once) follows from READ CAPACITY(16) and VPD pages B0h and B2h:
 	# compared with LIO's below.
@@ -232,7 +245,7 @@ io() {
 		echo NULL >$tpg/nexus && rmdir $tpg $TARGET/loopback/$WWN &&
 		rmdir $TARGET/core/fileio_0/f2 $TARGET/core/fileio_0"
 	expect "$core: the loop device is free again" losetup -d $loopdev
-	rm -f $img $img2 /tmp/fileio-bdev.$core /tmp/pattern /tmp/last /tmp/sums /tmp/block
+	rm -f $img $img2 /tmp/fileio-bdev.$core /tmp/pattern /tmp/pattern2 /tmp/last /tmp/sums /tmp/block
 }
 
 echo "--- LIO (target_core_file)"
