@@ -178,6 +178,23 @@ pub(crate) trait Backstore: 'static {
     ) -> Submitted {
         Submitted::Done(io, Err(EAGAIN))
     }
+    /// Whether the backstore implements [`Backstore::read_write_nowait`].
+    const CAN_MOVE_NOWAIT: bool = false;
+    /// As [`Backstore::read_write`], for a plain READ or WRITE, only if it
+    /// can be done at once, without sleeping (a page cache's pages copied
+    /// in place): `Ok` when all of it was moved, `EAGAIN` when it was not
+    /// (part of a write may have been; the core moves all of it again
+    /// another way), another error for a failure. The core tries it before
+    /// [`Backstore::read_write_async`], where that is called: maybe inside
+    /// the initiator's bio submission, where waiting for I/O never ends.
+    fn read_write_nowait(
+        _dev: &Self::Device,
+        _write: bool,
+        _offset: u64,
+        _buf: &mut SgBuffer,
+    ) -> Result {
+        Err(EAGAIN)
+    }
     /// Makes the writes to `len` bytes from byte `offset` (to the end when
     /// `len` is 0) durable (SYNCHRONIZE CACHE). A backstore that writes
     /// through, as the ramdisk does, has nothing to do.
@@ -263,6 +280,11 @@ impl<B: Backstore> Table<B> {
         },
         read_write_async: if B::CAN_PEND {
             Some(Self::read_write_async)
+        } else {
+            None
+        },
+        read_write_nowait: if B::CAN_MOVE_NOWAIT {
+            Some(Self::read_write_nowait)
         } else {
             None
         },
@@ -360,6 +382,27 @@ impl<B: Backstore> Table<B> {
         // SAFETY: By the safety requirement.
         let mut buf = unsafe { SgBuffer::from_raw(sgl, nents, len as usize) };
         match B::read_write(dev, write != 0, offset, &mut buf) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `read_write`.
+    unsafe extern "C" fn read_write_nowait(
+        dev: *mut c_void,
+        write: u8,
+        offset: u64,
+        sgl: *mut kernel::bindings::scatterlist,
+        nents: u32,
+        len: u32,
+    ) -> c_int {
+        // SAFETY: By the safety requirement, as in `read_write`.
+        let dev = unsafe { Self::device(dev) };
+        // SAFETY: By the safety requirement.
+        let mut buf = unsafe { SgBuffer::from_raw(sgl, nents, len as usize) };
+        match B::read_write_nowait(dev, write != 0, offset, &mut buf) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }

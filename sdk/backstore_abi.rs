@@ -19,7 +19,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 9;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 10;
 
 /// What `read_write_async` returns (since 0.9) when the I/O is in flight:
 /// the backstore calls `tcm_rs_backstore_rw_done()` with the token, once,
@@ -175,6 +175,28 @@ pub(crate) struct BackstoreOps {
             nents: u32,
             len: u32,
             token: *mut c_void,
+        ) -> c_int,
+    >,
+    /// Since 0.10 (read only from a table of 0.10 or later); NULL for a
+    /// backstore that cannot move data without sleeping. As `read_write`,
+    /// for a plain READ or WRITE, if the backstore can do it at once: no
+    /// sleep, no I/O to wait for, no allocation that may reclaim (a page
+    /// cache's pages copied in place). Returns 0 when all of it was moved,
+    /// -EAGAIN when it was not (part of a write may have been: the core
+    /// then moves all of it again with `read_write_async` or
+    /// `read_write`), or another -errno for a failure. The core tries it
+    /// first, before it sets up anything for a transfer left in flight.
+    /// Called from any number of commands at once, where `read_write_async`
+    /// is: maybe inside the initiator's bio submission (the loopback's
+    /// `queuecommand`), where waiting for I/O would never end.
+    pub(crate) read_write_nowait: Option<
+        unsafe extern "C" fn(
+            dev: *mut c_void,
+            write: u8,
+            offset: u64,
+            sgl: *mut scatterlist,
+            nents: u32,
+            len: u32,
         ) -> c_int,
     >,
 }

@@ -110,6 +110,7 @@ enum Stage {
 
 /// Starts the transfer of `moved` bytes of `req`'s data at `lba` of `lun`
 /// (checked and reconciled by the caller) with the backstore's
+/// `read_write_nowait`, which may finish it at once, then its
 /// `read_write_async`, a write through the write gate. May sleep (the
 /// gate waits while a COMPARE AND WRITE runs; the backstore's submission).
 pub(crate) fn start(
@@ -127,6 +128,23 @@ pub(crate) fn start(
         return Started::Declined;
     }
     req.data.limit(moved);
+    let offset = lba * u64::from(lun.io.block_size);
+    // At once if the backstore can (fileio's page cache): then nothing is
+    // set up for a transfer in flight, no allocation, no reference taken.
+    if lun.dev.can_move_nowait() {
+        let now = if write {
+            lun.dev
+                .write_gate()
+                .write(|| lun.dev.read_write_nowait(true, offset, &mut req.data))
+        } else {
+            lun.dev.read_write_nowait(false, offset, &mut req.data)
+        };
+        match now {
+            Ok(()) => return Started::Done(Ok(())),
+            Err(e) if e != EAGAIN => return Started::Done(Err(e)),
+            Err(_) => {}
+        }
+    }
     let state = InFlight {
         work: Opaque::uninit(),
         err: 0,
@@ -150,7 +168,6 @@ pub(crate) fn start(
     if write {
         lun.dev.write_gate().enter();
     }
-    let offset = lba * u64::from(lun.io.block_size);
     let token = KBox::into_raw(state);
     // SAFETY: The LUN's device is enabled while exported; the fabric keeps
     // the command's pages valid and untouched until `command_done`, which

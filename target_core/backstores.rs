@@ -128,6 +128,42 @@ impl Backend {
         kernel::error::to_result(ret).map(|()| false)
     }
 
+    /// Whether the backstore may move plain reads and writes at once
+    /// (`read_write_nowait`, read only from a table of ABI 0.10 or later).
+    pub(crate) fn can_move_nowait(&self) -> bool {
+        let ops = self.ops();
+        ops.abi_minor >= 10 && ops.read_write_nowait.is_some()
+    }
+
+    /// Moves `buf` to or from the device state `dev` at byte `offset` with
+    /// the backstore's `read_write_nowait`, if it can without sleeping:
+    /// EAGAIN when it did not (nor has `read_write_nowait`, read only from
+    /// a table of ABI 0.10 or later).
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an enabled device of this backstore.
+    pub(crate) unsafe fn read_write_nowait(
+        &self,
+        dev: *mut kernel::ffi::c_void,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+    ) -> Result {
+        let ops = self.ops();
+        if ops.abi_minor < 10 {
+            return Err(EAGAIN);
+        }
+        let Some(move_now) = ops.read_write_nowait else {
+            return Err(EAGAIN);
+        };
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: By the safety requirement; `buf` maps `len` bytes and is
+        // borrowed mutably for the call; the field exists from ABI 0.10.
+        kernel::error::to_result(unsafe { move_now(dev, u8::from(write), offset, sgl, nents, len) })
+    }
+
     /// Makes writes durable (`flush`); nothing to do for a backstore built
     /// for ABI 0.3 or older, whose table has no `flush`.
     ///

@@ -938,6 +938,29 @@ impl DeviceState {
         &self.write_gate
     }
 
+    /// Whether the backstore may move plain reads and writes at once,
+    /// without sleeping (async_rw.rs).
+    pub(crate) fn can_move_nowait(&self) -> bool {
+        self.backend.can_move_nowait()
+    }
+
+    /// Moves `buf` with the backstore's `read_write_nowait` (see
+    /// `Backend::read_write_nowait`), without the write gate: the caller
+    /// passes it for a write. EAGAIN when it was not done.
+    pub(crate) fn read_write_nowait(
+        &self,
+        write: bool,
+        offset: u64,
+        buf: &mut crate::sg::SgBuffer,
+    ) -> Result {
+        // SAFETY: `state` is the backstore's device, enabled (as in
+        // `medium_read_write`).
+        unsafe {
+            self.backend
+                .read_write_nowait(self.state, write, offset, buf)
+        }
+    }
+
     /// Starts `buf`'s transfer with the backstore's `read_write_async`
     /// (see `Backend::read_write_async`), without the write gate: the
     /// caller passes it for a write, and leaves it when the transfer ends.

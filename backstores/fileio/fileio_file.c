@@ -42,6 +42,12 @@ struct tcm_rs_file {
 	 * event that the VFS's own write gives.
 	 */
 	struct delayed_work modified;
+	/*
+	 * jiffies when a read made in place last brought the access time up
+	 * to date (tcm_rs_file_read_shmem): once a tick is enough, and
+	 * checking costs a read a tenth of its time.
+	 */
+	unsigned long accessed;
 };
 
 /*
@@ -555,14 +561,20 @@ static bool tcm_rs_file_shmem_rw(struct file *f, struct scatterlist *sgl, unsign
 }
 
 /* tcm_rs_file_read_nowait for a tmpfs file. */
-static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
+static bool tcm_rs_file_read_shmem(struct tcm_rs_file *tf, struct scatterlist *sgl,
 				   unsigned int nents, size_t len, u64 pos)
 {
+	struct file *f = tf->f;
+	unsigned long now = jiffies;
+
 	if (!tcm_rs_file_shmem_in_place(f, pos, len) ||
 	    !tcm_rs_file_shmem_rw(f, sgl, nents, len, pos, false))
 		return false;
 	/* The access time, as any read of the file keeps it. */
-	file_accessed(f);
+	if (READ_ONCE(tf->accessed) != now) {
+		WRITE_ONCE(tf->accessed, now);
+		file_accessed(f);
+	}
 	return true;
 }
 
@@ -575,9 +587,10 @@ static bool tcm_rs_file_read_shmem(struct file *f, struct scatterlist *sgl,
  * read. Safe inside a bio submission: nothing is submitted, nothing waited
  * for.
  */
-static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
+static bool tcm_rs_file_read_nowait(struct tcm_rs_file *tf, struct scatterlist *sgl,
 				    unsigned int nents, size_t len, u64 pos)
 {
+	struct file *f = tf->f;
 	struct bio_vec stack_bvecs[TCM_RS_FILE_STACK_BVECS];
 	struct bio_vec *bvecs = stack_bvecs;
 	struct iov_iter iter;
@@ -587,7 +600,7 @@ static bool tcm_rs_file_read_nowait(struct file *f, struct scatterlist *sgl,
 	if (!S_ISREG(file_inode(f)->i_mode))
 		return false;
 	if (shmem_mapping(f->f_mapping))
-		return tcm_rs_file_read_shmem(f, sgl, nents, len, pos);
+		return tcm_rs_file_read_shmem(tf, sgl, nents, len, pos);
 	if (!(f->f_mode & FMODE_NOWAIT))
 		return false;
 	/* A longer list (a 128 KiB read): an array if one comes at once. */
@@ -667,14 +680,20 @@ static void tcm_rs_file_modified_fn(struct work_struct *work)
 	fsnotify_modify(f);
 }
 
+int tcm_rs_file_rw_nowait(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
+			  size_t len, u64 pos, bool write)
+{
+	if (write ? tcm_rs_file_write_shmem(tf, sgl, nents, len, pos) :
+		    tcm_rs_file_read_nowait(tf, sgl, nents, len, pos))
+		return 0;
+	return -EAGAIN;
+}
+
 int tcm_rs_file_rw_async(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 			 size_t len, u64 pos, bool write, void *token)
 {
 	struct tcm_rs_file_async *a;
 
-	if (write ? tcm_rs_file_write_shmem(tf, sgl, nents, len, pos) :
-		    tcm_rs_file_read_nowait(tf->f, sgl, nents, len, pos))
-		return 0;
 	/* GFP_NOIO: the command may be the initiator's writeback. */
 	a = kmalloc(sizeof(*a), GFP_NOIO);
 	if (!a)

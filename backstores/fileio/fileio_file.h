@@ -74,15 +74,24 @@ int tcm_rs_file_rw(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int
 #define TCM_RS_FILE_PENDING 1
 
 /*
+ * As tcm_rs_file_rw, for a plain READ or WRITE, if it can be done at once
+ * (the backstore ABI's read_write_nowait): a read the page cache holds,
+ * when the file system can say so (IOCB_NOWAIT: ext4, XFS) or the page
+ * cache is the file (tmpfs), and a write to a tmpfs file over pages it
+ * holds. 0 when done; -EAGAIN when not (part of a write may have been
+ * written: the caller writes all of it again). Never sleeps.
+ */
+int tcm_rs_file_rw_nowait(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
+			  size_t len, u64 pos, bool write);
+
+/*
  * As tcm_rs_file_rw, for a plain READ or WRITE of a command the core lets
- * end later (the backstore ABI's read_write_async). A read the page cache
- * holds is done here, without sleeping, when the file system can say so
- * (IOCB_NOWAIT: ext4, XFS) or the page cache is the file (tmpfs), and so
- * is a write to a tmpfs file over pages it holds: 0. Anything else goes to
- * the module's per-CPU workqueue, which calls
- * tcm_rs_backstore_rw_done(@token, 0 or -errno) once it is done:
- * TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it): nothing was done,
- * the core calls tcm_rs_file_rw instead. Never waits for I/O.
+ * end later (the backstore ABI's read_write_async), which
+ * tcm_rs_file_rw_nowait could not do: it goes to the module's per-CPU
+ * workqueue, which calls tcm_rs_backstore_rw_done(@token, 0 or -errno)
+ * once it is done: TCM_RS_FILE_PENDING. -EAGAIN (no memory to queue it):
+ * nothing was done, the core calls tcm_rs_file_rw instead. Never waits
+ * for I/O.
  */
 int tcm_rs_file_rw_async(struct tcm_rs_file *tf, struct scatterlist *sgl, unsigned int nents,
 			 size_t len, u64 pos, bool write, void *token);

@@ -115,6 +115,14 @@ extern "C" {
         write: bool,
         token: *mut c_void,
     ) -> c_int;
+    fn tcm_rs_file_rw_nowait(
+        f: *mut c_void,
+        sgl: *mut bindings::scatterlist,
+        nents: u32,
+        len: usize,
+        pos: u64,
+        write: bool,
+    ) -> c_int;
     fn tcm_rs_file_sync(f: *mut c_void, pos: u64, len: u64) -> c_int;
     fn tcm_rs_file_unmap(f: *mut c_void, pos: u64, len: u64) -> c_int;
 }
@@ -415,14 +423,27 @@ impl Backstore for Fileio {
         kernel::error::to_result(ret)
     }
 
+    const CAN_MOVE_NOWAIT: bool = true;
+
+    /// A plain READ or WRITE done at once, without sleeping, if it can be
+    /// (fileio_file.c): a read the page cache holds (on file systems that
+    /// can say so, and on tmpfs, whose page cache is the file), a write
+    /// over the pages a tmpfs file holds.
+    fn read_write_nowait(dev: &FdDevice, write: bool, offset: u64, buf: &mut SgBuffer) -> Result {
+        let file = dev.file.as_ref().ok_or(EIO)?;
+        let (sgl, nents) = buf.as_raw();
+        // SAFETY: The file is open while `dev` holds it; `sgl` has `nents`
+        // entries mapping at least `buf.len()` bytes, left to us for the
+        // call (`SgBuffer`'s invariant, and `buf` is borrowed mutably).
+        let ret = unsafe { tcm_rs_file_rw_nowait(file.0, sgl, nents, buf.len(), offset, write) };
+        kernel::error::to_result(ret)
+    }
+
     const CAN_PEND: bool = true;
 
-    /// A plain READ or WRITE that may end later: a read the page cache
-    /// holds is done here without sleeping (on file systems that can say
-    /// so, and on tmpfs, whose page cache is the file), and so is a write
-    /// over the pages a tmpfs file holds; anything else runs
-    /// on the module's per-CPU workqueue and completes `io` there
-    /// (fileio_file.c), so the submitter goes on.
+    /// A plain READ or WRITE that may end later (one `read_write_nowait`
+    /// could not do): it runs on the module's per-CPU workqueue and
+    /// completes `io` there (fileio_file.c), so the submitter goes on.
     fn read_write_async(
         dev: &FdDevice,
         write: bool,
