@@ -17,6 +17,8 @@ APT_PACKAGES=(
 	iproute2 e2fsprogs dbus tmux busybox-static jq
 	# tests/bench/plot.py draws `make bench`'s figures on the host.
 	python3-matplotlib
+	# tests/bench/profile.sh samples the guest with perf.
+	linux-perf
 )
 
 missing=()

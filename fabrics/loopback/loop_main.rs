@@ -15,18 +15,19 @@
 //! backstore's I/O (iblock), from the core's completion workqueue
 //! (`Loopback::command_done`).
 
-use core::ptr::NonNull;
+use core::ptr::{null_mut, NonNull};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{
-    new_condvar, new_mutex, new_spinlock, new_spinlock_irq, Arc, CondVar, Mutex, SpinLock,
-    SpinLockIrq,
-};
+use kernel::sync::{new_mutex, rcu, Arc, ArcBorrow, Mutex};
 
 mod bindings;
+mod gate;
 mod loop_host;
+
+use gate::{Closed, Gate, Published};
 
 use loop_host::{ScsiCmd, ScsiHost, ScsiHostRef};
 
@@ -41,8 +42,8 @@ mod sdk;
 mod text;
 
 use sdk::{
-    fabric_attrs, Access, CoreTpg, Executed, Execution, Fabric, FabricAttrs, Nexus, Page,
-    Registration, SessionId,
+    fabric_attrs, Access, CoreTpg, Executed, Execution, Fabric, FabricAttrs, Page, Registration,
+    SessionId,
 };
 
 module! {
@@ -149,11 +150,11 @@ struct LoopWwn {
 }
 
 /// A WWN's TPGs by SCSI target id, as its host's commands find them.
-#[pin_data]
 struct Targets {
     protocol: Protocol,
-    #[pin]
-    tpgs: SpinLock<KVec<Option<Arc<TpgShared>>>>,
+    /// Read under RCU, without a lock: a TPG's `LoopTpg` keeps it, and
+    /// takes it out an RCU grace period before it lets it go (`drop`).
+    tpgs: [AtomicPtr<TpgShared>; TPGS_PER_WWN as usize],
 }
 
 /// A TPG and its nexus.
@@ -173,66 +174,39 @@ struct TpgShared {
     /// The configuration, changed by attribute writes.
     #[pin]
     state: Mutex<TpgState>,
-    /// What commands need, published from `state` by every change of it:
-    /// a spinlock held for a few instructions per command, so that
-    /// commands from several CPUs do not queue on the mutex; interrupt-safe,
-    /// since a command may complete in its backstore's I/O completion
-    /// (`command_done`).
+    /// What commands need, published from `state` by every change of it,
+    /// and the commands running (gate.rs): read and counted without a
+    /// lock, so that commands from several CPUs share nothing they write.
+    /// The nexus and the core's TPG stay until the commands are done.
     #[pin]
-    gate: SpinLockIrq<Gate>,
-    /// Signalled when the last command in flight completes while someone
-    /// waits for it.
-    #[pin]
-    idle: CondVar,
-}
-
-/// The command side of a TPG.
-struct Gate {
-    /// The nexus commands go through; `None` without one, or offline.
-    nexus: Option<Nexus>,
-    online: bool,
-    /// Commands running on the TPG; the nexus and the core's TPG stay
-    /// until they are done.
-    in_flight: u32,
-    /// How many wait for `in_flight` to reach 0 (the nexus or the TPG
-    /// going, the error handler).
-    draining: u32,
+    gate: Gate,
 }
 
 impl TpgShared {
     /// Publishes `state` to the commands (called with it locked, after
-    /// every change of the nexus, the core or `online`).
+    /// every change of the nexus, the core or `online`). Sleeps.
     fn publish(&self, state: &TpgState) {
         let nexus = state
             .nexus
             .and_then(|id| state.core.as_ref().and_then(|core| core.nexus(id)));
-        let mut gate = self.gate.lock();
-        gate.nexus = nexus;
-        gate.online = state.online;
+        self.gate.publish(Published {
+            nexus,
+            online: state.online,
+        });
     }
+}
 
-    /// Ends what `in_flight` counted (a command, a LUN reset), waking a
-    /// `wait_idle` when it was the last.
-    fn leave(&self) {
-        let wake = {
-            let mut gate = self.gate.lock();
-            gate.in_flight -= 1;
-            gate.in_flight == 0 && gate.draining != 0
-        };
-        if wake {
-            self.idle.notify_all();
-        }
-    }
-
-    /// Waits until no command runs on the TPG; called after `publish` has
-    /// taken the nexus away, so none can start.
-    fn wait_idle(&self) {
-        let mut gate = self.gate.lock();
-        gate.draining += 1;
-        while gate.in_flight != 0 {
-            self.idle.wait(&mut gate);
-        }
-        gate.draining -= 1;
+impl Targets {
+    /// The TPG with SCSI target id `id`, if there is one.
+    fn tpg(&self, id: u32) -> Option<Arc<TpgShared>> {
+        let slot = self.tpgs.get(id as usize)?;
+        let _rcu = rcu::read_lock();
+        let tpg = NonNull::new(slot.load(Ordering::Acquire))?;
+        // SAFETY: A TPG in the table is an `Arc` its `LoopTpg` holds until
+        // an RCU grace period after taking it out (`LoopTpg::drop`): live
+        // while this read-side section runs.
+        let tpg = unsafe { ArcBorrow::from_raw(tpg.as_ptr()) };
+        Some(tpg.into())
     }
 }
 
@@ -296,15 +270,11 @@ impl Fabric for Loopback {
             );
             return Err(EINVAL);
         }
-        let mut tpgs = KVec::with_capacity(TPGS_PER_WWN.into(), GFP_KERNEL)?;
-        for _ in 0..TPGS_PER_WWN {
-            tpgs.push(None, GFP_KERNEL)?;
-        }
-        let targets = Arc::pin_init(
-            pin_init!(Targets {
+        let targets = Arc::new(
+            Targets {
                 protocol,
-                tpgs <- new_spinlock!(tpgs),
-            }),
+                tpgs: core::array::from_fn(|_| AtomicPtr::new(null_mut())),
+            },
             GFP_KERNEL,
         )?;
         let queue_data = Arc::as_ptr(&targets).cast_mut().cast::<c_void>();
@@ -330,7 +300,7 @@ impl Fabric for Loopback {
             return Err(EINVAL);
         }
         let shared = Arc::pin_init(
-            pin_init!(TpgShared {
+            try_pin_init!(TpgShared {
                 state <- new_mutex!(TpgState {
                     linked_luns: 0,
                     core: Some(core),
@@ -338,21 +308,17 @@ impl Fabric for Loopback {
                     online: true,
                     fabric_prot_type: 0,
                 }),
-                gate <- new_spinlock_irq!(Gate {
+                gate <- Gate::new(Published {
                     nexus: None,
                     online: true,
-                    in_flight: 0,
-                    draining: 0,
                 }),
-                idle <- new_condvar!(),
-            }),
+            }? Error),
             GFP_KERNEL,
         )?;
         let host = wwn.host.new_ref();
-        let mut tpgs = wwn.targets.tpgs.lock();
-        let slot = tpgs.get_mut(usize::from(tag)).ok_or(EINVAL)?;
-        *slot = Some(shared.clone());
-        drop(tpgs);
+        let slot = wwn.targets.tpgs.get(usize::from(tag)).ok_or(EINVAL)?;
+        // Kept by `shared` until `LoopTpg::drop` takes it out again.
+        slot.store(Arc::as_ptr(&shared).cast_mut(), Ordering::Release);
         Ok(LoopTpg {
             protocol: wwn.protocol,
             tag,
@@ -409,9 +375,7 @@ impl Fabric for Loopback {
         let Some(cmd) = (unsafe { ScsiCmd::from_core(core_cmd) }) else {
             return;
         };
-        // SAFETY: Stored by `Targets::queue` from `Arc::into_raw`, taken
-        // back once: here, for a pending command.
-        let tpg = unsafe { Arc::from_raw(cmd.slot().cast::<TpgShared>()) };
+        let tpg = cmd.slot().cast::<TpgShared>().cast_const();
         // SAFETY: Filled by the core, which is done with it.
         let c = unsafe { core_cmd.as_ref() };
         let resid = if c.residual_kind == sdk::RESIDUAL_NONE {
@@ -421,15 +385,9 @@ impl Fabric for Loopback {
         };
         let (status, complete_type) = (c.status, c.complete_type);
         cmd.complete(status, loop_host::DID_OK, resid, complete_type);
-        // This may run in an interrupt, where the TPG's last reference
-        // must not go: give this one back first, while the command still
-        // counts in `in_flight`, so that the TPG's owner, which keeps its
-        // reference until `in_flight` is 0 (`LoopTpg::drop`), still has it.
-        let shared: *const TpgShared = &*tpg;
-        drop(tpg);
-        // SAFETY: The owner's reference keeps the TPG until this command
-        // has left it (above).
-        unsafe { (*shared).leave() };
+        // SAFETY: Stored by `Targets::queue`, the TPG the command entered:
+        // its owner keeps it until the command has left (`Gate::wait_idle`).
+        unsafe { (*tpg).gate.leave() };
     }
 
     fn execution() -> Execution {
@@ -445,13 +403,15 @@ impl Drop for LoopTpg {
     /// Unlisted first, so no new command finds the TPG; then the core's
     /// side goes once the commands running on it are done.
     fn drop(&mut self) {
-        if let Some(slot) = self.targets.tpgs.lock().get_mut(usize::from(self.tag)) {
-            *slot = None;
+        if let Some(slot) = self.targets.tpgs.get(usize::from(self.tag)) {
+            slot.store(null_mut(), Ordering::Release);
         }
         let mut state = self.shared.state.lock();
         let core = state.core.take();
+        // Its grace period also ends every lookup that found the TPG in
+        // the table (`Targets::tpg`, `Targets::queue`).
         self.shared.publish(&state);
-        self.shared.wait_idle();
+        self.shared.gate.wait_idle();
         drop(state);
         // Ends the sessions.
         drop(core);
@@ -523,8 +483,7 @@ unsafe extern "C" fn tcm_rs_loop_lun_limits(
 ) -> c_int {
     // SAFETY: By the safety requirement; `Targets` outlives its host.
     let targets = unsafe { &*queue_data.cast::<Targets>() };
-    let tpg = targets.tpgs.lock().get(id as usize).and_then(|t| t.clone());
-    let Some(tpg) = tpg else {
+    let Some(tpg) = targets.tpg(id) else {
         return ENODEV.to_errno();
     };
     // The TPG's lock is never held while its LUNs are scanned.
@@ -565,30 +524,24 @@ unsafe extern "C" fn tcm_rs_loop_error_handler(
     if function == bindings::TCM_RS_LOOP_EH_HOST_RESET as c_int {
         return targets.host_reset();
     }
-    let tpg = targets.tpgs.lock().get(id as usize).and_then(|t| t.clone());
-    let Some(tpg) = tpg else {
+    let Some(tpg) = targets.tpg(id) else {
         return ENODEV.to_errno();
     };
     // The host is in recovery: the midlayer sends no new command, so the
     // wait ends when the running ones do.
-    tpg.wait_idle();
+    tpg.gate.wait_idle();
     if function != bindings::TCM_RS_LOOP_EH_LUN_RESET as c_int {
         // ABORT TASK: the command has completed. Target reset: as LIO's
         // tcm_loop, every command of the target has.
         return 0;
     }
-    let nexus = {
-        let mut gate = tpg.gate.lock();
-        let Some(nexus) = gate.nexus else {
-            return ENODEV.to_errno();
-        };
-        gate.in_flight += 1;
-        nexus
+    let Ok(nexus) = tpg.gate.enter(true) else {
+        return ENODEV.to_errno();
     };
-    // SAFETY: Counted in `in_flight` as a command is, so the session and
-    // the core's TPG stay for the call.
+    // SAFETY: Counted in as a command is, so the session and the core's
+    // TPG stay for the call.
     let reset = unsafe { nexus.lun_reset(lun) };
-    tpg.leave();
+    tpg.gate.leave();
     match reset {
         Ok(()) => 0,
         Err(e) => {
@@ -608,13 +561,12 @@ impl Targets {
     /// midlayer then takes the disks offline.) 0 or -errno.
     fn host_reset(&self) -> c_int {
         let mut ret = 0;
-        for id in 0..usize::from(TPGS_PER_WWN) {
-            let tpg = self.tpgs.lock().get(id).and_then(|t| t.clone());
-            let Some(tpg) = tpg else {
+        for id in 0..u32::from(TPGS_PER_WWN) {
+            let Some(tpg) = self.tpg(id) else {
                 continue;
             };
             // The host is in recovery: no new command starts.
-            tpg.wait_idle();
+            tpg.gate.wait_idle();
             let state = tpg.state.lock();
             if let (Some(core), Some(nexus)) = (state.core.as_ref(), state.nexus) {
                 if let Err(e) = core.i_t_nexus_loss(nexus) {
@@ -633,29 +585,30 @@ impl Targets {
     /// submission workqueue instead when the core defers it. A command the
     /// core leaves pending completes in `Loopback::command_done`.
     fn queue(&self, cmd: ScsiCmd, may_defer: bool) {
-        let tpg = self
-            .tpgs
-            .lock()
-            .get(cmd.target_id() as usize)
-            .and_then(|t| t.clone());
-        let Some(tpg) = tpg else {
-            return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
-        };
         let Some(core_cmd) = cmd.core_command() else {
             return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
         };
-        let nexus = {
-            let mut gate = tpg.gate.lock();
-            if !gate.online {
-                drop(gate);
-                return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0, 0);
+        // The TPG, found and entered in one RCU read-side section: a TPG
+        // that leaves the table meanwhile waits for this section before it
+        // waits for its commands (`LoopTpg::drop`).
+        let entered = {
+            let _rcu = rcu::read_lock();
+            let tpg = self
+                .tpgs
+                .get(cmd.target_id() as usize)
+                .map_or(null_mut(), |slot| slot.load(Ordering::Acquire));
+            // SAFETY: A TPG in the table stays until an RCU grace period
+            // after it left it (`LoopTpg::drop`).
+            unsafe { tpg.as_ref() }.map(|tpg| (tpg.gate.enter(false), NonNull::from(tpg)))
+        };
+        let (nexus, tpg) = match entered {
+            None | Some((Err(Closed::NoNexus), _)) => {
+                return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0)
             }
-            let Some(nexus) = gate.nexus else {
-                drop(gate);
-                return cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
-            };
-            gate.in_flight += 1;
-            nexus
+            Some((Err(Closed::Offline), _)) => {
+                return cmd.complete(0, loop_host::DID_TRANSPORT_DISRUPTED, 0, 0)
+            }
+            Some((Ok(nexus), tpg)) => (nexus, tpg),
         };
         // SAFETY: The room for the core's command in the private area,
         // which lives until the command completes.
@@ -668,8 +621,8 @@ impl Targets {
         };
         // The TPG goes with the command: a pending one leaves it in
         // `command_done`.
-        cmd.set_slot(Arc::into_raw(tpg).cast_mut().cast());
-        // SAFETY: While `in_flight` counts this command the session stays
+        cmd.set_slot(tpg.as_ptr().cast());
+        // SAFETY: While the gate counts this command the session stays
         // registered and the core's TPG stays (`wait_idle` runs before
         // either goes); it counts it until the command completes, here or
         // in `command_done`. The command's pointers are valid until then,
@@ -680,12 +633,12 @@ impl Targets {
             // command nor the TPG is touched here any more.
             return;
         }
-        // SAFETY: Stored above from `Arc::into_raw`, and taken back once:
-        // the command did not pend.
-        let tpg = unsafe { Arc::from_raw(cmd.slot().cast::<TpgShared>()) };
+        // SAFETY: The TPG the command entered, kept by its owner until the
+        // command leaves (`Gate::wait_idle`): below, once.
+        let gate = unsafe { &tpg.as_ref().gate };
         match done {
             Ok(Executed::Deferred) => {
-                tpg.leave();
+                gate.leave();
                 cmd.defer();
             }
             Ok(Executed::Done) => {
@@ -698,14 +651,15 @@ impl Targets {
                 };
                 let (status, complete_type) = (c.status, c.complete_type);
                 // Completed before the gate lets the error handler go on
-                // (it waits for `in_flight`), so a command it has given up
-                // on is never completed after it has been reused.
+                // (it waits for the commands counted in), so a command it
+                // has given up on is never completed after it has been
+                // reused.
                 cmd.complete(status, loop_host::DID_OK, resid, complete_type);
-                tpg.leave();
+                gate.leave();
             }
             Ok(Executed::Pending) | Err(_) => {
                 cmd.complete(0, loop_host::DID_NO_CONNECT, 0, 0);
-                tpg.leave();
+                gate.leave();
             }
         }
     }
@@ -741,7 +695,7 @@ impl LoopTpg {
             let id = state.nexus.take().ok_or(ENODEV)?;
             // Commands that found the nexus finish with it first.
             self.shared.publish(&state);
-            self.shared.wait_idle();
+            self.shared.gate.wait_idle();
             if let Some(core) = state.core.as_mut() {
                 core.remove_session(id);
             }
@@ -804,7 +758,7 @@ impl LoopTpg {
         // (no new one starts now that the gate is offline).
         if lost {
             if let (Some(core), Some(id)) = (state.core.as_ref(), state.nexus) {
-                self.shared.wait_idle();
+                self.shared.gate.wait_idle();
                 core.i_t_nexus_loss(id)?;
             }
         }

@@ -8,3 +8,4 @@
 #include <scsi/scsi_host.h>
 
 #include "loop_host.h"
+#include "loop_count.h"

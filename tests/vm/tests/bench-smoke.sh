@@ -1,6 +1,7 @@
 # The benchmark harness runs (short runs of the data-path benchmark, of the
 # configuration-plane benchmark with a few LUNs and of the memory benchmark
-# with 16 LUNs and 8 sessions); `make bench` measures. No figure is
+# with 16 LUNs and 8 sessions, and a second of the profiler); `make bench`
+# measures. No figure is
 # asserted. The figures land in bench-smoke/ of the run directory, where
 # scripts/test.sh draws them with tests/bench/plot.py on the host.
 # vm-kernels: release
@@ -17,3 +18,6 @@ expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TC
 expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
 	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
 		"scsi_debug scsi-disk","tcm-rs device","tcm-rs lun","tcm-rs session","tcm-rs target","tcm-rs tpg"]' "$out/memory.json"
+expect "the profiler samples tcm-rs's fileio reads, and finds tcm-rs's code in them" sh -c "
+	env TCM_RUN=$out bash -e $TCM_ROOT/tests/bench/profile.sh tcm-rs-fileio randread-4k-qd32 1 >$out/profile.txt &&
+	test -s $out/perf.data && grep -q tcm_rs_cmd_execute $out/profile.txt"

@@ -1,0 +1,57 @@
+# Where one data-path configuration's time goes: perf's cpu-clock
+# sampling of the whole guest (a software event: it works under TCG, where
+# no hardware counter exists) while fio runs one workload of
+# data-path.sh on one of its configurations.
+#
+#   tests/vm/run tests/bench/profile.sh CONFIG WORKLOAD [SECONDS]
+#
+# CONFIG and WORKLOAD are names from targets.sh (tcm-rs-fileio,
+# randread-4k-qd32-2jobs, ...); SECONDS of sampling (default 4), after a
+# second of fio alone. Prints fio's IOPS, the interrupts that grew, and
+# the symbols with the most samples, alone and with their callees; writes
+# perf.data and the guest's kallsyms into the run directory, for
+# `perf report -i perf.data --kallsyms kallsyms` on the host. Samples
+# taken with interrupts off land where they are turned on again
+# (`_raw_spin_unlock_irqrestore`); perf itself costs fio about a third of
+# its IOPS: compare profiles with each other, not with data-path.sh.
+. "$TCM_ROOT/tests/bench/targets.sh"
+
+[ $# -ge 2 ] || fail "usage: profile.sh CONFIG WORKLOAD [SECONDS]"
+config=$(printf '%s\n' "${configs[@]}" | awk -v n="$1" '$1 == n') || true
+[ -n "$config" ] || fail "no configuration $1 in targets.sh"
+workload=$(printf '%s\n' "${workloads[@]}" | awk -v n="$2" '$1 == n') || true
+[ -n "$workload" ] || fail "no workload $2 in targets.sh"
+seconds=${3:-4}
+command -v perf >/dev/null || fail "perf is not installed (Debian's linux-perf)"
+read -r _ core store params <<<"$config"
+read -r _ rw bs qd jobs batch <<<"$workload"
+dir=${TCM_RUN:-/tmp}
+
+config_start "$core" "$store" "$params"
+dev=$(disk_of "$store")
+fio_args=(--name=p --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs"
+	--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch"
+	--numjobs="$jobs" --group_reporting --time_based --size=48M --offset_increment=0)
+fio "${fio_args[@]}" --runtime=1 --output=/dev/null || fail "fio"
+cat /proc/interrupts >/tmp/profile.irq0
+# Recorded in the guest's /tmp, then copied: perf maps its output file.
+perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.data -- \
+	fio "${fio_args[@]}" --runtime="$seconds" --output=/tmp/profile.fio || fail "perf record"
+cat /proc/interrupts >/tmp/profile.irq1
+cp /tmp/perf.data "$dir/perf.data" && cat /proc/kallsyms >"$dir/kallsyms" || fail "no room for perf.data in $dir"
+
+echo "=== $1, $2: fio under perf"
+grep -E 'IOPS|cpu  ' /tmp/profile.fio
+echo "=== interrupts that grew by more than 1000 (all CPUs)"
+paste -d' ' <(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print $1, s}' /tmp/profile.irq0) \
+	<(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s}' /tmp/profile.irq1) |
+	awk '$3 - $2 > 1000 {print "  " $1, $3 - $2}'
+echo "=== samples by symbol, alone"
+perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none --percent-limit 0.5 2>/dev/null |
+	grep -v '^#' | grep -v '^$' | head -50
+echo "=== samples by symbol, with what it calls"
+perf report -i /tmp/perf.data --children --sort sym --stdio -g none --percent-limit 2 2>/dev/null |
+	grep -v '^#' | grep -v '^$' | head -60
+echo "perf.data and kallsyms: $dir"
+# Unloaded only now: perf report finds the modules' symbols in kallsyms.
+config_stop "$core" "$store"

@@ -1,0 +1,122 @@
+# What data-path.sh and profile.sh measure, sourced by both: the
+# workloads, the targets (the backstores and the loopback LUNs over them,
+# built through the same configfs steps on both cores) and the
+# configurations.
+. "$TCM_ROOT/tests/vm/lib.sh"
+
+# name rw bs iodepth numjobs batch (I/Os per submission, fio's
+# iodepth_batch_submit: 1 submits each I/O alone, as fio does by default)
+workloads=(
+	"randread-4k-qd1 randread 4k 1 1 1"
+	"randread-4k-qd32 randread 4k 32 1 1"
+	"randread-4k-qd32-batch16 randread 4k 32 1 16"
+	"randwrite-4k-qd1 randwrite 4k 1 1 1"
+	"randwrite-4k-qd32 randwrite 4k 32 1 1"
+	"randread-4k-qd32-2jobs randread 4k 32 2 1"
+	"read-128k-qd8 read 128k 8 1 1"
+	"write-128k-qd8 write 128k 8 1 1"
+)
+# context_switches: the guest's context switches so far, all CPUs.
+context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
+
+wait_disk() { # lsscsi pattern -> device node
+	local dev
+	for _ in $(seq 50); do
+		dev=$(lsscsi | awk -v p="$1" '$0 ~ p {print $NF; exit}')
+		[ -b "$dev" ] && { echo "$dev"; return; }
+		sleep 0.2
+	done
+	fail "no disk matching $1"
+}
+
+# The backstores, each 64 MiB, built through the same configfs steps on
+# both cores: a ramdisk, a file on a tmpfs of its own (fileio, LIO's
+# default: write-through) and null_blk behind iblock. The guest's /tmp is
+# not a tmpfs but an overlayfs (virtme-ng's, over the host's /tmp), whose
+# reads pass through to the file beneath. The file is written whole first,
+# as a ramdisk's pages are all there: reads of a sparse file would read
+# holes, not data.
+HBA_DIR=
+FILEIO_FS=/tmp/bench-tmpfs
+make_backstore() { # ramdisk|fileio|iblock
+	case $1 in
+	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
+	fileio)
+		mkdir -p $FILEIO_FS && mount -t tmpfs -o size=80M bench $FILEIO_FS &&
+			dd if=/dev/zero of=$FILEIO_FS/bench.img bs=1M count=64 status=none || return 1
+		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=$FILEIO_FS/bench.img,fd_dev_size=67108864
+		;;
+	iblock)
+		modprobe null_blk nr_devices=1 gb=1 || return 1
+		HBA_DIR=$TARGET/core/iblock_2 ctl=udev_path=/dev/nullb0
+		;;
+	esac
+	mkdir -p "$HBA_DIR/bench" && echo "$ctl" >"$HBA_DIR/bench/control" &&
+		echo 1 >"$HBA_DIR/bench/enable"
+}
+remove_backstore() { # ramdisk|fileio|iblock
+	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1
+	case $1 in
+	fileio) umount $FILEIO_FS && rmdir $FILEIO_FS ;;
+	iblock) modprobe -r null_blk ;;
+	esac
+}
+
+# A LUN of that backstore over loopback, the same steps for both cores.
+loop_lun() {
+	local tpg=$TARGET/loopback/naa.5001405000000b01/tpgt_1
+	make_backstore "$1" &&
+		mkdir -p $tpg/lun/lun_0 &&
+		echo naa.5001405000000b02 >$tpg/nexus &&
+		ln -s "$HBA_DIR/bench" $tpg/lun/lun_0/bench
+}
+loop_lun_remove() {
+	local tpg=$TARGET/loopback/naa.5001405000000b01/tpgt_1
+	rm $tpg/lun/lun_0/bench && echo NULL >$tpg/nexus &&
+		rmdir $tpg/lun/lun_0 $tpg $TARGET/loopback/naa.5001405000000b01 &&
+		remove_backstore "$1"
+}
+disk_of() { # backstore -> the LUN's disk as lsscsi names its model
+	case $1 in
+	ramdisk) wait_disk 'LIO-ORG.*RAMDISK' ;;
+	fileio) wait_disk 'LIO-ORG.*FILEIO' ;;
+	iblock) wait_disk 'LIO-ORG.*IBLOCK' ;;
+	esac
+}
+
+# The configurations, in the order each round runs them: "name core
+# backstore tcm_rs_loop-parameters". tcm-rs runs the ramdisk two ways: the
+# loopback fabric's default (each command runs and completes in the
+# submitting context) and with completions from a workqueue (submit_type=2,
+# what LIO's tcm_loop does). Its fileio devices sleep for I/O, so their
+# commands run from the loopback's submission workqueue (queued submission,
+# the core's default for such a backstore); iblock's reads and writes run
+# in queuecommand, submit their bios and pend, completed in the bios' end
+# (backstore ABI 0.9, fabric ABI 0.9).
+configs=(
+	"lio lio ramdisk -"
+	"tcm-rs tcm ramdisk submit_type=0"
+	"tcm-rs-queued tcm ramdisk submit_type=2"
+	"lio-fileio lio fileio -"
+	"tcm-rs-fileio tcm fileio submit_type=0"
+	"lio-iblock lio iblock -"
+	"tcm-rs-iblock tcm iblock submit_type=0"
+)
+# config_start CORE STORE PARAMS: CORE's loopback module loaded (tcm-rs's
+# with PARAMS) and a LUN of STORE; config_stop CORE STORE takes them away.
+config_start() {
+	if [ "$1" = lio ]; then
+		modprobe tcm_loop || fail "LIO"
+	else
+		# shellcheck disable=SC2086 # the parameters are words
+		modprobe tcm_rs_loop $3 || fail "tcm-rs"
+	fi
+	loop_lun "$2" || fail "$1: no $2 LUN"
+}
+config_stop() {
+	if [ "$1" = lio ]; then
+		loop_lun_remove "$2" && lio_unload || fail "LIO did not unload"
+	else
+		loop_lun_remove "$2" && tcm_unload || fail "tcm-rs did not unload"
+	fi
+}
