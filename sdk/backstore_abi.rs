@@ -26,6 +26,18 @@ pub(crate) const BACKSTORE_ABI_MINOR: u16 = 10;
 /// when it ends.
 pub(crate) const RW_PENDING: c_int = 1;
 
+/// `read_write` and `read_write_nowait`: moves `len` bytes between the
+/// device `dev` at byte `offset` and the `nents` entries of `sgl` (into the
+/// device if `write`); 0 or -errno.
+pub(crate) type MoveData = unsafe extern "C" fn(
+    dev: *mut c_void,
+    write: u8,
+    offset: u64,
+    sgl: *mut scatterlist,
+    nents: u32,
+    len: u32,
+) -> c_int;
+
 /// What a device looks like once enabled.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -126,14 +138,7 @@ pub(crate) struct BackstoreOps {
     /// shrunk since; the access must then fail, as the block layer fails a
     /// bio past a device's end, never reach past the end). 0 or -errno
     /// (-EIO for a failed medium access).
-    pub(crate) read_write: unsafe extern "C" fn(
-        dev: *mut c_void,
-        write: u8,
-        offset: u64,
-        sgl: *mut scatterlist,
-        nents: u32,
-        len: u32,
-    ) -> c_int,
+    pub(crate) read_write: MoveData,
     /// Since 0.4. Makes the writes to `len` bytes from byte `offset` (to the
     /// end of the device when `len` is 0) durable: SYNCHRONIZE CACHE. Called
     /// as `read_write` is. 0 or -errno (-EIO when the medium failed).
@@ -189,16 +194,7 @@ pub(crate) struct BackstoreOps {
     /// Called from any number of commands at once, where `read_write_async`
     /// is: maybe inside the initiator's bio submission (the loopback's
     /// `queuecommand`), where waiting for I/O would never end.
-    pub(crate) read_write_nowait: Option<
-        unsafe extern "C" fn(
-            dev: *mut c_void,
-            write: u8,
-            offset: u64,
-            sgl: *mut scatterlist,
-            nents: u32,
-            len: u32,
-        ) -> c_int,
-    >,
+    pub(crate) read_write_nowait: Option<MoveData>,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to
