@@ -24,10 +24,10 @@
 # Prints a table and writes memory.json into the run directory (raw
 # readings under memory.raw/).
 #
-#   BENCH_QUICK  1: 16 LUNs and 8 sessions (the smoke test); else 256 and 256
+#   BENCH_QUICK  1: 4 LUNs and 2 sessions (the smoke test); else 256 and 256
 . "$TCM_ROOT/tests/vm/lib.sh"
 
-if [ "${BENCH_QUICK:-0}" = 1 ]; then luns=16 sessions=8; else luns=256 sessions=256; fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then luns=4 sessions=2; else luns=256 sessions=256; fi
 # TPGs per loopback target: both fabrics take tpgt_1 to tpgt_31.
 per_wwn=16
 rd_pages=1

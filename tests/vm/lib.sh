@@ -5,7 +5,12 @@ CONFIGFS=/sys/kernel/config
 TARGET=$CONFIGFS/target
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
+# Each passed check also goes, with the seconds since its test began, to
+# steps.txt in the run directory: where a slow test spends its time.
+pass() {
+	echo "ok: $*"
+	[ -z "${TCM_RUN:-}" ] || printf '%s\t%s\t%s\n' "${TCM_TEST:-}" "$SECONDS" "$*" >>"$TCM_RUN/steps.txt"
+}
 
 # expect DESCRIPTION COMMAND...: the command must succeed.
 expect() {
@@ -117,6 +122,34 @@ drain_ua() {
 		sg_turs "$1" >/dev/null 2>&1 && return 0
 	done
 	return 1
+}
+
+# tree_lines DIR...: every path under DIR... (relative names, sorted), one
+# line each: "PATH = VALUE" for a readable file (trailing newlines dropped,
+# the others shown as |; a read that fails as "error: <errno text>"),
+# "PATH -> TARGET" for a link (its target from /target/ on), and "PATH"
+# otherwise. Builtins for the files: a fork costs tens of milliseconds
+# under TCG, and a tree has hundreds of attributes; callers filter the
+# whole listing with one sed.
+tree_lines() {
+	local p v err=/tmp/tree_lines.err
+	find "$@" | sort | while IFS= read -r p; do
+		if [ -L "$p" ]; then
+			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
+		elif [ -f "$p" ] && [ -r "$p" ]; then
+			v=
+			IFS= read -rd '' v 2>"$err" <"$p" || true
+			if [ -s "$err" ]; then
+				IFS= read -r v <"$err"
+				v="error: ${v##*: }"
+			fi
+			while [ "${v%$'\n'}" != "$v" ]; do v=${v%$'\n'}; done
+			printf '%s = %s\n' "$p" "${v//$'\n'/|}"
+		else
+			printf '%s\n' "$p"
+		fi
+	done
+	rm -f "$err"
 }
 
 # sg_of DEV: the SCSI generic node of a disk.

@@ -1,6 +1,6 @@
 # The benchmark harness runs (short runs of the data-path benchmark, of the
 # configuration-plane benchmark with a few LUNs and of the memory benchmark
-# with 16 LUNs and 8 sessions, and a second of the profiler); `make bench`
+# with 4 LUNs and 2 sessions, and a second of the profiler); `make bench`
 # measures. No figure is
 # asserted. The figures land in bench-smoke/ of the run directory, where
 # scripts/test.sh draws them with tests/bench/plot.py on the host.

@@ -4,13 +4,7 @@
 
 # Everything under target/ with each attribute's value.
 snapshot() {
-	(cd $CONFIGFS && find target | sort | while read -r p; do
-		if [ -f "$p" ] && [ -r "$p" ]; then
-			printf '%s = %s\n' "$p" "$(cat "$p" | tr '\n' '|')"
-		else
-			printf '%s\n' "$p"
-		fi
-	done)
+	(cd $CONFIGFS && tree_lines target)
 }
 
 # The behaviour of dbroot and the ALUA LU groups; the same script runs
@@ -56,7 +50,7 @@ mkdir -p /var/target
 echo "--- LIO (target_core_mod)"
 expect "LIO loads" modprobe target_core_mod
 snapshot >/tmp/tree.lio
-expect "LIO's tree has the default LU group" grep -qx 'target/core/alua/lu_gps/default_lu_gp/lu_gp_id = 0|' /tmp/tree.lio
+expect "LIO's tree has the default LU group" grep -qx 'target/core/alua/lu_gps/default_lu_gp/lu_gp_id = 0' /tmp/tree.lio
 exercise target_core_mod /tmp/tree.lio
 expect "LIO unloads" modprobe -r target_core_mod
 

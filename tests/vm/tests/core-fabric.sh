@@ -14,26 +14,11 @@
 # scans the LUN (more or fewer, as each core answers), and creation times;
 # tests/vm/tests/lun-stats.sh checks that the counters move as LIO's.
 snapshot() {
-	(cd $TARGET && find loopback | sort | while read -r p; do
-		case $p in
-		loopback/version) continue ;;
-		*/param/default_*|*/param/direct_*)
-			printf '%s = <the fabric'"'"'s>\n' "$p"
-			continue ;;
-		*/scsi_tgt_port/in_cmds|*/scsi_tgt_port/read_mbytes|*/scsi_tgt_port/write_mbytes|*/creation_time)
-			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | sed 's/^[0-9]*$/<n>/' | tr '\n' '|')"
-			continue ;;
-		esac
-		if [ "${p##*/}" = address ]; then
-			printf '%s = %s\n' "$p" "$(sed 's/^[0-9]*:/<host>:/' "$p" 2>&1)"
-		elif [ -L "$p" ]; then
-			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
-		elif [ -f "$p" ] && [ -r "$p" ]; then
-			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | tr '\n' '|')"
-		else
-			printf '%s\n' "$p"
-		fi
-	done)
+	(cd $TARGET && tree_lines loopback) | sed -E \
+		-e '/^loopback\/version = /d' \
+		-e "s#^(\\S*/param/(default|direct)_\\S*) = .*#\\1 = <the fabric's>#" \
+		-e 's#^(\S*/(scsi_tgt_port/(in_cmds|read_mbytes|write_mbytes)|creation_time)) = [0-9]+$#\1 = <n>#' \
+		-e 's#^(\S*/address) = [0-9]+:#\1 = <host>:#'
 }
 
 exercise() {

@@ -17,30 +17,14 @@ PY=/usr/bin/python3
 # no iSCSI statistics yet (lio-differences.md), and the core's were
 # compared by core-fabric and lun-stats. So are the WWN's read-only
 # param/ attributes that describe each module's command path and the
-# TPGs' rtpi (lio-differences.md).
+# TPGs' rtpi (lio-differences.md): LIO's core numbers a TPG at its first
+# enable; tcm-rs's core does not yet.
 snapshot() {
-	(cd $TARGET && find iscsi | sort | while read -r p; do
-		case $p in
-		*/fabric_statistics/*|*/statistics/*) continue ;;
-		iscsi/lio_version)
-			printf '%s = %s\n' "$p" "$(sed 's/ (tcm-rs)//' "$p")"
-			continue ;;
-		*/param/default_*|*/param/direct_*)
-			printf '%s = <the fabric'"'"'s>\n' "$p"
-			continue ;;
-		*/tpgt_*/rtpi)
-			# LIO's core numbers a TPG at its first enable; tcm-rs's
-			# core does not yet (lio-differences.md).
-			continue ;;
-		esac
-		if [ -L "$p" ]; then
-			printf '%s -> %s\n' "$p" "$(readlink "$p" | sed 's|.*/target/||')"
-		elif [ -f "$p" ] && [ -r "$p" ]; then
-			printf '%s = %s\n' "$p" "$(cat "$p" 2>&1 | tr '\n' '|' | sed 's/|*$//')"
-		else
-			printf '%s\n' "$p"
-		fi
-	done)
+	(cd $TARGET && tree_lines iscsi) | sed -E \
+		-e '\#/(fabric_)?statistics/#d' \
+		-e 's#^(iscsi/lio_version = .*) \(tcm-rs\)#\1#' \
+		-e "s#^(\\S*/param/(default|direct)_\\S*) = .*#\\1 = <the fabric's>#" \
+		-e '\#^\S*/tpgt_[0-9]+/rtpi = #d'
 }
 
 # listening PORT: a socket listens on TCP port PORT.

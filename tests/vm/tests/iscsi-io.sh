@@ -114,11 +114,11 @@ exercise() {
 		rec "sg_readcap LUN 1" sg_readcap "$(sg_of "$f0")"
 		rec "negotiated" sh -c "iscsiadm -m session -P 2 | grep -E 'InitialR2T|ImmediateData|FirstBurstLength|MaxBurstLength|MaxRecvDataSegmentLength|DataDigest|HeaderDigest|ErrorRecoveryLevel|MaxOutstandingR2T'"
 	} >>"$out"
-	fio_verify "$core" rd-4k-qd1 --filename="$rd" --rw=randwrite --bs=4k --iodepth=1 --size=8M
-	fio_verify "$core" rd-4k-qd32 --filename="$rd" --rw=randwrite --bs=4k --iodepth=32 --size=32M
+	fio_verify "$core" rd-4k-qd1 --filename="$rd" --rw=randwrite --bs=4k --iodepth=1 --size=4M
+	fio_verify "$core" rd-4k-qd32 --filename="$rd" --rw=randwrite --bs=4k --iodepth=32 --size=16M
 	fio_verify "$core" rd-128k-seq --filename="$rd" --rw=write --bs=128k --iodepth=4 --size=48M
 	fio_verify "$core" rd-1m-seq --filename="$rd" --rw=write --bs=1M --iodepth=4 --size=64M
-	fio_verify "$core" file-4k-qd32 --filename="$f0" --rw=randwrite --bs=4k --iodepth=32 --size=16M
+	fio_verify "$core" file-4k-qd32 --filename="$f0" --rw=randwrite --bs=4k --iodepth=32 --size=8M
 	fio_verify "$core" file-1m-seq --filename="$f0" --rw=write --bs=1M --iodepth=4 --size=48M
 	expect "$core: fio 4k random reads, QD 32, 5 s" fio --name=randread --filename="$rd" --ioengine=libaio \
 		--direct=1 --rw=randread --bs=4k --iodepth=32 --size=32M --runtime=5 --time_based \

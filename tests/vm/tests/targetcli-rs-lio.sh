@@ -1,7 +1,8 @@
 # targetcli-rs against in-tree LIO, with Debian's targetcli-fb as the
 # reference: the scenarios of tests/vm/targetcli-rs-scenario.sh (the same
 # that targetcli-rs-tcm runs against tcm-rs), iSCSI targets included.
-# targetcli-rs loads target_core_mod itself.
+# targetcli-rs loads target_core_mod itself. What get, set and ls print is
+# compared with targetcli-fb on tcm-rs only (targetcli-rs-tcm).
 # vm-kernels: release
 . "$TCM_ROOT/tests/vm/lib.sh"
 . "$TCM_ROOT/tests/vm/targetcli-rs-scenario.sh"
