@@ -19,6 +19,7 @@
 #   on the loop device; after a shrink, commands beyond the new end get
 #   LOGICAL BLOCK ADDRESS OUT OF RANGE, a write straddling the end changes
 #   nothing, and the data before the end is intact.
+# vm-kernels: debug
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 WWN=naa.5001405000000301

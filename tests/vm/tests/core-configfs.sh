@@ -1,5 +1,6 @@
 # The root of the configfs tree: tcm_rs_core shows the same tree as LIO's
 # target_core_mod (names, values, error codes), run side by side in one guest.
+# vm-kernels: debug
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 # Everything under target/ with each attribute's value.

@@ -1,5 +1,6 @@
 # tcm_rs_core loads, runs its KUnit suites, exports its ABI and unloads
 # without leaving anything behind, several times over.
+# vm-kernels: debug
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 for round in 1 2 3; do

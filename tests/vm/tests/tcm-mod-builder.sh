@@ -4,6 +4,7 @@
 # and refuses bad ones with EINVAL and a reason in the log, makes TPGs and
 # ACLs, exports a ramdisk through a LUN mapped to the ACL, shows its
 # version, and unloads cleanly.
+# vm-kernels: debug
 . "$TCM_ROOT/tests/vm/lib.sh"
 
 [ -d "${TCM_GENMDIR:-}" ] || fail "TCM_GENMDIR is not set: run through tests/vm/run"
