@@ -7,8 +7,8 @@
 //! node ACL named after the initiator (`acls/<initiator>/` and its mapped
 //! LUNs), else every LUN of the TPG if the fabric allows demo mode, else
 //! nothing. Each session keeps the outcome as a [`View`], an immutable
-//! table that commands search under the session's own spinlock: no lock
-//! shared between sessions or with configfs is on the I/O path.
+//! table that commands search under RCU ([`crate::rcu_arc`]): no lock and
+//! no shared write is on the I/O path.
 //!
 //! Whatever decides a view (a LUN linked or unlinked, an ACL made or
 //! removed, a mapped LUN linked, unlinked or write-protected, a session
@@ -33,6 +33,7 @@ use crate::fabric::abi;
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
 use crate::lun_stats::MappingStats;
+use crate::rcu_arc::Retired;
 use crate::session::{Session, REPORTED_LUNS_DATA_HAS_CHANGED};
 use crate::tpg::TpgState;
 
@@ -191,6 +192,9 @@ impl TpgState {
                 None
             }
         };
+        // The views replaced, let go after one grace period, once the
+        // locks are dropped.
+        let mut retired = Retired::new();
         for session in sessions.iter() {
             let view = linked.as_ref().and_then(|linked| {
                 let acl = acls.iter().find(|a| a.initiator() == session.initiator());
@@ -203,7 +207,7 @@ impl TpgState {
                     })
                     .ok()
             });
-            session.set_view(view);
+            session.set_view(view, &mut retired);
         }
         // APTPL registrations waiting for a LUN mapping that now exists
         // (LIO: when a mapped LUN is added to an ACL, or a demo-mode
@@ -330,11 +334,20 @@ impl Session {
     /// Replaces the session's view; `None` sees nothing. If what the
     /// initiator sees changed, every LUN it still sees gets REPORTED LUNS
     /// DATA HAS CHANGED; conditions of LUNs it no longer sees go.
-    pub(crate) fn set_view(&self, new: Option<Arc<View>>) {
-        let old = core::mem::replace(&mut *self.view.lock(), new.clone());
+    ///
+    /// Commands that found the old view may still be reading it: it goes
+    /// into `retired`, let go after an RCU grace period.
+    pub(crate) fn set_view(&self, new: Option<Arc<View>>, retired: &mut Retired<View>) {
+        let old = self.view.replace(new.clone());
+        self.report_view_change(old.value(), new.as_deref());
+        retired.keep(old);
+    }
+
+    /// The unit attentions of a change of view from `old` to `new`.
+    fn report_view_change(&self, old: Option<&View>, new: Option<&View>) {
         let empty: &[ViewLun] = &[];
-        let old_luns = old.as_deref().map_or(empty, View::luns);
-        let new_luns = new.as_deref().map_or(empty, View::luns);
+        let old_luns = old.map_or(empty, View::luns);
+        let new_luns = new.map_or(empty, View::luns);
         let same = old_luns.len() == new_luns.len()
             && old_luns
                 .iter()
@@ -357,9 +370,10 @@ impl Session {
 
     /// The LUN the initiator calls `lun`, and whether it is read-only.
     pub(crate) fn lookup(&self, lun: u64) -> Option<(Arc<LinkedLun>, bool)> {
-        let view = self.view.lock();
-        let l = view.as_deref()?.get(lun)?;
-        Some((l.target.clone(), l.read_only))
+        self.view.read(|view| {
+            let l = view?.get(lun)?;
+            Some((l.target.clone(), l.read_only))
+        })
     }
 
     /// As `lookup`, for a command with `len` bytes of data expected in
@@ -371,17 +385,18 @@ impl Session {
         direction: u8,
         len: usize,
     ) -> Option<(Arc<LinkedLun>, bool)> {
-        let view = self.view.lock();
-        let l = view.as_deref()?.get(lun)?;
-        if let Some(stats) = &l.stats {
-            stats.count_command(direction, len);
-        }
-        Some((l.target.clone(), l.read_only))
+        self.view.read(|view| {
+            let l = view?.get(lun)?;
+            if let Some(stats) = &l.stats {
+                stats.count_command(direction, len);
+            }
+            Some((l.target.clone(), l.read_only))
+        })
     }
 
     /// The session's view as it is now.
     pub(crate) fn view(&self) -> Option<Arc<View>> {
-        self.view.lock().clone()
+        self.view.get()
     }
 }
 

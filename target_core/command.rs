@@ -8,9 +8,9 @@
 //! (proto/src/cdb.rs), and is then emulated (SPC: spc_emulate.rs) or read
 //! from and written to the backstore (SBC: sbc_emulate.rs). Data moves in
 //! place in the fabric's scatterlist. The command completes in the context
-//! that submitted it: no workqueue hop, no lock but the session's view
-//! spinlock and, for commands that report the device's settings, the
-//! device's configuration mutex.
+//! that submitted it: no workqueue hop, no lock (the session's view is
+//! read under RCU) but, for commands that report the device's settings,
+//! the device's configuration mutex.
 
 use core::ptr::NonNull;
 

@@ -40,6 +40,7 @@ mod lun_map;
 mod lun_stats;
 mod pr_emulate;
 mod queued_command;
+mod rcu_arc;
 mod registry;
 mod root;
 mod sbc_emulate;

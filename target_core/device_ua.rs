@@ -30,7 +30,7 @@ impl DeviceState {
     /// - `pr_ports` is held only while the LUNs are copied (allocating with
     ///   GFP_KERNEL); `port` is called with no lock of the walk held;
     /// - `f` runs under the TPG's `sessions` mutex and no spinlock (each
-    ///   session's view is copied under its spinlock first): it may sleep
+    ///   session's view is taken under RCU first): it may sleep
     ///   and allocate, as `Session::queue_ua` does under the session's
     ///   mutex, but must not take `pr`, `pr_ports`, or a TPG's `acls` or
     ///   `sessions`;

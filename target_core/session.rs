@@ -8,9 +8,10 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::ffi::{c_char, c_void};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{new_mutex, new_spinlock, Arc, Mutex, SpinLock};
+use kernel::sync::{new_mutex, Arc, Mutex};
 
 use crate::access::View;
+use crate::rcu_arc::RcuArc;
 
 use crate::tpg::TpgState;
 
@@ -53,9 +54,9 @@ pub(crate) struct Session {
     /// The unit attention conditions of this nexus, for every LUN.
     #[pin]
     uas: Mutex<KVec<UnitAttention>>,
-    /// The LUNs the nexus sees (access.rs); `None` sees none.
-    #[pin]
-    pub(crate) view: SpinLock<Option<Arc<View>>>,
+    /// The LUNs the nexus sees (access.rs); `None` sees none. Read by
+    /// every command, under RCU.
+    pub(crate) view: RcuArc<View>,
 }
 
 impl Session {
@@ -176,7 +177,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register_isid(
                 isid,
                 ua_count: AtomicU32::new(0),
                 uas <- new_mutex!(KVec::new()),
-                view <- new_spinlock!(None),
+                view: RcuArc::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -228,8 +229,8 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_deregister(
     // SPC-2 reservation it holds goes with the nexus; its persistent
     // reservation registrations stay (SPC-4).
     if let Some(s) = gone {
-        let view = s.view.lock().take();
-        if let Some(view) = &view {
+        let view = s.view.replace(None);
+        if let Some(view) = view.value() {
             let rtpi = tpg.rtpi();
             for l in view.luns() {
                 l.target.dev.pr_nexus_lost(&s, rtpi);

@@ -51,8 +51,14 @@ make_backstore() { # ramdisk|fileio|iblock
 		HBA_DIR=$TARGET/core/iblock_2 ctl=udev_path=/dev/nullb0
 		;;
 	esac
+	# A unit serial, as targetcli writes one for every storage object: the
+	# VPD pages are listed only then (LIO's rule, kept by tcm-rs), so that
+	# Linux reads the block device characteristics page and, for a
+	# non-rotating backstore, drops the per-I/O entropy sampling
+	# (add_random) it does for a disk it takes as rotating.
 	mkdir -p "$HBA_DIR/bench" && echo "$ctl" >"$HBA_DIR/bench/control" &&
-		echo 1 >"$HBA_DIR/bench/enable"
+		echo 1 >"$HBA_DIR/bench/enable" &&
+		echo 5001405b-e9c4-4d3a-9b1e-000000000b01 >"$HBA_DIR/bench/wwn/vpd_unit_serial"
 }
 remove_backstore() { # ramdisk|fileio|iblock
 	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1

@@ -22,4 +22,5 @@ kunit_passed tcm_rs_core_access
 kunit_passed tcm_rs_core_configfs
 kunit_passed tcm_rs_core_counters
 kunit_passed tcm_rs_core_io_failure
+kunit_passed tcm_rs_core_rcu_arc
 kunit_passed tcm_rs_core_task_set
