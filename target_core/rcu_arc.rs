@@ -159,14 +159,24 @@ mod tests {
         }
     }
 
+    /// A cell holding `Counted(drops, n)`; `None` without memory, which
+    /// is not the tests' failure.
+    fn cell_with(drops: &'static AtomicU32, n: u32) -> Option<RcuArc<Counted>> {
+        let r = RcuArc::new();
+        drop(r.replace(Some(Arc::new(Counted(drops, n), GFP_KERNEL).ok()?)));
+        Some(r)
+    }
+
     #[test]
     fn readers_see_what_was_put_and_nothing_after_none() {
         static DROPS: AtomicU32 = AtomicU32::new(0);
-        let r = RcuArc::new();
+        let r = RcuArc::<Counted>::new();
         assert!(r.get().is_none());
         assert!(r.read(|v| v.is_none()));
-        let old = r.replace(Some(Arc::new(Counted(&DROPS, 7), GFP_KERNEL).unwrap()));
-        assert!(old.value().is_none());
+        drop(r);
+        let Some(r) = cell_with(&DROPS, 7) else {
+            return;
+        };
         assert_eq!(r.read(|v| v.map(|c| c.1)), Some(7));
         assert_eq!(r.get().map(|c| c.1), Some(7));
         drop(r.replace(None));
@@ -177,14 +187,15 @@ mod tests {
     #[test]
     fn a_replaced_value_lives_until_its_grace_period() {
         static DROPS: AtomicU32 = AtomicU32::new(0);
-        let r = RcuArc::new();
-        drop(r.replace(Some(Arc::new(Counted(&DROPS, 1), GFP_KERNEL).unwrap())));
+        let (Some(r), Some(other)) = (cell_with(&DROPS, 1), cell_with(&DROPS, 2)) else {
+            return;
+        };
         let mut retired = Retired::new();
-        let old = r.replace(Some(Arc::new(Counted(&DROPS, 2), GFP_KERNEL).unwrap()));
+        let old = r.replace(other.get());
+        drop(other);
         assert_eq!(old.value().map(|c| c.1), Some(1));
         retired.keep(old);
-        let old = r.replace(None);
-        retired.keep(old);
+        retired.keep(r.replace(None));
         // Both kept, neither dropped, until the batch goes.
         assert_eq!(DROPS.load(Ordering::Relaxed), 0);
         drop(retired);
@@ -198,8 +209,9 @@ mod tests {
     #[test]
     fn the_cell_lets_its_value_go_with_it() {
         static DROPS: AtomicU32 = AtomicU32::new(0);
-        let r = RcuArc::new();
-        drop(r.replace(Some(Arc::new(Counted(&DROPS, 3), GFP_KERNEL).unwrap())));
+        let Some(r) = cell_with(&DROPS, 3) else {
+            return;
+        };
         drop(r);
         assert_eq!(DROPS.load(Ordering::Relaxed), 1);
     }
