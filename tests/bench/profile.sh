@@ -7,8 +7,10 @@
 #
 # CONFIG and WORKLOAD are names from targets.sh (tcm-rs-fileio,
 # randread-4k-qd32-2jobs, ...); SECONDS of sampling (default 4), after a
-# second of fio alone. Prints fio's IOPS, the interrupts that grew, and
-# the symbols with the most samples, alone and with their callees; writes
+# second of fio alone. Prints fio's IOPS (over its whole run: the
+# sampling and a second either side), the interrupts that grew, each
+# kernel module's share of the samples, and the symbols with the most
+# samples, alone and with their callees; writes
 # perf.data and the guest's kallsyms into the run directory, for
 # `perf report -i perf.data --kallsyms kallsyms` on the host. Samples
 # taken with interrupts off land where they are turned on again
@@ -32,12 +34,17 @@ dev=$(disk_of "$store")
 fio_args=(--name=p --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs"
 	--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch"
 	--numjobs="$jobs" --group_reporting --time_based --size=48M --offset_increment=0)
-fio "${fio_args[@]}" --runtime=1 --output=/dev/null || fail "fio"
+# fio starts a second before perf and ends a second after it, so that
+# its start (the dynamic linking of its many engines' libraries, 7% of a
+# second's samples) and its end stay out of the profile.
+fio "${fio_args[@]}" --runtime="$((seconds + 2))" --output=/tmp/profile.fio &
+fio_pid=$!
+sleep 1
 cat /proc/interrupts >/tmp/profile.irq0
 # Recorded in the guest's /tmp, then copied: perf maps its output file.
-perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.data -- \
-	fio "${fio_args[@]}" --runtime="$seconds" --output=/tmp/profile.fio || fail "perf record"
+perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.data -- sleep "$seconds" || fail "perf record"
 cat /proc/interrupts >/tmp/profile.irq1
+wait "$fio_pid" || fail "fio"
 cp /tmp/perf.data "$dir/perf.data" && cat /proc/kallsyms >"$dir/kallsyms" || fail "no room for perf.data in $dir"
 
 echo "=== $1, $2: fio under perf"
@@ -46,6 +53,10 @@ echo "=== interrupts that grew by more than 1000 (all CPUs)"
 paste -d' ' <(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print $1, s}' /tmp/profile.irq0) \
 	<(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s}' /tmp/profile.irq1) |
 	awk '$3 - $2 > 1000 {print "  " $1, $3 - $2}'
+echo "=== samples by kernel module (the target cores' and fabrics' share)"
+perf report -i /tmp/perf.data --no-children --sort dso --stdio -g none 2>/dev/null |
+	grep -E '\[[a-z0-9_]+\] *$' | grep -vE '\[(kernel\.[a-z]+|vdso|vsyscall)\]' ||
+	echo "  (no module's code was sampled)"
 echo "=== samples by symbol, alone"
 perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none --percent-limit 0.5 2>/dev/null |
 	grep -v '^#' | grep -v '^$' | head -50
