@@ -44,6 +44,10 @@ const TASK_SET_FULL: u8 = 0x28;
 /// The longest CDB taken (variable length CDBs are refused by the decoder).
 pub(crate) const MAX_CDB_LEN: usize = 260;
 
+/// The CDBs copied into a small buffer: all but the longest
+/// variable-length ones.
+const SHORT_CDB_LEN: usize = 32;
+
 /// What the CDB decoder accepts. DPO, FUA and COMPARE AND WRITE as the
 /// device says (LIO's target_check_fua(), emulate_caw); protection
 /// information, ANCHOR and NDOB are refused until the engine has them.
@@ -233,8 +237,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     if input.cdb.is_null() || input.cdb_len == 0 || input.cdb_len > MAX_CDB_LEN as u32 {
         return EINVAL.to_errno();
     }
-    let mut cdb_copy = [0u8; MAX_CDB_LEN];
-    let cdb = &mut cdb_copy[..input.cdb_len as usize];
+    // Fixed-length CDBs are at most 16 bytes and the usual variable-length
+    // ones 32: the full buffer, whose zeroing for every command showed in
+    // the profile, is for longer ones only.
+    let mut short_copy = [0u8; SHORT_CDB_LEN];
+    let mut long_copy;
+    let cdb = if input.cdb_len as usize <= SHORT_CDB_LEN {
+        &mut short_copy[..input.cdb_len as usize]
+    } else {
+        long_copy = [0u8; MAX_CDB_LEN];
+        &mut long_copy[..input.cdb_len as usize]
+    };
     // SAFETY: By the safety requirement, `cdb` is readable for `cdb_len`
     // bytes.
     cdb.copy_from_slice(unsafe { core::slice::from_raw_parts(input.cdb, input.cdb_len as usize) });
