@@ -129,19 +129,25 @@ pub(crate) fn start(
     }
     req.data.limit(moved);
     let offset = lba * u64::from(lun.io.block_size);
+    // A write passes the gate once, for the attempt at once and, if that
+    // cannot be, for the transfer in flight; every way out below that
+    // does not leave the write in flight leaves the gate.
+    let gate = lun.dev.write_gate();
+    if write {
+        gate.enter();
+    }
+    let not_in_flight = |result: Started| {
+        if write {
+            gate.leave();
+        }
+        result
+    };
     // At once if the backstore can (fileio's page cache): then nothing is
     // set up for a transfer in flight, no allocation, no reference taken.
     if lun.dev.can_move_nowait() {
-        let now = if write {
-            lun.dev
-                .write_gate()
-                .write(|| lun.dev.read_write_nowait(true, offset, &mut req.data))
-        } else {
-            lun.dev.read_write_nowait(false, offset, &mut req.data)
-        };
-        match now {
-            Ok(()) => return Started::Done(Ok(())),
-            Err(e) if e != EAGAIN => return Started::Done(Err(e)),
+        match lun.dev.read_write_nowait(write, offset, &mut req.data) {
+            Ok(()) => return not_in_flight(Started::Done(Ok(()))),
+            Err(e) if e != EAGAIN => return not_in_flight(Started::Done(Err(e))),
             Err(_) => {}
         }
     }
@@ -163,11 +169,8 @@ pub(crate) fn start(
     // No reclaim: this may run for the initiator's writeback. Without
     // memory the command moves its data synchronously instead.
     let Ok(state) = KBox::new(state, GFP_NOWAIT | __GFP_NOWARN) else {
-        return Started::Declined;
+        return not_in_flight(Started::Declined);
     };
-    if write {
-        lun.dev.write_gate().enter();
-    }
     let token = KBox::into_raw(state);
     // SAFETY: The LUN's device is enabled while exported; the fabric keeps
     // the command's pages valid and untouched until `command_done`, which
@@ -183,15 +186,12 @@ pub(crate) fn start(
     }
     // SAFETY: Not in flight: the backstore finished or refused it and will
     // not complete `token`, which is the box leaked above.
-    let state = unsafe { KBox::from_raw(token) };
-    if state.gated {
-        lun.dev.write_gate().leave();
-    }
-    match started {
+    drop(unsafe { KBox::from_raw(token) });
+    not_in_flight(match started {
         Ok(_) => Started::Done(Ok(())),
         Err(e) if e == EAGAIN => Started::Declined,
         Err(e) => Started::Done(Err(e)),
-    }
+    })
 }
 
 /// Ends the transfer of `token` (backstore ABI 0.9) with `err`, 0 or
