@@ -71,7 +71,7 @@ pub(crate) enum Started {
 /// # Invariants
 ///
 /// `work` is the first field (`repr(C)`): the work item's address is the
-/// value's. While `gated` and [`Stage::InFlight`], the device's write gate
+/// value's. While `write` and [`Stage::Running`], the device's write gate
 /// counts the transfer.
 #[repr(C)]
 struct InFlight {
@@ -82,7 +82,6 @@ struct InFlight {
     pend: Pend,
     stage: Stage,
     write: bool,
-    gated: bool,
     direction: u8,
     lba: u64,
     /// The bytes moved, and those the CDB asked beyond the transport's.
@@ -160,7 +159,6 @@ pub(crate) fn start(
             lun: lun.state.clone(),
         },
         write,
-        gated: write,
         direction: req.direction,
         lba,
         moved,
@@ -268,7 +266,7 @@ fn queue_completion(state: KBox<InFlight>) {
 /// after LIO's transport_complete_task_attr()), and returns the command's
 /// outcome. Never sleeps.
 fn settle(state: &InFlight, dev: &DeviceState, lun: &LunState) -> Outcome {
-    if state.gated {
+    if state.write {
         dev.write_gate().leave();
     }
     let outcome = if state.err == 0 {
