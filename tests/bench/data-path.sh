@@ -13,6 +13,8 @@
 #   BENCH_QUICK    1: only 4k random read at QD 1 and 32 (the smoke test)
 #   BENCH_CONFIGS  the configurations to run, by name (default: all of
 #                  `configs` in targets.sh; the ceilings always run)
+#   BENCH_WORKLOADS the workloads to run, by name (default: all of
+#                  `workloads` in targets.sh)
 . "$TCM_ROOT/tests/bench/targets.sh"
 
 runtime=${BENCH_RUNTIME:-5}
@@ -22,30 +24,50 @@ raw=/tmp/data-path.raw
 : >"$raw"
 
 [ "${BENCH_QUICK:-0}" = 1 ] && workloads=("${workloads[@]:0:2}")
+if [ -n "${BENCH_WORKLOADS:-}" ]; then
+	chosen=()
+	for w in "${workloads[@]}"; do
+		[[ " $BENCH_WORKLOADS " == *" ${w%% *} "* ]] && chosen+=("$w")
+	done
+	[ ${#chosen[@]} -gt 0 ] || fail "BENCH_WORKLOADS names no workload of targets.sh"
+	workloads=("${chosen[@]}")
+fi
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
-# mean_us p99_us MBps switches" lines to $raw, switches being the guest's
+# mean_us p99_us MBps switches cpu_us" lines to $raw. switches: the guest's
 # context switches per I/O during the run (where a command's time goes
-# when a workqueue hop or a sleep is on its path; hardware counters do
-# not exist under TCG, and profile.sh samples with perf's cpu-clock). The latencies are fio's total latency (submission and
-# completion): a command completed inside io_submit has all of its time in
-# the submission.
+# when a workqueue hop or a sleep is on its path; hardware counters do not
+# exist under TCG, and profile.sh samples with perf's cpu-clock). cpu_us:
+# the CPU time the guest's threads spent per I/O, fio's and every kernel
+# thread's (what a workload costs, whichever CPUs and threads it runs on;
+# where the CPUs are all busy, as with two jobs, IOPS follow from it),
+# measured from the threads' own run times (schedstat) over the middle
+# half of the run, away from fio's start and end. The latencies are fio's
+# total latency (submission and completion): a command completed inside
+# io_submit has all of its time in the submission.
 run() {
-	local w name rw bs qd jobs batch before json
+	local w name rw bs qd jobs batch before fio_pid cpu0 cpu1 t0 t1
 	for w in "${workloads[@]}"; do
 		read -r name rw bs qd jobs batch <<<"$w"
 		before=$(context_switches)
-		json=$(fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
+		fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch" \
 			--numjobs="$jobs" --group_reporting --runtime="$runtime" \
 			--time_based --size=48M --offset_increment=0 --lat_percentiles=1 \
-			--output-format=json 2>/dev/null)
+			--output-format=json --output=/tmp/data-path.fio 2>/dev/null &
+		fio_pid=$!
+		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 4}')"
+		t0=$(date +%s%N) cpu0=$(threads_cpu_ns)
+		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 2}')"
+		t1=$(date +%s%N) cpu1=$(threads_cpu_ns)
+		wait "$fio_pid" || fail "fio on $1, $name"
 		jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" \
-			--argjson switches $(($(context_switches) - before)) '
+			--argjson switches $(($(context_switches) - before)) \
+			--argjson cpus "$(awk -v c=$((cpu1 - cpu0)) -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
 			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
 			.jobs[0][if ($d == "read") then "read" else "write" end] |
-			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end)"' \
-			<<<"$json" >>"$raw"
+			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end)"' \
+			/tmp/data-path.fio >>"$raw"
 	done
 }
 
@@ -82,15 +104,16 @@ python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fig = {}
-for t, w, iops, mean, p99, mbps, switches in rows:
-    fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(5)) for k, v in fig.items()}
+for t, w, iops, mean, p99, mbps, switches, cpu in rows:
+    fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches),
+                                       float(cpu)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(6)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps, switches) in med.items():
+for (t, w), (iops, mean, p99, mbps, switches, cpu) in med.items():
     result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
                    "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
-                   "runs": len(fig[(t, w)])})
+                   "cpu_us_per_io": round(cpu, 1), "runs": len(fig[(t, w)])})
 
 def table(title, targets, ratios):
     """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
@@ -115,11 +138,13 @@ table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
       [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
 print("(IOPS, median of the runs; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))
-print("\ncontext switches per I/O (the guest's, all CPUs; median of the runs)")
-print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
-for w in workloads:
-    print(f"{w:24} " + " ".join(f"{med[(t, w)][4]:>13.2f}" if (t, w) in med else f"{'-':>13}"
-                               for t in targets))
+for title, i, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", 4, ".2f"),
+                      ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f")]:
+    print(f"\n{title}")
+    print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
+    for w in workloads:
+        print(f"{w:24} " + " ".join(f"{med[(t, w)][i]:>13{fmt}}" if (t, w) in med else f"{'-':>13}"
+                                   for t in targets))
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 EOF
 echo "figures: $out"

@@ -18,6 +18,17 @@ workloads=(
 )
 # context_switches: the guest's context switches so far, all CPUs.
 context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
+# threads_cpu_ns: the time the guest's live threads (kernel threads
+# included, the idle tasks not) have run so far, in ns, from their user
+# and system times (clock ticks, scaled by the kernel to the scheduler's
+# own run time). Not /proc/stat's per-CPU ticks: under TCG they also count
+# much of an idle CPU's time as busy. (cat: a thread may end between the
+# listing and the read; the fields are counted from the end of the
+# command's name, which may hold spaces.)
+threads_cpu_ns() {
+	cat /proc/[0-9]*/task/[0-9]*/stat 2>/dev/null |
+		awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); s += $12 + $13} END {printf "%.0f\n", s * 1e9 / hz}'
+}
 
 wait_disk() { # lsscsi pattern -> device node
 	local dev

@@ -14,6 +14,7 @@ expect "it wrote its figures" jq -e 'length == 2' "$out/config-plane.json"
 expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_ROUNDS=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/data-path.sh"
 expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fileio","lio-iblock","null_blk","scsi_debug","tcm-rs","tcm-rs-fileio","tcm-rs-iblock","tcm-rs-queued"]' "$out/data-path.json"
 expect "and both workloads" jq -e 'length == 18' "$out/data-path.json"
+expect "with the CPU time each I/O cost" jq -e 'all(.[]; .cpu_us_per_io > 0)' "$out/data-path.json"
 expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/memory.sh"
 expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
 	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
