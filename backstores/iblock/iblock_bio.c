@@ -28,6 +28,35 @@ static_assert(sizeof(struct tcm_rs_iblock_info) == 80);
  */
 static struct workqueue_struct *tcm_rs_iblock_wq;
 /*
+ * The bios of one transfer left in flight (tcm_rs_iblock_rw_async): the
+ * last of them to end completes the core's token, unless the submitter is
+ * last, when it returns the result instead.
+ */
+struct tcm_rs_iblock_areq {
+	/* Bios in flight, plus one for the submitter until it is done. */
+	atomic_t pending;
+	/* Set by any bio that failed. */
+	atomic_t failed;
+	/* The submitter's own failure (-ENOMEM, -EIO, -EINVAL), or 0. */
+	int err;
+	void *token;
+	u64 pos;
+	size_t len;
+	bool write;
+};
+
+/*
+ * A bio of the module's set, with room in front of it: the first bio of
+ * an asynchronous transfer carries the transfer's state there, so that a
+ * command allocates its bios and nothing else. That bio is put when the
+ * transfer ends, whichever of its bios ends last.
+ */
+struct tcm_rs_iblock_abio {
+	struct tcm_rs_iblock_areq r;
+	struct bio bio;
+};
+
+/*
  * The module's own bios, so that a stack of block devices (ours on another
  * that also allocates from fs_bio_set) never waits for its own pool.
  */
@@ -42,7 +71,8 @@ int tcm_rs_iblock_init(void)
 	 * a bio submission (the loopback's queuecommand), where earlier ones
 	 * wait on current->bio_list; without it the pool could wait for them.
 	 */
-	ret = bioset_init(&tcm_rs_iblock_bio_set, TCM_RS_IBLOCK_BIO_POOL_SIZE, 0,
+	ret = bioset_init(&tcm_rs_iblock_bio_set, TCM_RS_IBLOCK_BIO_POOL_SIZE,
+			  offsetof(struct tcm_rs_iblock_abio, bio),
 			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
 	if (ret)
 		return ret;
@@ -372,24 +402,6 @@ int tcm_rs_iblock_discard(struct file *f, u64 pos, u64 len)
 	return ret;
 }
 
-/*
- * The bios of one transfer left in flight (tcm_rs_iblock_rw_async): the
- * last of them to end completes the core's token, unless the submitter is
- * last, when it returns the result instead.
- */
-struct tcm_rs_iblock_areq {
-	/* Bios in flight, plus one for the submitter until it is done. */
-	atomic_t pending;
-	/* Set by any bio that failed. */
-	atomic_t failed;
-	/* The submitter's own failure (-ENOMEM, -EIO, -EINVAL), or 0. */
-	int err;
-	void *token;
-	u64 pos;
-	size_t len;
-	bool write;
-};
-
 /* The transfer's result, logged as tcm_rs_iblock_rw_fn() logs it. */
 static int tcm_rs_iblock_areq_result(struct tcm_rs_iblock_areq *r)
 {
@@ -403,10 +415,17 @@ static int tcm_rs_iblock_areq_result(struct tcm_rs_iblock_areq *r)
 	return err;
 }
 
+/* The first bio of @r's transfer, in front of which @r lives. */
+static struct bio *tcm_rs_iblock_areq_bio(struct tcm_rs_iblock_areq *r)
+{
+	return &container_of(r, struct tcm_rs_iblock_abio, r)->bio;
+}
+
 /* Any context: a bio's end_io may run in a hard or soft interrupt. */
 static void tcm_rs_iblock_async_end_io(struct bio *bio)
 {
 	struct tcm_rs_iblock_areq *r = bio->bi_private;
+	struct bio *first = tcm_rs_iblock_areq_bio(r);
 
 	if (bio->bi_status) {
 		pr_err_ratelimited("IBLOCK: bio error at sector %llu: %d\n",
@@ -414,12 +433,14 @@ static void tcm_rs_iblock_async_end_io(struct bio *bio)
 				   blk_status_to_errno(bio->bi_status));
 		atomic_set(&r->failed, 1);
 	}
-	bio_put(bio);
+	/* The first bio holds @r until the last one has ended. */
+	if (bio != first)
+		bio_put(bio);
 	if (atomic_dec_and_test(&r->pending)) {
 		int err = tcm_rs_iblock_areq_result(r);
 		void *token = r->token;
 
-		kfree(r);
+		bio_put(first);
 		/* Never sleeps: the core queues the rest of the completion. */
 		tcm_rs_backstore_rw_done(token, err);
 	}
@@ -430,24 +451,13 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 {
 	struct block_device *bdev = file_bdev(f);
 	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
-	struct tcm_rs_iblock_areq *r;
+	struct tcm_rs_iblock_areq *r = NULL;
 	struct scatterlist *sg;
 	struct bio *bio = NULL;
 	struct blk_plug plug;
 	size_t done = 0;
 	unsigned int i;
-
-	/* As the bios: no I/O to reclaim memory, which may wait for ours. */
-	r = kmalloc(sizeof(*r), GFP_NOIO);
-	if (!r)
-		return -EAGAIN;
-	atomic_set(&r->pending, 1);
-	atomic_set(&r->failed, 0);
-	r->err = 0;
-	r->token = token;
-	r->pos = pos;
-	r->len = len;
-	r->write = write;
+	int err;
 
 	blk_start_plug(&plug);
 	/* As tcm_rs_iblock_rw_fn(), with the end_io above. */
@@ -465,18 +475,38 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 			atomic_inc(&r->pending);
 			submit_bio(bio);
 		}
-		/* GFP_NOIO with a mempool behind it: waits, never fails. */
+		/*
+		 * GFP_NOIO with a mempool behind it: waits, never fails. No
+		 * I/O to reclaim memory, which may wait for ours.
+		 */
 		bio = bio_alloc_bioset(bdev, bio_max_segs(nents - i), opf, GFP_NOIO,
 				       &tcm_rs_iblock_bio_set);
 		if (!bio) {
+			if (!r) {
+				blk_finish_plug(&plug);
+				return -EAGAIN;
+			}
 			r->err = -ENOMEM;
 			break;
+		}
+		if (!r) {
+			/* The first bio: the transfer's state goes in front of it. */
+			r = &container_of(bio, struct tcm_rs_iblock_abio, bio)->r;
+			atomic_set(&r->pending, 1);
+			atomic_set(&r->failed, 0);
+			r->err = 0;
+			r->token = token;
+			r->pos = pos;
+			r->len = len;
+			r->write = write;
 		}
 		bio->bi_iter.bi_sector = (pos + done) >> SECTOR_SHIFT;
 		bio->bi_private = r;
 		bio->bi_end_io = tcm_rs_iblock_async_end_io;
 		if (bio_add_page(bio, sg_page(sg), n, sg->offset) != n) {
-			bio_put(bio);
+			/* Never sent; the first one is put with @r, below. */
+			if (bio != tcm_rs_iblock_areq_bio(r))
+				bio_put(bio);
 			bio = NULL;
 			r->err = -EIO;
 			break;
@@ -488,6 +518,9 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 		submit_bio(bio);
 	}
 	blk_finish_plug(&plug);
+	/* No bio at all: nothing to move, or a list that maps less than @len. */
+	if (!r)
+		return done == len ? 0 : -EINVAL;
 	if (!r->err && done != len)
 		r->err = -EINVAL;
 
@@ -496,9 +529,8 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 	 * decrement orders r->err before the end_io that reads it.
 	 */
 	if (atomic_dec_and_test(&r->pending)) {
-		int err = tcm_rs_iblock_areq_result(r);
-
-		kfree(r);
+		err = tcm_rs_iblock_areq_result(r);
+		bio_put(tcm_rs_iblock_areq_bio(r));
 		return err;
 	}
 	return TCM_RS_IBLOCK_PENDING;

@@ -15,6 +15,9 @@
 #                  `configs` in targets.sh; the ceilings always run)
 #   BENCH_WORKLOADS the workloads to run, by name (default: all of
 #                  `workloads` in targets.sh)
+#   BENCH_NULL_BLK null_blk's module parameters, for its ceiling and the
+#                  iblock backstore (default: its own, one submission
+#                  queue and completions in the submitter's context)
 . "$TCM_ROOT/tests/bench/targets.sh"
 
 runtime=${BENCH_RUNTIME:-5}
@@ -82,7 +85,7 @@ fi
 
 for round in $(seq "$rounds"); do
 	echo "round $round of $rounds"
-	modprobe null_blk nr_devices=1 gb=1 || fail "null_blk"
+	load_null_blk || fail "null_blk ${BENCH_NULL_BLK:-}"
 	run null_blk /dev/nullb0
 	modprobe -r null_blk
 

@@ -16,6 +16,14 @@ workloads=(
 	"read-128k-qd8 read 128k 8 1 1"
 	"write-128k-qd8 write 128k 8 1 1"
 )
+# load_null_blk: one null_blk device, /dev/nullb0, with BENCH_NULL_BLK's
+# module parameters if any (submit_queues=2: a submission queue per CPU;
+# irqmode=2 completion_nsec=N: completions from a timer), for the ceiling
+# and the iblock backstore alike.
+load_null_blk() {
+	# shellcheck disable=SC2086 # the parameters are words
+	modprobe null_blk nr_devices=1 gb=1 ${BENCH_NULL_BLK:-}
+}
 # context_switches: the guest's context switches so far, all CPUs.
 context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
 # threads_cpu_ns: the time the guest's live threads (kernel threads
@@ -58,7 +66,7 @@ make_backstore() { # ramdisk|fileio|iblock
 		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=$FILEIO_FS/bench.img,fd_dev_size=67108864
 		;;
 	iblock)
-		modprobe null_blk nr_devices=1 gb=1 || return 1
+		load_null_blk || return 1
 		HBA_DIR=$TARGET/core/iblock_2 ctl=udev_path=/dev/nullb0
 		;;
 	esac
