@@ -27,14 +27,20 @@ raw=/tmp/data-path.raw
 : >"$raw"
 
 [ "${BENCH_QUICK:-0}" = 1 ] && workloads=("${workloads[@]:0:2}")
-if [ -n "${BENCH_WORKLOADS:-}" ]; then
-	chosen=()
-	for w in "${workloads[@]}"; do
-		[[ " $BENCH_WORKLOADS " == *" ${w%% *} "* ]] && chosen+=("$w")
+# keep_named ARRAY VARIABLE: keeps the entries of ARRAY (lines of
+# targets.sh whose first word is a name) that VARIABLE's value names, if
+# it is set; fails if it names none of them.
+keep_named() {
+	local -n entries=$1
+	local names=${!2:-} e chosen=()
+	[ -n "$names" ] || return 0
+	for e in "${entries[@]}"; do
+		[[ " $names " == *" ${e%% *} "* ]] && chosen+=("$e")
 	done
-	[ ${#chosen[@]} -gt 0 ] || fail "BENCH_WORKLOADS names no workload of targets.sh"
-	workloads=("${chosen[@]}")
-fi
+	[ ${#chosen[@]} -gt 0 ] || fail "$2 names nothing in $1 of targets.sh"
+	entries=("${chosen[@]}")
+}
+keep_named workloads BENCH_WORKLOADS
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
 # mean_us p99_us MBps switches cpu_us" lines to $raw. switches: the guest's
@@ -44,8 +50,8 @@ fi
 # the CPU time the guest's threads spent per I/O, fio's and every kernel
 # thread's (what a workload costs, whichever CPUs and threads it runs on;
 # where the CPUs are all busy, as with two jobs, IOPS follow from it),
-# measured from the threads' own run times (schedstat) over the middle
-# half of the run, away from fio's start and end. The latencies are fio's
+# measured from the threads' own run times (threads_cpu_ns) over the
+# middle half of the run, away from fio's start and end. The latencies are fio's
 # total latency (submission and completion): a command completed inside
 # io_submit has all of its time in the submission.
 run() {
@@ -74,14 +80,7 @@ run() {
 	done
 }
 
-if [ -n "${BENCH_CONFIGS:-}" ]; then
-	chosen=()
-	for c in "${configs[@]}"; do
-		[[ " $BENCH_CONFIGS " == *" ${c%% *} "* ]] && chosen+=("$c")
-	done
-	[ ${#chosen[@]} -gt 0 ] || fail "BENCH_CONFIGS names no configuration of targets.sh"
-	configs=("${chosen[@]}")
-fi
+keep_named configs BENCH_CONFIGS
 
 for round in $(seq "$rounds"); do
 	echo "round $round of $rounds"

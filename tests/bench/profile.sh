@@ -6,9 +6,10 @@
 #   tests/vm/run tests/bench/profile.sh CONFIG WORKLOAD [SECONDS]
 #
 # CONFIG and WORKLOAD are names from targets.sh (tcm-rs-fileio,
-# randread-4k-qd32-2jobs, ...); SECONDS of sampling (default 4), after a
-# second of fio alone. Prints fio's IOPS (over its whole run: the
-# sampling and a second either side), the interrupts that grew, each
+# randread-4k-qd32-2jobs, ...); SECONDS of sampling (default 4), from
+# half a second after fio's I/O began. Prints fio's IOPS (over its whole
+# run: the sampling and perf's start and end around it), the interrupts
+# that grew, each
 # kernel module's share of the samples, and the symbols with the most
 # samples, alone and with their callees; writes
 # perf.data and the guest's kallsyms into the run directory, for
@@ -34,17 +35,35 @@ dev=$(disk_of "$store")
 fio_args=(--name=p --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs"
 	--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch"
 	--numjobs="$jobs" --group_reporting --time_based --size=48M --offset_increment=0)
-# fio starts a second before perf and ends a second after it, so that
-# its start (the dynamic linking of its many engines' libraries, 7% of a
-# second's samples) and its end stay out of the profile.
-fio "${fio_args[@]}" --runtime="$((seconds + 2))" --output=/tmp/profile.fio &
+# perf starts half a second after fio's I/O has begun, and fio runs until
+# perf is done (stopped then with SIGINT, its figures written as at its
+# end), so that fio's start (the dynamic linking of its many engines'
+# libraries) and its end stay out of the profile however long each takes:
+# on a loaded host fio's start took more than a second, and perf's own
+# start more than fio's whole run had left. Its I/O is told from udev's
+# (which reads a disk again after it is opened for writing) by its
+# number: a thousand I/Os, a tenth of a second of it.
+disk_ios() { awk '{print $1 + $5}' "/sys/block/${dev#/dev/}/stat"; }
+udevadm settle
+ios0=$(disk_ios)
+fio "${fio_args[@]}" --runtime=600 --output=/tmp/profile.fio &
 fio_pid=$!
-sleep 1
+for _ in $(seq 600); do
+	[ $(($(disk_ios) - ios0)) -ge 1000 ] && break
+	kill -0 "$fio_pid" 2>/dev/null || break
+	sleep 0.1
+done
+[ $(($(disk_ios) - ios0)) -ge 1000 ] && kill -0 "$fio_pid" 2>/dev/null ||
+	fail "fio did not get going on $dev within 60 s"
+sleep 0.5
 cat /proc/interrupts >/tmp/profile.irq0
 # Recorded in the guest's /tmp, then copied: perf maps its output file.
 perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.data -- sleep "$seconds" || fail "perf record"
 cat /proc/interrupts >/tmp/profile.irq1
-wait "$fio_pid" || fail "fio"
+# fio's exit status after SIGINT is not 0: its figures say it ran.
+kill -INT "$fio_pid"
+wait "$fio_pid" || true
+grep -q IOPS /tmp/profile.fio || fail "fio"
 cp /tmp/perf.data "$dir/perf.data" && cat /proc/kallsyms >"$dir/kallsyms" || fail "no room for perf.data in $dir"
 
 echo "=== $1, $2: fio under perf"
