@@ -1,11 +1,11 @@
 # The data path, side by side in one VM run: fio on a LUN served by tcm-rs
 # (tcm_rs_loop) and by LIO (tcm_loop) over loopback, on a ramdisk, on fileio
-# (a file on a tmpfs) and on iblock (null_blk), with null_blk and scsi_debug
-# as the block layer's ceilings. Each figure is the median of BENCH_ROUNDS
-# runs; the configurations take turns within each round so that drift hits
-# all of them (the list is `configs` in targets.sh). Prints a table per backstore
-# with the ratios tcm-rs / LIO and writes data-path.json into the run
-# directory.
+# (a file on a tmpfs, and one on ext4) and on iblock (null_blk), with
+# null_blk and scsi_debug as the block layer's ceilings. Each figure is the
+# median of BENCH_ROUNDS runs; the configurations take turns within each
+# round so that drift hits all of them (the list is `configs` in
+# targets.sh). Prints a table per backstore with the ratios tcm-rs / LIO
+# and writes data-path.json into the run directory.
 # Under TCG absolute numbers mean little: compare ratios.
 #
 #   BENCH_RUNTIME  seconds per fio run (default 5)
@@ -18,6 +18,10 @@
 #   BENCH_NULL_BLK null_blk's module parameters, for its ceiling and the
 #                  iblock backstore (default: its own, one submission
 #                  queue and completions in the submitter's context)
+#   BENCH_EXT4_NULL_BLK null_blk's module parameters beneath the ext4 of
+#                  the fileio-ext4 configurations (default: completions
+#                  after 100 us, "irqmode=2 completion_nsec=100000";
+#                  irqmode=0: at once)
 . "$TCM_ROOT/tests/bench/targets.sh"
 
 runtime=${BENCH_RUNTIME:-5}
@@ -136,6 +140,8 @@ table("ramdisk", ["null_blk", "scsi_debug", "lio", "tcm-rs", "tcm-rs-queued"],
        ("tcm/null_blk", "tcm-rs", "null_blk")])
 table("fileio (a file on tmpfs)", ["lio-fileio", "tcm-rs-fileio"],
       [("tcm/LIO", "tcm-rs-fileio", "lio-fileio")])
+table("fileio (a file on ext4, on a memory-backed null_blk)", ["lio-fileio-ext4", "tcm-rs-fileio-ext4"],
+      [("tcm/LIO", "tcm-rs-fileio-ext4", "lio-fileio-ext4")])
 table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
       [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
 print("(IOPS, median of the runs; latency and throughput in the JSON)")

@@ -20,6 +20,7 @@ DATA_PATH_SERIES = [
     ("tcm-rs", "lio", "ramdisk: tcm-rs / LIO (completions in the submitting context)"),
     ("tcm-rs-queued", "lio", "ramdisk: tcm-rs queued / LIO (completions from a workqueue)"),
     ("tcm-rs-fileio", "lio-fileio", "fileio on tmpfs: tcm-rs / LIO"),
+    ("tcm-rs-fileio-ext4", "lio-fileio-ext4", "fileio on ext4: tcm-rs / LIO"),
     ("tcm-rs-iblock", "lio-iblock", "iblock on null_blk: tcm-rs / LIO"),
 ]
 # The memory objects drawn, and their labels.

@@ -13,6 +13,7 @@ workloads=(
 	"randwrite-4k-qd1 randwrite 4k 1 1 1"
 	"randwrite-4k-qd32 randwrite 4k 32 1 1"
 	"randread-4k-qd32-2jobs randread 4k 32 2 1"
+	"randwrite-4k-qd32-2jobs randwrite 4k 32 2 1"
 	"read-128k-qd8 read 128k 8 1 1"
 	"write-128k-qd8 write 128k 8 1 1"
 )
@@ -57,13 +58,27 @@ wait_disk() { # lsscsi pattern -> device node
 # holes, not data.
 HBA_DIR=
 FILEIO_FS=/tmp/bench-tmpfs
-make_backstore() { # ramdisk|fileio|iblock
+# fileio-ext4: the file on ext4, on a memory-backed null_blk whose I/O
+# completes after 100 us, a flash disk's write latency (BENCH_EXT4_NULL_BLK
+# replaces those parameters; irqmode=0 for none): what a fileio LUN on a real file
+# system does with each core's default write-through (O_DSYNC: every write
+# waits for its writeback), where tmpfs has no writeback at all.
+FILEIO_EXT4=/tmp/bench-ext4
+EXT4_NULL_BLK=${BENCH_EXT4_NULL_BLK:-irqmode=2 completion_nsec=100000}
+make_backstore() { # ramdisk|fileio|fileio-ext4|iblock
 	case $1 in
 	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
 	fileio)
 		mkdir -p $FILEIO_FS && mount -t tmpfs -o size=80M bench $FILEIO_FS &&
 			dd if=/dev/zero of=$FILEIO_FS/bench.img bs=1M count=64 status=none || return 1
 		HBA_DIR=$TARGET/core/fileio_1 ctl=fd_dev_name=$FILEIO_FS/bench.img,fd_dev_size=67108864
+		;;
+	fileio-ext4)
+		# shellcheck disable=SC2086 # the parameters are words
+		modprobe null_blk nr_devices=1 gb=1 memory_backed=1 $EXT4_NULL_BLK &&
+			mkfs.ext4 -q -F /dev/nullb0 && mkdir -p $FILEIO_EXT4 && mount /dev/nullb0 $FILEIO_EXT4 &&
+			dd if=/dev/zero of=$FILEIO_EXT4/bench.img bs=1M count=64 conv=fsync status=none || return 1
+		HBA_DIR=$TARGET/core/fileio_3 ctl=fd_dev_name=$FILEIO_EXT4/bench.img,fd_dev_size=67108864
 		;;
 	iblock)
 		load_null_blk || return 1
@@ -79,10 +94,11 @@ make_backstore() { # ramdisk|fileio|iblock
 		echo 1 >"$HBA_DIR/bench/enable" &&
 		echo 5001405b-e9c4-4d3a-9b1e-000000000b01 >"$HBA_DIR/bench/wwn/vpd_unit_serial"
 }
-remove_backstore() { # ramdisk|fileio|iblock
+remove_backstore() { # ramdisk|fileio|fileio-ext4|iblock
 	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1
 	case $1 in
 	fileio) umount $FILEIO_FS && rmdir $FILEIO_FS ;;
+	fileio-ext4) umount $FILEIO_EXT4 && rmdir $FILEIO_EXT4 && modprobe -r null_blk ;;
 	iblock) modprobe -r null_blk ;;
 	esac
 }
@@ -104,7 +120,7 @@ loop_lun_remove() {
 disk_of() { # backstore -> the LUN's disk as lsscsi names its model
 	case $1 in
 	ramdisk) wait_disk 'LIO-ORG.*RAMDISK' ;;
-	fileio) wait_disk 'LIO-ORG.*FILEIO' ;;
+	fileio | fileio-ext4) wait_disk 'LIO-ORG.*FILEIO' ;;
 	iblock) wait_disk 'LIO-ORG.*IBLOCK' ;;
 	esac
 }
@@ -124,6 +140,8 @@ configs=(
 	"tcm-rs-queued tcm ramdisk submit_type=2"
 	"lio-fileio lio fileio -"
 	"tcm-rs-fileio tcm fileio submit_type=0"
+	"lio-fileio-ext4 lio fileio-ext4 -"
+	"tcm-rs-fileio-ext4 tcm fileio-ext4 submit_type=0"
 	"lio-iblock lio iblock -"
 	"tcm-rs-iblock tcm iblock submit_type=0"
 )

@@ -30,7 +30,7 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 export TCM_ROOT TCM_KDIR TCM_MDIR TCM_GENMDIR TCM_KREL TCM_VARIANT TCM_BIN
 # Benchmark settings from the host's environment (empty: the defaults).
-export BENCH_RUNTIME BENCH_ROUNDS BENCH_LUNS BENCH_QUICK BENCH_CONFIGS BENCH_WORKLOADS BENCH_NULL_BLK BENCH_ACLS BENCH_TOOLS
+export BENCH_RUNTIME BENCH_ROUNDS BENCH_LUNS BENCH_QUICK BENCH_CONFIGS BENCH_WORKLOADS BENCH_NULL_BLK BENCH_EXT4_NULL_BLK BENCH_ACLS BENCH_TOOLS
 export TCM_RUN=$run
 export PATH=$TCM_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cd "$TCM_ROOT"
