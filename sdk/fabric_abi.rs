@@ -19,6 +19,8 @@
 //! Versioning: `abi_major` must equal the core's; a table from another
 //! major version, or a newer minor one, is refused at registration.
 
+use core::mem::MaybeUninit;
+
 use kernel::bindings::{configfs_attribute, scatterlist};
 use kernel::ffi::{c_char, c_int, c_void};
 
@@ -28,7 +30,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 10;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 11;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -263,6 +265,9 @@ pub(crate) const PEND_ANY_CONTEXT: u8 = 2;
 /// counts as 0.
 pub(crate) const DEFER_IN_CORE: u8 = 2;
 
+/// The size of [`Command::core_room`] (since 0.11), in 64-bit words.
+pub(crate) const CORE_ROOM_WORDS: usize = 40;
+
 /// One SCSI command, as a fabric hands it to `tcm_rs_cmd_execute()`
 /// (since 0.2). The fabric fills the inputs; the core fills the outputs
 /// before it returns.
@@ -317,6 +322,12 @@ pub(crate) struct Command {
     pub(crate) sense: *mut u8,
     pub(crate) sense_cap: u32,
     pub(crate) sense_len: u32,
+    /// Since 0.11: the core's, from `tcm_rs_cmd_execute()` until the
+    /// command completes (its return, or `command_done`). A command left
+    /// pending keeps its state here (as LIO's `se_cmd` lives in the
+    /// fabric's command), so pending it allocates nothing. The fabric only
+    /// makes the room: it neither initialises, reads nor writes it.
+    pub(crate) core_room: MaybeUninit<[u64; CORE_ROOM_WORDS]>,
 }
 
 // SAFETY: The table is immutable once registered; its pointers are to

@@ -38,7 +38,9 @@
 //! `command_done` is called either in `tcm_rs_backstore_rw_done()` or by
 //! the work item, never both.
 
-use core::ptr::addr_of;
+use core::mem::{align_of, size_of};
+use core::ops::{Deref, DerefMut};
+use core::ptr::{addr_of, addr_of_mut, NonNull};
 
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
@@ -48,6 +50,7 @@ use kernel::types::Opaque;
 use crate::bindings;
 use crate::command::{complete_later, Outcome, Pend, Request};
 use crate::device::DeviceState;
+use crate::fabric::abi::CORE_ROOM_WORDS;
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
 use crate::sbc_emulate::medium_error;
@@ -66,7 +69,7 @@ pub(crate) enum Started {
 }
 
 /// A READ or WRITE in flight in a backstore, from `start` to its
-/// completion. The backstore's token is its address.
+/// completion. The backstore's token is its address ([`Held`]).
 ///
 /// # Invariants
 ///
@@ -87,6 +90,97 @@ struct InFlight {
     /// The bytes moved, and those the CDB asked beyond the transport's.
     moved: usize,
     overflow: usize,
+}
+
+/// An [`InFlight`] owned through its address: in its command's room
+/// (`core_room`, fabric ABI 0.11), as LIO keeps its `se_cmd` in the
+/// fabric's command, or, for a fabric older than that, in a box. Dropping
+/// it drops the `InFlight`, and frees the box.
+///
+/// # Invariants
+///
+/// `0` points to a live `InFlight` this value owns: written into the room
+/// of its `pend.cmd` if its `pend.has_room`, else leaked from a `KBox`.
+struct Held(NonNull<InFlight>);
+
+// The room holds an `InFlight` (a `Command` is 8-byte aligned, and so is
+// its room, an array of u64 after 8-byte fields).
+const _: () = assert!(
+    size_of::<InFlight>() <= size_of::<[u64; CORE_ROOM_WORDS]>() && align_of::<InFlight>() <= 8
+);
+
+impl Held {
+    /// Places `state` in its command's room, or else in a box: `None`
+    /// without memory for that (GFP_NOWAIT, no reclaim: this may run for
+    /// the initiator's writeback).
+    fn new(state: InFlight) -> Option<Self> {
+        if !state.pend.has_room {
+            let boxed = KBox::new(state, GFP_NOWAIT | __GFP_NOWARN).ok()?;
+            // INVARIANT: Leaked from a box, whose `pend.has_room` is false.
+            return Some(Self(NonNull::from(KBox::leak(boxed))));
+        }
+        // SAFETY: `pend.cmd` is the fabric's live command (`Pend`), and
+        // this only computes the address of its room, making no reference.
+        let room = unsafe { addr_of_mut!((*state.pend.cmd.as_ptr()).core_room) };
+        let room = room.cast::<InFlight>();
+        // SAFETY: The room is the core's from `tcm_rs_cmd_execute()` until
+        // the command completes (fabric ABI 0.11), which is after this
+        // value is gone; nothing else of the core uses it while the
+        // command runs; it is large and aligned enough (asserted above).
+        unsafe { room.write(state) };
+        // INVARIANT: Written into its command's room, `pend.has_room`.
+        // SAFETY: The room of a command, which is not at address 0.
+        Some(Self(unsafe { NonNull::new_unchecked(room) }))
+    }
+
+    /// The address, the backstore's token (or the work item's), owning
+    /// the `InFlight` until [`Held::from_raw`] takes it back.
+    fn into_raw(self) -> *mut InFlight {
+        let raw = self.0.as_ptr();
+        core::mem::forget(self);
+        raw
+    }
+
+    /// Takes back what [`Held::into_raw`] gave.
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from `into_raw` and is not taken back twice.
+    unsafe fn from_raw(raw: *mut InFlight) -> Self {
+        // INVARIANT: By the safety requirement, as `into_raw` left it.
+        // SAFETY: `into_raw` gave a non-null address.
+        Self(unsafe { NonNull::new_unchecked(raw) })
+    }
+}
+
+impl Deref for Held {
+    type Target = InFlight;
+
+    fn deref(&self) -> &InFlight {
+        // SAFETY: A live `InFlight` that this value owns (type invariant).
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut InFlight {
+        // SAFETY: As in `deref`; owned, so no one else accesses it.
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let raw = self.0.as_ptr();
+        if self.pend.has_room {
+            // SAFETY: Owned and live (type invariant), in its command's
+            // room, which stays the fabric's memory once it is dropped.
+            unsafe { core::ptr::drop_in_place(raw) };
+        } else {
+            // SAFETY: Owned and leaked from a box (type invariant).
+            drop(unsafe { KBox::from_raw(raw) });
+        }
+    }
 }
 
 /// Where the completion of an [`InFlight`] stands.
@@ -164,12 +258,12 @@ pub(crate) fn start(
         moved,
         overflow,
     };
-    // No reclaim: this may run for the initiator's writeback. Without
-    // memory the command moves its data synchronously instead.
-    let Ok(state) = KBox::new(state, GFP_NOWAIT | __GFP_NOWARN) else {
+    // Without memory for a box (a fabric without the room) the command
+    // moves its data synchronously instead.
+    let Some(state) = Held::new(state) else {
         return not_in_flight(Started::Declined);
     };
-    let token = KBox::into_raw(state);
+    let token = state.into_raw();
     // SAFETY: The LUN's device is enabled while exported; the fabric keeps
     // the command's pages valid and untouched until `command_done`, which
     // only the completion work calls, after the backstore completed
@@ -183,8 +277,8 @@ pub(crate) fn start(
         return Started::Pending;
     }
     // SAFETY: Not in flight: the backstore finished or refused it and will
-    // not complete `token`, which is the box leaked above.
-    drop(unsafe { KBox::from_raw(token) });
+    // not complete `token`, which `into_raw` gave above.
+    drop(unsafe { Held::from_raw(token) });
     not_in_flight(match started {
         Ok(_) => Started::Done(Ok(())),
         Err(e) if e == EAGAIN => Started::Declined,
@@ -208,8 +302,9 @@ pub(crate) unsafe extern "C" fn tcm_rs_backstore_rw_done(token: *mut c_void, err
         return;
     }
     // SAFETY: By the safety requirement `state` is a live `InFlight`, the
-    // box `start` leaked, that no one else accesses any more.
-    let mut state = unsafe { KBox::from_raw(state) };
+    // token `start` gave (`Held::into_raw`), that no one else accesses any
+    // more.
+    let mut state = unsafe { Held::from_raw(state) };
     state.err = err;
     if !state.pend.any_context {
         queue_completion(state);
@@ -253,10 +348,10 @@ impl Stage {
 
 /// Queues the rest of `state`'s completion on the core's completion
 /// workqueue, on this CPU.
-fn queue_completion(state: KBox<InFlight>) {
-    let state = KBox::into_raw(state);
+fn queue_completion(state: Held) {
+    let state = state.into_raw();
     // SAFETY: `state` is a live `InFlight`, whose work item runs
-    // `tcm_rs_rw_complete_work` once, which takes the box back.
+    // `tcm_rs_rw_complete_work` once, which takes it back.
     unsafe { bindings::tcm_rs_completion_queue(Opaque::cast_into(addr_of!((*state).work))) };
 }
 
@@ -293,8 +388,9 @@ fn settle(state: &InFlight, dev: &DeviceState, lun: &LunState) -> Outcome {
 #[no_mangle]
 pub(crate) unsafe extern "C" fn tcm_rs_rw_complete_work(work: *mut kernel::bindings::work_struct) {
     // SAFETY: By the safety requirement; `work` is at the start of the
-    // `InFlight` (type invariant), whose box this takes back, once.
-    let mut state = unsafe { KBox::from_raw(work.cast::<InFlight>()) };
+    // `InFlight` (type invariant), which `queue_completion` gave with
+    // `Held::into_raw` and this takes back, once.
+    let mut state = unsafe { Held::from_raw(work.cast::<InFlight>()) };
     // The LUN and the device go before the fabric hears of the command:
     // once it has, the LUN may be unlinked and the device removed.
     let (outcome, dev, lun) = match state.stage.take() {

@@ -185,6 +185,9 @@ pub(crate) struct Pend {
     /// `done` may be called from any context, interrupts included
     /// (`may_pend` [`abi::PEND_ANY_CONTEXT`], fabric ABI 0.9).
     pub(crate) any_context: bool,
+    /// The command has the core's room (`core_room`, fabric ABI 0.11),
+    /// where a transfer left in flight keeps its state (async_rw.rs).
+    pub(crate) has_room: bool,
 }
 
 /// Runs one command of `session` on the TPG `core_tpg` to completion:
@@ -263,6 +266,7 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
             sense_format: SenseFormat::Fixed,
             slot: Slot::Free,
             any_context: input.may_pend == abi::PEND_ANY_CONTEXT && ops.abi_minor >= 9,
+            has_room: ops.abi_minor >= 11,
         })
     } else {
         None

@@ -327,6 +327,7 @@ const NO_COMMAND: Command = Command {
     sense: core::ptr::null_mut(),
     sense_cap: 0,
     sense_len: 0,
+    core_room: core::mem::MaybeUninit::uninit(),
 };
 
 // SAFETY: The raw pointers in `core` are to the task's own buffers; a task

@@ -35,9 +35,10 @@ void tcm_rs_loop_remove_device(struct Scsi_Host *sh, unsigned int id, u64 lun);
 /*
  * Room in each command's private area for the core's `Command` (Rust
  * checks that it fits), which must outlive queuecommand when the core
- * leaves the command pending (fabric ABI 0.7).
+ * leaves the command pending (fabric ABI 0.7); since fabric ABI 0.11 it
+ * holds the core's room for a pending command's state (320 bytes).
  */
-#define TCM_RS_LOOP_CORE_CMD_SIZE 96
+#define TCM_RS_LOOP_CORE_CMD_SIZE 416
 
 /* The core's `Command` of @sc, in its private area (8-byte aligned). */
 void *tcm_rs_loop_core_cmd(struct scsi_cmnd *sc);

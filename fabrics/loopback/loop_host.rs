@@ -215,6 +215,7 @@ impl ScsiCmd {
             sense: f.sense,
             sense_cap: f.sense_cap,
             sense_len: 0,
+            core_room: core::mem::MaybeUninit::uninit(),
         }
     }
 
