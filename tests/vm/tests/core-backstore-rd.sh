@@ -67,6 +67,9 @@ expect "a refused write changed nothing" grep -q 'PAGES/PAGE_SIZE: 0\*' $dev/inf
 expect "rd_pages beyond memory is accepted" bash -c "echo rd_pages=4294967295 >$dev/control"
 expect_errno ENOMEM "but enabling it fails cleanly" bash -c "echo 1 >$dev/enable"
 expect "the device stays disabled" test "$(cat $dev/enable)" = 0
+log=$(test_dmesg)
+expect "the kernel log says why" grep -q 'rd_mcp: no memory for 4294967295 pages (16777215 MiB): not enabled' <<<"$log"
+expect "without the allocator's stack dump" bash -c '! grep -q "vmalloc error" <<<"$1"' _ "$log"
 expect "a size that fits then enables" bash -c "echo rd_pages=64,rd_nullio=0 >$dev/control && echo 1 >$dev/enable"
 expect_errno EBUSY "control is refused once enabled" bash -c "echo rd_pages=8 >$dev/control"
 expect_errno EEXIST "enabling twice is refused" bash -c "echo 1 >$dev/enable"
