@@ -146,27 +146,24 @@ impl Backstore for RamDisk {
         let count = dev.page_count as usize;
         if !dev.nullio {
             // Build the whole set before keeping any of it: on failure, the
-            // pages allocated so far go back with `pages`. The size is the
-            // administrator's: a failure says so here, without the
+            // pages allocated so far go back with the table. The size is
+            // the administrator's: a failure says so here, without the
             // allocator's stack dump.
-            let no_memory = |e: Error| {
+            let allocate = || -> Result<VVec<Page>> {
+                let mut pages = VVec::with_capacity(count, GFP_KERNEL | __GFP_NOWARN)?;
+                for _ in 0..count {
+                    let page = Page::alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)?;
+                    pages.push(page, GFP_KERNEL | __GFP_NOWARN)?;
+                }
+                Ok(pages)
+            };
+            dev.pages = allocate().inspect_err(|_| {
                 pr_err!(
                     "rd_mcp: no memory for {} pages ({} MiB): not enabled\n",
                     count,
                     (count as u64 * PAGE_SIZE as u64) >> 20
-                );
-                e
-            };
-            let mut pages = VVec::with_capacity(count, GFP_KERNEL | __GFP_NOWARN)
-                .map_err(|e| no_memory(e.into()))?;
-            for _ in 0..count {
-                let page = Page::alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)
-                    .map_err(|e| no_memory(e.into()))?;
-                pages
-                    .push(page, GFP_KERNEL | __GFP_NOWARN)
-                    .map_err(|e| no_memory(e.into()))?;
-            }
-            dev.pages = pages;
+                )
+            })?;
         }
         let bytes = (count as u64) * (PAGE_SIZE as u64);
         Ok(DeviceGeometry {
