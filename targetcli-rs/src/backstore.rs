@@ -148,11 +148,14 @@ fn read_alua_tpg(dir: &Path, name: &str) -> Option<AluaTpgConfig> {
 impl Root {
     /// The configfs directory of a storage object, if it exists.
     pub fn storage_object_path(&self, so: &SoRef) -> Option<PathBuf> {
-        cfs::subdirs(&self.core())
-            .into_iter()
+        let core = self.core();
+        let hbas = cfs::subdirs(&core);
+        let of_plugin = hbas
+            .iter()
             .filter(|d| parse_hba(d).is_some_and(|(p, _)| p == so.plugin))
-            .map(|d| self.core().join(d).join(&so.name))
-            .find(|p| p.is_dir())
+            .map(String::as_str);
+        let hba = cfs::first_holding(&core, of_plugin, &so.name)?;
+        Some(core.join(hba).join(&so.name))
     }
 
     /// Every storage object, in the kernel's order (the order targetcli-fb
@@ -178,6 +181,15 @@ impl Root {
             }
         }
         out
+    }
+
+    /// Whether any storage object of `plugin` exists (only that plugin's
+    /// HBAs are listed).
+    pub fn has_storage_objects(&self, plugin: Plugin) -> bool {
+        cfs::subdirs(&self.core()).iter().any(|hba| {
+            parse_hba(hba).is_some_and(|(p, _)| p == plugin)
+                && !cfs::subdirs(&self.core().join(hba)).is_empty()
+        })
     }
 
     /// One storage object.

@@ -123,6 +123,31 @@ fn files_where(dir: &Path, keep: impl Fn(u32) -> bool) -> Vec<String> {
     names
 }
 
+/// The first of `parents` (subdirectories of `dir`) that holds a directory
+/// `name`. Each is looked up relative to `dir`, opened once: two path
+/// components a look-up instead of the whole path, which is what a search
+/// through a thousand HBAs costs.
+pub fn first_holding<'a>(
+    dir: &Path,
+    parents: impl IntoIterator<Item = &'a str>,
+    name: &str,
+) -> Option<&'a str> {
+    use std::os::fd::AsRawFd;
+    let d = fs::File::open(dir).ok()?;
+    parents.into_iter().find(|p| {
+        let Ok(rel) = std::ffi::CString::new(format!("{p}/{name}")) else {
+            return false;
+        };
+        // SAFETY: zeroed bytes are a valid `stat` (plain integers), which
+        // fstatat only writes.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `d` is an open directory for the whole call, `rel` a
+        // NUL-terminated string and `st` a `stat` it may write.
+        let ok = unsafe { libc::fstatat(d.as_raw_fd(), rel.as_ptr(), &mut st, 0) } == 0;
+        ok && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+    })
+}
+
 /// Resolves a configfs symlink to an absolute, canonical path.
 pub fn resolve(link: &Path) -> Option<PathBuf> {
     fs::canonicalize(link).ok()

@@ -238,18 +238,28 @@ impl Root {
     /// The mapped LUNs of the ACL at `acl_dir` that link to a TPG LUN:
     /// (mapped LUN, TPG LUN, directory, link name), in the kernel's order.
     pub fn mapped_lun_links(&self, acl_dir: &Path) -> Vec<(u32, u32, PathBuf, String)> {
-        let dir = acl_dir;
-        cfs::subdirs(dir)
+        cfs::subdirs(acl_dir)
             .into_iter()
             .filter_map(|d| {
                 let index = number_suffix(&d, "lun_")?;
-                let mdir = dir.join(&d);
-                let alias = cfs::links(&mdir).into_iter().next()?;
-                let tpg_lun = cfs::resolve(&mdir.join(&alias))
-                    .and_then(|p| number_suffix(p.file_name()?.to_str()?, "lun_"))?;
+                let (tpg_lun, mdir, alias) = self.mapped_lun_link(acl_dir, index)?;
                 Some((index, tpg_lun, mdir, alias))
             })
             .collect()
+    }
+
+    /// Mapped LUN `index` of the ACL at `acl_dir`, if it links to a TPG
+    /// LUN: (TPG LUN, directory, link name). The link's target is read as
+    /// configfs writes it (a relative path ending in `lun/lun_N`), and
+    /// checked to exist with one stat: resolving it to a canonical path
+    /// took a system call for every component.
+    pub fn mapped_lun_link(&self, acl_dir: &Path, index: u32) -> Option<(u32, PathBuf, String)> {
+        let mdir = acl_dir.join(format!("lun_{index}"));
+        let alias = cfs::links(&mdir).into_iter().next()?;
+        let link = mdir.join(&alias);
+        let target = std::fs::read_link(&link).ok()?;
+        let tpg_lun = number_suffix(target.file_name()?.to_str()?, "lun_")?;
+        link.is_dir().then_some((tpg_lun, mdir, alias))
     }
 
     fn read_acl(&self, tpg: &TpgRef, dirname: &str) -> NodeAclConfig {
@@ -447,11 +457,12 @@ impl Root {
                 ))
             }
             Some(n) => n,
+            // `existing` is sorted: a search, not a scan, for each number.
             None => (0..=MAX_LUN)
-                .find(|n| !existing.contains(n))
+                .find(|n| existing.binary_search(n).is_err())
                 .ok_or_else(|| Error::invalid("LUN", "", "all LUN numbers are in use"))?,
         };
-        if existing.contains(&lun) {
+        if existing.binary_search(&lun).is_ok() {
             return Err(Error::exists(
                 format!("LUN {lun} in {tpg}"),
                 "choose another LUN number",

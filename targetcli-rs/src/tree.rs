@@ -509,14 +509,11 @@ pub fn children_of(root: &Root, kind: &NodeKind) -> Vec<Node> {
             }
             top
         }
-        NodeKind::Backstores => {
-            let dirs = root.storage_object_dirs();
-            Plugin::ALL
-                .iter()
-                .filter(|p| **p != Plugin::User || dirs.iter().any(|(q, _, _)| q == *p))
-                .map(|p| stub(p.name().into(), NodeKind::Backstore(*p)))
-                .collect()
-        }
+        NodeKind::Backstores => Plugin::ALL
+            .iter()
+            .filter(|p| **p != Plugin::User || root.has_storage_objects(Plugin::User))
+            .map(|p| stub(p.name().into(), NodeKind::Backstore(*p)))
+            .collect(),
         NodeKind::Backstore(p) => root
             .storage_object_dirs()
             .into_iter()
@@ -600,24 +597,71 @@ fn tpg_stubs(tpg: &TpgRef) -> Vec<Node> {
     out
 }
 
+/// The child of a node of `kind` named `name`, as [`children_of`] names
+/// and types it (a stub), or None. Storage objects, LUNs, ACLs and mapped
+/// LUNs, the kinds a large configuration has thousands of, are looked up
+/// by name, without listing their siblings; the rest are few, and found in
+/// [`children_of`]'s list.
+pub fn child_named(root: &Root, kind: &NodeKind, name: &str) -> Option<Node> {
+    let stub = |kind: NodeKind| Some(Node::new(name, "", kind));
+    match kind {
+        NodeKind::Backstores => {
+            let plugin = Plugin::ALL.into_iter().find(|p| p.name() == name)?;
+            // `user` shows only with a storage object of its own.
+            if plugin == Plugin::User && !root.has_storage_objects(plugin) {
+                return None;
+            }
+            stub(NodeKind::Backstore(plugin))
+        }
+        NodeKind::Backstore(plugin) => {
+            let so = SoRef::new(*plugin, name);
+            root.storage_object_path(&so)?;
+            stub(NodeKind::StorageObject(so))
+        }
+        NodeKind::Luns(tpg) => {
+            let n = canonical_number(name, "lun")?;
+            root.lun_path(tpg, n)
+                .is_dir()
+                .then(|| stub(NodeKind::Lun(tpg.clone(), n)))?
+        }
+        NodeKind::Acls(tpg) => {
+            // The name the listing gives the ACL's directory, and no other
+            // spelling of it.
+            let fabric = tpg.target.fabric;
+            let dir = fabric.to_dir_name(name);
+            (fabric.from_dir_name(&dir) == name && root.acl_path(tpg, name).is_dir())
+                .then(|| stub(NodeKind::Acl(tpg.clone(), name.to_string())))?
+        }
+        NodeKind::Acl(tpg, wwn) => {
+            let index = canonical_number(name, "mapped_lun")?;
+            root.mapped_lun_link(&root.acl_path(tpg, wwn), index)?;
+            stub(NodeKind::MappedLun(tpg.clone(), wwn.clone(), index))
+        }
+        _ => children_of(root, kind).into_iter().find(|c| c.name == name),
+    }
+}
+
+/// N of a name `<prefix>N` spelt as the tree spells it (no sign, no
+/// leading zero).
+fn canonical_number(name: &str, prefix: &str) -> Option<u32> {
+    let n: u32 = name.strip_prefix(prefix)?.parse().ok()?;
+    (format!("{prefix}{n}") == name).then_some(n)
+}
+
 /// The node at `path` (absolute), with its canonical path, as
-/// [`Node::find`] finds it in [`build`]'s tree, but reading only the
-/// directories along the path (see [`children_of`]): the node has its
-/// kind, and its children as stubs, but no summary. What every command
-/// but `ls` and `status` needs, at a cost that does not grow with the
-/// size of the rest of the tree.
+/// [`Node::find`] finds it in [`build`]'s tree, but reading only what
+/// names each step along the path (see [`child_named`]): the node has its
+/// kind, but no summary and no children (see [`children_of`]). What every
+/// command but `ls` and `status` needs, at a cost that does not grow with
+/// the size of the rest of the tree.
 pub fn locate(root: &Root, path: &str) -> Option<(Node, String)> {
     let mut node = Node::new("/", "", NodeKind::Root);
     let mut canon = String::new();
     for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
-        let child = children_of(root, &node.kind)
-            .into_iter()
-            .find(|c| c.name == part)?;
-        node = child;
+        node = child_named(root, &node.kind, part)?;
         canon.push('/');
         canon.push_str(&node.name);
     }
-    node.children = children_of(root, &node.kind);
     if canon.is_empty() {
         canon.push('/');
     }
@@ -722,11 +766,18 @@ mod tests {
             let (stub, stub_canon) = locate(root, &path).unwrap_or_else(|| panic!("{path}"));
             assert_eq!(stub_canon, canon, "{path}");
             assert_eq!(stub.kind, full.kind, "{path}");
+            assert!(stub.children.is_empty(), "{path}");
             assert_eq!(
-                kinds_and_names(&stub.children),
+                kinds_and_names(&children_of(root, &stub.kind)),
                 kinds_and_names(&full.children),
                 "the children of {path}"
             );
+            // Each child is found by name as its listing names it.
+            for c in &full.children {
+                let found = child_named(root, &stub.kind, &c.name)
+                    .unwrap_or_else(|| panic!("{path}: {}", c.name));
+                assert_eq!(found.kind, c.kind, "{path}: {}", c.name);
+            }
             kinds.insert(
                 format!("{:?}", full.kind)
                     .split('(')
@@ -739,6 +790,14 @@ mod tests {
         // stands for its TPG: its children are the TPG's).
         assert_eq!(kinds.len(), 16, "{kinds:?}");
         assert!(locate(root, "/backstores/ramdisk/rd9").is_none());
+        // Only the spelling the listing gives finds a node.
+        let tpg1 = format!("/iscsi/{}/tpg1", crate::test_tree::IQN);
+        assert!(locate(root, &format!("{tpg1}/luns/lun10")).is_some());
+        for bad in ["luns/lun010", "luns/lun+10", "luns/lun", "luns/lun_10"] {
+            assert!(locate(root, &format!("{tpg1}/{bad}")).is_none(), "{bad}");
+        }
+        assert!(locate(root, "/backstores/rd_mcp").is_none());
+        assert!(locate(root, "/backstores/user").is_none());
         assert!(locate(root, &format!("/iscsi/{}/tpg2", crate::test_tree::IQN)).is_none());
         assert_eq!(locate(root, "/").unwrap().1, "/");
     }
@@ -758,7 +817,7 @@ mod tests {
         assert!(build(root).is_err());
         let (n, _) = locate(root, "/backstores/ramdisk").unwrap();
         assert_eq!(n.kind, NodeKind::Backstore(Plugin::Ramdisk));
-        assert_eq!(n.children.len(), 2);
+        assert_eq!(children_of(root, &n.kind).len(), 2);
         // So does the shell for every command but `ls` and `status`.
         sh.run_line("cd /backstores/ramdisk/rd1").unwrap();
         assert_eq!(sh.cwd(), "/backstores/ramdisk/rd1");

@@ -17,8 +17,8 @@ impl Shell {
     /// what it made and, as the `auto_cd_after_create` preference says, the
     /// shell moves there.
     pub(super) fn create(&mut self, cmd: &Command, node: &Node, canon: &str) -> Result<Outcome> {
-        let mut out = self.create_at(cmd, node)?;
-        if let Some(new) = self.created_node(node, canon) {
+        let (mut out, made) = self.create_at(cmd, node)?;
+        if let Some(new) = self.created_node(node, canon, &made) {
             // As targetcli-fb, `@last` marks what was made last. The object
             // exists now: a preferences file that cannot be written must
             // not turn that into a failure.
@@ -31,7 +31,9 @@ impl Shell {
         Ok(out)
     }
 
-    fn create_at(&mut self, cmd: &Command, node: &Node) -> Result<Outcome> {
+    /// Makes what `cmd` asks for at `node`; returns the outcome and the
+    /// name of the child of `node` that was made.
+    fn create_at(&mut self, cmd: &Command, node: &Node) -> Result<(Outcome, String)> {
         let root = &self.root;
         match &node.kind {
             NodeKind::Backstore(plugin) => {
@@ -50,10 +52,8 @@ impl Shell {
                     crate::backstore::prepare_backing_file(dev, *size, extra.sparse)?;
                 }
                 root.create_storage_object(&so)?;
-                Ok(Outcome::msg(format!(
-                    "Created {} storage object {name}.",
-                    plugin.name()
-                )))
+                let text = format!("Created {} storage object {name}.", plugin.name());
+                Ok((Outcome::msg(text), name))
             }
             NodeKind::Fabric(fabric) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
@@ -68,7 +68,7 @@ impl Shell {
                     let _ = root.delete_target(&t);
                     return Err(e);
                 }
-                Ok(Outcome::lines(text, json!({ "wwn": t.wwn })))
+                Ok((Outcome::lines(text, json!({ "wwn": t.wwn })), t.wwn))
             }
             NodeKind::Target(t) if t.fabric.tpgts => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
@@ -81,7 +81,8 @@ impl Shell {
                         return Err(e);
                     }
                 }
-                Ok(Outcome::lines(text, json!({ "tag": tpg.tag })))
+                let made = format!("tpg{}", tpg.tag);
+                Ok((Outcome::lines(text, json!({ "tag": tpg.tag })), made))
             }
             NodeKind::Luns(tpg) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
@@ -122,7 +123,10 @@ impl Shell {
                         }
                     }
                 }
-                Ok(Outcome::lines(text, json!({ "lun": lun })))
+                Ok((
+                    Outcome::lines(text, json!({ "lun": lun })),
+                    format!("lun{lun}"),
+                ))
             }
             NodeKind::Acls(tpg) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
@@ -136,7 +140,7 @@ impl Shell {
                         }
                     }
                 }
-                Ok(Outcome::lines(text, json!({ "wwn": wwn })))
+                Ok((Outcome::lines(text, json!({ "wwn": wwn })), wwn))
             }
             NodeKind::Acl(tpg, wwn) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
@@ -166,23 +170,28 @@ impl Shell {
                     p.flag("write_protect", false)?,
                     None,
                 )?;
-                Ok(Outcome::msg(format!("Created Mapped LUN {m}.")))
+                let text = format!("Created Mapped LUN {m}.");
+                Ok((Outcome::msg(text), format!("mapped_lun{m}")))
             }
             NodeKind::Portals(tpg) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
                 let port = p.port("ip_port")?;
                 let np = root.create_portal(tpg, p.get("ip_address").unwrap_or("0.0.0.0"), port)?;
-                Ok(Outcome::msg(format!(
-                    "Created network portal {}:{}.",
-                    np.ip_address, np.port
-                )))
+                let made = format!("{}:{}", np.ip_address, np.port);
+                Ok((
+                    Outcome::msg(format!("Created network portal {made}.")),
+                    made,
+                ))
             }
             NodeKind::Alua(so) => {
                 let p = Params::bind(cmd, create_params(&node.kind))?;
                 let name = p.need("name", "create")?;
                 let tag = p.need_num("tag", "", "create")?;
                 root.create_alua_group(so, name, tag)?;
-                Ok(Outcome::msg(format!("Created ALUA TPG {name}.")))
+                Ok((
+                    Outcome::msg(format!("Created ALUA TPG {name}.")),
+                    name.to_string(),
+                ))
             }
             _ => Err(Error::Usage(format!(
                 "nothing can be created at {}; see `help create`",
@@ -216,15 +225,17 @@ impl Shell {
         Ok(text)
     }
 
-    /// The path of the object a `create` at `node` (at `canon`) just made:
-    /// the child that was not there before, and for a target with TPGs its
-    /// first TPG, where targetcli-fb goes.
-    fn created_node(&self, node: &Node, canon: &str) -> Option<String> {
-        let (now, _) = tree::locate(&self.root, canon)?;
-        let new = now
-            .children
-            .iter()
-            .find(|c| !node.children.iter().any(|o| o.name == c.name))?;
+    /// The path of the object a `create` at `node` (at `canon`) just made,
+    /// the child named `made`, if it is there; for a target with TPGs its
+    /// first TPG, where targetcli-fb goes. Looked up by name: listing the
+    /// children before and after made N creates quadratic in N.
+    fn created_node(&self, node: &Node, canon: &str, made: &str) -> Option<String> {
+        if let NodeKind::Backstore(_) = node.kind {
+            // Made under this very name just now: finding it again would
+            // look through every HBA a second time.
+            return Some(path::resolve(canon, made));
+        }
+        let new = tree::child_named(&self.root, &node.kind, made)?;
         let mut path = path::resolve(canon, &new.name);
         if let NodeKind::Target(t) = &new.kind {
             if t.fabric.tpgts {

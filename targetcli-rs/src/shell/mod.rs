@@ -260,9 +260,8 @@ impl Shell {
         };
         // Only `ls` and `status` show what the whole tree's reading gives
         // (summaries, subtrees); every other command needs the node's kind
-        // and children alone, which `locate` reads along the path. A
-        // command's cost then does not grow with the objects elsewhere
-        // (a batch of N creates stays linear, not quadratic, in N).
+        // alone, which `locate` finds by name along the path. A command's
+        // cost then grows little with the objects elsewhere.
         if matches!(cmd.verb.as_str(), "ls" | "status") {
             let tree = tree::build(&self.root)?;
             let (node, canon) = tree.find(&path).ok_or_else(not_found)?;

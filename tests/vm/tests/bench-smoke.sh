@@ -10,7 +10,10 @@
 out=${TCM_RUN:-/tmp}/bench-smoke
 mkdir -p "$out"
 expect "the configuration-plane benchmark runs" env BENCH_LUNS=5 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/config-plane.sh"
-expect "it wrote its figures" jq -e 'length == 2' "$out/config-plane.json"
+expect "it wrote its figures: builds and restores, both tools, both cores" jq -e \
+	'length == 2 and all(.[]; [.build_targetcli_fb_s, .build_targetcli_rs_s,
+		.restore_targetcli_fb_s, .restore_targetcli_rs_s] | all(type == "number"))' \
+	"$out/config-plane.json"
 expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_ROUNDS=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/data-path.sh"
 expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fileio","lio-fileio-ext4","lio-iblock","null_blk","scsi_debug","tcm-rs","tcm-rs-fileio","tcm-rs-fileio-ext4","tcm-rs-iblock","tcm-rs-queued"]' "$out/data-path.json"
 expect "and both workloads" jq -e 'length == 22' "$out/data-path.json"
