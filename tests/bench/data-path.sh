@@ -59,7 +59,7 @@ keep_named workloads BENCH_WORKLOADS
 # total latency (submission and completion): a command completed inside
 # io_submit has all of its time in the submission.
 run() {
-	local w name rw bs qd jobs batch before fio_pid cpu0 cpu1 t0 t1
+	local w name rw bs qd jobs batch before fio_pid t0 t1
 	for w in "${workloads[@]}"; do
 		read -r name rw bs qd jobs batch <<<"$w"
 		before=$(context_switches)
@@ -70,13 +70,15 @@ run() {
 			--output-format=json --output=/tmp/data-path.fio 2>/dev/null &
 		fio_pid=$!
 		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 4}')"
-		t0=$(date +%s%N) cpu0=$(threads_cpu_ns)
+		t0=$(date +%s%N)
+		threads_cpu /tmp/data-path.cpu0
 		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 2}')"
-		t1=$(date +%s%N) cpu1=$(threads_cpu_ns)
+		t1=$(date +%s%N)
+		threads_cpu /tmp/data-path.cpu1
 		wait "$fio_pid" || fail "fio on $1, $name"
 		jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" \
 			--argjson switches $(($(context_switches) - before)) \
-			--argjson cpus "$(awk -v c=$((cpu1 - cpu0)) -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
+			--argjson cpus "$(awk -v c="$(threads_cpu_ns /tmp/data-path.cpu0 /tmp/data-path.cpu1)" -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
 			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
 			.jobs[0][if ($d == "read") then "read" else "write" end] |
 			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end)"' \

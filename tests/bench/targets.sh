@@ -27,16 +27,26 @@ load_null_blk() {
 }
 # context_switches: the guest's context switches so far, all CPUs.
 context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
-# threads_cpu_ns: the time the guest's live threads (kernel threads
-# included, the idle tasks not) have run so far, in ns, from their user
-# and system times (clock ticks, scaled by the kernel to the scheduler's
-# own run time). Not /proc/stat's per-CPU ticks: under TCG they also count
-# much of an idle CPU's time as busy. (cat: a thread may end between the
-# listing and the read; the fields are counted from the end of the
-# command's name, which may hold spaces.)
-threads_cpu_ns() {
+# threads_cpu FILE: each live thread of the guest (kernel threads
+# included, the idle tasks not) with the time it has run so far, into
+# FILE, a line "TID.STARTTIME NS" each, from its user and system times
+# (clock ticks, scaled by the kernel to the scheduler's own run time). Not
+# /proc/stat's per-CPU ticks: under TCG they also count much of an idle
+# CPU's time as busy. (cat: a thread may end between the listing and the
+# read; the fields are counted from the end of the command's name, which
+# may hold spaces.)
+threads_cpu() {
 	cat /proc/[0-9]*/task/[0-9]*/stat 2>/dev/null |
-		awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); s += $12 + $13} END {printf "%.0f\n", s * 1e9 / hz}'
+		awk -v hz="$(getconf CLK_TCK)" '{tid = $1; sub(/.*\) /, ""); printf "%s.%s %.0f\n", tid, $20, ($12 + $13) * 1e9 / hz}' >"$1"
+}
+# threads_cpu_ns BEFORE AFTER: the time the threads ran between two
+# threads_cpu files, in ns: each thread of AFTER, less what it had run in
+# BEFORE (nothing if it started since). A thread that ended in between
+# is not counted; summing all threads' times instead would subtract the
+# whole life of every thread that ended (a negative time, seen when
+# udev's workers ended during a run).
+threads_cpu_ns() {
+	awk 'NR == FNR {before[$1] = $2; next} {s += $2 - (($1 in before) ? before[$1] : 0)} END {printf "%.0f\n", s}' "$1" "$2"
 }
 
 wait_disk() { # lsscsi pattern -> device node
