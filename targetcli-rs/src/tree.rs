@@ -605,14 +605,6 @@ fn tpg_stubs(tpg: &TpgRef) -> Vec<Node> {
 pub fn child_named(root: &Root, kind: &NodeKind, name: &str) -> Option<Node> {
     let stub = |kind: NodeKind| Some(Node::new(name, "", kind));
     match kind {
-        NodeKind::Backstores => {
-            let plugin = Plugin::ALL.into_iter().find(|p| p.name() == name)?;
-            // `user` shows only with a storage object of its own.
-            if plugin == Plugin::User && !root.has_storage_objects(plugin) {
-                return None;
-            }
-            stub(NodeKind::Backstore(plugin))
-        }
         NodeKind::Backstore(plugin) => {
             let so = SoRef::new(*plugin, name);
             root.storage_object_path(&so)?;

@@ -127,7 +127,7 @@ restore() {
 	else
 		t=$(seconds targetcli-rs restoreconfig "$work/config.json")
 		in_place "$1" "$2" restored
-		expect "$1: clear" bash -c "targetcli-rs clearconfig confirm=true >/dev/null"
+		clear "$1"
 	fi
 	eval "$v=$t"
 }
