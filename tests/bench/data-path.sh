@@ -47,7 +47,7 @@ keep_named() {
 keep_named workloads BENCH_WORKLOADS
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
-# mean_us p99_us MBps switches cpu_us" lines to $raw. switches: the guest's
+# mean_us p99_us MBps switches cpu_us host_cpus" lines to $raw. switches: the guest's
 # context switches per I/O during the run (where a command's time goes
 # when a workqueue hop or a sleep is on its path; hardware counters do not
 # exist under TCG, and profile.sh samples with perf's cpu-clock). cpu_us:
@@ -57,9 +57,12 @@ keep_named workloads BENCH_WORKLOADS
 # measured from the threads' own run times (threads_cpu_ns) over the
 # middle half of the run, away from fio's start and end. The latencies are fio's
 # total latency (submission and completion): a command completed inside
-# io_submit has all of its time in the submission.
+# io_submit has all of its time in the submission. host_cpus: the host
+# CPUs QEMU ran on over the same middle half (host_cpus in targets.sh;
+# -1 if unknown): under TCG a guest that keeps both vCPUs busy needs two,
+# and a run that got fewer measured a busy host.
 run() {
-	local w name rw bs qd jobs batch before fio_pid t0 t1
+	local w name rw bs qd jobs batch before fio_pid t0 t1 h0 h1
 	for w in "${workloads[@]}"; do
 		read -r name rw bs qd jobs batch <<<"$w"
 		before=$(context_switches)
@@ -71,17 +74,20 @@ run() {
 		fio_pid=$!
 		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 4}')"
 		t0=$(date +%s%N)
+		h0=$(host_cpu_sample)
 		threads_cpu /tmp/data-path.cpu0
 		sleep "$(awk -v r="$runtime" 'BEGIN {print r / 2}')"
 		t1=$(date +%s%N)
+		h1=$(host_cpu_sample)
 		threads_cpu /tmp/data-path.cpu1
 		wait "$fio_pid" || fail "fio on $1, $name"
 		jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" \
 			--argjson switches $(($(context_switches) - before)) \
+			--argjson host "$(host_cpus "$h0" "$h1")" \
 			--argjson cpus "$(awk -v c="$(threads_cpu_ns /tmp/data-path.cpu0 /tmp/data-path.cpu1)" -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
 			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
 			.jobs[0][if ($d == "read") then "read" else "write" end] |
-			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end)"' \
+			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end) \($host)"' \
 			/tmp/data-path.fio >>"$raw"
 	done
 }
@@ -112,16 +118,17 @@ python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fig = {}
-for t, w, iops, mean, p99, mbps, switches, cpu in rows:
+for t, w, iops, mean, p99, mbps, switches, cpu, host in rows:
     fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches),
-                                       float(cpu)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(6)) for k, v in fig.items()}
+                                       float(cpu), float(host)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(7)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps, switches, cpu) in med.items():
+for (t, w), (iops, mean, p99, mbps, switches, cpu, host) in med.items():
     result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
                    "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
-                   "cpu_us_per_io": round(cpu, 1), "runs": len(fig[(t, w)])})
+                   "cpu_us_per_io": round(cpu, 1), "host_cpus": round(host, 2),
+                   "host_cpus_min": min(x[6] for x in fig[(t, w)]), "runs": len(fig[(t, w)])})
 
 def table(title, targets, ratios):
     """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
@@ -149,7 +156,8 @@ table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
 print("(IOPS, median of the runs; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))
 for title, i, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", 4, ".2f"),
-                      ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f")]:
+                      ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f"),
+                      ("host CPUs the VM ran on (median; -1: not known)", 6, ".2f")]:
     print(f"\n{title}")
     print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
     for w in workloads:

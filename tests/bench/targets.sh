@@ -49,6 +49,21 @@ threads_cpu_ns() {
 	awk 'NR == FNR {before[$1] = $2; next} {s += $2 - (($1 in before) ? before[$1] : 0)} END {printf "%.0f\n", s}' "$1" "$2"
 }
 
+# host_cpu_sample: the host's last reading of its own clock and of the
+# CPU time QEMU has had ("WALL_US CPU_TICKS", tests/vm/host-cpu.sh), or
+# nothing outside tests/vm/run.
+host_cpu_sample() { cat "${TCM_HOST_CPU:-/nonexistent}" 2>/dev/null; }
+# host_cpus BEFORE AFTER: how many host CPUs QEMU ran on, on average,
+# between two host_cpu_samples; -1 if unknown. Each sample is up to 0.1 s
+# old, the same for both ends, so over a couple of seconds it is close.
+host_cpus() {
+	awk -v a="$1" -v b="$2" -v hz="$(cat "${TCM_HOST_CPU:-/nonexistent}-hz" 2>/dev/null)" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		if (hz > 0 && y[1] > x[1]) printf "%.2f\n", (y[2] - x[2]) / hz / ((y[1] - x[1]) / 1e6)
+		else print -1
+	}'
+}
+
 wait_disk() { # lsscsi pattern -> device node
 	local dev
 	for _ in $(seq 50); do

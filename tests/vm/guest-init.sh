@@ -32,6 +32,9 @@ export TCM_ROOT TCM_KDIR TCM_MDIR TCM_GENMDIR TCM_KREL TCM_VARIANT TCM_BIN
 # Benchmark settings from the host's environment (empty: the defaults).
 export BENCH_RUNTIME BENCH_ROUNDS BENCH_LUNS BENCH_QUICK BENCH_CONFIGS BENCH_WORKLOADS BENCH_NULL_BLK BENCH_EXT4_NULL_BLK BENCH_ACLS BENCH_TOOLS BENCH_FB_BUILD_MAX
 export TCM_RUN=$run
+# What the host gives the VM (tests/vm/host-cpu.sh), wherever a script's
+# TCM_RUN points.
+export TCM_HOST_CPU=$run/host-cpu
 export PATH=$TCM_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cd "$TCM_ROOT"
 

@@ -18,6 +18,7 @@ expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_RO
 expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fileio","lio-fileio-ext4","lio-iblock","null_blk","scsi_debug","tcm-rs","tcm-rs-fileio","tcm-rs-fileio-ext4","tcm-rs-iblock","tcm-rs-queued"]' "$out/data-path.json"
 expect "and both workloads" jq -e 'length == 22' "$out/data-path.json"
 expect "with the CPU time each I/O cost" jq -e 'all(.[]; .cpu_us_per_io > 0)' "$out/data-path.json"
+expect "and the host CPUs each run got" jq -e 'all(.[]; .host_cpus > 0 and .host_cpus_min > 0)' "$out/data-path.json"
 expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/memory.sh"
 expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
 	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
