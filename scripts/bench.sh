@@ -13,7 +13,11 @@ main() {
 	local rundir
 	where=$(mktemp) # global: the EXIT trap runs after main returns
 	trap 'rm -f "$where"' EXIT
-	"$TCM_ROOT/tests/vm/run" --rundir-file "$where" "$TCM_ROOT/tests/bench/all.sh"
+	# A whole run takes one to two hours under TCG (the configuration
+	# plane's targetcli-fb runs alone take most of an hour), far past
+	# tests/vm/run's default of 15 minutes, meant for tests.
+	"$TCM_ROOT/tests/vm/run" --timeout "${BENCH_TIMEOUT:-14400}" \
+		--rundir-file "$where" "$TCM_ROOT/tests/bench/all.sh"
 	rundir=$(cat "$where")
 	# Debian's python3, which has python3-matplotlib (setup-host.sh), not
 	# whichever python3 comes first on the PATH.
