@@ -47,7 +47,8 @@ keep_named() {
 keep_named workloads BENCH_WORKLOADS
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
-# mean_us p99_us MBps switches cpu_us host_cpus" lines to $raw. switches: the guest's
+# mean_us p99_us MBps switches cpu_us host_cpus guest_cpus block_softirqs
+# ipis" lines to $raw. switches: the guest's
 # context switches per I/O during the run (where a command's time goes
 # when a workqueue hop or a sleep is on its path; hardware counters do not
 # exist under TCG, and profile.sh samples with perf's cpu-clock). cpu_us:
@@ -60,12 +61,18 @@ keep_named workloads BENCH_WORKLOADS
 # io_submit has all of its time in the submission. host_cpus: the host
 # CPUs QEMU ran on over the same middle half (host_cpus in targets.sh;
 # -1 if unknown): under TCG a guest that keeps both vCPUs busy needs two,
-# and a run that got fewer measured a busy host.
+# and a run that got fewer measured a busy host. guest_cpus: the CPUs the
+# guest's threads ran on over that half (cpu_us's time over the window);
+# what the host gave beyond it went to the guest's idle tasks: interrupts
+# taken on an idle CPU, or idling itself. block_softirqs and ipis: the
+# guest's BLOCK softirqs and function-call IPIs per I/O over the whole run
+# (completion_irqs in targets.sh).
 run() {
-	local w name rw bs qd jobs batch before fio_pid t0 t1 h0 h1
+	local w name rw bs qd jobs batch before irqs fio_pid t0 t1 h0 h1
 	for w in "${workloads[@]}"; do
 		read -r name rw bs qd jobs batch <<<"$w"
 		before=$(context_switches)
+		irqs=$(completion_irqs)
 		fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch" \
 			--numjobs="$jobs" --group_reporting --runtime="$runtime" \
@@ -83,11 +90,12 @@ run() {
 		wait "$fio_pid" || fail "fio on $1, $name"
 		jq -r --arg t "$1" --arg n "$name" --arg d "${rw#rand}" \
 			--argjson switches $(($(context_switches) - before)) \
+			--argjson irqs "[$(completion_irqs | awk -v b="$irqs" '{split(b, x, " "); print $1 - x[1] "," $2 - x[2]}')]" \
 			--argjson host "$(host_cpus "$h0" "$h1")" \
 			--argjson cpus "$(awk -v c="$(threads_cpu_ns /tmp/data-path.cpu0 /tmp/data-path.cpu1)" -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
 			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
 			.jobs[0][if ($d == "read") then "read" else "write" end] |
-			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end) \($host)"' \
+			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end) \($host) \($cpus) \(if $ios > 0 then $irqs[0] / $ios else 0 end) \(if $ios > 0 then $irqs[1] / $ios else 0 end)"' \
 			/tmp/data-path.fio >>"$raw"
 	done
 }
@@ -118,17 +126,20 @@ python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fig = {}
-for t, w, iops, mean, p99, mbps, switches, cpu, host in rows:
+for t, w, iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis in rows:
     fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches),
-                                       float(cpu), float(host)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(7)) for k, v in fig.items()}
+                                       float(cpu), float(host), float(guest), float(block),
+                                       float(ipis)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(10)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps, switches, cpu, host) in med.items():
+for (t, w), (iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis) in med.items():
     result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
                    "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
                    "cpu_us_per_io": round(cpu, 1), "host_cpus": round(host, 2),
-                   "host_cpus_min": min(x[6] for x in fig[(t, w)]), "runs": len(fig[(t, w)])})
+                   "host_cpus_min": min(x[6] for x in fig[(t, w)]), "guest_cpus": round(guest, 2),
+                   "block_softirqs_per_io": round(block, 3), "ipis_per_io": round(ipis, 3),
+                   "iops_runs": [x[0] for x in fig[(t, w)]], "runs": len(fig[(t, w)])})
 
 def table(title, targets, ratios):
     """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
@@ -157,7 +168,11 @@ print("(IOPS, median of the runs; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))
 for title, i, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", 4, ".2f"),
                       ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f"),
-                      ("host CPUs the VM ran on (median; -1: not known)", 6, ".2f")]:
+                      ("host CPUs the VM ran on (median; -1: not known)", 6, ".2f"),
+                      ("guest CPUs its threads ran on (median; the rest of the host's went to idle tasks)",
+                       7, ".2f"),
+                      ("BLOCK softirqs per I/O (the guest's; median)", 8, ".3f"),
+                      ("function-call IPIs per I/O (the guest's; median)", 9, ".3f")]:
     print(f"\n{title}")
     print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
     for w in workloads:

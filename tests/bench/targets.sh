@@ -27,6 +27,14 @@ load_null_blk() {
 }
 # context_switches: the guest's context switches so far, all CPUs.
 context_switches() { awk '$1 == "ctxt" {print $2}' /proc/stat; }
+# completion_irqs: the guest's BLOCK softirqs and function-call IPIs so
+# far, all CPUs ("BLOCK CAL"): where a completion leaves the context that
+# ended its I/O, blk-mq runs it in the block softirq or, on another CPU,
+# through such an IPI, so their counts per I/O say which path commands took.
+completion_irqs() {
+	awk '$1 == "BLOCK:" {s = 0; for (i = 2; i <= NF; i++) s += $i; printf "%d ", s}' /proc/softirqs
+	awk '$1 == "CAL:" {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s}' /proc/interrupts
+}
 # threads_cpu FILE: each live thread of the guest (kernel threads
 # included, the idle tasks not) with the time it has run so far, into
 # FILE, a line "TID.STARTTIME NS" each, from its user and system times

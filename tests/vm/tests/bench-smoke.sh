@@ -19,6 +19,9 @@ expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fi
 expect "and both workloads" jq -e 'length == 22' "$out/data-path.json"
 expect "with the CPU time each I/O cost" jq -e 'all(.[]; .cpu_us_per_io > 0)' "$out/data-path.json"
 expect "and the host CPUs each run got" jq -e 'all(.[]; .host_cpus > 0 and .host_cpus_min > 0)' "$out/data-path.json"
+expect "the guest CPUs its threads ran on, its completion interrupts and each run's IOPS" jq -e '
+	all(.[]; .guest_cpus > 0 and .block_softirqs_per_io >= 0 and .ipis_per_io >= 0 and
+		(.iops_runs | length) == .runs and (.runs > 1 or .iops_runs[0] == .iops))' "$out/data-path.json"
 expect "the memory benchmark runs" env BENCH_QUICK=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/memory.sh"
 expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and the SCSI disk alone" jq -e '
 	[.results[] | "\(.core) \(.object)"] | sort == ["lio device","lio lun","lio session","lio target","lio tpg",
