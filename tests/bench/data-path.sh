@@ -48,7 +48,7 @@ keep_named workloads BENCH_WORKLOADS
 
 # run TARGET DEVICE: every workload once; appends "target workload iops
 # mean_us p99_us MBps switches cpu_us host_cpus guest_cpus block_softirqs
-# ipis" lines to $raw. switches: the guest's
+# ipis host_steal host_vcpus" lines to $raw. switches: the guest's
 # context switches per I/O during the run (where a command's time goes
 # when a workqueue hop or a sleep is on its path; hardware counters do not
 # exist under TCG, and profile.sh samples with perf's cpu-clock). cpu_us:
@@ -66,7 +66,9 @@ keep_named workloads BENCH_WORKLOADS
 # what the host gave beyond it went to the guest's idle tasks: interrupts
 # taken on an idle CPU, or idling itself. block_softirqs and ipis: the
 # guest's BLOCK softirqs and function-call IPIs per I/O over the whole run
-# (completion_irqs in targets.sh).
+# (completion_irqs in targets.sh). host_steal: the host CPUs the host's own
+# hypervisor took over the middle half (host_steal in targets.sh), and
+# host_vcpus the host CPUs QEMU's vCPU threads ran on (host_vcpus).
 run() {
 	local w name rw bs qd jobs batch before irqs fio_pid t0 t1 h0 h1
 	for w in "${workloads[@]}"; do
@@ -92,10 +94,12 @@ run() {
 			--argjson switches $(($(context_switches) - before)) \
 			--argjson irqs "[$(completion_irqs | awk -v b="$irqs" '{split(b, x, " "); print $1 - x[1] "," $2 - x[2]}')]" \
 			--argjson host "$(host_cpus "$h0" "$h1")" \
+			--argjson steal "$(host_steal "$h0" "$h1")" \
+			--argjson vcpus "$(host_vcpus "$h0" "$h1")" \
 			--argjson cpus "$(awk -v c="$(threads_cpu_ns /tmp/data-path.cpu0 /tmp/data-path.cpu1)" -v t=$((t1 - t0)) 'BEGIN {print c / t}')" '
 			(.jobs[0].read.total_ios + .jobs[0].write.total_ios) as $ios |
 			.jobs[0][if ($d == "read") then "read" else "write" end] |
-			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end) \($host) \($cpus) \(if $ios > 0 then $irqs[0] / $ios else 0 end) \(if $ios > 0 then $irqs[1] / $ios else 0 end)"' \
+			"\($t) \($n) \(.iops | floor) \(.lat_ns.mean / 1000 | floor) \(.lat_ns.percentile["99.000000"] / 1000 | floor) \(.bw / 1024 | floor) \(if $ios > 0 then $switches / $ios else 0 end) \(if .iops > 0 then $cpus * 1000000 / .iops else 0 end) \($host) \($cpus) \(if $ios > 0 then $irqs[0] / $ios else 0 end) \(if $ios > 0 then $irqs[1] / $ios else 0 end) \($steal) \($vcpus)"' \
 			/tmp/data-path.fio >>"$raw"
 	done
 }
@@ -126,19 +130,20 @@ python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 fig = {}
-for t, w, iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis in rows:
+for t, w, iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis, steal, vcpus in rows:
     fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches),
                                        float(cpu), float(host), float(guest), float(block),
-                                       float(ipis)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(10)) for k, v in fig.items()}
+                                       float(ipis), float(steal), float(vcpus)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(12)) for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis) in med.items():
+for (t, w), (iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis, steal, vcpus) in med.items():
     result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
                    "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
                    "cpu_us_per_io": round(cpu, 1), "host_cpus": round(host, 2),
                    "host_cpus_min": min(x[6] for x in fig[(t, w)]), "guest_cpus": round(guest, 2),
                    "block_softirqs_per_io": round(block, 3), "ipis_per_io": round(ipis, 3),
+                   "host_vcpus": round(vcpus, 2), "host_steal": round(steal, 2), "host_steal_max": max(x[10] for x in fig[(t, w)]),
                    "iops_runs": [x[0] for x in fig[(t, w)]], "runs": len(fig[(t, w)])})
 
 def table(title, targets, ratios):
@@ -147,13 +152,25 @@ def table(title, targets, ratios):
         return
     print(f"\n{title}")
     print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets)
-          + "".join(f"  {label:>13}" for label, _, _ in ratios))
+          + "".join(f"  {label:>15}" for label, _, _ in ratios))
     for w in workloads:
         val = {t: med[(t, w)][0] for t in targets if (t, w) in med}
         cells = [f"{int(val[t]):>13}" if t in val else f"{'-':>13}" for t in targets]
-        rs = [f"  {val[a] / val[b]:13.2f}" if val.get(a) and val.get(b) else f"  {'-':>13}"
-              for _, a, b in ratios]
+        rs = [f"  {ratio(w, a, b):>15}" for _, a, b in ratios]
         print(f"{w:24} " + " ".join(cells) + "".join(rs))
+
+def ratio(w, a, b):
+    """a / b of the medians, then the lowest and highest of the rounds' own
+    a / b (a round runs the two a minute or so apart, so its ratio is spared
+    the host's drift between rounds), if more than one round ran both."""
+    if not (med.get((a, w)) and med.get((b, w)) and med[(b, w)][0]):
+        return "-"
+    cell = f"{med[(a, w)][0] / med[(b, w)][0]:.2f}"
+    runs = list(zip(fig[(a, w)], fig[(b, w)]))
+    if len(runs) > 1 and len(fig[(a, w)]) == len(fig[(b, w)]) and all(y[0] for _, y in runs):
+        rounds = [x[0] / y[0] for x, y in runs]
+        cell += f" {min(rounds):.2f}-{max(rounds):.2f}"
+    return cell
 
 table("ramdisk", ["null_blk", "scsi_debug", "lio", "tcm-rs", "tcm-rs-queued"],
       [("tcm/LIO", "tcm-rs", "lio"), ("queued/LIO", "tcm-rs-queued", "lio"),
@@ -164,11 +181,14 @@ table("fileio (a file on ext4, on a memory-backed null_blk)", ["lio-fileio-ext4"
       [("tcm/LIO", "tcm-rs-fileio-ext4", "lio-fileio-ext4")])
 table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
       [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
-print("(IOPS, median of the runs; latency and throughput in the JSON)")
+print("(IOPS, median of the runs; the ratios of the medians, then the lowest and highest of the\n"
+      " rounds' own ratios; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))
 for title, i, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", 4, ".2f"),
                       ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f"),
                       ("host CPUs the VM ran on (median; -1: not known)", 6, ".2f"),
+                      ("of which its vCPU threads (median; -1: not known)", 11, ".2f"),
+                      ("host CPUs the host's own hypervisor took (median; -1: not known)", 10, ".2f"),
                       ("guest CPUs its threads ran on (median; the rest of the host's went to idle tasks)",
                        7, ".2f"),
                       ("BLOCK softirqs per I/O (the guest's; median)", 8, ".3f"),

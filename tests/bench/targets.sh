@@ -57,20 +57,32 @@ threads_cpu_ns() {
 	awk 'NR == FNR {before[$1] = $2; next} {s += $2 - (($1 in before) ? before[$1] : 0)} END {printf "%.0f\n", s}' "$1" "$2"
 }
 
-# host_cpu_sample: the host's last reading of its own clock and of the
-# CPU time QEMU has had ("WALL_US CPU_TICKS", tests/vm/host-cpu.sh), or
-# nothing outside tests/vm/run.
+# host_cpu_sample: the host's last reading of its own clock, of the CPU
+# time QEMU has had, of the time its hypervisor took and of the time of
+# QEMU's vCPU threads ("WALL_US CPU_TICKS STEAL_TICKS VCPU_TICKS",
+# tests/vm/host-cpu.sh), or nothing outside tests/vm/run.
 host_cpu_sample() { cat "${TCM_HOST_CPU:-/nonexistent}" 2>/dev/null; }
-# host_cpus BEFORE AFTER: how many host CPUs QEMU ran on, on average,
-# between two host_cpu_samples; -1 if unknown. Each sample is up to 0.1 s
-# old, the same for both ends, so over a couple of seconds it is close.
-host_cpus() {
-	awk -v a="$1" -v b="$2" -v hz="$(cat "${TCM_HOST_CPU:-/nonexistent}-hz" 2>/dev/null)" 'BEGIN {
+# host_rate FIELD BEFORE AFTER: how many host CPUs FIELD of two
+# host_cpu_samples grew by, on average, between them; -1 if unknown. Each
+# sample is up to 0.1 s old, the same for both ends, so over a couple of
+# seconds it is close.
+host_rate() {
+	awk -v n="$1" -v a="$2" -v b="$3" -v hz="$(cat "${TCM_HOST_CPU:-/nonexistent}-hz" 2>/dev/null)" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		if (hz > 0 && y[1] > x[1]) printf "%.2f\n", (y[2] - x[2]) / hz / ((y[1] - x[1]) / 1e6)
+		if (hz > 0 && y[1] > x[1] && y[n] != "") printf "%.2f\n", (y[n] - x[n]) / hz / ((y[1] - x[1]) / 1e6)
 		else print -1
 	}'
 }
+# host_cpus BEFORE AFTER: the host CPUs QEMU ran on, all its threads.
+host_cpus() { host_rate 2 "$@"; }
+# host_steal BEFORE AFTER: the host CPUs the host's own hypervisor took (a
+# host that is itself a virtual machine runs slower by that much, whatever
+# QEMU got).
+host_steal() { host_rate 3 "$@"; }
+# host_vcpus BEFORE AFTER: the host CPUs QEMU's vCPU threads ran on; the
+# rest of host_cpus is QEMU's own work beside the guest (its main loop,
+# 9p, timers).
+host_vcpus() { host_rate 4 "$@"; }
 
 wait_disk() { # lsscsi pattern -> device node
 	local dev
