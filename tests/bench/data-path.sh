@@ -128,23 +128,29 @@ done
 # Medians per target and workload, then the table and the JSON.
 python3 - "$raw" "$out" <<'EOF'
 import json, statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+# The fields of a line of $raw after the target and the workload (run()).
+FIELDS = ["iops", "mean", "p99", "mbps", "switches", "cpu", "host", "guest", "block", "ipis",
+          "steal", "vcpus"]
 fig = {}
-for t, w, iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis, steal, vcpus in rows:
-    fig.setdefault((t, w), []).append((int(iops), int(mean), int(p99), int(mbps), float(switches),
-                                       float(cpu), float(host), float(guest), float(block),
-                                       float(ipis), float(steal), float(vcpus)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(12)) for k, v in fig.items()}
+for line in open(sys.argv[1]):
+    if line.strip():
+        t, w, *values = line.split()
+        # IOPS, latencies and throughput are whole numbers (run() floors them).
+        fig.setdefault((t, w), []).append({f: (int(v) if i < 4 else float(v))
+                                           for i, (f, v) in enumerate(zip(FIELDS, values))})
+med = {k: {f: statistics.median(x[f] for x in v) for f in FIELDS} for k, v in fig.items()}
 workloads = list(dict.fromkeys(w for _, w in fig))
 result = []
-for (t, w), (iops, mean, p99, mbps, switches, cpu, host, guest, block, ipis, steal, vcpus) in med.items():
-    result.append({"target": t, "workload": w, "iops": iops, "mean_lat_us": mean,
-                   "p99_lat_us": p99, "MBps": mbps, "switches_per_io": round(switches, 3),
-                   "cpu_us_per_io": round(cpu, 1), "host_cpus": round(host, 2),
-                   "host_cpus_min": min(x[6] for x in fig[(t, w)]), "guest_cpus": round(guest, 2),
-                   "block_softirqs_per_io": round(block, 3), "ipis_per_io": round(ipis, 3),
-                   "host_vcpus": round(vcpus, 2), "host_steal": round(steal, 2), "host_steal_max": max(x[10] for x in fig[(t, w)]),
-                   "iops_runs": [x[0] for x in fig[(t, w)]], "runs": len(fig[(t, w)])})
+for (t, w), m in med.items():
+    runs = fig[(t, w)]
+    result.append({"target": t, "workload": w, "iops": m["iops"], "mean_lat_us": m["mean"],
+                   "p99_lat_us": m["p99"], "MBps": m["mbps"],
+                   "switches_per_io": round(m["switches"], 3), "cpu_us_per_io": round(m["cpu"], 1),
+                   "host_cpus": round(m["host"], 2), "host_cpus_min": min(x["host"] for x in runs),
+                   "guest_cpus": round(m["guest"], 2), "block_softirqs_per_io": round(m["block"], 3),
+                   "ipis_per_io": round(m["ipis"], 3), "host_vcpus": round(m["vcpus"], 2),
+                   "host_steal": round(m["steal"], 2), "host_steal_max": max(x["steal"] for x in runs),
+                   "iops_runs": [x["iops"] for x in runs], "runs": len(runs)})
 
 def table(title, targets, ratios):
     """IOPS of TARGETS per workload, then each (label, a, b) ratio a / b."""
@@ -154,7 +160,7 @@ def table(title, targets, ratios):
     print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets)
           + "".join(f"  {label:>15}" for label, _, _ in ratios))
     for w in workloads:
-        val = {t: med[(t, w)][0] for t in targets if (t, w) in med}
+        val = {t: med[(t, w)]["iops"] for t in targets if (t, w) in med}
         cells = [f"{int(val[t]):>13}" if t in val else f"{'-':>13}" for t in targets]
         rs = [f"  {ratio(w, a, b):>15}" for _, a, b in ratios]
         print(f"{w:24} " + " ".join(cells) + "".join(rs))
@@ -163,12 +169,12 @@ def ratio(w, a, b):
     """a / b of the medians, then the lowest and highest of the rounds' own
     a / b (a round runs the two a minute or so apart, so its ratio is spared
     the host's drift between rounds), if more than one round ran both."""
-    if not (med.get((a, w)) and med.get((b, w)) and med[(b, w)][0]):
+    if not ((a, w) in med and (b, w) in med and med[(b, w)]["iops"]):
         return "-"
-    cell = f"{med[(a, w)][0] / med[(b, w)][0]:.2f}"
+    cell = f"{med[(a, w)]['iops'] / med[(b, w)]['iops']:.2f}"
     runs = list(zip(fig[(a, w)], fig[(b, w)]))
-    if len(runs) > 1 and len(fig[(a, w)]) == len(fig[(b, w)]) and all(y[0] for _, y in runs):
-        rounds = [x[0] / y[0] for x, y in runs]
+    if len(runs) > 1 and len(fig[(a, w)]) == len(fig[(b, w)]) and all(y["iops"] for _, y in runs):
+        rounds = [x["iops"] / y["iops"] for x, y in runs]
         cell += f" {min(rounds):.2f}-{max(rounds):.2f}"
     return cell
 
@@ -184,19 +190,19 @@ table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
 print("(IOPS, median of the runs; the ratios of the medians, then the lowest and highest of the\n"
       " rounds' own ratios; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))
-for title, i, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", 4, ".2f"),
-                      ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", 5, ".1f"),
-                      ("host CPUs the VM ran on (median; -1: not known)", 6, ".2f"),
-                      ("of which its vCPU threads (median; -1: not known)", 11, ".2f"),
-                      ("host CPUs the host's own hypervisor took (median; -1: not known)", 10, ".2f"),
+for title, field, fmt in [("context switches per I/O (the guest's, all CPUs; median of the runs)", "switches", ".2f"),
+                      ("CPU time per I/O, µs (the guest's, all CPUs, fio's included; median)", "cpu", ".1f"),
+                      ("host CPUs the VM ran on (median; -1: not known)", "host", ".2f"),
+                      ("of which its vCPU threads (median; -1: not known)", "vcpus", ".2f"),
+                      ("host CPUs the host's own hypervisor took (median; -1: not known)", "steal", ".2f"),
                       ("guest CPUs its threads ran on (median; the rest of the host's went to idle tasks)",
-                       7, ".2f"),
-                      ("BLOCK softirqs per I/O (the guest's; median)", 8, ".3f"),
-                      ("function-call IPIs per I/O (the guest's; median)", 9, ".3f")]:
+                       "guest", ".2f"),
+                      ("BLOCK softirqs per I/O (the guest's; median)", "block", ".3f"),
+                      ("function-call IPIs per I/O (the guest's; median)", "ipis", ".3f")]:
     print(f"\n{title}")
     print(f"{'workload':24} " + " ".join(f"{t:>13}" for t in targets))
     for w in workloads:
-        print(f"{w:24} " + " ".join(f"{med[(t, w)][i]:>13{fmt}}" if (t, w) in med else f"{'-':>13}"
+        print(f"{w:24} " + " ".join(f"{med[(t, w)][field]:>13{fmt}}" if (t, w) in med else f"{'-':>13}"
                                    for t in targets))
 json.dump(result, open(sys.argv[2], "w"), indent=1)
 EOF
