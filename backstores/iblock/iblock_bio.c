@@ -70,10 +70,15 @@ int tcm_rs_iblock_init(void)
 	 * A rescuer: bios of an asynchronous transfer may be allocated inside
 	 * a bio submission (the loopback's queuecommand), where earlier ones
 	 * wait on current->bio_list; without it the pool could wait for them.
+	 * A per-CPU cache (as io_uring's and iomap's direct I/O have): a bio of
+	 * up to BIO_INLINE_VECS pages, put in a task or a hard interrupt, goes
+	 * back on its CPU's list, and the next command takes it from there
+	 * instead of from the slab (the loopback puts it in the submitter's
+	 * task, where the device completed it).
 	 */
 	ret = bioset_init(&tcm_rs_iblock_bio_set, TCM_RS_IBLOCK_BIO_POOL_SIZE,
 			  offsetof(struct tcm_rs_iblock_abio, bio),
-			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER);
+			  BIOSET_NEED_BVECS | BIOSET_NEED_RESCUER | BIOSET_PERCPU_CACHE);
 	if (ret)
 		return ret;
 	tcm_rs_iblock_wq = alloc_workqueue("tcm_rs_iblock", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
