@@ -28,7 +28,7 @@ mod abi;
 mod sg;
 
 pub(crate) use abi::DeviceGeometry;
-use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR, RW_PENDING};
+use abi::{BackstoreOps, BACKSTORE_ABI_MAJOR, BACKSTORE_ABI_MINOR, RW_FUA, RW_PENDING};
 pub(crate) use sg::SgBuffer;
 
 extern "C" {
@@ -168,10 +168,13 @@ pub(crate) trait Backstore: 'static {
     /// [`Submitted::Done`]. `buf`'s pages stay the backstore's until `io`
     /// is completed: the core does not touch them, and a backstore that
     /// goes on using them after this returns (handing the raw list to bios)
-    /// relies on that. Called from a context that may sleep.
+    /// relies on that. Called from a context that may sleep. `fua` comes
+    /// only with `write`, and only for a device whose geometry says `fua`
+    /// (ABI 0.11): the transfer ends only once the data is on the medium.
     fn read_write_async(
         _dev: &Self::Device,
         _write: bool,
+        _fua: bool,
         _offset: u64,
         _buf: &mut SgBuffer,
         io: PendingIo,
@@ -429,7 +432,8 @@ impl<B: Backstore> Table<B> {
         let Some(io) = (unsafe { PendingIo::from_raw(token) }) else {
             return EINVAL.to_errno();
         };
-        match B::read_write_async(dev, write != 0, offset, &mut buf, io) {
+        let fua = write & RW_FUA != 0;
+        match B::read_write_async(dev, write & !RW_FUA != 0, fua, offset, &mut buf, io) {
             Submitted::Pending => RW_PENDING,
             Submitted::Done(io, result) => {
                 // Not completed: the core finishes the command from the

@@ -19,12 +19,19 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const BACKSTORE_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const BACKSTORE_ABI_MINOR: u16 = 10;
+pub(crate) const BACKSTORE_ABI_MINOR: u16 = 11;
 
 /// What `read_write_async` returns (since 0.9) when the I/O is in flight:
 /// the backstore calls `tcm_rs_backstore_rw_done()` with the token, once,
 /// when it ends.
 pub(crate) const RW_PENDING: c_int = 1;
+
+/// Or'ed (since 0.11) into the `write` byte (1 for a write) that
+/// `read_write_async` gets, for a WRITE with FUA (force unit access), only
+/// for a device whose geometry says `fua`: the backstore completes the
+/// write only once it is on the medium (a bio with REQ_FUA), and the core
+/// then sends no cache flush after it.
+pub(crate) const RW_FUA: u8 = 2;
 
 /// `read_write` and `read_write_nowait`: moves `len` bytes between the
 /// device `dev` at byte `offset` and the `nents` entries of `sgl` (into the
@@ -90,6 +97,11 @@ pub(crate) struct DeviceGeometry {
     /// flight, which sleep for nothing. 0 for a device that moves data
     /// without sleeping (the ramdisk).
     pub(crate) sleeps: u8,
+    /// Since ABI 0.11 (read only from a table of 0.11 or later, as
+    /// `resizable`). Non-zero: `read_write_async` takes [`RW_FUA`], and a
+    /// WRITE with FUA to the device is one durable write instead of a
+    /// write and a `flush` of the whole cache.
+    pub(crate) fua: u8,
 }
 
 /// A backstore's operations. Every pointer is valid while the backstore is

@@ -206,10 +206,14 @@ enum Stage {
 /// `read_write_nowait`, which may finish it at once, then its
 /// `read_write_async`, a write through the write gate. May sleep (the
 /// gate waits while a COMPARE AND WRITE runs; the backstore's submission).
+/// `fua`: a WRITE with FUA, to a device that [`DeviceState::writes_fua`],
+/// left in flight as one durable write (never moved at once: a page
+/// cache's copy is not durable).
 pub(crate) fn start(
     req: &mut Request<'_>,
     lun: &LinkedLun,
     write: bool,
+    fua: bool,
     lba: u64,
     moved: usize,
     overflow: usize,
@@ -237,7 +241,7 @@ pub(crate) fn start(
     };
     // At once if the backstore can (fileio's page cache): then nothing is
     // set up for a transfer in flight, no allocation, no reference taken.
-    if lun.dev.can_move_nowait() {
+    if !fua && lun.dev.can_move_nowait() {
         match lun.dev.read_write_nowait(write, offset, &mut req.data) {
             Ok(()) => return not_in_flight(Started::Done(Ok(()))),
             Err(e) if e != EAGAIN => return not_in_flight(Started::Done(Err(e))),
@@ -270,7 +274,7 @@ pub(crate) fn start(
     // `token`, a live `InFlight`.
     let started = unsafe {
         lun.dev
-            .start_read_write(write, offset, &mut req.data, token.cast())
+            .start_read_write(write, fua, offset, &mut req.data, token.cast())
     };
     if let Ok(true) = started {
         // `token` may be completed, and freed, already.

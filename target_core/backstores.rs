@@ -95,7 +95,9 @@ impl Backend {
     /// transfer is in flight (the backstore completes `token` with
     /// `tcm_rs_backstore_rw_done`), `Ok(false)` when it finished here, an
     /// error when it failed here; EAGAIN when the backstore did nothing
-    /// (nor has `read_write_async`).
+    /// (nor has `read_write_async`). `fua` (with `write`, for a device
+    /// whose geometry says [`Self::fua`]): the backstore ends the write
+    /// only once it is durable.
     ///
     /// # Safety
     ///
@@ -106,6 +108,7 @@ impl Backend {
         &self,
         dev: *mut kernel::ffi::c_void,
         write: bool,
+        fua: bool,
         offset: u64,
         buf: &mut crate::sg::SgBuffer,
         token: *mut kernel::ffi::c_void,
@@ -120,8 +123,10 @@ impl Backend {
         };
         let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
         let (sgl, nents) = buf.as_raw();
+        // `RW_FUA` only to a table that knows it (`fua`, below).
+        let direction = u8::from(write) | if fua && write { abi::RW_FUA } else { 0 };
         // SAFETY: By the safety requirement; `buf` maps `len` bytes.
-        let ret = unsafe { start(dev, u8::from(write), offset, sgl, nents, len, token) };
+        let ret = unsafe { start(dev, direction, offset, sgl, nents, len, token) };
         if ret == abi::RW_PENDING {
             return Ok(true);
         }
@@ -222,6 +227,14 @@ impl Backend {
     pub(crate) fn resizable(&self, geometry: &abi::DeviceGeometry) -> bool {
         let ops = self.ops();
         ops.abi_minor >= 7 && ops.blocks.is_some() && geometry.resizable != 0
+    }
+
+    /// Whether a device of this backstore with `geometry` takes FUA writes
+    /// in `read_write_async` (`RW_FUA`; read only from a table of ABI 0.11
+    /// or later: in an older backstore's geometry the flag's byte is
+    /// padding).
+    pub(crate) fn fua(&self, geometry: &abi::DeviceGeometry) -> bool {
+        self.ops().abi_minor >= 11 && geometry.fua != 0
     }
 
     /// Whether a device of this backstore with `geometry` sleeps for its

@@ -223,6 +223,9 @@ pub(crate) struct DeviceState {
     /// The backstore's reads and writes sleep for I/O
     /// (`DeviceGeometry::sleeps`); set at enable.
     sleeps: AtomicBool,
+    /// Whether the backstore writes FUA writes durably itself
+    /// (`DeviceGeometry::fua`, ABI 0.11); set at enable.
+    fua_writes: AtomicBool,
     /// `attrib/emulate_caw`: COMPARE AND WRITE of one block is taken.
     caw: AtomicBool,
     /// The persistent reservation state: `pr/`, device_pr.rs.
@@ -396,6 +399,7 @@ impl Device {
                 complete_type: AtomicU8::new(0),
                 submit_type: AtomicU8::new(0),
                 sleeps: AtomicBool::new(false),
+                fua_writes: AtomicBool::new(false),
                 caw: AtomicBool::new(false),
                 pr <- new_mutex!(device_pr::new_state()),
                 aptpl <- device_pr::Aptpl::new(hba.dbroot.clone()),
@@ -486,6 +490,10 @@ impl Device {
         self.dev
             .sleeps
             .store(self.dev.backend.sleeps(&geometry), Ordering::Relaxed);
+        // False from a backstore older than ABI 0.11: written, then flushed.
+        self.dev
+            .fua_writes
+            .store(self.dev.backend.fua(&geometry), Ordering::Relaxed);
         self.dev.attributes_changed(&config.attrib);
         self.dev.capacity.set(geometry.blocks, geometry.block_size);
         self.dev
@@ -933,6 +941,12 @@ impl DeviceState {
         self.backend.can_pend()
     }
 
+    /// Whether a WRITE with FUA may be left in flight as one durable write
+    /// (the backstore's `RW_FUA`), rather than written and then flushed.
+    pub(crate) fn writes_fua(&self) -> bool {
+        self.fua_writes.load(Ordering::Relaxed)
+    }
+
     /// The device's write gate, for a write that ends later (async_rw.rs).
     pub(crate) fn write_gate(&self) -> &WriteGate {
         &self.write_gate
@@ -964,6 +978,8 @@ impl DeviceState {
     /// Starts `buf`'s transfer with the backstore's `read_write_async`
     /// (see `Backend::read_write_async`), without the write gate: the
     /// caller passes it for a write, and leaves it when the transfer ends.
+    /// `fua` (a write to a device that [`Self::writes_fua`]): durable when
+    /// it ends.
     ///
     /// # Safety
     ///
@@ -971,6 +987,7 @@ impl DeviceState {
     pub(crate) unsafe fn start_read_write(
         &self,
         write: bool,
+        fua: bool,
         offset: u64,
         buf: &mut crate::sg::SgBuffer,
         token: *mut kernel::ffi::c_void,
@@ -979,7 +996,7 @@ impl DeviceState {
         // `medium_read_write`); the rest by the safety requirement.
         unsafe {
             self.backend
-                .read_write_async(self.state, write, offset, buf, token)
+                .read_write_async(self.state, write, fua, offset, buf, token)
         }
     }
 

@@ -447,6 +447,9 @@ impl Backstore for Fileio {
     fn read_write_async(
         dev: &FdDevice,
         write: bool,
+        // Never set: the geometry does not say `fua` (the core flushes
+        // after a write with FUA).
+        _fua: bool,
         offset: u64,
         buf: &mut SgBuffer,
         io: PendingIo,

@@ -294,8 +294,9 @@ static int tcm_rs_iblock_rw_fn(void *arg)
 	int err = 0;
 
 	/*
-	 * No REQ_FUA: a device with a volatile cache reports one (WCE), and
-	 * the core flushes after a write with FUA and on SYNCHRONIZE CACHE.
+	 * No REQ_FUA: a FUA write comes here only when it could not be left
+	 * in flight, and the core then flushes after it, as on SYNCHRONIZE
+	 * CACHE.
 	 */
 	if (a->write)
 		opf = REQ_OP_WRITE;
@@ -452,7 +453,7 @@ static void tcm_rs_iblock_async_end_io(struct bio *bio)
 }
 
 int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
-			   size_t len, u64 pos, bool write, void *token)
+			   size_t len, u64 pos, bool write, bool fua, void *token)
 {
 	struct block_device *bdev = file_bdev(f);
 	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
@@ -464,6 +465,12 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 	unsigned int i;
 	int err;
 
+	/*
+	 * Every bio of a FUA write carries REQ_FUA: the transfer ends when the
+	 * last of them does, so all of its data is then on the medium.
+	 */
+	if (write && fua)
+		opf |= REQ_FUA;
 	blk_start_plug(&plug);
 	/* As tcm_rs_iblock_rw_fn(), with the end_io above. */
 	for_each_sg(sgl, sg, nents, i) {

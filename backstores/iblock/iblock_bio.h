@@ -89,10 +89,11 @@ int tcm_rs_iblock_rw(struct file *f, struct scatterlist *sgl, unsigned int nents
  * context), and the pages stay in use until then; or, when every bio ended
  * before the submission did, 0 or -errno, and @token is not completed.
  * -EAGAIN: nothing done (no memory). May sleep (bio allocation and
- * submission), never waits for the I/O.
+ * submission), never waits for the I/O. @fua (with @write): every bio has
+ * REQ_FUA, and the transfer ends once the data is on the medium.
  */
 int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int nents,
-			   size_t len, u64 pos, bool write, void *token);
+			   size_t len, u64 pos, bool write, bool fua, void *token);
 /* The core's completion of an asynchronous transfer (backstore ABI 0.9). */
 void tcm_rs_backstore_rw_done(void *token, int err);
 /* Flushes the device's volatile write cache (blkdev_issue_flush). 0 or -errno. */

@@ -154,6 +154,7 @@ extern "C" {
         len: usize,
         pos: u64,
         write: bool,
+        fua: bool,
         token: *mut c_void,
     ) -> c_int;
     fn tcm_rs_iblock_flush(f: *mut c_void) -> c_int;
@@ -420,6 +421,11 @@ impl Backstore for Iblock {
             // cannot pend wait for their bios; plain reads and writes
             // pend (`read_write_async`) and are not queued for it.
             sleeps: 1,
+            // A WRITE with FUA is a bio with REQ_FUA, as in LIO: the block
+            // layer passes it to a disk that has FUA, makes it a write and
+            // a flush for one that has not, and drops it for one without a
+            // volatile cache.
+            fua: 1,
             // As LIO: the write zeroes limit, if the device has one.
             max_write_same_len: match info.max_write_zeroes_sectors >> shift {
                 0 => DEFAULT_MAX_WRITE_SAME,
@@ -470,6 +476,7 @@ impl Backstore for Iblock {
     fn read_write_async(
         dev: &IbDevice,
         write: bool,
+        fua: bool,
         offset: u64,
         buf: &mut SgBuffer,
         io: PendingIo,
@@ -495,6 +502,7 @@ impl Backstore for Iblock {
                 buf.len(),
                 offset,
                 write,
+                fua,
                 io.token(),
             )
         };

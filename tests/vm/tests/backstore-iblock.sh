@@ -194,6 +194,26 @@ io() {
 		head -c 4096 /dev/urandom >/tmp/block &&
 		sg_raw -s 4096 -i /tmp/block $dev1 2a 08 00 00 04 00 00 00 01 00 &&
 		dd if=/dev/io4k bs=4096 skip=1024 count=1 iflag=direct status=none | cmp - /tmp/block"
+	# io4k has FUA (null_blk's default with a cache): a WRITE with FUA is
+	# one write with REQ_FUA there, as in LIO, not a write and a flush of
+	# the whole cache (null_blk counts both in its disk's stat).
+	expect "$core: the initiator may send FUA to the 4k LUN (DPOFUA)" \
+		test "$(cat /sys/block/${dev1#/dev/}/queue/fua)" = 1
+	expect "$core: 8 FUA writes (WRITE(10), FUA) are 8 writes on io4k and no flush" bash -c "
+		read -r w0 f0 < <(awk '{print \$5, \$16}' /sys/block/io4k/stat) &&
+		for i in \$(seq 8); do
+			sg_raw -s 4096 -i /tmp/block $dev1 2a 08 00 00 04 \$i 00 00 01 00 >/dev/null 2>&1 || exit 1
+		done &&
+		read -r w1 f1 < <(awk '{print \$5, \$16}' /sys/block/io4k/stat) &&
+		echo \"writes \$((w1 - w0)) flushes \$((f1 - f0))\" >/tmp/iblock-fua.$core &&
+		test \$((w1 - w0)) = 8 && test \$((f1 - f0)) = 0"
+	expect "$core: the FUA writes are on io4k" bash -c "
+		for i in \$(seq 8); do
+			dd if=/dev/io4k bs=4096 skip=\$((1024 + i)) count=1 iflag=direct status=none | cmp - /tmp/block || exit 1
+		done"
+	expect "$core: SYNCHRONIZE CACHE is a flush on io4k" bash -c "
+		f0=\$(awk '{print \$16}' /sys/block/io4k/stat) && sg_sync $dev1 &&
+		test \$(awk '{print \$16}' /sys/block/io4k/stat) -gt \$f0"
 	expect "$core: the pattern is on io4k" bash -c "
 		dd if=/dev/io4k bs=1M count=4 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: SYNCHRONIZE CACHE of a range on LUN 0" sg_sync --lba=2048 --count=8 $dev
