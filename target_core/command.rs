@@ -440,7 +440,10 @@ fn run(req: &mut Request<'_>, cdb: &[u8], defer: Defer, task_attr: u8) -> Ran {
     };
     let attr = Attr::of(task_attr, cdb.first().copied().unwrap_or(0));
     let set = &lun.dev.task_set;
-    let queued = defer != Defer::Here && lun.dev.submits_queued(req.pend.is_some() && pends(cdb));
+    let queued = defer != Defer::Here
+        && lun
+            .dev
+            .submits_queued(req.pend.is_some() && pends(cdb, lun.dev.writes_fua()));
     // The fabric's worker runs the command again later, when it enters the
     // task set; that is for SIMPLE (and HEAD OF QUEUE) commands while no
     // ORDERED one is about. Any other goes to the core's queue when the
@@ -577,17 +580,18 @@ pub(crate) fn run_admitted(
 }
 
 /// Whether `cdb` is a plain READ or WRITE, the commands a backstore may
-/// leave in flight (async_rw.rs): a WRITE with FUA is not, since its flush
-/// follows the write. Read before decoding, to decide where the command
-/// runs; the decoder has the last word.
-fn pends(cdb: &[u8]) -> bool {
+/// leave in flight (async_rw.rs); a WRITE with FUA only if the device
+/// `writes_fua` (one durable write), not where a flush follows the write.
+/// Read before decoding, to decide where the command runs; the decoder has
+/// the last word.
+fn pends(cdb: &[u8], writes_fua: bool) -> bool {
     /// FUA in byte 1 of READ and WRITE(10/12/16).
     const FUA: u8 = 0x08;
     match cdb.first().copied() {
         Some(cdb::opcode::READ_6 | cdb::opcode::WRITE_6) => true,
         Some(cdb::opcode::READ_10 | cdb::opcode::READ_12 | cdb::opcode::READ_16) => true,
         Some(cdb::opcode::WRITE_10 | cdb::opcode::WRITE_12 | cdb::opcode::WRITE_16) => {
-            cdb.get(1).is_some_and(|b| b & FUA == 0)
+            cdb.get(1).is_some_and(|b| writes_fua || b & FUA == 0)
         }
         _ => false,
     }
