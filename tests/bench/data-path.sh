@@ -1,6 +1,7 @@
 # The data path, side by side in one VM run: fio on a LUN served by tcm-rs
 # (tcm_rs_loop) and by LIO (tcm_loop) over loopback, on a ramdisk, on fileio
-# (a file on a tmpfs, and one on ext4) and on iblock (null_blk), with
+# (a file on a tmpfs, and one on ext4) and on iblock (null_blk, and one
+# with a write cache, where O_DSYNC writes are WRITEs with FUA), with
 # null_blk and scsi_debug as the block layer's ceilings. Each figure is the
 # median of BENCH_ROUNDS runs; the configurations take turns within each
 # round so that drift hits all of them (the list is `configs` in
@@ -70,14 +71,16 @@ keep_named workloads BENCH_WORKLOADS
 # hypervisor took over the middle half (host_steal in targets.sh), and
 # host_vcpus the host CPUs QEMU's vCPU threads ran on (host_vcpus).
 run() {
-	local w name rw bs qd jobs batch before irqs fio_pid t0 t1 h0 h1
+	local w name rw bs qd jobs batch sync before irqs fio_pid t0 t1 h0 h1
 	for w in "${workloads[@]}"; do
-		read -r name rw bs qd jobs batch <<<"$w"
+		read -r name rw bs qd jobs batch sync <<<"$w"
+		# O_DSYNC writes only where the disk has a write cache (targets.sh).
+		[ -z "$sync" ] || [ "$(cat "/sys/block/${2#/dev/}/queue/write_cache")" = "write back" ] || continue
 		before=$(context_switches)
 		irqs=$(completion_irqs)
 		fio --name=b --filename="$2" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch" \
-			--numjobs="$jobs" --group_reporting --runtime="$runtime" \
+			--numjobs="$jobs" ${sync:+--sync="$sync"} --group_reporting --runtime="$runtime" \
 			--time_based --size=48M --offset_increment=0 --lat_percentiles=1 \
 			--output-format=json --output=/tmp/data-path.fio 2>/dev/null &
 		fio_pid=$!
@@ -187,6 +190,8 @@ table("fileio (a file on ext4, on a memory-backed null_blk)", ["lio-fileio-ext4"
       [("tcm/LIO", "tcm-rs-fileio-ext4", "lio-fileio-ext4")])
 table("iblock (null_blk)", ["null_blk", "lio-iblock", "tcm-rs-iblock"],
       [("tcm/LIO", "tcm-rs-iblock", "lio-iblock"), ("tcm/null_blk", "tcm-rs-iblock", "null_blk")])
+table("iblock (a memory-backed null_blk with a 64 MiB write cache and FUA)", ["lio-iblock-wc", "tcm-rs-iblock-wc"],
+      [("tcm/LIO", "tcm-rs-iblock-wc", "lio-iblock-wc")])
 print("(IOPS, median of the runs; the ratios of the medians, then the lowest and highest of the\n"
       " rounds' own ratios; latency and throughput in the JSON)")
 targets = list(dict.fromkeys(t for t, _ in fig))

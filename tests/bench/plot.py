@@ -22,6 +22,7 @@ DATA_PATH_SERIES = [
     ("tcm-rs-fileio", "lio-fileio", "fileio on tmpfs: tcm-rs / LIO"),
     ("tcm-rs-fileio-ext4", "lio-fileio-ext4", "fileio on ext4: tcm-rs / LIO"),
     ("tcm-rs-iblock", "lio-iblock", "iblock on null_blk: tcm-rs / LIO"),
+    ("tcm-rs-iblock-wc", "lio-iblock-wc", "iblock on null_blk with a write cache: tcm-rs / LIO"),
 ]
 # The memory objects drawn, and their labels.
 MEMORY_OBJECTS = [

@@ -27,14 +27,14 @@ workload=$(printf '%s\n' "${workloads[@]}" | awk -v n="$2" '$1 == n') || true
 seconds=${3:-4}
 command -v perf >/dev/null || fail "perf is not installed (Debian's linux-perf)"
 read -r _ core store params <<<"$config"
-read -r _ rw bs qd jobs batch <<<"$workload"
+read -r _ rw bs qd jobs batch sync <<<"$workload"
 dir=${TCM_RUN:-/tmp}
 
 config_start "$core" "$store" "$params"
 dev=$(disk_of "$store")
 fio_args=(--name=p --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs"
 	--iodepth="$qd" --iodepth_batch_submit="$batch" --iodepth_batch_complete_max="$batch"
-	--numjobs="$jobs" --group_reporting --time_based --size=48M --offset_increment=0)
+	--numjobs="$jobs" ${sync:+--sync="$sync"} --group_reporting --time_based --size=48M --offset_increment=0)
 # perf starts half a second after fio's I/O has begun, and fio runs until
 # perf is done (stopped then with SIGINT, its figures written as at its
 # end), so that fio's start (the dynamic linking of its many engines'

@@ -6,6 +6,9 @@
 
 # name rw bs iodepth numjobs batch (I/Os per submission, fio's
 # iodepth_batch_submit: 1 submits each I/O alone, as fio does by default)
+# [sync: fio's --sync; dsync opens the disk O_DSYNC, and the initiator then
+# sends every write with FUA to a disk with a volatile write cache: such a
+# workload runs only on a disk that has one, where it means something]
 workloads=(
 	"randread-4k-qd1 randread 4k 1 1 1"
 	"randread-4k-qd32 randread 4k 32 1 1"
@@ -16,6 +19,8 @@ workloads=(
 	"randwrite-4k-qd32-2jobs randwrite 4k 32 2 1"
 	"read-128k-qd8 read 128k 8 1 1"
 	"write-128k-qd8 write 128k 8 1 1"
+	"randwrite-4k-qd1-dsync randwrite 4k 1 1 1 dsync"
+	"randwrite-4k-qd32-dsync randwrite 4k 32 1 1 dsync"
 )
 # load_null_blk: one null_blk device, /dev/nullb0, with BENCH_NULL_BLK's
 # module parameters if any (submit_queues=2: a submission queue per CPU;
@@ -110,7 +115,12 @@ FILEIO_FS=/tmp/bench-tmpfs
 # waits for its writeback), where tmpfs has no writeback at all.
 FILEIO_EXT4=/tmp/bench-ext4
 EXT4_NULL_BLK=${BENCH_EXT4_NULL_BLK:-irqmode=2 completion_nsec=100000}
-make_backstore() { # ramdisk|fileio|fileio-ext4|iblock
+# iblock-wc: iblock on a memory-backed null_blk with a volatile write cache
+# of 64 MiB and FUA (null_blk's default once it has a cache), as an SSD
+# has: the LUN reports a write cache and DPOFUA, so the initiator sends
+# an O_DSYNC write as a WRITE with FUA.
+WC_NULL_BLK="memory_backed=1 cache_size=64"
+make_backstore() { # ramdisk|fileio|fileio-ext4|iblock|iblock-wc
 	case $1 in
 	ramdisk) HBA_DIR=$TARGET/core/rd_mcp_0 ctl=rd_pages=16384 ;;
 	fileio)
@@ -129,6 +139,11 @@ make_backstore() { # ramdisk|fileio|fileio-ext4|iblock
 		load_null_blk || return 1
 		HBA_DIR=$TARGET/core/iblock_2 ctl=udev_path=/dev/nullb0
 		;;
+	iblock-wc)
+		# shellcheck disable=SC2086 # the parameters are words
+		modprobe null_blk nr_devices=1 gb=1 $WC_NULL_BLK || return 1
+		HBA_DIR=$TARGET/core/iblock_4 ctl=udev_path=/dev/nullb0
+		;;
 	esac
 	# A unit serial, as targetcli writes one for every storage object: the
 	# VPD pages are listed only then (LIO's rule, kept by tcm-rs), so that
@@ -139,12 +154,12 @@ make_backstore() { # ramdisk|fileio|fileio-ext4|iblock
 		echo 1 >"$HBA_DIR/bench/enable" &&
 		echo 5001405b-e9c4-4d3a-9b1e-000000000b01 >"$HBA_DIR/bench/wwn/vpd_unit_serial"
 }
-remove_backstore() { # ramdisk|fileio|fileio-ext4|iblock
+remove_backstore() { # ramdisk|fileio|fileio-ext4|iblock|iblock-wc
 	rmdir "$HBA_DIR/bench" "$HBA_DIR" || return 1
 	case $1 in
 	fileio) umount $FILEIO_FS && rmdir $FILEIO_FS ;;
 	fileio-ext4) umount $FILEIO_EXT4 && rmdir $FILEIO_EXT4 && modprobe -r null_blk ;;
-	iblock) modprobe -r null_blk ;;
+	iblock | iblock-wc) modprobe -r null_blk ;;
 	esac
 }
 
@@ -166,7 +181,7 @@ disk_of() { # backstore -> the LUN's disk as lsscsi names its model
 	case $1 in
 	ramdisk) wait_disk 'LIO-ORG.*RAMDISK' ;;
 	fileio | fileio-ext4) wait_disk 'LIO-ORG.*FILEIO' ;;
-	iblock) wait_disk 'LIO-ORG.*IBLOCK' ;;
+	iblock | iblock-wc) wait_disk 'LIO-ORG.*IBLOCK' ;;
 	esac
 }
 
@@ -178,7 +193,8 @@ disk_of() { # backstore -> the LUN's disk as lsscsi names its model
 # commands run from the loopback's submission workqueue (queued submission,
 # the core's default for such a backstore); iblock's reads and writes run
 # in queuecommand, submit their bios and pend, completed in the bios' end
-# (backstore ABI 0.9, fabric ABI 0.9).
+# (backstore ABI 0.9, fabric ABI 0.9), writes with FUA too (backstore ABI
+# 0.11, on iblock-wc).
 configs=(
 	"lio lio ramdisk -"
 	"tcm-rs tcm ramdisk submit_type=0"
@@ -189,6 +205,8 @@ configs=(
 	"tcm-rs-fileio-ext4 tcm fileio-ext4 submit_type=0"
 	"lio-iblock lio iblock -"
 	"tcm-rs-iblock tcm iblock submit_type=0"
+	"lio-iblock-wc lio iblock-wc -"
+	"tcm-rs-iblock-wc tcm iblock-wc submit_type=0"
 )
 # config_start CORE STORE PARAMS: CORE's loopback module loaded (tcm-rs's
 # with PARAMS) and a LUN of STORE; config_stop CORE STORE takes them away.

@@ -15,8 +15,8 @@ expect "it wrote its figures: builds and restores, both tools, both cores" jq -e
 		.restore_targetcli_fb_s, .restore_targetcli_rs_s] | all(type == "number"))' \
 	"$out/config-plane.json"
 expect "the data-path benchmark runs" env BENCH_QUICK=1 BENCH_RUNTIME=1 BENCH_ROUNDS=1 TCM_RUN="$out" bash -e "$TCM_ROOT/tests/bench/data-path.sh"
-expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fileio","lio-fileio-ext4","lio-iblock","null_blk","scsi_debug","tcm-rs","tcm-rs-fileio","tcm-rs-fileio-ext4","tcm-rs-iblock","tcm-rs-queued"]' "$out/data-path.json"
-expect "and both workloads" jq -e 'length == 22' "$out/data-path.json"
+expect "it measured every target" jq -e '[.[].target] | unique == ["lio","lio-fileio","lio-fileio-ext4","lio-iblock","lio-iblock-wc","null_blk","scsi_debug","tcm-rs","tcm-rs-fileio","tcm-rs-fileio-ext4","tcm-rs-iblock","tcm-rs-iblock-wc","tcm-rs-queued"]' "$out/data-path.json"
+expect "and both workloads" jq -e 'length == 26' "$out/data-path.json"
 expect "with the CPU time each I/O cost" jq -e 'all(.[]; .cpu_us_per_io > 0)' "$out/data-path.json"
 expect "and the host CPUs each run got, and what the host's hypervisor took" jq -e 'all(.[]; .host_cpus > 0 and .host_cpus_min > 0 and .host_vcpus > 0 and .host_steal >= 0)' "$out/data-path.json"
 expect "the guest CPUs its threads ran on, its completion interrupts and each run's IOPS" jq -e '
