@@ -206,8 +206,8 @@ enum Stage {
 /// `read_write_nowait`, which may finish it at once, then its
 /// `read_write_async`, a write through the write gate. May sleep (the
 /// gate waits while a COMPARE AND WRITE runs; the backstore's submission).
-/// `fua`: a WRITE with FUA, to a device that [`DeviceState::writes_fua`],
-/// left in flight as one durable write (never moved at once: a page
+/// `fua`: a WRITE with FUA that [`DeviceState::write_may_pend`] lets
+/// pend, left in flight as one durable write (never moved at once: a page
 /// cache's copy is not durable).
 pub(crate) fn start(
     req: &mut Request<'_>,

@@ -443,7 +443,7 @@ fn run(req: &mut Request<'_>, cdb: &[u8], defer: Defer, task_attr: u8) -> Ran {
     let queued = defer != Defer::Here
         && lun
             .dev
-            .submits_queued(req.pend.is_some() && pends(cdb, lun.dev.writes_fua()));
+            .submits_queued(req.pend.is_some() && pends(cdb, &lun.dev));
     // The fabric's worker runs the command again later, when it enters the
     // task set; that is for SIMPLE (and HEAD OF QUEUE) commands while no
     // ORDERED one is about. Any other goes to the core's queue when the
@@ -580,18 +580,17 @@ pub(crate) fn run_admitted(
 }
 
 /// Whether `cdb` is a plain READ or WRITE, the commands a backstore may
-/// leave in flight (async_rw.rs); a WRITE with FUA only if the device
-/// `writes_fua` (one durable write), not where a flush follows the write.
-/// Read before decoding, to decide where the command runs; the decoder has
-/// the last word.
-fn pends(cdb: &[u8], writes_fua: bool) -> bool {
+/// leave in flight (async_rw.rs); a WRITE with FUA as `dev` says
+/// (`write_may_pend`). Read before decoding, to decide where the command
+/// runs; the decoder has the last word.
+fn pends(cdb: &[u8], dev: &crate::device::DeviceState) -> bool {
     /// FUA in byte 1 of READ and WRITE(10/12/16).
     const FUA: u8 = 0x08;
     match cdb.first().copied() {
         Some(cdb::opcode::READ_6 | cdb::opcode::WRITE_6) => true,
         Some(cdb::opcode::READ_10 | cdb::opcode::READ_12 | cdb::opcode::READ_16) => true,
         Some(cdb::opcode::WRITE_10 | cdb::opcode::WRITE_12 | cdb::opcode::WRITE_16) => {
-            cdb.get(1).is_some_and(|b| writes_fua || b & FUA == 0)
+            cdb.get(1).is_some_and(|b| dev.write_may_pend(b & FUA != 0))
         }
         _ => false,
     }

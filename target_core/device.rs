@@ -941,10 +941,12 @@ impl DeviceState {
         self.backend.can_pend()
     }
 
-    /// Whether a WRITE with FUA may be left in flight as one durable write
-    /// (the backstore's `RW_FUA`), rather than written and then flushed.
-    pub(crate) fn writes_fua(&self) -> bool {
-        self.fua_writes.load(Ordering::Relaxed)
+    /// Whether a write (with FUA if `fua`) may be left in flight: a plain
+    /// one always, one with FUA only as one durable write (the backstore's
+    /// `RW_FUA`), not where a flush follows it. Asked before decoding, to
+    /// decide where the command runs, and by the decoded command.
+    pub(crate) fn write_may_pend(&self, fua: bool) -> bool {
+        !fua || self.fua_writes.load(Ordering::Relaxed)
     }
 
     /// The device's write gate, for a write that ends later (async_rw.rs).
@@ -978,7 +980,7 @@ impl DeviceState {
     /// Starts `buf`'s transfer with the backstore's `read_write_async`
     /// (see `Backend::read_write_async`), without the write gate: the
     /// caller passes it for a write, and leaves it when the transfer ends.
-    /// `fua` (a write to a device that [`Self::writes_fua`]): durable when
+    /// `fua` (a write that [`Self::write_may_pend`] lets pend): durable when
     /// it ends.
     ///
     /// # Safety

@@ -135,10 +135,9 @@ pub(crate) fn read_write(
     // Less than the transport's u32 length.
     req.data.limit(moved as usize);
     let overflow = (expected - moved) as usize;
-    // A WRITE with FUA pends only as one durable write (the backstore's
-    // `RW_FUA`); elsewhere it is written, then flushed, below.
+    // A WRITE with FUA that cannot pend is written, then flushed, below.
     let fua = write && rw.fua;
-    if moved != 0 && may_pend && (!fua || lun.dev.writes_fua()) {
+    if moved != 0 && may_pend && lun.dev.write_may_pend(fua) {
         match crate::async_rw::start(req, lun, write, fua, rw.lba, moved as usize, overflow) {
             Started::Pending => return Outcome::Pending,
             Started::Done(Ok(())) => {
