@@ -281,6 +281,21 @@ static void tcm_rs_iblock_submit(struct bio *bio, struct tcm_rs_iblock_req *r)
 	submit_bio(bio);
 }
 
+/*
+ * The operation for a READ or WRITE's bios. A write carries REQ_SYNC and
+ * REQ_IDLE, as an O_DIRECT write does, since an initiator waits for it.
+ * Without them the block layer takes it for background writeback:
+ * writeback throttling (wbt) holds such writes to a quarter of its depth
+ * while other I/O runs, BFQ queues them as asynchronous behind everyone's
+ * synchronous I/O, and blk-mq without a scheduler hands them to kblockd
+ * instead of issuing them directly once the queue has been busy. LIO's
+ * iblock marks its writes the same.
+ */
+static blk_opf_t tcm_rs_iblock_rw_opf(bool write)
+{
+	return write ? REQ_OP_WRITE | REQ_SYNC | REQ_IDLE : REQ_OP_READ;
+}
+
 static int tcm_rs_iblock_rw_fn(void *arg)
 {
 	struct tcm_rs_iblock_rw_args *a = arg;
@@ -288,18 +303,16 @@ static int tcm_rs_iblock_rw_fn(void *arg)
 	struct scatterlist *sg;
 	struct bio *bio = NULL;
 	struct blk_plug plug;
-	blk_opf_t opf = REQ_OP_READ;
-	size_t done = 0;
-	unsigned int i;
-	int err = 0;
-
 	/*
 	 * No REQ_FUA: a FUA write comes here only when it could not be left
 	 * in flight, and the core then flushes after it, as on SYNCHRONIZE
 	 * CACHE.
 	 */
-	if (a->write)
-		opf = REQ_OP_WRITE;
+	blk_opf_t opf = tcm_rs_iblock_rw_opf(a->write);
+	size_t done = 0;
+	unsigned int i;
+	int err = 0;
+
 	atomic_set(&r.pending, 1);
 	atomic_set(&r.failed, 0);
 	init_completion(&r.done);
@@ -456,7 +469,7 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 			   size_t len, u64 pos, bool write, bool fua, void *token)
 {
 	struct block_device *bdev = file_bdev(f);
-	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
+	blk_opf_t opf = tcm_rs_iblock_rw_opf(write);
 	struct tcm_rs_iblock_areq *r = NULL;
 	struct scatterlist *sg;
 	struct bio *bio = NULL;

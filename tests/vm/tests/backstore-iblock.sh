@@ -217,6 +217,26 @@ io() {
 	expect "$core: the pattern is on io4k" bash -c "
 		dd if=/dev/io4k bs=1M count=4 iflag=direct status=none | cmp - /tmp/pattern"
 	expect "$core: SYNCHRONIZE CACHE of a range on LUN 0" sg_sync --lba=2048 --count=8 $dev
+	# A write reaches the disk as an O_DIRECT write does, with REQ_SYNC and
+	# REQ_IDLE (as LIO's iblock sends it), not as background writeback that
+	# wbt throttles and schedulers put last. iosync completes each request
+	# after 2 s, so blk-mq's debugfs shows the write in flight.
+	local dev3
+	expect "$core: a disk iosync whose requests take 2 s, as LUN 2" bash -c "
+		nullb iosync 4 512 memory_backed=0 irqmode=2 completion_nsec=2000000000 &&
+		iblock i3 /dev/iosync && mkdir $tpg/lun/lun_2 && ln -s $TARGET/core/iblock_0/i3 $tpg/lun/lun_2/i3"
+	dev3=$(loop_disk "$WWN" 1 2) || fail "$core: LUN 2 did not become a SCSI disk"
+	expect "$core: a write through LUN 2 is SYNC and IDLE on iosync" bash -c "
+		dd if=/tmp/block of=$dev3 bs=4096 count=1 oflag=direct status=none & dd=\$!
+		flags=
+		for i in \$(seq 100); do
+			flags=\$(grep -ho 'op=WRITE, .cmd_flags=[^,]*' /sys/kernel/debug/block/iosync/hctx*/busy) && break
+			sleep 0.02
+		done
+		wait \$dd && echo \"\$flags\" >/tmp/iblock-sync.$core &&
+			grep -qw SYNC /tmp/iblock-sync.$core && grep -qw IDLE /tmp/iblock-sync.$core"
+	expect "$core: LUN 2 and iosync removed" bash -c "
+		rm $tpg/lun/lun_2/i3 && rmdir $tpg/lun/lun_2 && rmdir $TARGET/core/iblock_0/i3 && nullb_del iosync"
 	expect "$core: mkfs.ext4" mkfs.ext4 -q -F $dev
 	expect "$core: a file tree written and checksummed" bash -c "
 		mkdir -p /tmp/lun && mount $dev /tmp/lun &&
@@ -379,4 +399,4 @@ expect "tcm-rs reports a failed bio as a MEDIUM ERROR" grep -qi "medium error" /
 expect "tcm-rs turns emulate_write_cache on for a disk with a write cache" test "$(cat /tmp/iblock-wce.tcm)" = 1
 rm -f /tmp/iblock.lio /tmp/iblock.tcm /tmp/iblock-inq.lio /tmp/iblock-inq.tcm /tmp/iblock-bad.lio /tmp/iblock-bad.tcm \
 	/tmp/iblock-discard.lio /tmp/iblock-discard.tcm /tmp/iblock-wce.lio /tmp/iblock-wce.tcm \
-	/tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json
+	/tmp/iblock-tcli.lio.json /tmp/iblock-tcli.tcm.json /tmp/iblock-sync.lio /tmp/iblock-sync.tcm
