@@ -32,10 +32,14 @@ MEMORY_OBJECTS = [
     ("tpg", "TPG"),
     ("session", "nexus / session"),
 ]
-# The memory figures drawn (memory.json keys), and their legends.
+# The memory figures drawn (memory.json keys), their legends, and the least
+# growth per object drawn: free memory moves by a few hundred KiB between
+# readings, so below 2 KiB an object's "used" figure is noise (a session's
+# 16 bytes against 96 drew as 6 times LIO); slab objects are counted
+# exactly.
 MEMORY_SERIES = [
-    ("bytes_per", "all kernel memory (free pages)"),
-    ("slab_object_bytes_per", "slab objects"),
+    ("bytes_per", "all kernel memory (free pages)", 2048),
+    ("slab_object_bytes_per", "slab objects", 0),
 ]
 
 
@@ -79,13 +83,14 @@ def data_path_ratios(rows):
 def memory_ratios(doc):
     """{figure: [(object label, bytes per object tcm-rs / LIO)]} from
     memory.json. An object is left out of a figure where either core's
-    growth is not above zero: too small to show against the noise."""
+    growth is not above the figure's floor: too small to show against the
+    noise."""
     try:
         rows = {(r["core"], r["object"]): r for r in doc["results"]}
     except (KeyError, TypeError) as e:
         raise PlotError(f"memory.json: not the output of memory.sh ({e})") from None
     ratios = {}
-    for key, _ in MEMORY_SERIES:
+    for key, _, floor in MEMORY_SERIES:
         series = []
         for obj, label in MEMORY_OBJECTS:
             lio, tcm = rows.get(("lio", obj)), rows.get(("tcm-rs", obj))
@@ -95,7 +100,7 @@ def memory_ratios(doc):
                 lio_bytes, tcm_bytes = float(lio[key]), float(tcm[key])
             except (TypeError, ValueError) as e:
                 raise PlotError(f"memory.json: {obj}: {key} is no number ({e})") from None
-            if lio_bytes > 0 and tcm_bytes > 0:
+            if lio_bytes > floor and tcm_bytes > floor:
                 series.append((label, tcm_bytes / lio_bytes))
         ratios[key] = series
     return ratios if any(ratios.values()) else {}
@@ -137,7 +142,7 @@ def draw(ratios, memory, out):
         labels = [label for _, label in MEMORY_OBJECTS
                   if any(label == l for series in memory.values() for l, _ in series)]
         height = 0.8 / len(MEMORY_SERIES)
-        for i, (key, legend) in enumerate(MEMORY_SERIES):
+        for i, (key, legend, _) in enumerate(MEMORY_SERIES):
             values = dict(memory.get(key, []))
             ys = [k + (i - (len(MEMORY_SERIES) - 1) / 2) * height for k in range(len(labels))]
             xs = [values.get(label, 0) for label in labels]

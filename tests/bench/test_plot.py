@@ -33,6 +33,9 @@ MEMORY = {
         {"core": "lio", "object": "session", "bytes_per": 4000, "slab_object_bytes_per": 400},
         {"core": "tcm-rs", "object": "session", "bytes_per": -1000, "slab_object_bytes_per": 200},
         {"core": "lio", "object": "tpg", "bytes_per": 1000},
+        # "Used" below 2 KiB is noise: only the slab objects are drawn.
+        {"core": "lio", "object": "device", "bytes_per": 16, "slab_object_bytes_per": 1600},
+        {"core": "tcm-rs", "object": "device", "bytes_per": 96, "slab_object_bytes_per": 160},
         {"core": "scsi_debug", "object": "scsi-disk", "bytes_per": 50000},
     ],
 }
@@ -74,7 +77,11 @@ class PlotTest(unittest.TestCase):
             plot.memory_ratios(MEMORY),
             {
                 "bytes_per": [("LUN (with its SCSI disk)", 0.75)],
-                "slab_object_bytes_per": [("LUN (with its SCSI disk)", 0.75), ("nexus / session", 0.5)],
+                "slab_object_bytes_per": [
+                    ("ramdisk device", 0.1),
+                    ("LUN (with its SCSI disk)", 0.75),
+                    ("nexus / session", 0.5),
+                ],
             },
         )
 
