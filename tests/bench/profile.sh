@@ -57,8 +57,10 @@ done
 	fail "fio did not get going on $dev within 60 s"
 sleep 0.5
 cat /proc/interrupts >/tmp/profile.irq0
+ios_before=$(disk_ios)
 # Recorded in the guest's /tmp, then copied: perf maps its output file.
 perf record -q -a -g -e cpu-clock -F 2000 -o /tmp/perf.data -- sleep "$seconds" || fail "perf record"
+ios_sampled=$(($(disk_ios) - ios_before))
 cat /proc/interrupts >/tmp/profile.irq1
 # fio's exit status after SIGINT is not 0: its figures say it ran.
 kill -INT "$fio_pid"
@@ -68,6 +70,14 @@ cp /tmp/perf.data "$dir/perf.data" && cat /proc/kallsyms >"$dir/kallsyms" || fai
 
 echo "=== $1, $2: fio under perf"
 grep -E 'IOPS|cpu  ' /tmp/profile.fio
+# fio's IOPS covers its whole run, perf's start and end included, which
+# weigh on the two cores differently; what the samples were spent on is
+# the I/Os completed while perf sampled.
+samples=$(perf report -i /tmp/perf.data -n --no-children --sort cpu --stdio -g none 2>/dev/null |
+	awk '$1 ~ /%$/ {n += $2} END {print n + 0}')
+echo "=== I/Os completed while sampling: $ios_sampled ($((ios_sampled / seconds))/s)," \
+	"samples (all CPUs, ${samples:-?}) per 1000 I/Os: $(awk -v s="${samples:-0}" -v n="$ios_sampled" \
+	'BEGIN {if (n > 0) printf "%.0f", s * 1000 / n; else print "?"}')"
 echo "=== interrupts that grew by more than 1000 (all CPUs)"
 paste -d' ' <(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print $1, s}' /tmp/profile.irq0) \
 	<(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s}' /tmp/profile.irq1) |

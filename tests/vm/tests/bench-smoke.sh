@@ -29,3 +29,5 @@ expect "it measured devices, LUNs, targets, TPGs and sessions on both cores, and
 expect "the profiler samples tcm-rs's fileio reads, and finds tcm-rs's code in them" sh -c "
 	env TCM_RUN=$out bash -e $TCM_ROOT/tests/bench/profile.sh tcm-rs-fileio randread-4k-qd32 1 >$out/profile.txt &&
 	test -s $out/perf.data && grep -qE '^ +[0-9.]+% +\[tcm_rs_core\]' $out/profile.txt"
+expect "and counts the I/Os done while it sampled, and the samples per 1000 of them" \
+	grep -qE '^=== I/Os completed while sampling: [1-9][0-9]* .* per 1000 I/Os: [1-9][0-9]*$' "$out/profile.txt"
