@@ -251,20 +251,30 @@ fig = {(r["core"], r["object"]): r for r in result}
 names = {"device": f"ramdisk device ({luns})", "lun": f"LUN with its SCSI disk ({luns})",
          "target": f"loopback target ({(sessions + per_wwn - 1) // per_wwn})",
          "tpg": f"TPG ({sessions})", "session": f"nexus / session ({sessions})"}
-cols = [("bytes_per", "used"), ("slab_bytes_per", "slab pages"), ("slab_object_bytes_per", "slab objects")]
-print(f"{'bytes per object (count)':32}" + "".join(f" | {h + ': LIO':>18} {'tcm-rs':>8} {'ratio':>5}" for _, h in cols))
+# Each column with its floor: a ratio is printed only where both cores grew
+# by more than that a object. Free pages move by hundreds of KiB between
+# readings, so "used" below 2 KiB an object is noise (plot.py's floor too).
+cols = [("bytes_per", "used", 2048), ("slab_bytes_per", "slab pages", 0),
+        ("slab_object_bytes_per", "slab objects", 0)]
+print(f"{'bytes per object (count)':32}" + "".join(f" | {h + ': LIO':>18} {'tcm-rs':>8} {'ratio':>5}" for _, h, _ in cols))
 for obj, label in names.items():
     lio, tcm = fig.get(("lio", obj)), fig.get(("tcm-rs", obj))
     line = f"{label:32}"
-    for k, _ in cols:
+    for k, _, floor in cols:
         l = f"{lio[k]:,}" if lio else "-"
         t = f"{tcm[k]:,}" if tcm else "-"
-        r = f"{tcm[k] / lio[k]:.2f}" if lio and tcm and lio[k] > 0 and tcm[k] >= 0 else "-"
+        if not (lio and tcm and lio[k] > 0 and tcm[k] >= 0):
+            r = "-"
+        elif lio[k] <= floor or tcm[k] <= floor:
+            r = "noise"
+        else:
+            r = f"{tcm[k] / lio[k]:.2f}"
         line += f" | {l:>18} {t:>8} {r:>5}"
     print(line)
 sd = fig[("scsi_debug", "scsi-disk")]
-print(f"{'SCSI disk alone (scsi_debug)':32}" + "".join(f" | {sd[k]:>18,} {'':>8} {'':>5}" for k, _ in cols))
-print(f"(used: free pages; ramdisk data, {rd_pages} page(s) a device, left out of the device figure)")
+print(f"{'SCSI disk alone (scsi_debug)':32}" + "".join(f" | {sd[k]:>18,} {'':>8} {'':>5}" for k, _, _ in cols))
+print(f"(used: free pages; ramdisk data, {rd_pages} page(s) a device, left out of the device figure;"
+      " noise: a core grew by 2 KiB an object or less, below what free pages can tell)")
 for r in result:
     top = ", ".join(f"{s['cache']} {s['bytes'] // 1024} KiB" for s in r["top_slabs"])
     print(f"grew most, {r['core']} {r['object']} x{r['count']}: {top}")
