@@ -76,7 +76,7 @@ grep -E 'IOPS|cpu  ' /tmp/profile.fio
 samples=$(perf report -i /tmp/perf.data -n --no-children --sort cpu --stdio -g none 2>/dev/null |
 	awk '$1 ~ /%$/ {n += $2} END {print n + 0}')
 echo "=== I/Os completed while sampling: $ios_sampled ($((ios_sampled / seconds))/s)," \
-	"samples (all CPUs, ${samples:-?}) per 1000 I/Os: $(awk -v s="${samples:-0}" -v n="$ios_sampled" \
+	"samples (all CPUs, $samples) per 1000 I/Os: $(awk -v s="$samples" -v n="$ios_sampled" \
 	'BEGIN {if (n > 0) printf "%.0f", s * 1000 / n; else print "?"}')"
 echo "=== interrupts that grew by more than 1000 (all CPUs)"
 paste -d' ' <(awk 'NR > 1 {s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print $1, s}' /tmp/profile.irq0) \
