@@ -35,8 +35,8 @@ MEMORY_OBJECTS = [
 # The memory figures drawn (memory.json keys), their legends, and the least
 # growth per object drawn: free memory moves by a few hundred KiB between
 # readings, so below 2 KiB an object's "used" figure is noise (a session's
-# 16 bytes against 96 drew as 6 times LIO); slab objects are counted
-# exactly.
+# 16 bytes against 96 drew as 6 times LIO; memory.sh's table prints
+# "noise" there by the same floor); slab objects are counted exactly.
 MEMORY_SERIES = [
     ("bytes_per", "all kernel memory (free pages)", 2048),
     ("slab_object_bytes_per", "slab objects", 0),
