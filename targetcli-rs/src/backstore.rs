@@ -158,6 +158,13 @@ impl Root {
         Some(core.join(hba).join(&so.name))
     }
 
+    /// [`Root::storage_object_path`], or an error that says to create it.
+    pub fn existing_storage_object(&self, so: &SoRef) -> Result<PathBuf> {
+        self.storage_object_path(so).ok_or_else(|| {
+            Error::not_found(so.to_string(), "create it first (see `ls /backstores`)")
+        })
+    }
+
     /// Every storage object, in the kernel's order (the order targetcli-fb
     /// saves them in).
     pub fn storage_objects(&self) -> Result<Vec<StorageObjectInfo>> {
@@ -321,8 +328,21 @@ impl Root {
         })
     }
 
-    /// The LUNs (TPG and LUN number) that export a storage object.
+    /// How many LUNs export the storage object at `so_path`, as the core
+    /// counts them (`statistics/scsi_dev/ports`, in LIO and tcm-rs alike);
+    /// None if that cannot be read.
+    pub fn storage_object_ports(&self, so_path: &Path) -> Option<usize> {
+        cfs::read_opt(&so_path.join("statistics/scsi_dev/ports"))?
+            .parse()
+            .ok()
+    }
+
+    /// The LUNs (TPG and LUN number) that export a storage object. Every
+    /// LUN's link is read, unless the core says none do.
     pub fn storage_object_users(&self, so_path: &Path) -> Vec<(TpgRef, u32)> {
+        if self.storage_object_ports(so_path) == Some(0) {
+            return Vec::new();
+        }
         let Some(want) = cfs::resolve(so_path) else {
             return Vec::new();
         };

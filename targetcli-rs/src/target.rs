@@ -209,13 +209,41 @@ impl Root {
         Some((SoRef::new(plugin, name), alias))
     }
 
-    /// The LUN of a TPG that exports `so`, if one does. Reads each LUN's
-    /// link and nothing else.
-    pub fn lun_exporting(&self, tpg: &TpgRef, so: &SoRef) -> Option<u32> {
-        self.lun_numbers(tpg).into_iter().find(|n| {
-            self.lun_storage_object(tpg, *n)
+    /// The LUN of a TPG that exports `so`, whose directory is `so_dir`
+    /// ([`Root::existing_storage_object`]), if one does.
+    ///
+    /// configfs has no link from a storage object back to its LUNs, but
+    /// both cores list them: `statistics/scsi_dev/ports` counts them, and
+    /// each ALUA port group's `members` names its LUNs,
+    /// `<fabric>/<wwn>/tpgt_<n>/lun_<m>` (the fabric and WWN as the fabric
+    /// module names them, which need not be the directories' names). A LUN
+    /// of this TPG's tag named there is checked by its own link: a dozen
+    /// system calls, whatever the size of the TPG. Where the groups do not
+    /// list every port (a device whose ALUA is passed through, as
+    /// pscsi's), every LUN link of the TPG is read, six calls a LUN.
+    pub fn lun_exporting(&self, tpg: &TpgRef, so: &SoRef, so_dir: &Path) -> Option<u32> {
+        let ports = self.storage_object_ports(so_dir);
+        if ports == Some(0) {
+            return None;
+        }
+        let exports = |n: u32| {
+            self.lun_storage_object(tpg, n)
                 .is_some_and(|(s, _)| &s == so)
-        })
+        };
+        let alua = so_dir.join("alua");
+        let mut listed = 0;
+        for group in cfs::subdirs(&alua) {
+            let members = cfs::read_opt(&alua.join(group).join("members")).unwrap_or_default();
+            let (count, candidates) = member_luns(&members, tpg.tag);
+            listed += count;
+            if let Some(n) = candidates.into_iter().find(|n| exports(*n)) {
+                return Some(n);
+            }
+        }
+        if ports == Some(listed) {
+            return None;
+        }
+        self.lun_numbers(tpg).into_iter().find(|n| exports(*n))
     }
 
     /// The ACLs of a TPG, as their initiator WWNs, in the kernel's order.
@@ -425,9 +453,7 @@ impl Root {
         so: &SoRef,
         alias: Option<&str>,
     ) -> Result<u32> {
-        let so_path = self.storage_object_path(so).ok_or_else(|| {
-            Error::not_found(so.to_string(), "create it first (see `ls /backstores`)")
-        })?;
+        let so_path = self.existing_storage_object(so)?;
         self.create_lun_at(tpg, lun, &so_path, alias)
     }
 
@@ -775,9 +801,45 @@ pub fn canonical_ip(ip: &str) -> Result<String> {
     ))
 }
 
+/// The lines of an ALUA port group's `members` (`<fabric>/<wwn>/tpgt_<n>/
+/// lun_<m>`), counted, and the LUN numbers of those with TPG tag `tag`.
+fn member_luns(members: &str, tag: u32) -> (usize, Vec<u32>) {
+    let tpgt = format!("tpgt_{tag}");
+    // LIO ends each line with a NUL as well as a newline.
+    let lines = members
+        .split('\n')
+        .map(|m| m.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
+        .filter(|m| !m.is_empty());
+    let mut count = 0;
+    let mut luns = Vec::new();
+    for member in lines {
+        count += 1;
+        let mut parts = member.rsplit('/');
+        if let (Some(lun), Some(t)) = (parts.next(), parts.next()) {
+            if t == tpgt {
+                luns.extend(number_suffix(lun, "lun_"));
+            }
+        }
+    }
+    (count, luns)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_lines() {
+        // LIO's text: each line ends in a newline and a NUL.
+        let lio = "iSCSI/iqn.2003-01.org.x:t/tpgt_1/lun_3\n\0loopback/naa.5001405000000001/tpgt_2/lun_0\n\0";
+        assert_eq!(member_luns(lio, 1), (2, vec![3]));
+        assert_eq!(member_luns(lio, 2), (2, vec![0]));
+        assert_eq!(member_luns(lio, 3), (2, vec![]));
+        // tcm-rs's: newlines only.
+        let tcm = "loopback/naa.5001405000000001/tpgt_1/lun_0\nloopback/naa.5001405000000002/tpgt_1/lun_2\n";
+        assert_eq!(member_luns(tcm, 1), (2, vec![0, 2]));
+        assert_eq!(member_luns("", 1), (0, vec![]));
+    }
 
     #[test]
     fn ips_are_canonical() {

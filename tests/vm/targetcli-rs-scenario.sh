@@ -138,6 +138,14 @@ targetcli_rs_scenario() {
 	expect "targetcli-rs creates an ACL with mapped LUNs" $RS /iscsi/$IQN/tpg1/acls create $INIT
 	expect "the ACL maps both LUNs" test -L "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3/$(ls "$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_3" | grep -v write_protect | head -1)"
 	expect "targetcli-rs adds a read-only mapped LUN" $RS /iscsi/$IQN/tpg1/acls/$INIT create mapped_lun=7 tpg_lun_or_backstore=0 write_protect=true
+	# A storage object given for a mapped LUN is found among the TPG's LUNs
+	# (through the object's ALUA members, whose lines both cores write).
+	expect "a mapped LUN given a storage object the TPG exports" \
+		$RS /iscsi/$IQN/tpg1/acls/$INIT create mapped_lun=9 tpg_lun_or_backstore=/backstores/ramdisk/rdnull
+	expect "maps the LUN that exports it, LUN 3" \
+		sh -c "readlink '$TARGET/iscsi/$IQN/tpgt_1/acls/$INIT/lun_9/'* | grep -q '/lun/lun_3\$'"
+	expect "and makes no LUN" test "$(ls "$TARGET/iscsi/$IQN/tpgt_1/lun")" = "$(printf 'lun_0\nlun_3')"
+	expect "targetcli-rs deletes that mapped LUN" $RS /iscsi/$IQN/tpg1/acls/$INIT delete 9
 	expect "targetcli-rs sets a TPG attribute" $RS /iscsi/$IQN/tpg1 set attribute default_cmdsn_depth=32
 	expect "targetcli-rs sets a TPG parameter" $RS /iscsi/$IQN/tpg1 set parameter MaxRecvDataSegmentLength=65536
 	expect "targetcli-rs sets ACL CHAP" $RS /iscsi/$IQN/tpg1/acls/$INIT set auth userid=joe password=secret123
@@ -215,6 +223,8 @@ targetcli_rs_scenario() {
 		$RS /backstores/ramdisk delete rd0
 	expect_msg "a bad size is refused" "invalid size" $RS /backstores/ramdisk create name=rd9 size=12Q
 	expect_msg "a duplicate name is refused" "already exists" $RS /backstores/ramdisk create name=rd0 size=1M
+	expect_msg "a storage object is exported once per TPG" "exported once per TPG" \
+		$RS /loopback/$LOOP2/luns create /backstores/ramdisk/rd1
 	expect_msg "a bad WWN is refused" "expected naa" $RS /loopback create iqn.2003-01.org.x:y
 	expect_msg "an unknown attribute is refused" "Unknown parameter no_such in group 'attribute'." $RS /backstores/ramdisk/rd0 set attribute no_such=1
 	expect_msg "a refused value names the attribute" "the kernel refused" $RS /backstores/ramdisk/rd0 set attribute block_size=3
@@ -235,6 +245,13 @@ targetcli_rs_scenario() {
 	expect_msg "restoring over existing objects without clear_existing is refused" "already exists" \
 		$RS restoreconfig "$work/fb.json"
 	same_tree "bad input left the tree as it was" "$live"
+	# Exported by another target's TPG of the same tag, at the same LUN
+	# number as this TPG's LUN 0: that is no reason to refuse it here.
+	expect "a storage object another TPG exports gets a LUN here too" \
+		$RS /loopback/$LOOP2/luns create /backstores/ramdisk/rd0 lun=2
+	expect "that LUN links to it" test "$(basename "$(readlink "$TARGET/loopback/$LOOP2/tpgt_1/lun/lun_2/"*)")" = rd0
+	expect "targetcli-rs deletes that LUN" $RS /loopback/$LOOP2/luns delete lun=2
+	same_tree "and the tree is as it was" "$live"
 
 	# A failing step rolls back: the second object cannot be made (the
 	# kernel refuses block_size=3), so the first one must go again.

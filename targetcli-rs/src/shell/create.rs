@@ -94,16 +94,18 @@ impl Shell {
                         "write /backstores/<plugin>/<name>, e.g. /backstores/ramdisk/rd0",
                     )
                 })?;
-                // Only the LUNs' links and the ACLs' mapped LUN numbers are
-                // read: the rest of the TPG's configuration does not matter
-                // here, and reading it made a batch of N creates quadratic.
-                if root.lun_exporting(tpg, &so).is_some() {
+                let so_dir = root.existing_storage_object(&so)?;
+                // Only the storage object's own list of its LUNs and the
+                // ACLs' mapped LUN numbers are read: the rest of the TPG's
+                // configuration does not matter here, and reading it made
+                // a batch of N creates quadratic.
+                if root.lun_exporting(tpg, &so, &so_dir).is_some() {
                     return Err(Error::exists(
                         format!("a LUN for {so} in {tpg}"),
                         "a storage object is exported once per TPG",
                     ));
                 }
-                let lun = root.create_lun(tpg, p.num("lun", "lun")?, &so, None)?;
+                let lun = root.create_lun_at(tpg, p.num("lun", "lun")?, &so_dir, None)?;
                 let mut text = vec![format!("Created LUN {lun}.")];
                 if p.flag("add_mapped_luns", self.prefs.flag("auto_add_mapped_luns"))?
                     && tpg.target.fabric.acls
@@ -156,9 +158,10 @@ impl Shell {
                                 "write a TPG LUN number or /backstores/<plugin>/<name>",
                             )
                         })?;
-                        match root.lun_exporting(tpg, &so) {
+                        let so_dir = root.existing_storage_object(&so)?;
+                        match root.lun_exporting(tpg, &so, &so_dir) {
                             Some(l) => l,
-                            None => root.create_lun(tpg, None, &so, None)?,
+                            None => root.create_lun_at(tpg, None, &so_dir, None)?,
                         }
                     }
                 };
