@@ -440,6 +440,31 @@ static struct bio *tcm_rs_iblock_areq_bio(struct tcm_rs_iblock_areq *r)
 	return &container_of(r, struct tcm_rs_iblock_abio, r)->bio;
 }
 
+/*
+ * Submits @bio to the backing disk now, even inside a bio submission.
+ *
+ * The loopback executes a command in queuecommand, which blk-mq calls
+ * inside the initiator's submit_bio() when it issues a request at once.
+ * A bio submitted there only joins current->bio_list, to be submitted
+ * once that submission's earlier bios are: the rest of a split bio goes
+ * at the list's head. If that rest waits for the initiator's disk (for a
+ * tag, all held by commands like this one, or for a queue freeze, such
+ * as udev's rescan of the disk, which waits for this command), this bio
+ * is never submitted, the command never ends, and neither does the
+ * wait: a deadlock. Submitted on a list of its own, the bio does not
+ * wait behind the initiator's, and the backing disk's progress never
+ * depends on the initiator's disk. (LIO submits from a worker instead,
+ * one context switch per command.)
+ */
+static void tcm_rs_iblock_submit_now(struct bio *bio)
+{
+	struct bio_list *outer = current->bio_list;
+
+	current->bio_list = NULL;
+	submit_bio(bio);
+	current->bio_list = outer;
+}
+
 /* Any context: a bio's end_io may run in a hard or soft interrupt. */
 static void tcm_rs_iblock_async_end_io(struct bio *bio)
 {
@@ -498,7 +523,7 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 		}
 		if (bio) {
 			atomic_inc(&r->pending);
-			submit_bio(bio);
+			tcm_rs_iblock_submit_now(bio);
 		}
 		/*
 		 * GFP_NOIO with a mempool behind it: waits, never fails. No
@@ -540,7 +565,7 @@ int tcm_rs_iblock_rw_async(struct file *f, struct scatterlist *sgl, unsigned int
 	}
 	if (bio) {
 		atomic_inc(&r->pending);
-		submit_bio(bio);
+		tcm_rs_iblock_submit_now(bio);
 	}
 	blk_finish_plug(&plug);
 	/* No bio at all: nothing to move, or a list that maps less than @len. */

@@ -29,8 +29,9 @@ kmemleak=/sys/kernel/debug/kmemleak
 [ -w $kmemleak ] && echo clear >$kmemleak
 
 export TCM_ROOT TCM_KDIR TCM_MDIR TCM_GENMDIR TCM_KREL TCM_VARIANT TCM_BIN
-# Benchmark settings from the host's environment (empty: the defaults).
-export BENCH_RUNTIME BENCH_ROUNDS BENCH_LUNS BENCH_QUICK BENCH_CONFIGS BENCH_WORKLOADS BENCH_NULL_BLK BENCH_EXT4_NULL_BLK BENCH_ACLS BENCH_TOOLS BENCH_FB_BUILD_MAX
+# Settings from the host's environment, empty for the defaults: the
+# watchdog's limit per test (all.sh) and the benchmarks'.
+export TCM_TEST_TIMEOUT BENCH_RUNTIME BENCH_ROUNDS BENCH_LUNS BENCH_QUICK BENCH_CONFIGS BENCH_WORKLOADS BENCH_NULL_BLK BENCH_EXT4_NULL_BLK BENCH_ACLS BENCH_TOOLS BENCH_FB_BUILD_MAX
 export TCM_RUN=$run
 # What the host gives the VM (tests/vm/host-cpu.sh), wherever a script's
 # TCM_RUN points.
