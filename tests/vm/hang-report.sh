@@ -4,7 +4,8 @@
 # log, which the console shows), the block layer's view of each disk
 # (requests in flight, and blk-mq's debugfs: requests held per hardware
 # queue, dispatch lists, tags, queue state) and the stacks of the test's
-# own processes. Reads only; changes nothing.
+# own processes. Changes nothing of the test's state: it only mounts
+# debugfs if it is not mounted, and turns sysrq on for the dump.
 echo "=== hang report: the blocked tasks' stacks follow in the kernel log"
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 for b in /sys/block/*; do
