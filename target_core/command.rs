@@ -219,6 +219,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_cmd_execute(
     session: *mut c_void,
     cmd: *mut Command,
 ) -> c_int {
+    // SAFETY: By the safety requirement, passed on.
+    crate::noio::scope(|| unsafe { execute(core_tpg, session, cmd) })
+}
+
+/// The body of [`tcm_rs_cmd_execute`], with allocations that never reclaim
+/// through I/O (noio.rs).
+///
+/// # Safety
+///
+/// As for [`tcm_rs_cmd_execute`].
+unsafe fn execute(core_tpg: *mut c_void, session: *mut c_void, cmd: *mut Command) -> c_int {
     // SAFETY: By the safety requirement (a null session is refused below).
     let (tpg, session) = unsafe {
         (

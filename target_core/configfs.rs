@@ -337,7 +337,8 @@ impl<T: NodeType> Ops<T> {
         let node = unsafe { Node::<T>::from_group(group) };
         // SAFETY: configfs held the reference leaked by `into_configfs`, and
         // this is its last use of it.
-        drop(unsafe { Arc::from_raw(node) });
+        let node = unsafe { Arc::from_raw(node) };
+        crate::noio::scope(|| drop(node));
     }
 
     /// Item operations of a type without links.
@@ -364,7 +365,7 @@ impl<T: Links> Ops<T> {
         let this = unsafe { data_of::<T>(group) };
         // SAFETY: configfs holds `target` for the duration of the call.
         let target = unsafe { Item::from_raw(target) };
-        match this.allow_link(target) {
+        match crate::noio::scope(|| this.allow_link(target)) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
@@ -382,7 +383,8 @@ impl<T: Links> Ops<T> {
         // SAFETY: By the safety requirement.
         let this = unsafe { data_of::<T>(group) };
         // SAFETY: configfs holds `target` for the duration of the call.
-        this.drop_link(unsafe { Item::from_raw(target) });
+        let target = unsafe { Item::from_raw(target) };
+        crate::noio::scope(|| this.drop_link(target));
     }
 
     /// Item operations of a type with links.
@@ -407,7 +409,7 @@ impl<T: Children> Ops<T> {
         let this = unsafe { data_of::<T>(group) };
         // SAFETY: By the safety requirement.
         let name = unsafe { CStr::from_char_ptr(name) };
-        match this.make_child(name) {
+        match crate::noio::scope(|| this.make_child(name)) {
             Ok(child) => child.into_configfs(),
             Err(e) => e.to_ptr(),
         }
@@ -427,7 +429,8 @@ impl<T: Children> Ops<T> {
         let child = unsafe { kernel::container_of!(item, bindings::config_group, cg_item) };
         // SAFETY: `make_group` made the child as a `Node<T::Child>`, alive
         // until the `config_item_put` below.
-        this.drop_child(unsafe { &Node::<T::Child>::from_group(child).data });
+        let child = unsafe { &Node::<T::Child>::from_group(child).data };
+        crate::noio::scope(|| this.drop_child(child));
         // SAFETY: configfs requires the parent to drop the reference that
         // `make_group` returned.
         unsafe { bindings::config_item_put(item) };

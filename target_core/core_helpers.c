@@ -16,6 +16,7 @@
 #include <linux/net.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/utsname.h>
@@ -207,6 +208,16 @@ u32 tcm_rs_mib_time(u64 jiffies)
 	return (u32)(((u32)jiffies - INITIAL_JIFFIES) * 100 / HZ);
 }
 
+unsigned int tcm_rs_noio_save(void)
+{
+	return memalloc_noio_save();
+}
+
+void tcm_rs_noio_restore(unsigned int flags)
+{
+	memalloc_noio_restore(flags);
+}
+
 int tcm_rs_request_backstore(const char *name)
 {
 	return request_module("tcm_rs_backstore_%s", name);
@@ -274,9 +285,13 @@ void tcm_rs_completion_wq_destroy(void)
 	destroy_workqueue(tcm_rs_completion_wq);
 }
 
+/* Both workers enter the core: its allocations never reclaim through I/O (noio.rs). */
 static void tcm_rs_completion_work_fn(struct work_struct *work)
 {
+	unsigned int noio = memalloc_noio_save();
+
 	tcm_rs_rw_complete_work(work);
+	memalloc_noio_restore(noio);
 }
 
 void tcm_rs_completion_queue(struct work_struct *work)
@@ -301,7 +316,10 @@ void tcm_rs_submit_wq_destroy(void)
 
 static void tcm_rs_submit_work_fn(struct work_struct *work)
 {
+	unsigned int noio = memalloc_noio_save();
+
 	tcm_rs_queued_command_work(work);
+	memalloc_noio_restore(noio);
 }
 
 void tcm_rs_submit_queue(struct work_struct *work)

@@ -58,6 +58,13 @@ u64 tcm_rs_get_jiffies_64(void);
  */
 u32 tcm_rs_mib_time(u64 jiffies);
 
+/*
+ * memalloc_noio_save() and memalloc_noio_restore(), which are inline: the
+ * task's allocations in between never reclaim through I/O.
+ */
+unsigned int tcm_rs_noio_save(void);
+void tcm_rs_noio_restore(unsigned int flags);
+
 /* Loads the module of backstore @name (alias tcm_rs_backstore_<name>). */
 int tcm_rs_request_backstore(const char *name);
 

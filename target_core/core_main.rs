@@ -38,6 +38,7 @@ mod lu_groups;
 mod lun;
 mod lun_map;
 mod lun_stats;
+mod noio;
 mod pr_emulate;
 mod queued_command;
 mod rcu_arc;

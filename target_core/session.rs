@@ -155,6 +155,21 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_register_isid(
     initiator: *const c_char,
     isid: *const u8,
 ) -> *mut c_void {
+    // SAFETY: By the safety requirement, passed on.
+    crate::noio::scope(|| unsafe { register(core_tpg, initiator, isid) })
+}
+
+/// The body of [`tcm_rs_session_register_isid`], with allocations that never reclaim
+/// through I/O (noio.rs).
+///
+/// # Safety
+///
+/// As for [`tcm_rs_session_register_isid`].
+unsafe fn register(
+    core_tpg: *mut c_void,
+    initiator: *const c_char,
+    isid: *const u8,
+) -> *mut c_void {
     // SAFETY: By the safety requirement.
     let (tpg, initiator, isid) = unsafe {
         (
@@ -215,6 +230,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_session_deregister(
     core_tpg: *mut c_void,
     session: *mut c_void,
 ) {
+    // SAFETY: By the safety requirement, passed on.
+    crate::noio::scope(|| unsafe { deregister(core_tpg, session) })
+}
+
+/// The body of [`tcm_rs_session_deregister`], with allocations that never reclaim
+/// through I/O (noio.rs).
+///
+/// # Safety
+///
+/// As for [`tcm_rs_session_deregister`].
+unsafe fn deregister(core_tpg: *mut c_void, session: *mut c_void) {
     // SAFETY: By the safety requirement.
     let tpg = unsafe { &*core_tpg.cast::<TpgState>() };
     let mut gone = None;

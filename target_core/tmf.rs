@@ -45,6 +45,17 @@ pub(crate) unsafe extern "C" fn tcm_rs_tmf_execute(
     lun: u64,
     function: u8,
 ) -> u8 {
+    // SAFETY: By the safety requirement, passed on.
+    crate::noio::scope(|| unsafe { execute(core_tpg, session, lun, function) })
+}
+
+/// The body of [`tcm_rs_tmf_execute`], with allocations that never reclaim
+/// through I/O (noio.rs).
+///
+/// # Safety
+///
+/// As for [`tcm_rs_tmf_execute`].
+unsafe fn execute(core_tpg: *mut c_void, session: *mut c_void, lun: u64, function: u8) -> u8 {
     // SAFETY: By the safety requirement.
     let (tpg, session) = unsafe {
         (

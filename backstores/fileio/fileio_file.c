@@ -15,6 +15,7 @@
 #include <linux/pagemap.h>
 #include <linux/path.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -430,10 +431,17 @@ static void tcm_rs_file_async_fn(struct work_struct *work)
 {
 	struct tcm_rs_file_async *a = container_of(work, struct tcm_rs_file_async, work);
 	void *token = a->token;
+	unsigned int noio;
 	int err;
 
-	/* A worker: no bio submission to wait behind, the I/O goes at once. */
+	/*
+	 * A worker: no bio submission to wait behind, the I/O goes at once.
+	 * The command may be a local initiator's writeback: the file system's
+	 * allocations for it must not reclaim through I/O (loop.c's rule).
+	 */
+	noio = memalloc_noio_save();
 	err = tcm_rs_file_do_rw(a->f, a->sgl, a->nents, a->len, a->pos, a->write);
+	memalloc_noio_restore(noio);
 	kfree(a);
 	tcm_rs_backstore_rw_done(token, err);
 }

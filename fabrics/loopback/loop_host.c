@@ -11,6 +11,7 @@
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
 #include <linux/workqueue.h>
 #include <scsi/scsi.h>
 #include <scsi/scsi_cmnd.h>
@@ -104,7 +105,10 @@ static void tcm_rs_loop_submit_work(struct work_struct *work)
 	/* The private area follows the command (scsi_cmd_priv()). */
 	struct scsi_cmnd *sc = (struct scsi_cmnd *)c - 1;
 
+	unsigned int noio = memalloc_noio_save();
+
 	tcm_rs_loop_run_deferred(*(void **)shost_priv(sc->device->host), sc);
+	memalloc_noio_restore(noio);
 }
 
 void tcm_rs_loop_defer(struct scsi_cmnd *sc)
@@ -132,8 +136,20 @@ bool tcm_rs_loop_completes_queued(void)
 static enum scsi_qc_status tcm_rs_loop_queue(struct Scsi_Host *sh,
 					     struct scsi_cmnd *sc)
 {
-	/* The Rust half runs and completes every command it is given. */
+	unsigned int noio;
+
+	/*
+	 * The Rust half runs and completes every command it is given, here,
+	 * inside the initiator's bio submission and its queue's usage count:
+	 * an allocation that reclaimed through I/O could wait for writeback
+	 * to this very disk, or for its queue to unfreeze. The core keeps the
+	 * rule for itself (target_core/noio.rs); this scope covers the
+	 * fabric's own allocations and the midlayer's, here and in the
+	 * submission worker, as loop.c's workers do.
+	 */
+	noio = memalloc_noio_save();
 	tcm_rs_loop_queuecommand(*(void **)shost_priv(sh), sc);
+	memalloc_noio_restore(noio);
 	return 0;
 }
 

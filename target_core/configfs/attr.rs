@@ -127,7 +127,7 @@ pub(crate) unsafe fn show<T: NodeType>(
     // SAFETY: By the safety requirement `page` is PAGE_SIZE writable bytes,
     // used only for the duration of this call.
     let mut out = unsafe { Page::from_raw(page) };
-    match handler(this, &mut out) {
+    match crate::noio::scope(|| handler(this, &mut out)) {
         // A page is at most PAGE_SIZE bytes, far below isize::MAX.
         Ok(()) => out.len() as isize,
         Err(e) => e.to_errno() as isize,
@@ -152,7 +152,7 @@ pub(crate) unsafe fn store<T: NodeType>(
     let this = unsafe { data_of::<T>(group) };
     // SAFETY: By the safety requirement.
     let input = unsafe { core::slice::from_raw_parts(page.cast::<u8>(), len) };
-    match handler(this, input) {
+    match crate::noio::scope(|| handler(this, input)) {
         // configfs never passes more than a page.
         Ok(()) => len as isize,
         Err(e) => e.to_errno() as isize,

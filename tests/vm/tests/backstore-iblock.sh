@@ -157,23 +157,25 @@ io() {
 		head -c 512 /dev/urandom >/tmp/last &&
 		dd if=/tmp/last of=$dev bs=512 seek=$((64 * 2048 - 1)) oflag=direct status=none &&
 		dd if=/dev/io512 bs=512 skip=$((64 * 2048 - 1)) iflag=direct status=none | cmp - /tmp/last"
-	# A direct transfer the initiator splits into 256 requests: each
-	# command's bio to io512 is submitted inside the initiator's
-	# submission, on a bio list of its own, not behind the rest of the
-	# split (iblock_bio.c). With the disk's nr_requests at 4 as well, the
-	# rest waited for the commands' tags and tcm-rs deadlocked; that write
-	# is left out here, since it takes the queue's elevator lock with the
-	# queue frozen, and lockdep then reports a cycle through tcm-rs's
-	# allocations in queuecommand (GFP_KERNEL where I/O is issued).
-	local q=/sys/block/${dev#/dev/}/queue mskb
+	# A direct transfer the initiator splits into 256 requests, with 4
+	# tags: each command's bio to io512 is submitted inside the
+	# initiator's submission, on a bio list of its own, not behind the
+	# rest of the split, which waits for the commands' tags (iblock_bio.c;
+	# on the initiator's list, tcm-rs deadlocked here). Writing
+	# nr_requests takes the queue's elevator lock with the queue frozen:
+	# on the debug kernel lockdep checks that the commands' allocations
+	# in queuecommand cannot reclaim through I/O (loop_host.c).
+	local q=/sys/block/${dev#/dev/}/queue mskb nrq
 	mskb=$(cat $q/max_sectors_kb)
-	expect "$core: the disk takes requests of 4 KiB" bash -c "echo 4 >$q/max_sectors_kb"
+	nrq=$(cat $q/nr_requests)
+	expect "$core: the disk takes requests of 4 KiB, 4 at a time" bash -c "
+		echo 4 >$q/max_sectors_kb && echo 4 >$q/nr_requests"
 	expect "$core: a 1 MiB direct write, 256 requests, is on io512" bash -c "
 		dd if=/tmp/pattern of=$dev bs=1M seek=16 count=1 oflag=direct status=none &&
 		dd if=/dev/io512 bs=1M skip=16 count=1 iflag=direct status=none | cmp - <(head -c $MiB /tmp/pattern)"
 	expect "$core: and a 1 MiB direct read of it" bash -c "
 		dd if=$dev bs=1M skip=16 count=1 iflag=direct status=none | cmp - <(head -c $MiB /tmp/pattern)"
-	expect "$core: the disk's limit back" bash -c "echo $mskb >$q/max_sectors_kb"
+	expect "$core: the disk's limits back" bash -c "echo $mskb >$q/max_sectors_kb && echo $nrq >$q/nr_requests"
 	# How Linux discards on the disk follows from READ CAPACITY(16) and
 	# VPD pages B0h and B2h: compared with LIO's below.
 	local sd=${dev#/dev/}
