@@ -253,7 +253,8 @@ names = {"device": f"ramdisk device ({luns})", "lun": f"LUN with its SCSI disk (
          "tpg": f"TPG ({sessions})", "session": f"nexus / session ({sessions})"}
 # Each column with its floor: a ratio is printed only where both cores grew
 # by more than that a object. Free pages move by hundreds of KiB between
-# readings, so "used" below 2 KiB an object is noise (plot.py's floor too).
+# readings, so "used" below 2 KiB an object is noise. The floors go into
+# memory.json for plot.py.
 cols = [("bytes_per", "used", 2048), ("slab_bytes_per", "slab pages", 0),
         ("slab_object_bytes_per", "slab objects", 0)]
 print(f"{'bytes per object (count)':32}" + "".join(f" | {h + ': LIO':>18} {'tcm-rs':>8} {'ratio':>5}" for _, h, _ in cols))
@@ -279,6 +280,6 @@ for r in result:
     top = ", ".join(f"{s['cache']} {s['bytes'] // 1024} KiB" for s in r["top_slabs"])
     print(f"grew most, {r['core']} {r['object']} x{r['count']}: {top}")
 json.dump({"luns": luns, "sessions": sessions, "tpgs_per_target": per_wwn, "rd_pages": rd_pages, "page_size": PAGE,
-           "results": result}, open(out, "w"), indent=1)
+           "noise_floors": {k: floor for k, _, floor in cols}, "results": result}, open(out, "w"), indent=1)
 EOF
 echo "figures: $out"

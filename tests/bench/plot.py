@@ -32,14 +32,14 @@ MEMORY_OBJECTS = [
     ("tpg", "TPG"),
     ("session", "nexus / session"),
 ]
-# The memory figures drawn (memory.json keys), their legends, and the least
-# growth per object drawn: free memory moves by a few hundred KiB between
-# readings, so below 2 KiB an object's "used" figure is noise (a session's
-# 16 bytes against 96 drew as 6 times LIO; memory.sh's table prints
-# "noise" there by the same floor); slab objects are counted exactly.
+# The memory figures drawn (memory.json keys) and their legends. The least
+# growth per object drawn is memory.sh's, in memory.json's "noise_floors":
+# free memory moves by a few hundred KiB between readings, so a small
+# "used" figure is noise (a session's 16 bytes against 96 drew as 6 times
+# LIO); slab objects are counted exactly.
 MEMORY_SERIES = [
-    ("bytes_per", "all kernel memory (free pages)", 2048),
-    ("slab_object_bytes_per", "slab objects", 0),
+    ("bytes_per", "all kernel memory (free pages)"),
+    ("slab_object_bytes_per", "slab objects"),
 ]
 
 
@@ -83,14 +83,16 @@ def data_path_ratios(rows):
 def memory_ratios(doc):
     """{figure: [(object label, bytes per object tcm-rs / LIO)]} from
     memory.json. An object is left out of a figure where either core's
-    growth is not above the figure's floor: too small to show against the
-    noise."""
+    growth is not above the figure's noise floor (memory.sh's): too small
+    to show against the noise."""
     try:
         rows = {(r["core"], r["object"]): r for r in doc["results"]}
-    except (KeyError, TypeError) as e:
-        raise PlotError(f"memory.json: not the output of memory.sh ({e})") from None
+        floors = {key: float(doc["noise_floors"][key]) for key, _ in MEMORY_SERIES}
+    except (KeyError, TypeError, ValueError) as e:
+        raise PlotError(f"memory.json: not the output of memory.sh ({e!r})") from None
     ratios = {}
-    for key, _, floor in MEMORY_SERIES:
+    for key, _ in MEMORY_SERIES:
+        floor = floors[key]
         series = []
         for obj, label in MEMORY_OBJECTS:
             lio, tcm = rows.get(("lio", obj)), rows.get(("tcm-rs", obj))
@@ -142,7 +144,7 @@ def draw(ratios, memory, out):
         labels = [label for _, label in MEMORY_OBJECTS
                   if any(label == l for series in memory.values() for l, _ in series)]
         height = 0.8 / len(MEMORY_SERIES)
-        for i, (key, legend, _) in enumerate(MEMORY_SERIES):
+        for i, (key, legend) in enumerate(MEMORY_SERIES):
             values = dict(memory.get(key, []))
             ys = [k + (i - (len(MEMORY_SERIES) - 1) / 2) * height for k in range(len(labels))]
             xs = [values.get(label, 0) for label in labels]

@@ -27,6 +27,7 @@ DATA_PATH = [
 MEMORY = {
     "luns": 16,
     "sessions": 8,
+    "noise_floors": {"bytes_per": 2048, "slab_bytes_per": 0, "slab_object_bytes_per": 0},
     "results": [
         {"core": "lio", "object": "lun", "bytes_per": 80000, "slab_object_bytes_per": 40000},
         {"core": "tcm-rs", "object": "lun", "bytes_per": 60000, "slab_object_bytes_per": 30000},
@@ -84,6 +85,18 @@ class PlotTest(unittest.TestCase):
                 ],
             },
         )
+
+    def test_memory_floors_come_from_memory_json(self):
+        doc = dict(MEMORY, noise_floors={"bytes_per": 70000, "slab_object_bytes_per": 300})
+        self.assertEqual(
+            plot.memory_ratios(doc),
+            {"bytes_per": [], "slab_object_bytes_per": [("LUN (with its SCSI disk)", 0.75)]},
+        )
+
+    def test_memory_json_without_floors_is_an_error(self):
+        doc = {k: v for k, v in MEMORY.items() if k != "noise_floors"}
+        with self.assertRaisesRegex(plot.PlotError, "not the output of memory.sh"):
+            plot.memory_ratios(doc)
 
     def test_png_with_data_path_only(self):
         self.write("data-path.json", DATA_PATH)
