@@ -337,26 +337,49 @@ impl Root {
             .ok()
     }
 
-    /// The LUNs (TPG and LUN number) that export a storage object. Every
-    /// LUN's link is read, unless the core says none do.
+    /// The LUNs (TPG and LUN number) that export a storage object, in
+    /// fabric, TPG and LUN order. The LUNs its ALUA groups name
+    /// ([`Root::alua_members`]) are checked by their links; only where
+    /// those are fewer than the core counts (`ports`) is every LUN's link
+    /// in the system read.
     pub fn storage_object_users(&self, so_path: &Path) -> Vec<(TpgRef, u32)> {
-        if self.storage_object_ports(so_path) == Some(0) {
+        let ports = self.storage_object_ports(so_path);
+        if ports == Some(0) {
             return Vec::new();
         }
         let Some(want) = cfs::resolve(so_path) else {
             return Vec::new();
         };
+        let exports = |tpg: &TpgRef, lun: u32| {
+            let dir = self.lun_path(tpg, lun);
+            cfs::links(&dir)
+                .iter()
+                .any(|l| cfs::resolve(&dir.join(l)).as_deref() == Some(want.as_path()))
+        };
+        let tpgs: Vec<TpgRef> = self
+            .loaded_fabrics()
+            .into_iter()
+            .flat_map(|f| self.tpgs_of_fabric(f))
+            .collect();
+        let (_, mut members) = self.alua_members(so_path);
+        members.sort_unstable();
+        members.dedup();
         let mut users = Vec::new();
-        for fabric in self.loaded_fabrics() {
-            for tpg in self.tpgs_of_fabric(fabric) {
-                for lun in self.lun_numbers(&tpg) {
-                    let dir = self.lun_path(&tpg, lun);
-                    let hit = cfs::links(&dir)
-                        .iter()
-                        .any(|l| cfs::resolve(&dir.join(l)).as_deref() == Some(want.as_path()));
-                    if hit {
-                        users.push((tpg.clone(), lun));
-                    }
+        for tpg in &tpgs {
+            for &(_, lun) in members.iter().filter(|(tag, _)| *tag == tpg.tag) {
+                if exports(tpg, lun) {
+                    users.push((tpg.clone(), lun));
+                }
+            }
+        }
+        if ports == Some(users.len()) {
+            return users;
+        }
+        users.clear();
+        for tpg in &tpgs {
+            for lun in self.lun_numbers(tpg) {
+                if exports(tpg, lun) {
+                    users.push((tpg.clone(), lun));
                 }
             }
         }

@@ -230,20 +230,31 @@ impl Root {
             self.lun_storage_object(tpg, n)
                 .is_some_and(|(s, _)| &s == so)
         };
-        let alua = so_dir.join("alua");
-        let mut listed = 0;
-        for group in cfs::subdirs(&alua) {
-            let members = cfs::read_opt(&alua.join(group).join("members")).unwrap_or_default();
-            let (count, candidates) = member_luns(&members, tpg.tag);
-            listed += count;
-            if let Some(n) = candidates.into_iter().find(|n| exports(*n)) {
-                return Some(n);
-            }
+        let (listed, members) = self.alua_members(so_dir);
+        let named_here = members.iter().filter(|(tag, _)| *tag == tpg.tag);
+        if let Some(n) = named_here.map(|(_, n)| *n).find(|n| exports(*n)) {
+            return Some(n);
         }
         if ports == Some(listed) {
             return None;
         }
         self.lun_numbers(tpg).into_iter().find(|n| exports(*n))
+    }
+
+    /// What the ALUA port groups of the storage object at `so_dir` list
+    /// as their members: how many lines, and the TPG tag and LUN number
+    /// of each that names one (see [`Root::lun_exporting`]).
+    pub fn alua_members(&self, so_dir: &Path) -> (usize, Vec<(u32, u32)>) {
+        let alua = so_dir.join("alua");
+        let mut listed = 0;
+        let mut ports = Vec::new();
+        for group in cfs::subdirs(&alua) {
+            let members = cfs::read_opt(&alua.join(group).join("members")).unwrap_or_default();
+            let (count, named) = member_ports(&members);
+            listed += count;
+            ports.extend(named);
+        }
+        (listed, ports)
     }
 
     /// The ACLs of a TPG, as their initiator WWNs, in the kernel's order.
@@ -803,25 +814,25 @@ pub fn canonical_ip(ip: &str) -> Result<String> {
 
 /// The lines of an ALUA port group's `members` (`<fabric>/<wwn>/tpgt_<n>/
 /// lun_<m>`), counted, and the LUN numbers of those with TPG tag `tag`.
-fn member_luns(members: &str, tag: u32) -> (usize, Vec<u32>) {
-    let tpgt = format!("tpgt_{tag}");
+fn member_ports(members: &str) -> (usize, Vec<(u32, u32)>) {
     // LIO ends each line with a NUL as well as a newline.
     let lines = members
         .split('\n')
         .map(|m| m.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
         .filter(|m| !m.is_empty());
     let mut count = 0;
-    let mut luns = Vec::new();
+    let mut ports = Vec::new();
     for member in lines {
         count += 1;
         let mut parts = member.rsplit('/');
-        if let (Some(lun), Some(t)) = (parts.next(), parts.next()) {
-            if t == tpgt {
-                luns.extend(number_suffix(lun, "lun_"));
+        if let (Some(lun), Some(tpgt)) = (parts.next(), parts.next()) {
+            if let (Some(tag), Some(n)) = (number_suffix(tpgt, "tpgt_"), number_suffix(lun, "lun_"))
+            {
+                ports.push((tag, n));
             }
         }
     }
-    (count, luns)
+    (count, ports)
 }
 
 #[cfg(test)]
@@ -832,13 +843,13 @@ mod tests {
     fn members_lines() {
         // LIO's text: each line ends in a newline and a NUL.
         let lio = "iSCSI/iqn.2003-01.org.x:t/tpgt_1/lun_3\n\0loopback/naa.5001405000000001/tpgt_2/lun_0\n\0";
-        assert_eq!(member_luns(lio, 1), (2, vec![3]));
-        assert_eq!(member_luns(lio, 2), (2, vec![0]));
-        assert_eq!(member_luns(lio, 3), (2, vec![]));
+        assert_eq!(member_ports(lio), (2, vec![(1, 3), (2, 0)]));
         // tcm-rs's: newlines only.
         let tcm = "loopback/naa.5001405000000001/tpgt_1/lun_0\nloopback/naa.5001405000000002/tpgt_1/lun_2\n";
-        assert_eq!(member_luns(tcm, 1), (2, vec![0, 2]));
-        assert_eq!(member_luns("", 1), (0, vec![]));
+        assert_eq!(member_ports(tcm), (2, vec![(1, 0), (1, 2)]));
+        // A line naming no LUN counts, and names nothing.
+        assert_eq!(member_ports("x/y/tpgt_1/lun_z\n"), (1, vec![]));
+        assert_eq!(member_ports(""), (0, vec![]));
     }
 
     #[test]

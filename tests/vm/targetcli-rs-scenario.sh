@@ -250,6 +250,12 @@ targetcli_rs_scenario() {
 	expect "a storage object another TPG exports gets a LUN here too" \
 		$RS /loopback/$LOOP2/luns create /backstores/ramdisk/rd0 lun=2
 	expect "that LUN links to it" test "$(basename "$(readlink "$TARGET/loopback/$LOOP2/tpgt_1/lun/lun_2/"*)")" = rd0
+	# Its users are found through its ALUA group's members, each checked
+	# by its link: both LUNs are named.
+	expect_msg "deleting it names the first target's LUN" "LUN 0 of loopback/$LOOP/tpg1" \
+		$RS /backstores/ramdisk delete rd0
+	expect_msg "and the second target's" "LUN 2 of loopback/$LOOP2/tpg1" \
+		$RS /backstores/ramdisk delete rd0
 	expect "targetcli-rs deletes that LUN" $RS /loopback/$LOOP2/luns delete lun=2
 	same_tree "and the tree is as it was" "$live"
 
