@@ -218,6 +218,11 @@ void tcm_rs_noio_restore(unsigned int flags)
 	memalloc_noio_restore(flags);
 }
 
+bool tcm_rs_noio_active(void)
+{
+	return !(current_gfp_context(GFP_KERNEL) & __GFP_IO);
+}
+
 int tcm_rs_request_backstore(const char *name)
 {
 	return request_module("tcm_rs_backstore_%s", name);

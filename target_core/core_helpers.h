@@ -64,6 +64,8 @@ u32 tcm_rs_mib_time(u64 jiffies);
  */
 unsigned int tcm_rs_noio_save(void);
 void tcm_rs_noio_restore(unsigned int flags);
+/* Whether the task's allocations are GFP_NOIO now (current_gfp_context()). */
+bool tcm_rs_noio_active(void);
 
 /* Loads the module of backstore @name (alias tcm_rs_backstore_<name>). */
 int tcm_rs_request_backstore(const char *name);

@@ -29,3 +29,26 @@ pub(crate) fn scope<R>(f: impl FnOnce() -> R) -> R {
     unsafe { bindings::tcm_rs_noio_restore(saved) };
     r
 }
+
+#[kernel::prelude::kunit_tests(tcm_rs_core_noio)]
+mod tests {
+    use super::*;
+
+    fn active() -> bool {
+        // SAFETY: Only reads the current task's flags.
+        unsafe { bindings::tcm_rs_noio_active() }
+    }
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        assert!(!active());
+        let inner = scope(|| {
+            assert!(active());
+            let nested = scope(active);
+            // The inner scope's end keeps the outer one's.
+            (nested, active())
+        });
+        assert_eq!(inner, (true, true));
+        assert!(!active());
+    }
+}

@@ -28,7 +28,8 @@
 runtime=${BENCH_RUNTIME:-5}
 rounds=${BENCH_ROUNDS:-3}
 out=${TCM_RUN:-/tmp}/data-path.json
-raw=/tmp/data-path.raw
+# In the run directory as it grows: a run stopped early keeps its rounds.
+raw=${TCM_RUN:-/tmp}/data-path.raw
 : >"$raw"
 
 [ "${BENCH_QUICK:-0}" = 1 ] && workloads=("${workloads[@]:0:2}")

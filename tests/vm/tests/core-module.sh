@@ -24,3 +24,4 @@ kunit_passed tcm_rs_core_counters
 kunit_passed tcm_rs_core_io_failure
 kunit_passed tcm_rs_core_rcu_arc
 kunit_passed tcm_rs_core_task_set
+kunit_passed tcm_rs_core_noio
