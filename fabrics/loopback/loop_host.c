@@ -104,7 +104,7 @@ static void tcm_rs_loop_submit_work(struct work_struct *work)
 	struct tcm_rs_loop_cmd *c = container_of(work, struct tcm_rs_loop_cmd, work);
 	/* The private area follows the command (scsi_cmd_priv()). */
 	struct scsi_cmnd *sc = (struct scsi_cmnd *)c - 1;
-
+	/* As in tcm_rs_loop_queue(): no allocation reclaims through I/O. */
 	unsigned int noio = memalloc_noio_save();
 
 	tcm_rs_loop_run_deferred(*(void **)shost_priv(sc->device->host), sc);
