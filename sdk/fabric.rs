@@ -582,7 +582,8 @@ pub(crate) trait Portals: Fabric {
     type Np: Send + Sync;
 
     /// `mkdir np/<name>` of `tpg`: the fabric parses the name and starts
-    /// serving the portal, or refuses it (the error is `mkdir`'s).
+    /// serving the portal, or refuses it: the core logs the error and,
+    /// as LIO's, fails the `mkdir` with EINVAL whatever it was.
     /// Dropping the value stops it.
     fn make_np(tpg: &Self::Tpg, name: &CStr) -> Result<Self::Np>;
 }

@@ -642,9 +642,10 @@ impl Drop for Device {
 }
 
 impl DeviceWwn {
-    /// The VPD identifiers of the device's LUN exports, by association or
-    /// protocol. A device is exported by LUNs only; unexported, it has
-    /// none, and LIO shows nothing.
+    /// The VPD page 0x83 designators, by association or protocol. LIO
+    /// lists here what it read from a pass-through (pscsi) device's own
+    /// INQUIRY; an emulated device (ramdisk, fileio, iblock) has none, in
+    /// LIO as here, so these files are always empty.
     fn show_exports(&self, _page: &mut Page<'_>) -> Result {
         Ok(())
     }
