@@ -2,8 +2,9 @@
 # iblock backstores and its loopback and iSCSI fabrics), with Debian's
 # targetcli-fb as the reference: the scenarios of
 # tests/vm/targetcli-rs-scenario.sh, which targetcli-rs-lio runs against
-# in-tree LIO, iSCSI targets included (their configuration: tcm_rs_iscsi
-# has no normal sessions yet).
+# in-tree LIO, iSCSI targets included (their configuration; the sessions
+# are targetcli-rs-features's, on LIO: tcm_rs_iscsi does not show them in
+# configfs yet).
 # Then the file saved from tcm-rs is restored on LIO and saved again: the
 # two cores must give the same file (the same objects, attributes and
 # values), less the differences Documentation/lio-differences.md lists.
