@@ -29,6 +29,7 @@ use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{new_mutex, Arc, Mutex};
 
+use crate::command::Placement;
 use crate::fabric::abi;
 use crate::lun::LunState;
 use crate::lun_map::LinkedLun;
@@ -377,20 +378,26 @@ impl Session {
     }
 
     /// As `lookup`, for a command with `len` bytes of data expected in
-    /// `direction`: counts it for the ACL's mapping, as LIO counts it for
-    /// its `se_dev_entry` when it finds the LUN.
+    /// `direction`, where `place` says it runs: counts it for the ACL's
+    /// mapping, as LIO counts it for its `se_dev_entry` when it finds the
+    /// LUN, unless it goes back to the fabric, which submits it again (and
+    /// it is counted then, once).
     pub(crate) fn lookup_command(
         &self,
         lun: u64,
         direction: u8,
         len: usize,
-    ) -> Option<(Arc<LinkedLun>, bool)> {
+        place: impl FnOnce(&LinkedLun) -> Placement,
+    ) -> Option<(Arc<LinkedLun>, bool, Placement)> {
         self.view.read(|view| {
             let l = view?.get(lun)?;
-            if let Some(stats) = &l.stats {
-                stats.count_command(direction, len);
+            let placement = place(&l.target);
+            if placement != Placement::Fabric {
+                if let Some(stats) = &l.stats {
+                    stats.count_command(direction, len);
+                }
             }
-            Some((l.target.clone(), l.read_only))
+            Some((l.target.clone(), l.read_only, placement))
         })
     }
 

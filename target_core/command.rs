@@ -336,6 +336,49 @@ enum Defer {
     Core,
 }
 
+/// Where a command runs, as [`run`] decides once it has found its LUN.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// Here, in the submitter's context.
+    Here,
+    /// From the core's submission workqueue.
+    Core,
+    /// Back to the fabric, which runs it again from a worker of its own
+    /// ([`Ran::Deferred`]).
+    Fabric,
+}
+
+/// Where a command for `lun` runs: queued where the device submits queued
+/// and the fabric lets it (`defer`), else here.
+fn placement(
+    req: &Request<'_>,
+    cdb: &[u8],
+    defer: Defer,
+    attr: Option<Attr>,
+    lun: &LinkedLun,
+) -> Placement {
+    let queued = || {
+        lun.dev
+            .submits_queued(req.pend.is_some() && pends(cdb, &lun.dev))
+    };
+    match defer {
+        Defer::Here => Placement::Here,
+        _ if !queued() => Placement::Here,
+        Defer::Core => Placement::Core,
+        // The fabric's worker runs the command again later, when it enters
+        // the task set; that is for SIMPLE (and HEAD OF QUEUE) commands
+        // while no ORDERED one is about. Any other goes to the core's queue
+        // when the fabric lets it pend, so that it takes its place in the
+        // task set now.
+        Defer::Fabric
+            if req.pend.is_some() && (attr == Some(Attr::Ordered) || lun.dev.task_set.closed()) =>
+        {
+            Placement::Core
+        }
+        Defer::Fabric => Placement::Fabric,
+    }
+}
+
 /// What [`run`] did with a command.
 enum Ran {
     /// It ended so: outcome, the device's `complete_type`, the sense
@@ -445,29 +488,20 @@ const INVALID_FIELD_IN_CDB: (u8, u8) = (0x24, 0x00);
 /// when it completes with GOOD.
 fn run(req: &mut Request<'_>, cdb: &[u8], defer: Defer, task_attr: u8) -> Ran {
     let expected = req.data.len();
-    let Some((lun, read_only)) = req.session.lookup_command(req.lun, req.direction, expected)
-    else {
+    let attr = Attr::of(task_attr, cdb.first().copied().unwrap_or(0));
+    let found = req
+        .session
+        .lookup_command(req.lun, req.direction, expected, |lun| {
+            placement(req, cdb, defer, attr, lun)
+        });
+    let Some((lun, read_only, placement)) = found else {
         return Ran::Done(spc_emulate::no_such_lun(req, cdb), 0, SenseFormat::Fixed);
     };
-    let attr = Attr::of(task_attr, cdb.first().copied().unwrap_or(0));
-    let set = &lun.dev.task_set;
-    let queued = defer != Defer::Here
-        && lun
-            .dev
-            .submits_queued(req.pend.is_some() && pends(cdb, &lun.dev));
-    // The fabric's worker runs the command again later, when it enters the
-    // task set; that is for SIMPLE (and HEAD OF QUEUE) commands while no
-    // ORDERED one is about. Any other goes to the core's queue when the
-    // fabric lets it pend, so that it takes its place in the task set now.
-    let in_core = queued
-        && match defer {
-            Defer::Here => false,
-            Defer::Core => true,
-            Defer::Fabric => req.pend.is_some() && (attr == Some(Attr::Ordered) || set.closed()),
-        };
-    if queued && defer == Defer::Fabric && !in_core {
+    if placement == Placement::Fabric {
         return Ran::Deferred;
     }
+    let in_core = placement == Placement::Core;
+    let set = &lun.dev.task_set;
     lun.dev.stats.count_command(req.direction, expected);
     // A backstore that changed the device's size (a block device grown or
     // shrunk): the capacity commands see is updated and every nexus told,

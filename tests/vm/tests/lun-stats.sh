@@ -19,6 +19,11 @@
 #   read once udev is done: its probe would otherwise land between two
 #   of the reads;
 # - a LUN reset (sg_reset -d) adds 1 to the device's resets;
+# - on tcm-rs, 10 TEST UNIT READYs to a second mapped LUN, on a fileio
+#   device, add exactly 10 to its mapping's and its device's num_cmds:
+#   the loopback runs that device's commands again from its own worker
+#   (the core hands them back, `may_defer`), and a command is still
+#   counted once;
 # - the tables' other values (indexes, names, the logged-in session) are
 #   the same on both cores, but for creation_time (a time).
 . "$TCM_ROOT/tests/vm/lib.sh"
@@ -126,6 +131,35 @@ exercise() {
 	expect "$core: the device counted one reset" test \
 		"$(field tgt_dev_resets "$d") $(field lu_resets "$d")" = "1 1"
 	echo "LUN reset: +1 reset on the device" >>"$out"
+
+	# tcm-rs only: the double count this checks could only be tcm-rs's
+	# (LIO counts a command once, when it looks its LUN up), and tcm_loop
+	# does not add a LUN linked after its nexus's scan to a scanned target.
+	if [ "$core" = tcm ]; then
+		local fd=$TARGET/core/fileio_1 disk1 sg1 cmds
+		expect "$core: a fileio device, LUN 1, mapped as the initiator's LUN 1" sh -c "
+			mkdir -p $fd/f0 && echo fd_dev_name=/tmp/lun-stats.img,fd_dev_size=4194304 >$fd/f0/control &&
+			echo 1 >$fd/f0/enable && mkdir $t/lun/lun_1 && ln -s $fd/f0 $t/lun/lun_1/f0 &&
+			mkdir $acl/lun_1 && ln -s $t/lun/lun_1 $acl/lun_1/map"
+		rescan 1
+		disk1=$(loop_disk "$WWN" 1 1) || fail "$core: LUN 1 did not become a disk"
+		sg1=$(sg_of "$disk1")
+		udevadm settle
+		drain_ua "$sg1" || fail "$core: LUN 1 keeps reporting a unit attention"
+		# cmds: the fileio mapping's and device's num_cmds.
+		cmds() { echo "$(cat $acl/lun_1/statistics/scsi_auth_intr/num_cmds) $(cat $fd/f0/statistics/scsi_lu/num_cmds)"; }
+		before=($(cmds))
+		expect "$core: 10 TEST UNIT READYs to LUN 1" sg_turs -n 10 "$sg1"
+		after=($(cmds))
+		echo "$core: fileio mapping +$((after[0] - before[0])), device +$((after[1] - before[1]))"
+		expect "$core: each counted once, for the mapping and the device" \
+			test "$((after[0] - before[0])) $((after[1] - before[1]))" = "10 10"
+		expect "$core: LUN 1 unmapped and unlinked, its device gone" sh -c "
+			rm $acl/lun_1/map && rmdir $acl/lun_1 && rm $t/lun/lun_1/f0 && rmdir $t/lun/lun_1 &&
+			rmdir $fd/f0 $fd && rm -f /tmp/lun-stats.img"
+	else
+		echo "skip: lio: the fileio LUN's count (a check of tcm-rs's deferred commands)"
+	fi
 
 	expect "$core: unmapped and unlinked" sh -c "
 		rm $acl/lun_0/map && rmdir $acl/lun_0 && rm $t/lun/lun_0/rd0 && rmdir $t/lun/lun_0"
