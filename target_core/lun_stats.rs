@@ -90,11 +90,15 @@ const PROTOCOL_FCP: u8 = 0x0;
 const PROTOCOL_ISCSI: u8 = 0x5;
 const PROTOCOL_SAS: u8 = 0x6;
 
-/// The SCSI protocol of the TPG's port, from its WWN's name as the
-/// loopback fabric reads it: `naa.` SAS, `iqn.` or `eui.` iSCSI, else FCP.
+/// The SCSI protocol of the TPG's port: an iSCSI fabric's port is iSCSI's
+/// whatever its name (`naa.` names are iSCSI names too); otherwise from its
+/// WWN's name as the loopback fabric reads it: `naa.` SAS, `iqn.` or
+/// `eui.` iSCSI, else FCP. LIO asks the fabric, which answers the same.
 fn protocol_of(tpg: &TpgState) -> u8 {
     let name = tpg.wwn_name().to_bytes();
-    if name.starts_with(b"naa.") {
+    if tpg.fabric_name().to_bytes() == b"iscsi" {
+        PROTOCOL_ISCSI
+    } else if name.starts_with(b"naa.") {
         PROTOCOL_SAS
     } else if name.starts_with(b"iqn.") || name.starts_with(b"eui.") {
         PROTOCOL_ISCSI

@@ -179,6 +179,16 @@ exercise() {
 
 	snapshot >/tmp/iscsi-configfs.$core
 
+	# An iSCSI target may have an naa. name (RFC 7143 4.2.7.1): its port
+	# is still an iSCSI port, protocol identifier 5, where the loopback
+	# reads the protocol from the name.
+	local N=$F/naa.5001405000000031
+	expect "an iSCSI target named naa. with a LUN" bash -c \
+		"mkdir -p $N/tpgt_1/lun/lun_0 && ln -s $dev $N/tpgt_1/lun/lun_0/rd0"
+	expect "its port's protocol is iSCSI's (5)" \
+		test "$(cat $N/tpgt_1/lun/lun_0/statistics/scsi_transport/proto_id)" = 5
+	expect "and it goes" bash -c "rm $N/tpgt_1/lun/lun_0/rd0 && rmdir $N/tpgt_1/lun/lun_0 $N/tpgt_1 $N"
+
 	expect "unmap, rmdir the ACL and the LUN" bash -c "rm $A/lun_0/map && rmdir $A/lun_0 $A && rm $T/lun/lun_0/rd0 && rmdir $T/lun/lun_0"
 	expect "rmdir the portals" bash -c "rmdir $T/np/127.0.0.1:3261 '$T/np/[::1]:3261'"
 	expect "nothing listens on the portal" bash -c "test -z \"\$(ss -Htln 'sport = :3261')\""
