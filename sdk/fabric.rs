@@ -104,6 +104,11 @@ pub(crate) trait Fabric: 'static {
     /// this returns.
     fn port_unlink(_tpg: &Self::Tpg, _lun: u64) {}
 
+    /// The SCSI transport protocol of `tpg`'s port (SPC-4 7.6.1: 0 FCP,
+    /// 4 SRP, 5 iSCSI, 6 SAS), as the statistics report it (LIO's
+    /// `proto_id`). Must not sleep or call into the core.
+    fn protocol(tpg: &Self::Tpg) -> u8;
+
     /// How `tpg` treats initiators without an ACL. Asked whenever the core
     /// works out what the TPG's sessions see; must not call into the core.
     fn access(_tpg: &Self::Tpg) -> Access {
@@ -486,6 +491,7 @@ impl<F: Fabric> Table<F> {
             None
         },
         display_name: kernel::str::as_char_ptr_in_const_context(F::DISPLAY_NAME),
+        tpg_protocol: Some(Self::tpg_protocol),
     };
 
     /// # Safety
@@ -513,6 +519,14 @@ impl<F: Fabric> Table<F> {
     unsafe extern "C" fn access(tpg: *mut c_void) -> u32 {
         // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`.
         F::access(unsafe { &*tpg.cast::<F::Tpg>() }).flags()
+    }
+
+    /// # Safety
+    ///
+    /// `tpg` must come from `make_tpg` and not be dropped.
+    unsafe extern "C" fn tpg_protocol(tpg: *mut c_void) -> u8 {
+        // SAFETY: By the safety requirement, `tpg` is a live `KBox<F::Tpg>`.
+        F::protocol(unsafe { &*tpg.cast::<F::Tpg>() })
     }
 
     /// # Safety

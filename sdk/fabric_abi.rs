@@ -30,7 +30,7 @@ use kernel::ffi::{c_char, c_int, c_void};
 /// The ABI major version this file describes.
 pub(crate) const FABRIC_ABI_MAJOR: u16 = 0;
 /// The ABI minor version this file describes.
-pub(crate) const FABRIC_ABI_MINOR: u16 = 11;
+pub(crate) const FABRIC_ABI_MINOR: u16 = 12;
 
 /// A NULL-terminated list of configfs attributes, or NULL for none.
 pub(crate) type AttrList = *const *mut configfs_attribute;
@@ -142,6 +142,13 @@ pub(crate) struct FabricOps {
     /// `fabric_name` against its `fabric_alias`: `iSCSI` for `iscsi`), in
     /// the `pr/` files, the APTPL file and the statistics; NULL: `name`.
     pub(crate) display_name: *const c_char,
+    /// Since 0.12 (read only from a table of 0.12 or later). The SCSI
+    /// transport protocol of `tpg`'s port (SPC-4 7.6.1: 0 FCP, 4 SRP,
+    /// 5 iSCSI, 6 SAS; LIO's `proto_id` of `core_tpg_register()`), for the
+    /// statistics' `proto_id`. Must not sleep or call into the core. NULL
+    /// (and older tables): read from the WWN's name as the loopback fabric
+    /// names its ports (`naa.` SAS, `iqn.` or `eui.` iSCSI, else FCP).
+    pub(crate) tpg_protocol: Option<unsafe extern "C" fn(tpg: *mut c_void) -> u8>,
 }
 
 /// How a fabric's commands are submitted to the core and completed, with

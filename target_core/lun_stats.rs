@@ -84,29 +84,6 @@ const TPG_INST_INDEX: u32 = 1;
 /// answers 1.
 const SESSION_INDEX: u32 = 1;
 
-/// SCSI protocol identifiers (SPC-4 7.6.1) of the port names a TPG's WWN
-/// can have.
-const PROTOCOL_FCP: u8 = 0x0;
-const PROTOCOL_ISCSI: u8 = 0x5;
-const PROTOCOL_SAS: u8 = 0x6;
-
-/// The SCSI protocol of the TPG's port: an iSCSI fabric's port is iSCSI's
-/// whatever its name (`naa.` names are iSCSI names too); otherwise from its
-/// WWN's name as the loopback fabric reads it: `naa.` SAS, `iqn.` or
-/// `eui.` iSCSI, else FCP. LIO asks the fabric, which answers the same.
-fn protocol_of(tpg: &TpgState) -> u8 {
-    let name = tpg.wwn_name().to_bytes();
-    if tpg.fabric_name().to_bytes() == b"iscsi" {
-        PROTOCOL_ISCSI
-    } else if name.starts_with(b"naa.") {
-        PROTOCOL_SAS
-    } else if name.starts_with(b"iqn.") || name.starts_with(b"eui.") {
-        PROTOCOL_ISCSI
-    } else {
-        PROTOCOL_FCP
-    }
-}
-
 fn text(s: &CStr) -> Result<&str> {
     s.to_str().map_err(|_| EINVAL)
 }
@@ -184,7 +161,7 @@ stat_table! {
         device: "scsiTransport{}\n", text(t.lun.tpg().fabric().display_name())?;
         indx: "{}\n", TPG_INST_INDEX;
         inst: "{}\n", d.hba_instance;
-        proto_id: "{}\n", protocol_of(t.lun.tpg());
+        proto_id: "{}\n", t.lun.tpg().protocol();
     }
 }
 

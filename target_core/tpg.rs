@@ -190,6 +190,12 @@ impl Children for Wwn {
     }
 }
 
+/// SCSI protocol identifiers (SPC-4 7.6.1) of the port names a WWN can
+/// have, for a fabric that does not say its ports' protocol.
+const PROTOCOL_FCP: u8 = 0x0;
+const PROTOCOL_ISCSI: u8 = 0x5;
+const PROTOCOL_SAS: u8 = 0x6;
+
 /// A TPG, shared by its directory, its default groups, LUNs and sessions.
 #[pin_data]
 pub(crate) struct TpgState {
@@ -393,6 +399,28 @@ impl TpgState {
             // SAFETY: The cookie is the fabric's live TPG state.
             Some(f) => kernel::error::to_result(unsafe { f(self.obj.cookie(), lun) }),
             None => Ok(()),
+        }
+    }
+
+    /// The SCSI transport protocol of the TPG's port, as the fabric says
+    /// (ABI 0.12's `tpg_protocol`), or, for a fabric that does not, from
+    /// its WWN's name as the loopback fabric names its ports: `naa.` SAS,
+    /// `iqn.` or `eui.` iSCSI, else FCP.
+    pub(crate) fn protocol(&self) -> u8 {
+        let ops = self.fabric.ops();
+        if ops.abi_minor >= 12 {
+            if let Some(f) = ops.tpg_protocol {
+                // SAFETY: As in `port_link`.
+                return unsafe { f(self.obj.cookie()) };
+            }
+        }
+        let name = self.wwn_name.to_bytes();
+        if name.starts_with(b"naa.") {
+            PROTOCOL_SAS
+        } else if name.starts_with(b"iqn.") || name.starts_with(b"eui.") {
+            PROTOCOL_ISCSI
+        } else {
+            PROTOCOL_FCP
         }
     }
 

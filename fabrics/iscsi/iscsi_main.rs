@@ -275,6 +275,10 @@ fn parse_i32(input: &[u8]) -> Result<i32> {
 /// The longest target name, NUL excluded (LIO's ISCSI_IQN_LEN less one).
 const TARGET_NAME_MAX: usize = 223;
 
+/// iSCSI's PROTOCOL IDENTIFIER (SPC-4 7.6.1), whatever the target's name
+/// (`iqn.`, `eui.` or `naa.`).
+pub(crate) const PROTOCOL_ID: u8 = 0x5;
+
 /// A target (`iscsi/<name>/`), shared with its TPGs, portals and the
 /// connections that look it up.
 #[pin_data]
@@ -646,6 +650,10 @@ impl Fabric for Iscsi {
             acls,
             sessions,
         })
+    }
+
+    fn protocol(_tpg: &IscsiTpg) -> u8 {
+        PROTOCOL_ID
     }
 
     /// LIO's iSCSI demo mode: `attrib/generate_node_acls`, with

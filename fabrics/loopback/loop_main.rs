@@ -352,6 +352,12 @@ impl Fabric for Loopback {
         state.linked_luns = state.linked_luns.saturating_sub(1);
     }
 
+    /// The protocol the WWN's name chose (`naa.` SAS, `fc.` FCP, `iqn.`
+    /// iSCSI), as tcm_loop's `tl_proto_id`.
+    fn protocol(tpg: &LoopTpg) -> u8 {
+        tpg.protocol.id()
+    }
+
     /// The nexus's initiator sees every LUN unless an ACL names it, as
     /// with LIO's tcm_loop (always demo mode, writable).
     fn access(_tpg: &LoopTpg) -> Access {

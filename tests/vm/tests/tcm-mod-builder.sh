@@ -2,7 +2,8 @@
 # the host by scripts/modbuilder-build.sh, in $TCM_GENMDIR): each loads on
 # `mkdir target/<name>`, takes WWNs of its protocol in every accepted form
 # and refuses bad ones with EINVAL and a reason in the log, makes TPGs and
-# ACLs, exports a ramdisk through a LUN mapped to the ACL, shows its
+# ACLs, exports a ramdisk through a LUN mapped to the ACL (whose port
+# reports the fabric's protocol, whatever the WWN's form), shows its
 # version, and unloads cleanly.
 # vm-kernels: debug
 . "$TCM_ROOT/tests/vm/lib.sh"
@@ -13,10 +14,10 @@ for ko in "$TCM_GENMDIR"/fabrics/gen_*/gen_*.ko; do
 done
 depmod -a "$TCM_KREL"
 
-# exercise NAME INITIATOR GOOD_WWN... -- BAD_WWN...
+# exercise NAME PROTOCOL_ID INITIATOR GOOD_WWN... -- BAD_WWN...
 exercise() {
-	local name=$1 initiator=$2 F=$TARGET/$1 w good=() bad=()
-	shift 2
+	local name=$1 proto=$2 initiator=$3 F=$TARGET/$1 w good=() bad=()
+	shift 3
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do good+=("$1"); shift; done
 	shift
 	bad=("$@")
@@ -34,6 +35,8 @@ exercise() {
 	expect "a LUN linked to a device" bash -c "mkdir $T/lun/lun_0 && ln -s $DEV $T/lun/lun_0/disk"
 	expect "mapped to the ACL" bash -c "mkdir $A/lun_0 && ln -s $T/lun/lun_0 $A/lun_0/map"
 	expect "the device is exported" grep -q 'Status: ACTIVATED' $DEV/info
+	expect "the port's protocol is $proto (${good[0]})" \
+		test "$(cat $T/lun/lun_0/statistics/scsi_transport/proto_id)" = "$proto"
 	expect_errno EBUSY "the mapped LUN cannot be removed" rmdir $T/lun/lun_0
 	expect "unmap and unlink" bash -c "rm $A/lun_0/map && rmdir $A/lun_0 && rm $T/lun/lun_0/disk && rmdir $T/lun/lun_0"
 	for w in "${good[@]:1}"; do
@@ -59,21 +62,21 @@ expect "tcm_rs_core loads" modprobe tcm_rs_core
 DEV=$TARGET/core/rd_mcp_1/rd0
 expect "a ramdisk to export" bash -c "mkdir -p $DEV && echo rd_pages=64 >$DEV/control && echo 1 >$DEV/enable"
 
-exercise gen_iscsi iqn.1994-05.com.redhat:client1 \
-	iqn.2003-01.org.example:target1 iqn.2003-01.org.example eui.02004567A425678D \
-	naa.52004567ba64678d naa.60014054f1c0ad5a2e1b4d7b8d3e9f10 -- \
+exercise gen_iscsi 5 iqn.1994-05.com.redhat:client1 \
+	naa.52004567ba64678d iqn.2003-01.org.example:target1 iqn.2003-01.org.example \
+	eui.02004567A425678D naa.60014054f1c0ad5a2e1b4d7b8d3e9f10 -- \
 	iqn.2003-13.org.example:t1 IQN.2003-01.org.example:t1 iqn.2003-01.org.example:T1 \
 	iqn.2003-01.:t1 iqn.2003-01 iqn.2003-01.org.ex_ample eui.02004567A425678 \
 	naa.5200456 bogus.123 "iqn.2003-01.org.example:$(printf 'x%.0s' {1..220})"
-exercise gen_fc 21:00:00:24:ff:31:4c:49 \
-	21:00:00:24:ff:31:4c:48 naa.21000024ff314c48 -- \
+exercise gen_fc 0 21:00:00:24:ff:31:4c:49 \
+	naa.21000024ff314c48 21:00:00:24:ff:31:4c:48 -- \
 	21:00:00:24:FF:31:4c:48 21000024ff314c48 21:00:00:24:ff:31:4c naa.21000024ff314c4 \
 	21-00-00-24-ff-31-4c-48 naa.21000024ff314c4g
-exercise gen_sas naa.5001405000000002 \
+exercise gen_sas 6 naa.5001405000000002 \
 	naa.5001405000000001 -- \
 	naa.500140500000000 naa.500140500000000A naa.5001405x00000001 5001405000000001 \
 	naa.50014050000000011
-exercise gen_srp 0x00000000000000000002c90300a1b2c4 \
+exercise gen_srp 4 0x00000000000000000002c90300a1b2c4 \
 	0xfe800000000000000002c90300a1b2c3 0002:c903:00a1:b2c3 0x0002c90300a1b2c3 \
 	fe800000000000000002c90300a1b2c3 -- \
 	0x123 0002:c903:00a1 0002:c903:00a1:b2c3:0001 0x0002c90300a1b2c3g \

@@ -132,6 +132,12 @@ impl Fabric for GenFcFabric {
             state: KBox::pin_init(new_mutex!(TpgState { core }), GFP_KERNEL)?,
         })
     }
+
+    /// Every port of the fabric speaks its protocol, for the statistics'
+    /// `proto_id`.
+    fn protocol(_tpg: &GenFcTpg) -> u8 {
+        wwn::PROTOCOL_ID
+    }
 }
 
 impl GenFcTpg {

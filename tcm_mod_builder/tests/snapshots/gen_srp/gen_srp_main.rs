@@ -132,6 +132,12 @@ impl Fabric for GenSrpFabric {
             state: KBox::pin_init(new_mutex!(TpgState { core }), GFP_KERNEL)?,
         })
     }
+
+    /// Every port of the fabric speaks its protocol, for the statistics'
+    /// `proto_id`.
+    fn protocol(_tpg: &GenSrpTpg) -> u8 {
+        wwn::PROTOCOL_ID
+    }
 }
 
 impl GenSrpTpg {
