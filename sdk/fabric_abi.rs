@@ -144,10 +144,14 @@ pub(crate) struct FabricOps {
     pub(crate) display_name: *const c_char,
     /// Since 0.12 (read only from a table of 0.12 or later). The SCSI
     /// transport protocol of `tpg`'s port (SPC-4 7.6.1: 0 FCP, 4 SRP,
-    /// 5 iSCSI, 6 SAS; LIO's `proto_id` of `core_tpg_register()`), for the
-    /// statistics' `proto_id`. Must not sleep or call into the core. NULL
-    /// (and older tables): read from the WWN's name as the loopback fabric
-    /// names its ports (`naa.` SAS, `iqn.` or `eui.` iSCSI, else FCP).
+    /// 5 iSCSI, 6 SAS; LIO's `proto_id` of `core_tpg_register()`), asked
+    /// once, when `make_tpg` has returned: the statistics' `proto_id`,
+    /// VPD page 83h and persistent reservations use it for every command
+    /// of the TPG (the `Command`'s `protocol_id` is ignored then). Must
+    /// not call into the core. NULL (and older tables): the statistics
+    /// read it from the WWN's name as the loopback fabric names its ports
+    /// (`naa.` SAS, `iqn.` or `eui.` iSCSI, else FCP), and each command
+    /// carries its own.
     pub(crate) tpg_protocol: Option<unsafe extern "C" fn(tpg: *mut c_void) -> u8>,
 }
 
@@ -298,7 +302,10 @@ pub(crate) struct Command {
     /// the core enforces them since 0.8, task_set.rs, and refuses ACA).
     pub(crate) task_attr: u8,
     /// The SCSI transport protocol of the port the command came through
-    /// (SPC-4 7.6.1: 4 SRP, 5 iSCSI, 6 SAS, 0 FCP), for VPD page 83h.
+    /// (SPC-4 7.6.1: 4 SRP, 5 iSCSI, 6 SAS, 0 FCP), for VPD page 83h and
+    /// persistent reservations' TransportIDs. Ignored from a fabric of
+    /// 0.12 or later, whose TPG's `tpg_protocol` says it once for all of
+    /// its commands.
     pub(crate) protocol_id: u8,
     /// Out: the SAM status byte.
     pub(crate) status: u8,

@@ -302,7 +302,7 @@ unsafe fn execute(core_tpg: *mut c_void, session: *mut c_void, cmd: *mut Command
         // SAFETY: By the safety requirement.
         data: unsafe { SgBuffer::from_raw(input.sgl, input.sg_nents, input.data_len as usize) },
         direction: input.direction,
-        protocol_id: input.protocol_id,
+        protocol_id: tpg.command_protocol(input.protocol_id),
         session,
         read_only: false,
         pend,

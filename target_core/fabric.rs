@@ -121,6 +121,15 @@ impl FabricShared {
         unsafe { CStr::from_char_ptr(ops.display_name) }
     }
 
+    /// The fabric's `tpg_protocol` (ABI 0.12), if it has one.
+    pub(crate) fn tpg_protocol(&self) -> Option<unsafe extern "C" fn(*mut c_void) -> u8> {
+        let ops = self.ops();
+        if ops.abi_minor < 12 {
+            return None;
+        }
+        ops.tpg_protocol
+    }
+
     pub(crate) fn types(&self) -> &FabricTypes {
         &self.types
     }

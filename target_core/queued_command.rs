@@ -148,13 +148,14 @@ pub(crate) unsafe extern "C" fn tcm_rs_queued_command_work(
             input.protocol_id,
         )
     };
+    // SAFETY: Valid until `command_done` (type invariant).
+    let tpg = unsafe { q.tpg.as_ref() };
     let mut req = Request {
-        // SAFETY: Valid until `command_done` (type invariant).
-        tpg: unsafe { q.tpg.as_ref() },
+        tpg,
         lun,
         data,
         direction,
-        protocol_id,
+        protocol_id: tpg.command_protocol(protocol_id),
         // SAFETY: As for `tpg`.
         session: unsafe { q.session.as_ref() },
         read_only: q.read_only,

@@ -8,6 +8,8 @@
 //!     lun/ (lun.rs)  acls/ (acl.rs)  np/  attrib/  auth/  param/
 //! ```
 
+use core::sync::atomic::{AtomicU8, Ordering};
+
 use kernel::ffi::c_void;
 use kernel::prelude::*;
 use kernel::str::CString;
@@ -196,6 +198,18 @@ const PROTOCOL_FCP: u8 = 0x0;
 const PROTOCOL_ISCSI: u8 = 0x5;
 const PROTOCOL_SAS: u8 = 0x6;
 
+/// The protocol of a port named `name` as the loopback fabric names its
+/// ports: `naa.` SAS, `iqn.` or `eui.` iSCSI, else FCP.
+fn protocol_of_name(name: &[u8]) -> u8 {
+    if name.starts_with(b"naa.") {
+        PROTOCOL_SAS
+    } else if name.starts_with(b"iqn.") || name.starts_with(b"eui.") {
+        PROTOCOL_ISCSI
+    } else {
+        PROTOCOL_FCP
+    }
+}
+
 /// A TPG, shared by its directory, its default groups, LUNs and sessions.
 #[pin_data]
 pub(crate) struct TpgState {
@@ -205,6 +219,9 @@ pub(crate) struct TpgState {
     /// The WWN's name and the TPG's tag, for the names of its LUNs.
     wwn_name: CString,
     tag: u16,
+    /// The SCSI transport protocol of the TPG's port, set once the fabric
+    /// has made its part ([`TpgState::protocol`]).
+    protocol: AtomicU8,
     /// The relative target port identifier; 0 until set.
     #[pin]
     rtpi: Mutex<u16>,
@@ -261,6 +278,7 @@ impl Tpg {
                 obj: FabricObject::empty(drop_tpg),
                 fabric,
                 wwn_name: parent.name.to_cstring()?,
+                protocol: AtomicU8::new(protocol_of_name(parent.name.to_bytes())),
                 tag,
                 rtpi <- new_mutex!(0),
                 acls <- new_mutex!(KVec::new()),
@@ -277,6 +295,12 @@ impl Tpg {
         // SAFETY: `make_tpg` returns state that `drop_tpg` frees.
         unsafe { state.obj.set(cookie) }
             .inspect_err(|e| pr_err!("{:?}: refused by the fabric ({:?})\n", name, e))?;
+        // Before the TPG's directory exists, so before any session.
+        if let Some(f) = state.fabric.tpg_protocol() {
+            // SAFETY: The cookie is the fabric's live TPG state.
+            let protocol = unsafe { f(state.obj.cookie()) };
+            state.protocol.store(protocol, Ordering::Relaxed);
+        }
         NewNode::new(
             name,
             Tpg {
@@ -404,23 +428,18 @@ impl TpgState {
 
     /// The SCSI transport protocol of the TPG's port, as the fabric says
     /// (ABI 0.12's `tpg_protocol`), or, for a fabric that does not, from
-    /// its WWN's name as the loopback fabric names its ports: `naa.` SAS,
-    /// `iqn.` or `eui.` iSCSI, else FCP.
+    /// its WWN's name.
     pub(crate) fn protocol(&self) -> u8 {
-        let ops = self.fabric.ops();
-        if ops.abi_minor >= 12 {
-            if let Some(f) = ops.tpg_protocol {
-                // SAFETY: As in `port_link`.
-                return unsafe { f(self.obj.cookie()) };
-            }
-        }
-        let name = self.wwn_name.to_bytes();
-        if name.starts_with(b"naa.") {
-            PROTOCOL_SAS
-        } else if name.starts_with(b"iqn.") || name.starts_with(b"eui.") {
-            PROTOCOL_ISCSI
+        self.protocol.load(Ordering::Relaxed)
+    }
+
+    /// The protocol of a command that carries `from_command`: the TPG's
+    /// when its fabric says it (ABI 0.12), else the command's own.
+    pub(crate) fn command_protocol(&self, from_command: u8) -> u8 {
+        if self.fabric.tpg_protocol().is_some() {
+            self.protocol()
         } else {
-            PROTOCOL_FCP
+            from_command
         }
     }
 

@@ -277,7 +277,7 @@ const TARGET_NAME_MAX: usize = 223;
 
 /// iSCSI's PROTOCOL IDENTIFIER (SPC-4 7.6.1), whatever the target's name
 /// (`iqn.`, `eui.` or `naa.`).
-pub(crate) const PROTOCOL_ID: u8 = 0x5;
+const PROTOCOL_ID: u8 = 0x5;
 
 /// A target (`iscsi/<name>/`), shared with its TPGs, portals and the
 /// connections that look it up.

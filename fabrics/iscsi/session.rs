@@ -476,7 +476,6 @@ impl Session {
             data_len: task.expected,
             direction: task.direction,
             task_attr: task.attr,
-            protocol_id: crate::PROTOCOL_ID,
             may_defer: sdk::DEFER_IN_CORE,
             may_pend: 1,
             sense: task.sense.as_mut_ptr(),

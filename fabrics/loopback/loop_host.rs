@@ -189,7 +189,7 @@ impl ScsiCmd {
     /// until [`ScsiCmd::complete`]. `may_defer`: the core may hand it back
     /// to be run from the submission workqueue ([`ScsiCmd::defer`]);
     /// `may_pend`: the ABI's value.
-    pub(crate) fn to_command(&self, protocol_id: u8, may_defer: bool, may_pend: u8) -> Command {
+    pub(crate) fn to_command(&self, may_defer: bool, may_pend: u8) -> Command {
         let f = &self.fields;
         Command {
             lun: f.lun,
@@ -205,7 +205,8 @@ impl ScsiCmd {
             },
             // The midlayer queues every command SIMPLE.
             task_attr: 0,
-            protocol_id,
+            // The core asks `Fabric::protocol` (fabric ABI 0.12).
+            protocol_id: 0,
             status: 0,
             complete_type: 0,
             residual_kind: 0,

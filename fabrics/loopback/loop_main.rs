@@ -151,7 +151,6 @@ struct LoopWwn {
 
 /// A WWN's TPGs by SCSI target id, as its host's commands find them.
 struct Targets {
-    protocol: Protocol,
     /// Read under RCU, without a lock: a TPG's `LoopTpg` keeps it, and
     /// takes it out an RCU grace period before it lets it go (`drop`).
     tpgs: [AtomicPtr<TpgShared>; TPGS_PER_WWN as usize],
@@ -272,7 +271,6 @@ impl Fabric for Loopback {
         }
         let targets = Arc::new(
             Targets {
-                protocol,
                 tpgs: core::array::from_fn(|_| AtomicPtr::new(null_mut())),
             },
             GFP_KERNEL,
@@ -619,11 +617,9 @@ impl Targets {
         // SAFETY: The room for the core's command in the private area,
         // which lives until the command completes.
         unsafe {
-            core_cmd.as_ptr().write(cmd.to_command(
-                self.protocol.id(),
-                may_defer,
-                sdk::may_pend::<Loopback>(),
-            ))
+            core_cmd
+                .as_ptr()
+                .write(cmd.to_command(may_defer, sdk::may_pend::<Loopback>()))
         };
         // The TPG goes with the command: a pending one leaves it in
         // `command_done`.
