@@ -105,8 +105,10 @@ pub(crate) trait Fabric: 'static {
     fn port_unlink(_tpg: &Self::Tpg, _lun: u64) {}
 
     /// The SCSI transport protocol of `tpg`'s port (SPC-4 7.6.1: 0 FCP,
-    /// 4 SRP, 5 iSCSI, 6 SAS), as the statistics report it (LIO's
-    /// `proto_id`). Must not sleep or call into the core.
+    /// 4 SRP, 5 iSCSI, 6 SAS; LIO's `proto_id`), asked once, when
+    /// `make_tpg` has returned: the statistics report it, and VPD page 83h
+    /// and persistent reservations use it for every command of the TPG.
+    /// Must not call into the core.
     fn protocol(tpg: &Self::Tpg) -> u8;
 
     /// How `tpg` treats initiators without an ACL. Asked whenever the core

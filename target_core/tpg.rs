@@ -295,7 +295,8 @@ impl Tpg {
         // SAFETY: `make_tpg` returns state that `drop_tpg` frees.
         unsafe { state.obj.set(cookie) }
             .inspect_err(|e| pr_err!("{:?}: refused by the fabric ({:?})\n", name, e))?;
-        // Before the TPG's directory exists, so before any session.
+        // Before the TPG's directory exists: the sessions the fabric
+        // registers once `make_tpg` has returned see it.
         if let Some(f) = state.fabric.tpg_protocol() {
             // SAFETY: The cookie is the fabric's live TPG state.
             let protocol = unsafe { f(state.obj.cookie()) };

@@ -133,8 +133,8 @@ impl Fabric for GenSrpFabric {
         })
     }
 
-    /// Every port of the fabric speaks its protocol, for the statistics'
-    /// `proto_id`.
+    /// Every port of the fabric speaks its protocol: the statistics'
+    /// `proto_id`, VPD page 83h and persistent reservations use it.
     fn protocol(_tpg: &GenSrpTpg) -> u8 {
         wwn::PROTOCOL_ID
     }
